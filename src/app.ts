@@ -1,0 +1,82 @@
+// App assembly: global middleware, the one error handler, route mounting and the OpenAPI
+// document. Handlers live in their feature folders.
+import { swaggerUI } from "@hono/swagger-ui";
+import { bodyLimit } from "hono/body-limit";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requireUser } from "./auth/middleware";
+import { authRoutes } from "./auth/routes";
+import { followRoutes } from "./follows/routes";
+import { router } from "./http/app-env";
+import { ApiError, renderError } from "./http/errors";
+import { joinRequestRoutes } from "./join-requests/routes";
+import { memberRoutes } from "./members/routes";
+import { roomRoutes } from "./rooms/routes";
+import { userRoutes } from "./users/routes";
+import pkg from "../package.json";
+
+export const API = "/api/v1";
+export const MAX_JSON_BODY = 1024 * 1024;
+
+export function buildApp() {
+  // strict: false -> "/chat-rooms" and "/chat-rooms/" are the same route.
+  const app = router({ strict: false });
+  // Unknown path -> 404 JSON; known path with another method -> 405 with Allow.
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        c.json({ detail: `Method ${c.req.method} not allowed; use ${methods.join(", ")}`, code: "method_not_allowed" }, 405, {
+          Allow: methods.join(", "),
+        }),
+    }),
+  );
+  app.use(
+    `${API}/*`,
+    bodyLimit({
+      maxSize: MAX_JSON_BODY,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", `Request body is larger than ${MAX_JSON_BODY} bytes`);
+      },
+    }),
+  );
+
+  app.get("/", (c) =>
+    c.json({
+      name: "edge chat",
+      version: pkg.version,
+      description: pkg.description,
+      docs: `${API}/docs`,
+      openapi: `${API}/openapi.json`,
+      health: `${API}/health`,
+    }),
+  );
+  app.get(`${API}/health`, (c) => c.json({ status: "ok" }));
+
+  app.route(`${API}/auth`, authRoutes);
+  app.use(`${API}/users/*`, requireUser);
+  app.use(`${API}/chat-rooms/*`, requireUser);
+  app.use(`${API}/chat-rooms`, requireUser);
+  // Order matters where paths overlap: /users/me/... before /users/{user_id}.
+  app.route(`${API}/users`, followRoutes);
+  app.route(`${API}/users`, userRoutes);
+  app.route(`${API}/chat-rooms`, joinRequestRoutes);
+  app.route(`${API}/chat-rooms`, memberRoutes);
+  app.route(`${API}/chat-rooms`, roomRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.doc31(`${API}/openapi.json`, {
+    openapi: "3.1.0",
+    info: {
+      title: "edge chat API",
+      version: pkg.version,
+      description:
+        "Chat backend on Cloudflare Workers. Paths spelled /chatrooms/... are aliases of /chat-rooms/...; the room WebSocket is also at /ws/chat/{room_id}/.",
+    },
+    security: [{ Bearer: [] }],
+  });
+  app.get(`${API}/docs`, swaggerUI({ url: `${API}/openapi.json` }));
+
+  app.notFound((c) => c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: "not_found" }, 404));
+  app.onError(renderError);
+  return app;
+}

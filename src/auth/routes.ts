@@ -1,0 +1,111 @@
+// Registration and login (JSON and the OAuth2 password form). Everything else needs a token.
+import { createRoute, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import { getDb } from "../db/client";
+import { isUniqueViolation } from "../db/errors";
+import { users } from "../db/schema";
+import { router } from "../http/app-env";
+import { ApiError, conflict } from "../http/errors";
+import { json, jsonBody, pick } from "../http/schemas";
+import { displayName, email, password, phone, toUserResponse, UserResponse, username } from "../users/schemas";
+import { hashPassword, verifyAgainstNothing, verifyPassword } from "./password";
+import { issueToken } from "./tokens";
+
+const TokenResponse = z
+  .object({ access_token: z.string(), token_type: z.literal("bearer"), expires_in: z.number().int(), user: UserResponse })
+  .openapi("TokenResponse");
+
+const Register = z
+  .object({
+    username,
+    password,
+    email: email.optional(),
+    phone: phone.optional(),
+    display_name: displayName.optional(),
+  })
+  .openapi("RegisterRequest");
+const Login = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(128) }).openapi("LoginRequest");
+
+const bad = () => new ApiError(401, "invalid_credentials", "Incorrect username or password");
+
+async function authenticate(env: Env, name: string, pw: string) {
+  const user = await getDb(env.DB)
+    .select()
+    .from(users)
+    .where(sql`lower(${users.username}) = lower(${name})`)
+    .get();
+  if (!user) throw (await verifyAgainstNothing(pw), bad());
+  if (!(await verifyPassword(pw, user))) throw bad();
+  return user;
+}
+
+export const authRoutes = router()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/register",
+      tags: ["auth"],
+      summary: "Create an account and get a token",
+      request: jsonBody(Register),
+      responses: { 200: json(TokenResponse), ...pick(400, 409) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      let user;
+      try {
+        user = await getDb(c.env.DB)
+          .insert(users)
+          .values({
+            username: body.username,
+            email: body.email ?? null,
+            phone: body.phone ?? null,
+            displayName: body.display_name ?? null,
+            ...(await hashPassword(body.password)),
+          })
+          .returning()
+          .get();
+      } catch (e) {
+        if (isUniqueViolation(e)) throw conflict("username_taken", "Username is already taken");
+        throw e;
+      }
+      return c.json({ ...(await issueToken(c.env, user)), user: toUserResponse(user) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/login",
+      tags: ["auth"],
+      summary: "Log in with username and password (JSON)",
+      request: jsonBody(Login),
+      responses: { 200: json(TokenResponse), ...pick(400, 401) },
+    }),
+    async (c) => {
+      const { username: name, password: pw } = c.req.valid("json");
+      const user = await authenticate(c.env, name, pw);
+      return c.json({ ...(await issueToken(c.env, user)), user: toUserResponse(user) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/login/access-token",
+      tags: ["auth"],
+      summary: "OAuth2 password flow (form-urlencoded username/password)",
+      request: {
+        body: {
+          content: { "application/x-www-form-urlencoded": { schema: Login } },
+          required: true,
+        },
+      },
+      responses: {
+        200: json(z.object({ access_token: z.string(), token_type: z.literal("bearer"), expires_in: z.number().int() })),
+        ...pick(400, 401),
+      },
+    }),
+    async (c) => {
+      const { username: name, password: pw } = c.req.valid("form");
+      const user = await authenticate(c.env, name, pw);
+      return c.json(await issueToken(c.env, user), 200);
+    },
+  );

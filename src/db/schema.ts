@@ -1,0 +1,134 @@
+// D1 schema: users and the social graph, rooms and everything the worker authorizes from
+// (members, roles, join requests). Messages live in each room's Durable Object, not here; the
+// room summary columns below are written behind by the room object.
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    username: text("username").notNull(),
+    displayName: text("display_name"),
+    email: text("email"),
+    phone: text("phone"),
+    avatarUrl: text("avatar_url"),
+    bio: text("bio"),
+    // PBKDF2-SHA256: base64 hash and salt, and the iteration count used, so it can be raised later.
+    passwordHash: text("password_hash").notNull(),
+    passwordSalt: text("password_salt").notNull(),
+    passwordIterations: integer("password_iterations").notNull(),
+    isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
+    // Bumped on password change: tokens issued before it stop working.
+    tokenVersion: integer("token_version").notNull().default(0),
+    createdAt: text("created_at").notNull().default(now),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("users_username_lower_unique").on(sql`lower(${t.username})`)],
+);
+
+export const rooms = sqliteTable(
+  "rooms",
+  {
+    // AUTOINCREMENT: a deleted room's id (and so its Durable Object name) is never reused.
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind", { enum: ["group", "direct"] }).notNull().default("group"),
+    name: text("name").notNull(),
+    description: text("description"),
+    visibility: text("visibility", { enum: ["public", "private"] }).notNull().default("public"),
+    requireApproval: integer("require_approval", { mode: "boolean" }).notNull().default(true),
+    maxMembers: integer("max_members"),
+    // The current owner. The reference spec calls the owner "creator"; ownership can be transferred.
+    creatorId: integer("creator_id")
+      .notNull()
+      .references(() => users.id),
+    createdAt: text("created_at").notNull().default(now),
+    updatedAt: text("updated_at").notNull().default(now),
+    // Room summary, written behind by the room object (at most ~1/s per room).
+    lastMessageId: integer("last_message_id").notNull().default(0),
+    lastMessageSender: text("last_message_sender"),
+    lastMessageContent: text("last_message_content"),
+    lastActivityAt: text("last_activity_at").notNull().default(now),
+    onlineCount: integer("online_count").notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex("rooms_name_lower_unique").on(sql`lower(${t.name})`),
+    index("rooms_visibility_idx").on(t.visibility, t.id),
+    index("rooms_creator_idx").on(t.creatorId),
+  ],
+);
+
+export const roomMembers = sqliteTable(
+  "room_members",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    roomId: integer("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["owner", "admin", "member"] }).notNull().default("member"),
+    status: text("status", { enum: ["active", "inactive"] }).notNull().default("active"),
+    joinedAt: text("joined_at").notNull().default(now),
+    lastActiveAt: text("last_active_at"),
+    // Highest message id this member has read (messages ids are per-room 1, 2, 3, ...).
+    lastReadMessageId: integer("last_read_message_id").notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex("room_members_room_user_unique").on(t.roomId, t.userId),
+    index("room_members_user_idx").on(t.userId, t.status),
+    index("room_members_room_status_idx").on(t.roomId, t.status),
+  ],
+);
+
+export const joinRequests = sqliteTable(
+  "join_requests",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    roomId: integer("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    applicantId: integer("applicant_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    message: text("message"),
+    status: text("status", { enum: ["pending", "approved", "rejected"] }).notNull().default("pending"),
+    appliedAt: text("applied_at").notNull().default(now),
+    processedAt: text("processed_at"),
+    processedById: integer("processed_by_id").references(() => users.id, { onDelete: "set null" }),
+    processMessage: text("process_message"),
+  },
+  (t) => [
+    // At most one pending application per user and room, even under concurrent requests.
+    uniqueIndex("join_requests_one_pending")
+      .on(t.roomId, t.applicantId)
+      .where(sql`status = 'pending'`),
+    index("join_requests_room_status_idx").on(t.roomId, t.status),
+  ],
+);
+
+export const follows = sqliteTable(
+  "follows",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    followerId: integer("follower_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    followedId: integer("followed_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    followedAt: text("followed_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("follows_pair_unique").on(t.followerId, t.followedId),
+    index("follows_followed_idx").on(t.followedId),
+  ],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type RoomRow = typeof rooms.$inferSelect;
+export type MemberRow = typeof roomMembers.$inferSelect;
+export type JoinRequestRow = typeof joinRequests.$inferSelect;

@@ -1,0 +1,29 @@
+// The Hono environment every sub-app shares: generated bindings, and the authenticated user set
+// by the auth middleware.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { ApiError, fieldErrors } from "./errors";
+
+export type AuthUser = { id: number; username: string; displayName: string | null; email: string | null; isAdmin: boolean };
+
+export type AppEnv = { Bindings: Env; Variables: { user: AuthUser } };
+
+/** A sub-app whose validation failures go through the one error path (400 invalid_request). */
+export const router = (opts: { strict?: boolean } = {}) =>
+  new OpenAPIHono<AppEnv>({
+    ...opts,
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const target = (result as { target?: string }).target ?? "body";
+        throw new ApiError(400, "invalid_request", describe(result.error.issues, target), {
+          errors: fieldErrors(result.error.issues, target === "json" || target === "form" ? "body" : target),
+        });
+      }
+    },
+  });
+
+function describe(issues: readonly { path: readonly PropertyKey[]; message: string }[], target: string) {
+  const first = issues[0];
+  if (!first) return "Invalid request";
+  const where = first.path.length ? first.path.join(".") : target === "json" ? "body" : target;
+  return `Invalid ${where}: ${first.message}`;
+}

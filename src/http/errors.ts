@@ -1,0 +1,58 @@
+// The one error type of the API and its rendering. Handlers throw ApiError; only app.onError
+// turns errors into responses: {"detail", "code"} (+ "errors" for validation failures).
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export type FieldError = { path: string; message: string };
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    readonly detail: string,
+    readonly extra: { errors?: FieldError[]; headers?: Record<string, string>; [k: string]: unknown } = {},
+  ) {
+    super(detail);
+  }
+}
+
+export const badRequest = (code: string, detail: string) => new ApiError(400, code, detail);
+export const forbidden = (detail = "You do not have permission to do this", code = "forbidden") =>
+  new ApiError(403, code, detail);
+export const notFound = (what: string, code = "not_found") => new ApiError(404, code, `${what} not found`);
+export const conflict = (code: string, detail: string) => new ApiError(409, code, detail);
+
+export const invalidRequest = (errors: FieldError[]) =>
+  new ApiError(400, "invalid_request", errors.length ? `Invalid request: ${errors[0].path} ${errors[0].message}` : "Invalid request", {
+    errors,
+  });
+
+/** zod issues -> [{path, message}] with dotted paths ("body.name", "query.limit"). */
+export const fieldErrors = (issues: readonly { path: readonly PropertyKey[]; message: string }[], target: string) =>
+  issues.map((i) => ({ path: [target, ...i.path.map(String)].join("."), message: i.message }));
+
+const HTTP_CODES: Record<number, string> = {
+  400: "bad_request",
+  401: "unauthorized",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+};
+
+export function renderError(err: Error, c: Context): Response {
+  if (err instanceof ApiError) {
+    const { headers, ...extra } = err.extra;
+    return c.json({ detail: err.detail, code: err.code, ...extra }, err.status, headers);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    const detail = err.message || "Request failed";
+    const code = /malformed json/i.test(detail) ? "malformed_json" : (HTTP_CODES[status] ?? "error");
+    return c.json({ detail, code }, status);
+  }
+  // Unexpected: log it for observability, never leak a stack trace.
+  console.error("unhandled error", err);
+  return c.json({ detail: "Internal server error", code: "internal_error" }, 500);
+}

@@ -1,0 +1,55 @@
+// Schemas shared by several resources: path ids, paging, the error body.
+import { z } from "@hono/zod-openapi";
+
+/** A positive integer id in a path; "abc", "0", "-1" and "1.5" are 400 invalid_request. */
+export const id = (name: string) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, "must be a positive integer")
+    .transform(Number)
+    .openapi({ param: { name, in: "path" }, type: "integer", example: 1 });
+
+export const RoomIdParam = z.object({ room_id: id("room_id") });
+export const UserIdParam = z.object({ user_id: id("user_id") });
+
+const intQuery = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+export const PageQuery = z.object({
+  limit: intQuery(50, 1, 100).openapi({ description: "Page size (1-100, default 50)" }),
+  offset: intQuery(0, 0, 1_000_000).openapi({ description: "Rows to skip" }),
+});
+
+/** "true"/"false"/"1"/"0" query flags (z.coerce.boolean would read "false" as true). */
+export const boolQuery = z
+  .enum(["true", "false", "1", "0"])
+  .transform((v) => v === "true" || v === "1");
+
+export const ErrorBody = z
+  .object({
+    detail: z.string(),
+    code: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Error");
+
+const err = (description: string) => ({ content: { "application/json": { schema: ErrorBody } }, description });
+export const errors = {
+  400: err("Invalid request"),
+  401: err("Missing or invalid token"),
+  403: err("Not allowed"),
+  404: err("Not found"),
+  409: err("Conflict"),
+  429: err("Rate limited"),
+} as const;
+export const pick = <K extends keyof typeof errors>(...codes: K[]) =>
+  Object.fromEntries(codes.map((k) => [k, errors[k]])) as Pick<typeof errors, K>;
+
+export const json = <T extends z.ZodType>(schema: T, description = "OK") => ({
+  content: { "application/json": { schema } },
+  description,
+});
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  body: { content: { "application/json": { schema } }, required: true },
+});
+export const noContent = { 204: { description: "No content" } } as const;

@@ -1,0 +1,27 @@
+// The worker entry: rewrites the reference spec's path spellings onto the canonical routes and
+// hands everything to the Hono app. Also exports the Durable Object classes.
+import { API, buildApp } from "./app";
+
+export { Room } from "./room/room";
+
+const app = buildApp();
+
+/** /api/v1/chatrooms/... is the same route as /api/v1/chat-rooms/...; /ws/chat/{id}/ is the room socket. */
+export function canonicalPath(path: string): string {
+  if (path === `${API}/chatrooms` || path.startsWith(`${API}/chatrooms/`)) return `${API}/chat-rooms${path.slice(API.length + 10)}`;
+  const ws = /^\/ws\/chat\/([^/]+)\/?$/.exec(path);
+  if (ws) return `${API}/chat-rooms/${ws[1]}/ws`;
+  return path;
+}
+
+export default {
+  fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    const path = canonicalPath(url.pathname);
+    if (path !== url.pathname) {
+      url.pathname = path;
+      request = new Request(url, request);
+    }
+    return app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,25 @@
+// Making someone an active member, as one guarded statement: it inserts or reactivates the
+// membership only while the room has room (max_members) and the given guard holds, so concurrent
+// approvals can never overfill a room. Callers batch it with the write that justifies it.
+import { sql, type SQL } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { roomMembers, rooms } from "../db/schema";
+import { activeCount } from "../rooms/access";
+
+export function admitMember(db: Db, roomId: number, userId: number, guard: SQL = sql`1`) {
+  // New members start with everything before their arrival counted as read.
+  return db.run(sql`
+    INSERT INTO ${roomMembers} (room_id, user_id, role, status, joined_at, last_read_message_id)
+    SELECT ${roomId}, ${userId}, 'member', 'active', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), r.last_message_id
+    FROM ${rooms} r
+    WHERE r.id = ${roomId}
+      AND (r.max_members IS NULL OR ${activeCount(roomId)} < r.max_members)
+      AND ${guard}
+    ON CONFLICT (room_id, user_id) DO UPDATE SET
+      status = 'active', role = 'member', joined_at = excluded.joined_at,
+      last_read_message_id = excluded.last_read_message_id, last_active_at = NULL
+    WHERE ${roomMembers}.status <> 'active'`);
+}
+
+/** True when the room is at capacity (null max_members = unlimited). */
+export const isFull = (room: { maxMembers: number | null }, count: number) => room.maxMembers !== null && count >= room.maxMembers;

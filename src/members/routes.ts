@@ -1,0 +1,186 @@
+// Room members: list, change roles, remove, leave, transfer ownership. Anyone who loses access
+// has their sockets closed by the room object at once.
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { getDb, type Db } from "../db/client";
+import { roomMembers, rooms, users } from "../db/schema";
+import { router } from "../http/app-env";
+import { badRequest, forbidden, notFound } from "../http/errors";
+import { id, json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../http/schemas";
+import { roomStub } from "../room/client";
+import { canManageRoom, canModerate, canView, isOwner, loadRoom, require, type RoomAccess } from "../rooms/access";
+
+export const MemberResponse = z
+  .object({
+    id: z.number().int(),
+    room_id: z.number().int(),
+    member_id: z.number().int(),
+    member_name: z.string().nullable(),
+    member_display_name: z.string().nullable(),
+    member_email: z.string().nullable(),
+    avatar_url: z.string().nullable(),
+    role: z.enum(["owner", "admin", "member"]),
+    status: z.enum(["active", "inactive"]),
+    joined_at: z.string(),
+    last_active_at: z.string().nullable(),
+    last_read_message_id: z.number().int(),
+  })
+  .openapi("ChatRoomMemberResponse");
+
+const MemberParams = RoomIdParam.extend({ member_id: id("member_id") });
+
+const selectMembers = (db: Db) =>
+  db
+    .select({ m: roomMembers, name: users.username, displayName: users.displayName, email: users.email, avatar: users.avatarUrl })
+    .from(roomMembers)
+    .innerJoin(users, eq(users.id, roomMembers.userId));
+
+type Row = Awaited<ReturnType<ReturnType<typeof selectMembers>["all"]>>[number];
+const toResponse = (r: Row) => ({
+  id: r.m.id,
+  room_id: r.m.roomId,
+  member_id: r.m.userId,
+  member_name: r.name,
+  member_display_name: r.displayName,
+  member_email: r.email,
+  avatar_url: r.avatar,
+  role: r.m.role,
+  status: r.m.status,
+  joined_at: r.m.joinedAt,
+  last_active_at: r.m.lastActiveAt,
+  last_read_message_id: r.m.lastReadMessageId,
+});
+
+async function activeMember(db: Db, roomId: number, userId: number) {
+  const row = await selectMembers(db)
+    .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId), eq(roomMembers.status, "active")))
+    .get();
+  if (!row) throw notFound("Member", "member_not_found");
+  return row;
+}
+
+/** Marks the membership inactive (history of who was here is kept) and closes the user's sockets. */
+async function removeMember(c: { env: Env }, db: Db, access: RoomAccess, userId: number) {
+  await db
+    .update(roomMembers)
+    .set({ status: "inactive", role: "member" })
+    .where(and(eq(roomMembers.roomId, access.room.id), eq(roomMembers.userId, userId)));
+  await roomStub(c.env, access.room.id).kick(userId);
+}
+
+const roleOrder = sql`CASE ${roomMembers.role} WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END`;
+
+export const memberRoutes = router()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{room_id}/members",
+      tags: ["members"],
+      summary: "Active members: owner first, then admins, then by join time",
+      request: { params: RoomIdParam, query: PageQuery },
+      responses: { 200: json(z.array(MemberResponse)), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const { limit, offset } = c.req.valid("query");
+      const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user, { kinds: ["group", "direct"] });
+      require(canView(access), "Only members can see the member list", "not_a_member");
+      const rows = await selectMembers(db)
+        .where(and(eq(roomMembers.roomId, access.room.id), eq(roomMembers.status, "active")))
+        .orderBy(roleOrder, asc(roomMembers.joinedAt), asc(roomMembers.id))
+        .limit(limit)
+        .offset(offset)
+        .all();
+      return c.json(rows.map(toResponse), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/{room_id}/members/{member_id}/set-role",
+      tags: ["members"],
+      summary: "Make a member an admin or a plain member (owner or system admin; not yourself, never the owner)",
+      request: { params: MemberParams, ...jsonBody(z.object({ role: z.enum(["member", "admin"]) }).openapi("ChatRoomMemberUpdateRole")) },
+      responses: { 200: json(MemberResponse), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const { room_id, member_id } = c.req.valid("param");
+      const { role } = c.req.valid("json");
+      const access = await loadRoom(db, room_id, c.var.user);
+      require(canManageRoom(access), "Only the owner can change roles");
+      if (member_id === c.var.user.id) throw forbidden("You cannot change your own role", "cannot_change_own_role");
+      const target = await activeMember(db, access.room.id, member_id);
+      if (target.m.role === "owner") throw forbidden("The owner's role cannot be changed", "cannot_change_owner");
+      await db.update(roomMembers).set({ role }).where(eq(roomMembers.id, target.m.id));
+      return c.json(toResponse({ ...target, m: { ...target.m, role } }), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/{room_id}/members/{member_id}",
+      tags: ["members"],
+      summary:
+        "Remove a member: the owner and system admins remove anyone but the owner, room admins remove plain members, anyone removes themself (not the owner)",
+      request: { params: MemberParams },
+      responses: { ...noContent, ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const { room_id, member_id } = c.req.valid("param");
+      const access = await loadRoom(db, room_id, c.var.user);
+      const self = member_id === c.var.user.id;
+      require(self || canModerate(access), "You cannot remove members from this room");
+      const target = await activeMember(db, access.room.id, member_id);
+      if (target.m.role === "owner") throw forbidden("The owner cannot be removed; transfer ownership first", "cannot_remove_owner");
+      if (!self && !canManageRoom(access) && target.m.role !== "member")
+        throw forbidden("Room admins can only remove plain members");
+      await removeMember(c, db, access, member_id);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{room_id}/leave",
+      tags: ["members"],
+      summary: "Leave a room (the owner must transfer ownership first)",
+      request: { params: RoomIdParam },
+      responses: { ...noContent, ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user);
+      if (isOwner(access)) throw forbidden("The owner cannot leave; transfer ownership first", "owner_cannot_leave");
+      if (!access.role) throw notFound("Membership", "not_a_member");
+      await removeMember(c, db, access, c.var.user.id);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{room_id}/transfer-owner",
+      tags: ["members"],
+      summary: "Hand the room to another active member; the old owner becomes an admin",
+      request: { params: RoomIdParam, ...jsonBody(z.object({ user_id: z.number().int().positive() }).openapi("TransferOwnerRequest")) },
+      responses: { 200: json(MemberResponse), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const { user_id } = c.req.valid("json");
+      const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user);
+      require(canManageRoom(access), "Only the owner can transfer ownership");
+      const oldOwner = access.room.creatorId;
+      if (user_id === oldOwner) throw badRequest("already_owner", "That user already owns the room");
+      const target = await activeMember(db, access.room.id, user_id);
+      const roomId = access.room.id;
+      await db.batch([
+        db.update(rooms).set({ creatorId: user_id, updatedAt: new Date().toISOString() }).where(eq(rooms.id, roomId)),
+        db.update(roomMembers).set({ role: "admin" }).where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, oldOwner))),
+        db.update(roomMembers).set({ role: "owner" }).where(eq(roomMembers.id, target.m.id)),
+      ]);
+      return c.json(toResponse({ ...target, m: { ...target.m, role: "owner" } }), 200);
+    },
+  );

@@ -1,0 +1,44 @@
+// Who may do what in a room. Every room route loads the room and the caller's membership in one
+// query, then asks these predicates; the room object never decides permissions itself.
+import { and, eq, sql, type SQLWrapper } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { roomMembers, rooms, type RoomRow } from "../db/schema";
+import type { AuthUser } from "../http/app-env";
+import { forbidden, notFound } from "../http/errors";
+
+export type Role = "owner" | "admin" | "member";
+export type RoomAccess = {
+  room: RoomRow;
+  /** The caller's role when they are an active member, else null. */
+  role: Role | null;
+  user: AuthUser;
+};
+
+export async function loadRoom(db: Db, roomId: number, user: AuthUser, opts: { kinds?: RoomRow["kind"][] } = {}): Promise<RoomAccess> {
+  const row = await db
+    .select({ room: rooms, role: roomMembers.role })
+    .from(rooms)
+    .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, user.id), eq(roomMembers.status, "active")))
+    .where(eq(rooms.id, roomId))
+    .get();
+  if (!row || !(opts.kinds ?? ["group"]).includes(row.room.kind)) throw notFound("Room");
+  return { room: row.room, role: row.role ?? null, user };
+}
+
+export const isOwner = (a: RoomAccess) => a.room.creatorId === a.user.id;
+/** Owner or system admin: may change the room itself and anyone's role. */
+export const canManageRoom = (a: RoomAccess) => isOwner(a) || a.user.isAdmin;
+/** Owner, room admin or system admin: may process join requests and remove plain members. */
+export const canModerate = (a: RoomAccess) => canManageRoom(a) || a.role === "admin";
+/** Owner, active member or system admin: may read the room. */
+export const canView = (a: RoomAccess) => isOwner(a) || a.role !== null || a.user.isAdmin;
+/** Owner or active member (system admins read but do not post as members). */
+export const canPost = (a: RoomAccess) => isOwner(a) || a.role !== null;
+
+export function require(ok: boolean, detail?: string, code?: string) {
+  if (!ok) throw forbidden(detail, code);
+}
+
+/** Active members right now, for capacity checks in a single statement. */
+export const activeCount = (roomId: number | SQLWrapper) =>
+  sql`(SELECT count(*) FROM ${roomMembers} WHERE ${roomMembers.roomId} = ${roomId} AND ${roomMembers.status} = 'active')`;

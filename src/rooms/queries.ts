@@ -1,0 +1,56 @@
+// The room read model: one SELECT that yields ChatRoomResponse rows for any number of rooms
+// (counts and the caller's unread count as correlated subqueries, never a query per room).
+import { and, eq, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import type { Db } from "../db/client";
+import { roomMembers, rooms, users } from "../db/schema";
+import { activeCount } from "./access";
+
+const me = alias(roomMembers, "me");
+
+export function selectRooms(db: Db, viewerId: number) {
+  return db
+    .select({
+      room: rooms,
+      creatorName: users.username,
+      membersCount: sql<number>`${activeCount(rooms.id)}`.as("members_count"),
+      myRole: me.role,
+      myLastRead: me.lastReadMessageId,
+    })
+    .from(rooms)
+    .leftJoin(users, eq(users.id, rooms.creatorId))
+    .leftJoin(me, and(eq(me.roomId, rooms.id), eq(me.userId, viewerId), eq(me.status, "active")));
+}
+
+type Row = Awaited<ReturnType<ReturnType<typeof selectRooms>["all"]>>[number];
+
+export const toRoomResponse = (r: Row) => ({
+  id: r.room.id,
+  kind: r.room.kind,
+  creator_id: r.room.creatorId,
+  creator_name: r.creatorName,
+  name: r.room.name,
+  description: r.room.description,
+  visibility: r.room.visibility,
+  require_approval: r.room.requireApproval,
+  max_members: r.room.maxMembers,
+  created_at: r.room.createdAt,
+  updated_at: r.room.updatedAt,
+  members_count: r.membersCount,
+  last_message:
+    r.room.lastMessageId > 0 && r.room.lastMessageSender !== null
+      ? { sender: r.room.lastMessageSender, content: r.room.lastMessageContent ?? "" }
+      : null,
+  last_message_id: r.room.lastMessageId,
+  last_activity_at: r.room.lastActivityAt,
+  unread_messages_count: r.myRole ? Math.max(0, r.room.lastMessageId - (r.myLastRead ?? 0)) : 0,
+  online_members_count: r.room.onlineCount,
+  my_role: r.myRole ?? null,
+});
+
+export async function getRoomResponse(db: Db, roomId: number, viewerId: number) {
+  const row = await selectRooms(db, viewerId).where(eq(rooms.id, roomId)).get();
+  return row ? toRoomResponse(row) : null;
+}
+
+export const whereAll = (...conds: (SQL | undefined)[]) => and(...conds.filter(Boolean));

@@ -1,0 +1,169 @@
+// Rooms: create, list, read, update, delete (DESIGN.md section 4, "chat-rooms").
+import { createRoute, z } from "@hono/zod-openapi";
+import { desc, eq, or, sql } from "drizzle-orm";
+import { getDb } from "../db/client";
+import { isUniqueViolation } from "../db/errors";
+import { joinRequests, roomMembers, rooms } from "../db/schema";
+import { router } from "../http/app-env";
+import { ApiError, conflict } from "../http/errors";
+import { json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../http/schemas";
+import { roomStub } from "../room/client";
+import { activeCount, canManageRoom, canView, loadRoom, require } from "./access";
+import { getRoomResponse, selectRooms, toRoomResponse, whereAll } from "./queries";
+import { RoomCreate, RoomListQuery, RoomResponse, RoomUpdate } from "./schemas";
+
+const nameTaken = () => conflict("room_name_taken", "A room with this name already exists");
+
+export const roomRoutes = router()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/",
+      tags: ["rooms"],
+      summary: "Create a room; the creator becomes its owner and first active member",
+      request: jsonBody(RoomCreate),
+      responses: { 200: json(RoomResponse), ...pick(400, 401, 409) },
+    }),
+    async (c) => {
+      const b = c.req.valid("json");
+      const db = getDb(c.env.DB);
+      const me = c.var.user;
+      try {
+        const [[room]] = await db.batch([
+          db
+            .insert(rooms)
+            .values({
+              name: b.name,
+              description: b.description ?? null,
+              visibility: b.visibility,
+              requireApproval: b.require_approval,
+              maxMembers: b.max_members ?? null,
+              creatorId: me.id,
+            })
+            .returning(),
+          db.insert(roomMembers).values({
+            roomId: sql`(SELECT id FROM ${rooms} WHERE lower(${rooms.name}) = lower(${b.name}))`,
+            userId: me.id,
+            role: "owner",
+          }),
+        ]);
+        return c.json((await getRoomResponse(db, room.id, me.id))!, 200);
+      } catch (e) {
+        if (isUniqueViolation(e)) throw nameTaken();
+        throw e;
+      }
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags: ["rooms"],
+      summary: "Rooms you can see: public rooms and private rooms you belong to",
+      request: { query: RoomListQuery.extend(PageQuery.shape) },
+      responses: { 200: json(z.array(RoomResponse)), ...pick(400, 401) },
+    }),
+    async (c) => {
+      const { visibility_filter, current_user_only, limit, offset } = c.req.valid("query");
+      const me = c.var.user;
+      const mine = sql`me.id IS NOT NULL`;
+      const rows = await selectRooms(getDb(c.env.DB), me.id)
+        .where(
+          whereAll(
+            eq(rooms.kind, "group"),
+            visibility_filter === "all" ? undefined : eq(rooms.visibility, visibility_filter),
+            current_user_only ? mine : me.isAdmin ? undefined : or(eq(rooms.visibility, "public"), mine),
+          ),
+        )
+        .orderBy(desc(rooms.lastActivityAt), desc(rooms.id))
+        .limit(limit)
+        .offset(offset)
+        .all();
+      return c.json(rows.map(toRoomResponse), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{room_id}",
+      tags: ["rooms"],
+      summary: "One room (owner, active members, system admins)",
+      request: { params: RoomIdParam },
+      responses: { 200: json(RoomResponse), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user, { kinds: ["group", "direct"] });
+      require(canView(access), "Only members can see this room", "not_a_member");
+      return c.json((await getRoomResponse(db, access.room.id, c.var.user.id))!, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/{room_id}",
+      tags: ["rooms"],
+      summary: "Update a room (only the fields given; owner or system admin)",
+      request: { params: RoomIdParam, ...jsonBody(RoomUpdate) },
+      responses: { 200: json(RoomResponse), ...pick(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const b = c.req.valid("json");
+      const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user);
+      require(canManageRoom(access), "Only the owner can change this room");
+      const patch = {
+        ...(b.name !== undefined && { name: b.name }),
+        ...(b.description !== undefined && { description: b.description }),
+        ...(b.visibility !== undefined && { visibility: b.visibility }),
+        ...(b.require_approval !== undefined && { requireApproval: b.require_approval }),
+        ...(b.max_members !== undefined && { maxMembers: b.max_members }),
+      };
+      if (Object.keys(patch).length) {
+        try {
+          // The capacity guard is in the statement itself, so a concurrent join cannot slip under it.
+          const updated = await db
+            .update(rooms)
+            .set({ ...patch, updatedAt: new Date().toISOString() })
+            .where(
+              whereAll(
+                eq(rooms.id, access.room.id),
+                b.max_members ? sql`${activeCount(access.room.id)} <= ${b.max_members}` : undefined,
+              ),
+            )
+            .returning({ id: rooms.id })
+            .all();
+          if (!updated.length)
+            throw new ApiError(400, "max_members_too_low", "max_members is below the current number of members");
+        } catch (e) {
+          if (isUniqueViolation(e)) throw nameTaken();
+          throw e;
+        }
+      }
+      return c.json((await getRoomResponse(db, access.room.id, c.var.user.id))!, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/{room_id}",
+      tags: ["rooms"],
+      summary: "Delete a room with its members, join requests, messages and media; closes its sockets",
+      request: { params: RoomIdParam },
+      responses: { ...noContent, ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user);
+      require(canManageRoom(access), "Only the owner can delete this room");
+      const id = access.room.id;
+      await db.batch([
+        db.delete(joinRequests).where(eq(joinRequests.roomId, id)),
+        db.delete(roomMembers).where(eq(roomMembers.roomId, id)),
+        db.delete(rooms).where(eq(rooms.id, id)),
+      ]);
+      // After D1 no longer knows the room, nobody can be authorized into it again; now empty the object.
+      await roomStub(c.env, id).destroy();
+      return c.body(null, 204);
+    },
+  );

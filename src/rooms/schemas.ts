@@ -1,0 +1,56 @@
+// Room shapes: create/update bodies and ChatRoomResponse (DESIGN.md section 4).
+import { z } from "@hono/zod-openapi";
+
+export const MAX_MEMBERS_CAP = 100_000;
+
+const fields = {
+  name: z.string().trim().min(1, "must not be empty").max(100),
+  description: z.string().max(1000).nullable(),
+  visibility: z.enum(["public", "private"]),
+  require_approval: z.boolean(),
+  max_members: z.number().int().min(1).max(MAX_MEMBERS_CAP).nullable(),
+};
+
+export const RoomCreate = z
+  .object({
+    name: fields.name,
+    description: fields.description.optional(),
+    visibility: fields.visibility.default("public"),
+    require_approval: fields.require_approval.default(true),
+    max_members: fields.max_members.optional(),
+  })
+  .strict()
+  .openapi("ChatRoomCreate");
+
+export const RoomUpdate = z.object(fields).partial().strict().openapi("ChatRoomUpdate");
+
+export const RoomResponse = z
+  .object({
+    id: z.number().int(),
+    kind: z.enum(["group", "direct"]),
+    creator_id: z.number().int(),
+    creator_name: z.string().nullable(),
+    name: z.string(),
+    description: z.string().nullable(),
+    visibility: z.enum(["public", "private"]),
+    require_approval: z.boolean(),
+    max_members: z.number().int().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    members_count: z.number().int(),
+    last_message: z.object({ sender: z.string(), content: z.string() }).nullable(),
+    last_message_id: z.number().int(),
+    last_activity_at: z.string(),
+    unread_messages_count: z.number().int(),
+    online_members_count: z.number().int(),
+    my_role: z.enum(["owner", "admin", "member"]).nullable(),
+  })
+  .openapi("ChatRoomResponse");
+
+export const RoomListQuery = z.object({
+  visibility_filter: z.enum(["public", "private", "all"]).default("all"),
+  current_user_only: z
+    .enum(["true", "false", "1", "0"])
+    .transform((v) => v === "true" || v === "1")
+    .default(false),
+});

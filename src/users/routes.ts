@@ -1,0 +1,183 @@
+// Accounts after registration: your own profile, password change, account deletion, user
+// search and public profiles.
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, eq, or, sql } from "drizzle-orm";
+import { verifyPassword, hashPassword } from "../auth/password";
+import { issueToken } from "../auth/tokens";
+import { getDb } from "../db/client";
+import { follows, rooms, users } from "../db/schema";
+import { router } from "../http/app-env";
+import { ApiError, conflict, notFound } from "../http/errors";
+import { json, jsonBody, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
+import { displayName, email, password, phone, PublicUser, toPublicUser, toUserResponse, UserResponse } from "./schemas";
+
+const UpdateMe = z
+  .object({
+    display_name: displayName.nullable(),
+    email: email.nullable(),
+    phone: phone.nullable(),
+    avatar_url: z.url().max(2048).nullable(),
+    bio: z.string().max(500).nullable(),
+  })
+  .partial()
+  .strict()
+  .openapi("UpdateMeRequest");
+
+const ChangePassword = z.object({ old_password: z.string().min(1).max(128), new_password: password }).openapi("ChangePasswordRequest");
+const DeleteMe = z.object({ password: z.string().min(1).max(128) }).openapi("DeleteAccountRequest");
+
+const wrongPassword = () => new ApiError(403, "wrong_password", "Password is incorrect");
+
+async function loadSelf(db: ReturnType<typeof getDb>, id: number) {
+  const me = await db.select().from(users).where(eq(users.id, id)).get();
+  if (!me) throw notFound("User");
+  return me;
+}
+
+/** LIKE pattern for a user-typed keyword: % and _ are literal. */
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+export const userRoutes = router()
+  .openapi(
+    createRoute({ method: "get", path: "/me", tags: ["users"], summary: "Your own account", responses: { 200: json(UserResponse), ...pick(401) } }),
+    async (c) => c.json(toUserResponse(await loadSelf(getDb(c.env.DB), c.var.user.id)), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/me",
+      tags: ["users"],
+      summary: "Update your profile (only the fields given)",
+      request: jsonBody(UpdateMe),
+      responses: { 200: json(UserResponse), ...pick(400, 401) },
+    }),
+    async (c) => {
+      const b = c.req.valid("json");
+      const db = getDb(c.env.DB);
+      const patch = {
+        ...(b.display_name !== undefined && { displayName: b.display_name }),
+        ...(b.email !== undefined && { email: b.email }),
+        ...(b.phone !== undefined && { phone: b.phone }),
+        ...(b.avatar_url !== undefined && { avatarUrl: b.avatar_url }),
+        ...(b.bio !== undefined && { bio: b.bio }),
+      };
+      if (Object.keys(patch).length === 0) return c.json(toUserResponse(await loadSelf(db, c.var.user.id)), 200);
+      const row = await db
+        .update(users)
+        .set({ ...patch, updatedAt: new Date().toISOString() })
+        .where(eq(users.id, c.var.user.id))
+        .returning()
+        .get();
+      return c.json(toUserResponse(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/me/password",
+      tags: ["users"],
+      summary: "Change your password (the old one is required); returns a fresh token, older tokens stop working",
+      request: jsonBody(ChangePassword),
+      responses: {
+        200: json(z.object({ access_token: z.string(), token_type: z.literal("bearer"), expires_in: z.number().int() })),
+        ...pick(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const { old_password, new_password } = c.req.valid("json");
+      const db = getDb(c.env.DB);
+      const me = await loadSelf(db, c.var.user.id);
+      if (!(await verifyPassword(old_password, me))) throw wrongPassword();
+      const row = await db
+        .update(users)
+        .set({ ...(await hashPassword(new_password)), tokenVersion: me.tokenVersion + 1, updatedAt: new Date().toISOString() })
+        .where(eq(users.id, me.id))
+        .returning()
+        .get();
+      return c.json(await issueToken(c.env, row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/me",
+      tags: ["users"],
+      summary: "Delete your account (password required). Refused while you own rooms: transfer or delete them first.",
+      request: jsonBody(DeleteMe),
+      responses: { ...noContent, ...pick(400, 401, 403, 409) },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const me = await loadSelf(db, c.var.user.id);
+      if (!(await verifyPassword(c.req.valid("json").password, me))) throw wrongPassword();
+      const owned = await db
+        .select({ id: rooms.id })
+        .from(rooms)
+        .where(and(eq(rooms.creatorId, me.id), eq(rooms.kind, "group")))
+        .limit(1)
+        .all();
+      if (owned.length) throw conflict("owns_rooms", "You own rooms: transfer ownership or delete them first");
+      // Memberships, follows and join requests go with the user (ON DELETE CASCADE).
+      await db.delete(users).where(eq(users.id, me.id));
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/search",
+      tags: ["users"],
+      summary: "Find users by a keyword in their username or display name",
+      request: { query: PageQuery.extend({ q: z.string().trim().min(1).max(64) }) },
+      responses: { 200: json(z.array(PublicUser)), ...pick(400, 401) },
+    }),
+    async (c) => {
+      const { q, limit, offset } = c.req.valid("query");
+      const pattern = likePattern(q);
+      const rows = await getDb(c.env.DB)
+        .select()
+        .from(users)
+        .where(or(sql`${users.username} LIKE ${pattern} ESCAPE '\\'`, sql`${users.displayName} LIKE ${pattern} ESCAPE '\\'`))
+        .orderBy(sql`lower(${users.username})`)
+        .limit(limit)
+        .offset(offset)
+        .all();
+      return c.json(rows.map(toPublicUser), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{user_id}",
+      tags: ["users"],
+      summary: "A user's public profile, with follow counts and your relationship to them",
+      request: { params: UserIdParam },
+      responses: { 200: json(PublicUser), ...pick(400, 401, 404) },
+    }),
+    async (c) => {
+      const { user_id } = c.req.valid("param");
+      const me = c.var.user.id;
+      const row = await getDb(c.env.DB)
+        .select({
+          user: users,
+          followers: sql<number>`(SELECT count(*) FROM ${follows} WHERE ${follows.followedId} = ${users.id})`,
+          following: sql<number>`(SELECT count(*) FROM ${follows} WHERE ${follows.followerId} = ${users.id})`,
+          isFollowing: sql<number>`EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${me} AND ${follows.followedId} = ${users.id})`,
+          followsYou: sql<number>`EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${users.id} AND ${follows.followedId} = ${me})`,
+        })
+        .from(users)
+        .where(eq(users.id, user_id))
+        .get();
+      if (!row) throw notFound("User");
+      return c.json(
+        {
+          ...toPublicUser(row.user),
+          followers_count: row.followers,
+          following_count: row.following,
+          is_following: !!row.isFollowing,
+          follows_you: !!row.followsYou,
+        },
+        200,
+      );
+    },
+  );

@@ -1,0 +1,62 @@
+// User shapes: the private view (yourself), the public profile, and field rules shared by
+// registration and profile updates.
+import { z } from "@hono/zod-openapi";
+import type { UserRow } from "../db/schema";
+
+export const username = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{3,32}$/, "3-32 characters of letters, digits, '_', '.', '-'");
+export const password = z.string().min(8, "at least 8 characters").max(128, "at most 128 characters");
+export const email = z.email("not a valid email address").max(254);
+export const phone = z.string().regex(/^\+?[0-9]{5,20}$/, "digits only, optionally a leading +");
+export const displayName = z.string().trim().min(1).max(64);
+
+export const UserResponse = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    display_name: z.string().nullable(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    avatar_url: z.string().nullable(),
+    bio: z.string().nullable(),
+    is_admin: z.boolean(),
+    created_at: z.string(),
+  })
+  .openapi("UserResponse");
+
+export const PublicUser = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    display_name: z.string().nullable(),
+    avatar_url: z.string().nullable(),
+    bio: z.string().nullable(),
+    created_at: z.string(),
+    followers_count: z.number().int().optional(),
+    following_count: z.number().int().optional(),
+    is_following: z.boolean().optional(),
+    follows_you: z.boolean().optional(),
+  })
+  .openapi("PublicUser");
+
+export const toUserResponse = (u: UserRow): z.infer<typeof UserResponse> => ({
+  id: u.id,
+  username: u.username,
+  display_name: u.displayName,
+  email: u.email,
+  phone: u.phone,
+  avatar_url: u.avatarUrl,
+  bio: u.bio,
+  is_admin: u.isAdmin,
+  created_at: u.createdAt,
+});
+
+export const toPublicUser = (u: Pick<UserRow, "id" | "username" | "displayName" | "avatarUrl" | "bio" | "createdAt">) => ({
+  id: u.id,
+  username: u.username,
+  display_name: u.displayName,
+  avatar_url: u.avatarUrl,
+  bio: u.bio,
+  created_at: u.createdAt,
+});

@@ -1,0 +1,70 @@
+// Test helpers: HTTP through the worker's own fetch handler (exports.default), users and rooms.
+import { exports } from "cloudflare:workers";
+import { expect } from "vitest";
+
+export const BASE = "http://edge.test/api/v1";
+
+type Opts = { token?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit };
+
+export async function api(method: string, path: string, opts: Opts = {}) {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+  let body: BodyInit | undefined = opts.raw;
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers["Content-Type"] ??= "application/json";
+  }
+  const res = await exports.default.fetch(path.startsWith("http") ? path : `${BASE}${path}`, { method, headers, body });
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json, headers: res.headers };
+}
+
+/** Asserts an error response: status, code, and the {detail, code} shape. */
+export function expectError(res: { status: number; json: any }, status: number, code?: string) {
+  expect(res.status, JSON.stringify(res.json)).toBe(status);
+  expect(typeof res.json?.detail).toBe("string");
+  expect(typeof res.json?.code).toBe("string");
+  if (code) expect(res.json.code).toBe(code);
+}
+
+let seq = 0;
+export const uniq = (prefix: string) => `${prefix}${Date.now().toString(36)}${(seq++).toString(36)}`;
+
+export type TestUser = { token: string; id: number; username: string };
+
+export async function registerUser(prefix = "u", extra: Record<string, unknown> = {}): Promise<TestUser> {
+  const username = uniq(prefix);
+  const res = await api("POST", "/auth/register", { body: { username, password: "password123", ...extra } });
+  expect(res.status, JSON.stringify(res.json)).toBe(200);
+  return { token: res.json.access_token, id: res.json.user.id, username };
+}
+
+export async function makeAdmin(user: TestUser) {
+  const { env } = await import("cloudflare:workers");
+  await env.DB.prepare("UPDATE users SET is_admin = 1 WHERE id = ?").bind(user.id).run();
+}
+
+export async function createRoom(owner: TestUser, body: Record<string, unknown> = {}) {
+  const res = await api("POST", "/chat-rooms/", { token: owner.token, body: { name: uniq("room"), ...body } });
+  expect(res.status, JSON.stringify(res.json)).toBe(200);
+  return res.json as { id: number; name: string; [k: string]: any };
+}
+
+/** Adds `user` to the room through the real join flow (auto-approved room or owner approval). */
+export async function join(room: { id: number }, owner: TestUser, user: TestUser) {
+  const applied = await api("POST", `/chat-rooms/${room.id}/join-request`, { token: user.token, body: {} });
+  expect(applied.status, JSON.stringify(applied.json)).toBe(200);
+  if (applied.json.status === "pending") {
+    const done = await api("POST", `/chat-rooms/join-requests/${applied.json.id}/process`, {
+      token: owner.token,
+      body: { status: "approved" },
+    });
+    expect(done.status, JSON.stringify(done.json)).toBe(200);
+  }
+}
