@@ -21,6 +21,8 @@ export const users = sqliteTable(
     passwordSalt: text("password_salt").notNull(),
     passwordIterations: integer("password_iterations").notNull(),
     isAdmin: integer("is_admin", { mode: "boolean" }).notNull().default(false),
+    // Who may open a direct conversation with this user.
+    dmPolicy: text("dm_policy", { enum: ["everyone", "friends"] }).notNull().default("everyone"),
     // Bumped on password change: tokens issued before it stop working.
     tokenVersion: integer("token_version").notNull().default(0),
     createdAt: text("created_at").notNull().default(now),
@@ -36,6 +38,8 @@ export const rooms = sqliteTable(
     id: integer("id").primaryKey({ autoIncrement: true }),
     kind: text("kind", { enum: ["group", "direct"] }).notNull().default("group"),
     name: text("name").notNull(),
+    // Direct conversations: "<lower user id>:<higher user id>", unique, so get-or-create is idempotent.
+    directKey: text("direct_key"),
     description: text("description"),
     visibility: text("visibility", { enum: ["public", "private"] }).notNull().default("public"),
     requireApproval: integer("require_approval", { mode: "boolean" }).notNull().default(true),
@@ -54,7 +58,10 @@ export const rooms = sqliteTable(
     onlineCount: integer("online_count").notNull().default(0),
   },
   (t) => [
-    uniqueIndex("rooms_name_lower_unique").on(sql`lower(${t.name})`),
+    // Group names are globally unique (case-insensitive); direct chats are keyed by their two users.
+    uniqueIndex("rooms_name_lower_unique").on(sql`lower(${t.name})`).where(sql`kind = 'group'`),
+    uniqueIndex("rooms_direct_key_unique").on(t.directKey),
+    index("rooms_kind_activity_idx").on(t.kind, t.lastActivityAt),
     index("rooms_visibility_idx").on(t.visibility, t.id),
     index("rooms_creator_idx").on(t.creatorId),
   ],
@@ -76,6 +83,9 @@ export const roomMembers = sqliteTable(
     lastActiveAt: text("last_active_at"),
     // Highest message id this member has read (messages ids are per-room 1, 2, 3, ...).
     lastReadMessageId: integer("last_read_message_id").notNull().default(0),
+    // Per-member conversation settings: muted until a time (far future = forever), hidden from the inbox.
+    mutedUntil: text("muted_until"),
+    hidden: integer("hidden", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     uniqueIndex("room_members_room_user_unique").on(t.roomId, t.userId),
@@ -132,3 +142,142 @@ export type UserRow = typeof users.$inferSelect;
 export type RoomRow = typeof rooms.$inferSelect;
 export type MemberRow = typeof roomMembers.$inferSelect;
 export type JoinRequestRow = typeof joinRequests.$inferSelect;
+
+export const roomBans = sqliteTable(
+  "room_bans",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    roomId: integer("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    bannedById: integer("banned_by_id").references(() => users.id, { onDelete: "set null" }),
+    reason: text("reason"),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("room_bans_room_user_unique").on(t.roomId, t.userId)],
+);
+
+export const roomInvitations = sqliteTable(
+  "room_invitations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    roomId: integer("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    inviterId: integer("inviter_id").references(() => users.id, { onDelete: "set null" }),
+    inviteeId: integer("invitee_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    status: text("status", { enum: ["pending", "approved", "rejected"] }).notNull().default("pending"),
+    createdAt: text("created_at").notNull().default(now),
+    processedAt: text("processed_at"),
+    processedById: integer("processed_by_id").references(() => users.id, { onDelete: "set null" }),
+  },
+  (t) => [
+    uniqueIndex("room_invitations_one_pending")
+      .on(t.roomId, t.inviteeId)
+      .where(sql`status = 'pending'`),
+    index("room_invitations_room_status_idx").on(t.roomId, t.status),
+  ],
+);
+
+export const inviteCodes = sqliteTable(
+  "invite_codes",
+  {
+    code: text("code").primaryKey(),
+    roomId: integer("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    createdById: integer("created_by_id").references(() => users.id, { onDelete: "set null" }),
+    expiresAt: text("expires_at").notNull(),
+    revokedAt: text("revoked_at"),
+    maxUses: integer("max_uses"),
+    uses: integer("uses").notNull().default(0),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [index("invite_codes_room_idx").on(t.roomId)],
+);
+
+export const friendRequests = sqliteTable(
+  "friend_requests",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    fromId: integer("from_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    toId: integer("to_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    message: text("message"),
+    status: text("status", { enum: ["pending", "accepted", "rejected"] }).notNull().default("pending"),
+    createdAt: text("created_at").notNull().default(now),
+    respondedAt: text("responded_at"),
+  },
+  (t) => [
+    uniqueIndex("friend_requests_one_pending")
+      .on(t.fromId, t.toId)
+      .where(sql`status = 'pending'`),
+    index("friend_requests_to_idx").on(t.toId, t.status),
+  ],
+);
+
+/** One row per direction, so each side files the other in its own group. */
+export const friendships = sqliteTable(
+  "friendships",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    friendId: integer("friend_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    groupName: text("group_name"),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("friendships_pair_unique").on(t.userId, t.friendId), index("friendships_group_idx").on(t.userId, t.groupName)],
+);
+
+export const blocks = sqliteTable(
+  "blocks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    blockerId: integer("blocker_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    blockedId: integer("blocked_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("blocks_pair_unique").on(t.blockerId, t.blockedId), index("blocks_blocked_idx").on(t.blockedId)],
+);
+
+/** Uploaded media: bytes in R2 under `key`, metadata here. */
+export const files = sqliteTable(
+  "files",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    key: text("key").notNull(),
+    // Kept when the uploader deletes their account if the file belongs to a room.
+    uploaderId: integer("uploader_id").references(() => users.id, { onDelete: "set null" }),
+    roomId: integer("room_id").references(() => rooms.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    size: integer("size").notNull(),
+    contentType: text("content_type").notNull(),
+    width: integer("width"),
+    height: integer("height"),
+    etag: text("etag"),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("files_key_unique").on(t.key),
+    index("files_uploader_idx").on(t.uploaderId, t.id),
+    index("files_room_idx").on(t.roomId),
+  ],
+);
+
+export type FileRow = typeof files.$inferSelect;

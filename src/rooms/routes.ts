@@ -42,7 +42,7 @@ export const roomRoutes = router()
             })
             .returning(),
           db.insert(roomMembers).values({
-            roomId: sql`(SELECT id FROM ${rooms} WHERE lower(${rooms.name}) = lower(${b.name}))`,
+            roomId: sql`(SELECT id FROM ${rooms} WHERE lower(${rooms.name}) = lower(${b.name}) AND ${rooms.kind} = 'group')`,
             userId: me.id,
             role: "owner",
           }),
