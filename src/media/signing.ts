@@ -1,0 +1,27 @@
+// Signed media URLs: `/api/v1/files/{id}?exp=<unix seconds>&sig=<hex>` lets <img>/<audio> fetch a
+// file without an Authorization header. HMAC-SHA256 over the file id and expiry, keyed by
+// JWT_SECRET with a domain prefix so a media signature can never pass as anything else.
+// Synchronous (node:crypto) on purpose: the room object signs while it broadcasts, in one turn.
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+const DOMAIN = "edge-chat/media-url/v1";
+const enc = new TextEncoder();
+
+const ttl = (env: Env) => Number((env as { MEDIA_URL_TTL_SECONDS?: string }).MEDIA_URL_TTL_SECONDS) || 3600;
+
+const mac = (env: Env, fileId: number, exp: number) =>
+  createHmac("sha256", `${DOMAIN}:${env.JWT_SECRET}`).update(`${fileId}.${exp}`).digest("hex");
+
+export function signedFileUrl(env: Env, fileId: number, now = Date.now()): string {
+  const exp = Math.floor(now / 1000) + ttl(env);
+  return `/api/v1/files/${fileId}?exp=${exp}&sig=${mac(env, fileId, exp)}`;
+}
+
+export type SignatureCheck = "valid" | "expired" | "invalid";
+
+export function checkSignature(env: Env, fileId: number, exp: string | undefined, sig: string | undefined, now = Date.now()): SignatureCheck {
+  if (!exp || !sig || !/^\d{1,12}$/.test(exp) || !/^[0-9a-f]{64}$/.test(sig)) return "invalid";
+  const expected = mac(env, fileId, Number(exp));
+  if (!timingSafeEqual(enc.encode(expected), enc.encode(sig))) return "invalid";
+  return Number(exp) * 1000 < now ? "expired" : "valid";
+}
