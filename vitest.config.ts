@@ -10,7 +10,13 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, JWT_SECRET: "test-secret-not-for-production" },
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            JWT_SECRET: "test-secret-not-for-production",
+            // Room tests send 100+ messages per sender in bursts; the rate-limit test exceeds this.
+            RATE_LIMIT_PER_SECOND: "100",
+            RATE_LIMIT_BURST: "150",
+          },
         },
       }),
     ],

@@ -5,11 +5,19 @@ import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requireUser } from "./auth/middleware";
 import { authRoutes } from "./auth/routes";
+import { banRoutes } from "./bans/routes";
+import { blockRoutes } from "./blocks/routes";
+import { conversationRoutes } from "./conversations/routes";
+import { settingsRoutes } from "./conversations/settings";
 import { followRoutes } from "./follows/routes";
+import { friendRoutes } from "./friends/routes";
 import { router } from "./http/app-env";
 import { ApiError, renderError } from "./http/errors";
+import { inviteCodeRoutes } from "./invitations/codes";
+import { invitationRoutes } from "./invitations/routes";
 import { joinRequestRoutes } from "./join-requests/routes";
 import { memberRoutes } from "./members/routes";
+import { messageRoutes } from "./messages/routes";
 import { roomRoutes } from "./rooms/routes";
 import { userRoutes } from "./users/routes";
 import pkg from "../package.json";
@@ -56,12 +64,24 @@ export function buildApp() {
   app.use(`${API}/users/*`, requireUser);
   app.use(`${API}/chat-rooms/*`, requireUser);
   app.use(`${API}/chat-rooms`, requireUser);
+  app.use(`${API}/friends/*`, requireUser);
+  app.use(`${API}/friends`, requireUser);
   // Order matters where paths overlap: /users/me/... before /users/{user_id}.
   app.route(`${API}/users`, followRoutes);
+  app.route(`${API}/users`, blockRoutes);
   app.route(`${API}/users`, userRoutes);
   app.route(`${API}/chat-rooms`, joinRequestRoutes);
   app.route(`${API}/chat-rooms`, memberRoutes);
+  app.route(`${API}/chat-rooms`, messageRoutes);
   app.route(`${API}/chat-rooms`, roomRoutes);
+  app.use(`${API}/conversations/*`, requireUser);
+  app.use(`${API}/conversations`, requireUser);
+  app.route(`${API}/conversations`, conversationRoutes);
+  app.route(`${API}/chat-rooms`, banRoutes);
+  app.route(`${API}/chat-rooms`, invitationRoutes);
+  app.route(`${API}/chat-rooms`, inviteCodeRoutes);
+  app.route(`${API}/chat-rooms`, settingsRoutes);
+  app.route(`${API}/friends`, friendRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31(`${API}/openapi.json`, {

@@ -1,16 +1,551 @@
-// The room Durable Object: one per room. Owns the room's sockets, message order and log.
+// The room Durable Object, one per room (direct chats included). It owns the room's sockets
+// (hibernation API), assigns the message order, keeps the message log in its own SQLite, fans
+// messages out, tracks typing and presence, and writes the room summary behind to D1.
+// It trusts only the worker: RPC methods are called after the worker authorized the caller,
+// and `fetch` only serves WebSocket upgrades the worker already admitted.
 import { DurableObject } from "cloudflare:workers";
+import { and, asc, desc, eq, gt, gte, lt, lte, sql } from "drizzle-orm";
+import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
+import { migrate } from "drizzle-orm/durable-sqlite/migrator";
+import { signedFileUrl } from "../media/signing";
+import bundle from "./migrations/migrations";
+import {
+  ClientFrame,
+  MAX_FRAME_BYTES,
+  refuse,
+  withAliases,
+  type Actor,
+  type ChatMessage,
+  type NewMessage,
+  type Refusal,
+  type ServerFrame,
+} from "./protocol";
+import { RateLimiter } from "./rate-limit";
+import * as schema from "./schema";
+import { messages, meta, pendingReads, typing, type MessageRow } from "./schema";
+
+/** Header on upgrade requests the worker forwards: the admitted identity (never from the client). */
+export const ADMISSION_HEADER = "X-Edge-Chat-Admission";
+export type Admission = { room_id: number; user: Actor; since: number | null };
+
+const PING = '{"type":"ping"}';
+const PONG = '{"type":"pong"}';
+const TYPING_TTL_MS = 5_000;
+const SUMMARY_DELAY_MS = 1_000;
+const PREVIEW_CHARS = 200;
+const REPLAY_PAGE = 500;
+/** Rate-limited frames a socket may send before it is closed with 1008. */
+const ABUSE_LIMIT = 20;
+
+/** What a socket carries across hibernation (well under the 2 KB attachment limit). */
+type SocketInfo = { id: number; username: string; display_name: string | null; left?: boolean };
+
+export type HistoryQuery = { limit: number; offset: number; before?: number; after?: number };
+export type History = { messages: ChatMessage[]; oldest_id: number; last_id: number; gap: { from_id: number; to_id: number } | null };
+export type Posted = { ok: true; message: ChatMessage; duplicate: boolean };
 
 export class Room extends DurableObject<Env> {
-  /** The room was deleted: close every socket (4004) and forget everything. */
+  private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+  private readonly limiter: RateLimiter;
+  /** Rate-limited frames per socket; in memory, so abuse counting restarts after hibernation. */
+  private abuse = new WeakMap<WebSocket, number>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.db = drizzle(ctx.storage, { schema });
+    ctx.blockConcurrencyWhile(async () => migrate(this.db, bundle));
+    // Answered by the runtime without waking a hibernating object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+    this.limiter = new RateLimiter(Number(env.RATE_LIMIT_PER_SECOND) || 10, Number(env.RATE_LIMIT_BURST) || 20);
+  }
+
+  // ---------------------------------------------------------------- RPC: messages
+
+  /** Store, then broadcast, then acknowledge. A repeated client_id returns the original message. */
+  post(roomId: number, actor: Actor, input: NewMessage): Posted | Refusal {
+    this.remember(roomId);
+    if (input.client_id) {
+      const prior = this.db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.senderId, actor.id), eq(messages.clientId, input.client_id)))
+        .get();
+      if (prior) {
+        if (!sameMessage(prior, input))
+          return refuse(409, "client_id_conflict", "This client_id was already used for a different message");
+        return { ok: true, message: this.render(prior), duplicate: true };
+      }
+    }
+    const wait = this.limiter.take(actor.id);
+    if (wait) return refuse(429, "rate_limited", `Too many messages; retry in ${wait}s`, wait);
+    const content = input.content_text?.trim() ? input.content_text : null;
+    if (input.message_type === "text" && !content) return refuse(400, "empty_message", "A text message needs content_text");
+    if (input.message_type !== "text" && !input.attachment)
+      return refuse(400, "media_required", `A ${input.message_type} message needs a file`);
+    if (input.message_type === "text" && input.attachment) return refuse(400, "unexpected_media", "Text messages cannot carry media");
+    if (input.reply_to_id && !this.db.select({ id: messages.id }).from(messages).where(eq(messages.id, input.reply_to_id)).get())
+      return refuse(400, "invalid_reply_to", "reply_to_id is not a message of this room");
+
+    const a = input.attachment;
+    const row = this.db
+      .insert(messages)
+      .values({
+        senderId: actor.id,
+        senderName: actor.username,
+        contentText: content,
+        messageType: input.message_type,
+        fileId: a?.file_id ?? null,
+        fileName: a?.file_name ?? null,
+        fileSize: a?.file_size ?? null,
+        contentType: a?.content_type ?? null,
+        width: a?.width ?? null,
+        height: a?.height ?? null,
+        replyToId: input.reply_to_id ?? null,
+        clientId: input.client_id ?? null,
+        sentAt: new Date().toISOString(),
+      })
+      .returning()
+      .get();
+    this.db
+      .insert(pendingReads)
+      .values({ userId: actor.id, messageId: row.id })
+      .onConflictDoUpdate({ target: pendingReads.userId, set: { messageId: row.id } })
+      .run();
+    this.stopTyping(actor.id);
+    this.scheduleSummary();
+    const message = this.render(row);
+    // Output gates hold these frames and the RPC reply until the insert above is durable.
+    this.broadcast({ type: "chat_message", message });
+    return { ok: true, message, duplicate: false };
+  }
+
+  history(roomId: number, q: HistoryQuery): History {
+    this.remember(roomId);
+    const { oldest, last } = this.bounds();
+    const rows = this.historyQuery(q).all();
+    if (q.after === undefined) rows.reverse();
+    const gap = q.after !== undefined && oldest > 0 && q.after < oldest - 1 ? { from_id: q.after + 1, to_id: oldest - 1 } : null;
+    return { messages: rows.map((r) => this.render(r)), oldest_id: oldest, last_id: last, gap };
+  }
+
+  /**
+   * The page query. Ids are dense (never reused, only the oldest pruned), so offset becomes an id
+   * bound and every page is a primary-key range read of `limit` rows, whatever the room's size.
+   */
+  historyQuery(q: HistoryQuery) {
+    if (q.after !== undefined) {
+      const from = q.after + 1 + q.offset;
+      return this.db
+        .select()
+        .from(messages)
+        .where(and(gte(messages.id, from), q.before !== undefined ? lt(messages.id, q.before) : undefined))
+        .orderBy(asc(messages.id))
+        .limit(q.limit);
+    }
+    const top = q.before !== undefined ? q.before - 1 - q.offset : this.bounds().last - q.offset;
+    return this.db.select().from(messages).where(lte(messages.id, top)).orderBy(desc(messages.id)).limit(q.limit);
+  }
+
+  edit(roomId: number, actor: Actor, messageId: number, content: string): Posted | Refusal {
+    this.remember(roomId);
+    const row = this.db.select().from(messages).where(eq(messages.id, messageId)).get();
+    if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
+    if (row.senderId !== actor.id) return refuse(403, "not_your_message", "Only the sender can edit a message");
+    if (row.messageType === "text" && !content.trim()) return refuse(400, "empty_message", "A text message needs content_text");
+    const updated = this.db
+      .update(messages)
+      .set({ contentText: content.trim() ? content : null, editedAt: new Date().toISOString() })
+      .where(eq(messages.id, messageId))
+      .returning()
+      .get();
+    if (messageId === this.bounds().last) this.scheduleSummary();
+    const message = this.render(updated);
+    this.broadcast({ type: "message_updated", message });
+    return { ok: true, message, duplicate: false };
+  }
+
+  /** Soft delete: the id stays (history stays gapless), the content goes. */
+  remove(roomId: number, actor: Actor, messageId: number, moderator: boolean): Posted | Refusal {
+    this.remember(roomId);
+    const row = this.db.select().from(messages).where(eq(messages.id, messageId)).get();
+    if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
+    if (row.senderId !== actor.id && !moderator) return refuse(403, "not_your_message", "You can only delete your own messages");
+    const updated = this.db
+      .update(messages)
+      .set({ contentText: null, fileId: null, fileName: null, fileSize: null, contentType: null, width: null, height: null, deletedAt: new Date().toISOString() })
+      .where(eq(messages.id, messageId))
+      .returning()
+      .get();
+    if (messageId === this.bounds().last) this.scheduleSummary();
+    const message = this.render(updated);
+    this.broadcast({ type: "message_deleted", message });
+    return { ok: true, message, duplicate: false };
+  }
+
+  /** A file was deleted: its messages show the media as removed from now on. */
+  mediaRemoved(roomId: number, fileId: number): number {
+    this.remember(roomId);
+    const rows = this.db.update(messages).set({ mediaRemoved: true }).where(eq(messages.fileId, fileId)).returning().all();
+    for (const row of rows) this.broadcast({ type: "message_updated", message: this.render(row) });
+    return rows.length;
+  }
+
+  /** Someone's read position moved (already stored in D1 by the worker): tell the room. */
+  announceRead(roomId: number, user: Actor, messageId: number): void {
+    this.remember(roomId);
+    this.broadcast({ type: "read", user: ref(user), message_id: messageId });
+  }
+
+  /** Highest message id, for validating read positions. */
+  lastMessageId(roomId: number): number {
+    this.remember(roomId);
+    return this.bounds().last;
+  }
+
+  online(roomId: number): { id: number; username: string; display_name: string | null }[] {
+    this.remember(roomId);
+    return [...this.presence().values()].map((s) => ({ id: s.id, username: s.username, display_name: s.display_name }));
+  }
+
+  /** Drops messages older than the newest `keep`; later `since`/`after` below them get a gap. */
+  prune(keep: number): number {
+    const { last } = this.bounds();
+    return this.db.delete(messages).where(lte(messages.id, last - keep)).returning({ id: messages.id }).all().length;
+  }
+
+  // ---------------------------------------------------------------- RPC: membership
+
+  /** A user lost access (removed, left, banned): close their sockets with 4003. */
+  kick(userId: number): number {
+    const sockets = this.ctx.getWebSockets(`u:${userId}`);
+    const info = sockets.map(attachment).find(Boolean);
+    for (const ws of sockets) {
+      const a = attachment(ws);
+      if (a) ws.serializeAttachment({ ...a, left: true });
+      safeClose(ws, 4003, "removed from room");
+    }
+    if (info && sockets.length) this.left(info);
+    return sockets.length;
+  }
+
+  /** The room was deleted: close every socket (4004) and forget everything, alarm included. */
   async destroy(): Promise<void> {
-    for (const ws of this.ctx.getWebSockets()) ws.close(4004, "room deleted");
+    for (const ws of this.ctx.getWebSockets()) safeClose(ws, 4004, "room deleted");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
 
-  /** A user lost access (removed, left, banned): close their sockets with 4003. */
-  async kick(userId: number): Promise<void> {
-    for (const ws of this.ctx.getWebSockets(`u:${userId}`)) ws.close(4003, "removed from room");
+  // ---------------------------------------------------------------- WebSocket
+
+  async fetch(request: Request): Promise<Response> {
+    const raw = request.headers.get(ADMISSION_HEADER);
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !raw)
+      return new Response("WebSocket upgrades only", { status: 426 });
+    const admission = JSON.parse(raw) as Admission;
+    this.remember(admission.room_id);
+    const user = admission.user;
+    const wasOnline = this.presence().has(user.id);
+
+    const [client, server] = Object.values(new WebSocketPair());
+    this.ctx.acceptWebSocket(server, [`u:${user.id}`]);
+    server.serializeAttachment({ id: user.id, username: user.username, display_name: user.display_name } satisfies SocketInfo);
+
+    const { oldest, last } = this.bounds();
+    send(server, {
+      type: "connection_established",
+      message: "connected",
+      room_id: admission.room_id,
+      user: ref(user),
+      last_message_id: last,
+      oldest_message_id: oldest,
+      online: [...this.presence().values()].map(ref),
+    });
+    // Everything below runs in this one turn: no live message can slip between replay and live.
+    if (admission.since !== null) this.replay(server, admission.since, oldest, last);
+    if (!wasOnline) {
+      this.broadcast({ type: "user_join", user: ref(user) }, server);
+      this.scheduleSummary();
+    }
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const me = attachment(ws);
+    if (!me || me.left) return;
+    const size = typeof data === "string" ? new TextEncoder().encode(data).byteLength : data.byteLength;
+    if (size > MAX_FRAME_BYTES) return safeClose(ws, 1009, "frame too large");
+    if (typeof data !== "string") return send(ws, { type: "error", code: "binary_not_supported", message: "Frames must be JSON text" });
+
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      return send(ws, { type: "error", code: "invalid_json", message: "Frame is not valid JSON" });
+    }
+    const parsed = ClientFrame.safeParse(withAliases(json));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+      return send(ws, { type: "error", code: "invalid_frame", message: `${where}${issue?.message ?? "invalid frame"}` });
+    }
+    const frame = parsed.data;
+    const actor: Actor = { id: me.id, username: me.username, display_name: me.display_name };
+    const roomId = this.roomId();
+    switch (frame.type) {
+      case "ping":
+        return send(ws, { type: "pong" });
+      case "typing":
+        return this.setTyping(actor, frame.is_typing);
+      case "read":
+        return send(ws, { type: "error", code: "use_rest", message: "Move your read position with POST /chat-rooms/{id}/read" });
+      case "chat_message": {
+        if (frame.file_id || frame.media_url || frame.message_type !== "text")
+          return send(ws, { type: "error", code: "use_rest", message: "Send media messages with POST /chat-rooms/{id}/messages" });
+        const result = this.post(roomId, actor, frame);
+        if (!result.ok) {
+          send(ws, { type: "error", code: result.code, message: result.detail, ...(result.retry_after && { retry_after: result.retry_after }) });
+          if (result.code === "rate_limited") this.countAbuse(ws);
+          return;
+        }
+        // A retried client_id: the sender gets its original message again, nobody else hears of it.
+        if (result.duplicate) send(ws, { type: "chat_message", message: result.message });
+        return;
+      }
+      default: {
+        const never: never = frame;
+        return never;
+      }
+    }
+  }
+
+  async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    safeClose(ws, code === 1005 || code === 1006 || code === 1015 ? 1000 : code, reason);
+    const me = attachment(ws);
+    if (me && !me.left) this.left(me, ws);
+  }
+
+  async webSocketError(ws: WebSocket): Promise<void> {
+    const me = attachment(ws);
+    if (me && !me.left) this.left(me, ws);
+  }
+
+  // ---------------------------------------------------------------- alarm: typing expiry + summary
+
+  async alarm(): Promise<void> {
+    const now = Date.now();
+    for (const t of this.db.delete(typing).where(lte(typing.expiresAt, now)).returning().all())
+      this.broadcast({ type: "typing", user: { id: t.userId, username: t.username }, is_typing: false });
+    if (Number(this.getMeta("summary_due") ?? Infinity) <= now) await this.flushSummary();
+    this.rescheduleAlarm();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private replay(ws: WebSocket, since: number, oldest: number, last: number) {
+    if (oldest > 0 && since < oldest - 1)
+      send(ws, { type: "gap", from_id: since + 1, to_id: oldest - 1, reason: "older messages are no longer kept" });
+    for (let from = since; from < last; ) {
+      const rows = this.db.select().from(messages).where(gt(messages.id, from)).orderBy(asc(messages.id)).limit(REPLAY_PAGE).all();
+      if (!rows.length) break;
+      for (const r of rows) send(ws, { type: "chat_message", message: this.render(r) });
+      from = rows[rows.length - 1].id;
+    }
+    send(ws, { type: "replay_done", last_message_id: last });
+  }
+
+  private setTyping(actor: Actor, isTyping: boolean) {
+    if (isTyping) {
+      const expiresAt = Date.now() + TYPING_TTL_MS;
+      this.db
+        .insert(typing)
+        .values({ userId: actor.id, username: actor.username, expiresAt })
+        .onConflictDoUpdate({ target: typing.userId, set: { expiresAt } })
+        .run();
+      this.rescheduleAlarm();
+      this.broadcastExcept(actor.id, { type: "typing", user: ref(actor), is_typing: true, expires_in_ms: TYPING_TTL_MS });
+    } else {
+      this.stopTyping(actor.id);
+    }
+  }
+
+  private stopTyping(userId: number) {
+    const gone = this.db.delete(typing).where(eq(typing.userId, userId)).returning().get();
+    if (gone) this.broadcastExcept(userId, { type: "typing", user: { id: gone.userId, username: gone.username }, is_typing: false });
+  }
+
+  /** The user's last socket went away (or they were kicked): tell the others once, not per tab. */
+  private left(user: SocketInfo, closing?: WebSocket) {
+    if (this.presence(closing).has(user.id)) return;
+    this.stopTyping(user.id);
+    this.broadcast({ type: "user_leave", user: ref(user) });
+    this.scheduleSummary();
+  }
+
+  private countAbuse(ws: WebSocket) {
+    const n = (this.abuse.get(ws) ?? 0) + 1;
+    this.abuse.set(ws, n);
+    if (n >= ABUSE_LIMIT) safeClose(ws, 1008, "rate limit abuse");
+  }
+
+  /** Open sockets by user: presence is derived from the sockets themselves, so it survives hibernation. */
+  private presence(except?: WebSocket): Map<number, SocketInfo> {
+    const users = new Map<number, SocketInfo>();
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws === except || ws.readyState !== WebSocket.OPEN) continue;
+      const a = attachment(ws);
+      if (a && !a.left) users.set(a.id, a);
+    }
+    return users;
+  }
+
+  /** Serialize once, send to every open socket. */
+  private broadcast(frame: ServerFrame, except?: WebSocket) {
+    const text = JSON.stringify(frame);
+    for (const ws of this.ctx.getWebSockets()) {
+      if (ws === except) continue;
+      try {
+        ws.send(text);
+      } catch {
+        // Closing or gone: its close handler does the bookkeeping.
+      }
+    }
+  }
+
+  private broadcastExcept(userId: number, frame: ServerFrame) {
+    const text = JSON.stringify(frame);
+    for (const ws of this.ctx.getWebSockets()) {
+      if (attachment(ws)?.id === userId) continue;
+      try {
+        ws.send(text);
+      } catch {}
+    }
+  }
+
+  private render(r: MessageRow): ChatMessage {
+    const deleted = r.deletedAt !== null;
+    return {
+      id: r.id,
+      room_id: this.roomId(),
+      sender_id: r.senderId,
+      sender_name: r.senderName,
+      content_text: deleted ? null : r.contentText,
+      message_type: r.messageType,
+      media_url: r.fileId && !r.mediaRemoved && !deleted ? signedFileUrl(this.env, r.fileId) : null,
+      file_id: r.fileId,
+      file_name: r.fileName,
+      file_size: r.fileSize,
+      content_type: r.contentType,
+      width: r.width,
+      height: r.height,
+      media_removed: r.mediaRemoved,
+      reply_to_id: r.replyToId,
+      client_id: r.clientId,
+      sent_at: r.sentAt,
+      edited_at: r.editedAt,
+      deleted,
+    };
+  }
+
+  private bounds(): { oldest: number; last: number } {
+    const row = this.db
+      .select({ oldest: sql<number | null>`min(${messages.id})`, last: sql<number | null>`max(${messages.id})` })
+      .from(messages)
+      .get();
+    // After pruning everything, max() is null but ids must keep counting from the sequence.
+    const seq = row?.last ?? this.ctx.storage.sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'messages'").toArray()[0]?.seq ?? 0;
+    return { oldest: row?.oldest ?? seq + 1, last: seq };
+  }
+
+  private roomId(): number {
+    return Number(this.getMeta("room_id") ?? 0);
+  }
+
+  private remember(roomId: number) {
+    if (this.getMeta("room_id") !== String(roomId)) this.setMeta("room_id", String(roomId));
+  }
+
+  private getMeta(key: string): string | undefined {
+    return this.db.select().from(meta).where(eq(meta.key, key)).get()?.value;
+  }
+
+  private setMeta(key: string, value: string) {
+    this.db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
+  }
+
+  /** Write-behind: at most one D1 summary write per room per SUMMARY_DELAY_MS. */
+  private scheduleSummary() {
+    if (!this.getMeta("summary_due")) this.setMeta("summary_due", String(Date.now() + SUMMARY_DELAY_MS));
+    this.rescheduleAlarm();
+  }
+
+  private rescheduleAlarm() {
+    const due = Number(this.getMeta("summary_due") ?? Infinity);
+    const typingDue = this.db.select({ at: sql<number | null>`min(${typing.expiresAt})` }).from(typing).get()?.at ?? Infinity;
+    const next = Math.min(due, typingDue);
+    if (next === Infinity) return;
+    // `next` is the earliest thing any reason needs, so replacing the schedule never delays one.
+    void this.ctx.storage.setAlarm(next);
+  }
+
+  private async flushSummary() {
+    const roomId = this.roomId();
+    if (!roomId) return;
+    const lastRow = this.db.select().from(messages).orderBy(desc(messages.id)).limit(1).get();
+    const reads = this.db.select().from(pendingReads).all();
+    const online = this.presence().size;
+    const stmts: D1PreparedStatement[] = [
+      this.env.DB.prepare(
+        `UPDATE rooms SET last_message_id = max(last_message_id, ?1), last_message_sender = ?2, last_message_content = ?3,
+           last_activity_at = CASE WHEN ?1 > last_message_id THEN ?4 ELSE last_activity_at END, online_count = ?5
+         WHERE id = ?6`,
+      ).bind(
+        lastRow?.id ?? 0,
+        lastRow?.senderName ?? null,
+        lastRow ? preview(lastRow) : null,
+        lastRow?.sentAt ?? new Date().toISOString(),
+        online,
+        roomId,
+      ),
+      // A sender has read everything up to their own message.
+      ...reads.map((r) =>
+        this.env.DB.prepare(
+          "UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2 WHERE room_id = ?3 AND user_id = ?4",
+        ).bind(r.messageId, new Date().toISOString(), roomId, r.userId),
+      ),
+    ];
+    if (reads.length) {
+      // A hidden conversation comes back when a new message arrives.
+      stmts.push(this.env.DB.prepare("UPDATE room_members SET hidden = 0 WHERE room_id = ?1 AND hidden = 1").bind(roomId));
+    }
+    // Throws on failure: the alarm is retried and nothing is cleared until D1 has it.
+    await this.env.DB.batch(stmts);
+    this.db.delete(meta).where(eq(meta.key, "summary_due")).run();
+    for (const r of reads) this.db.delete(pendingReads).where(and(eq(pendingReads.userId, r.userId), eq(pendingReads.messageId, r.messageId))).run();
   }
 }
+
+const ref = (u: { id: number; username: string }) => ({ id: u.id, username: u.username });
+
+const attachment = (ws: WebSocket) => ws.deserializeAttachment() as SocketInfo | null;
+
+function send(ws: WebSocket, frame: ServerFrame) {
+  try {
+    ws.send(JSON.stringify(frame));
+  } catch {}
+}
+
+function safeClose(ws: WebSocket, code: number, reason: string) {
+  try {
+    ws.close(code, reason);
+  } catch {}
+}
+
+const preview = (r: MessageRow) =>
+  r.deletedAt ? "(deleted)" : r.contentText ? r.contentText.slice(0, PREVIEW_CHARS) : `[${r.messageType}]${r.fileName ? ` ${r.fileName}` : ""}`;
+
+/** A retry must repeat the original message; the same client_id with other content is a conflict. */
+const sameMessage = (row: MessageRow, input: NewMessage) =>
+  (row.contentText ?? null) === (input.content_text?.trim() ? input.content_text : null) &&
+  row.messageType === input.message_type &&
+  (row.replyToId ?? null) === (input.reply_to_id ?? null) &&
+  (row.fileId ?? null) === (input.attachment?.file_id ?? null);

@@ -1,0 +1,273 @@
+// Messages and the room socket, served through the room's Durable Object: send, history, edit,
+// delete, read positions and receipts, who is online, and the WebSocket upgrade. The worker
+// authorizes every call from D1; the object only orders, stores and fans out.
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, eq, sql } from "drizzle-orm";
+import type { Context } from "hono";
+import { blockBetween } from "../blocks/queries";
+import { getDb, type Db } from "../db/client";
+import { roomMembers, users } from "../db/schema";
+import { router, type AppEnv } from "../http/app-env";
+import { ApiError, badRequest, forbidden } from "../http/errors";
+import { id, json, jsonBody, noContent, pick, RoomIdParam } from "../http/schemas";
+import { roomStub } from "../room/client";
+import { messageInput, MAX_CONTENT, type Actor, type Refusal } from "../room/protocol";
+import { ADMISSION_HEADER, type Admission, type Posted } from "../room/room";
+import { canModerate, canPost, canView, loadRoom, require, type RoomAccess } from "../rooms/access";
+
+const ChatMessage = z
+  .object({
+    id: z.number().int(),
+    room_id: z.number().int(),
+    sender_id: z.number().int(),
+    sender_name: z.string(),
+    content_text: z.string().nullable(),
+    message_type: z.enum(["text", "image", "file", "voice", "system"]),
+    media_url: z.string().nullable(),
+    file_id: z.number().int().nullable(),
+    file_name: z.string().nullable(),
+    file_size: z.number().int().nullable(),
+    content_type: z.string().nullable(),
+    width: z.number().int().nullable(),
+    height: z.number().int().nullable(),
+    media_removed: z.boolean(),
+    reply_to_id: z.number().int().nullable(),
+    client_id: z.string().nullable(),
+    sent_at: z.string(),
+    edited_at: z.string().nullable(),
+    deleted: z.boolean(),
+  })
+  .openapi("ChatMessageResponse");
+
+const MessageCreate = z
+  .object({
+    ...messageInput,
+    content: messageInput.content_text.openapi({ description: "Alias of content_text" }),
+    reply_to: messageInput.reply_to_id.openapi({ description: "Alias of reply_to_id" }),
+  })
+  .strict()
+  .openapi("ChatMessageCreate");
+
+const cursor = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const HistoryQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  before: cursor.optional().openapi({ description: "Only messages with a smaller id" }),
+  after: cursor.optional().openapi({ description: "Only messages with a larger id, oldest first (for pollers)" }),
+});
+
+const MessageParams = RoomIdParam.extend({ message_id: id("message_id") });
+
+const actorOf = (c: Context<AppEnv>): Actor => ({ id: c.var.user.id, username: c.var.user.username, display_name: c.var.user.displayName });
+
+/** A refusal from the room object becomes the API's one error type. */
+function unwrap(result: Posted | Refusal): Posted {
+  if (result.ok) return result;
+  const headers = result.retry_after ? { "Retry-After": String(result.retry_after) } : undefined;
+  throw new ApiError(result.status, result.code, result.detail, { ...(headers && { headers }), ...(result.retry_after && { retry_after: result.retry_after }) });
+}
+
+/** In a direct chat, a block in either direction stops messages (a generic refusal). */
+async function assertNotBlocked(db: Db, access: RoomAccess) {
+  if (access.room.kind !== "direct") return;
+  const row = await db
+    .select({ blocked: sql<number>`${blockBetween(access.user.id, roomMembers.userId)}` })
+    .from(roomMembers)
+    .where(and(eq(roomMembers.roomId, access.room.id), sql`${roomMembers.userId} <> ${access.user.id}`))
+    .get();
+  if (row?.blocked) throw forbidden("You cannot send messages in this conversation", "cannot_message");
+}
+
+async function memberAccess(c: Context<AppEnv>, roomId: number, need: (a: RoomAccess) => boolean) {
+  const access = await loadRoom(getDb(c.env.DB), roomId, c.var.user, { kinds: ["group", "direct"] });
+  require(need(access), "Only active members of this room can do this", "not_a_member");
+  return access;
+}
+
+export const messageRoutes = router()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{room_id}/messages",
+      tags: ["messages"],
+      summary: "Send a message (pushed to every socket of the room). A repeated client_id returns the original message.",
+      request: { params: RoomIdParam, ...jsonBody(MessageCreate) },
+      responses: { 200: json(ChatMessage), ...pick(400, 401, 403, 404, 409, 429) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const roomId = c.req.valid("param").room_id;
+      const access = await memberAccess(c, roomId, canPost);
+      await assertNotBlocked(getDb(c.env.DB), access);
+      if (body.media_url || body.file_id)
+        throw badRequest("media_not_supported", "Media messages are not available yet");
+      const result = unwrap(
+        await roomStub(c.env, roomId).post(roomId, actorOf(c), {
+          content_text: body.content_text ?? body.content ?? null,
+          message_type: body.message_type,
+          reply_to_id: body.reply_to_id ?? body.reply_to ?? null,
+          client_id: body.client_id ?? null,
+          attachment: null,
+        }),
+      );
+      return c.json(result.message, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{room_id}/messages",
+      tags: ["messages"],
+      summary:
+        "History, oldest first: the newest `limit` messages skipping the `offset` newest; `before`/`after` bound by message id. Headers X-Last-Message-Id, X-Oldest-Message-Id, and X-History-Gap when `after` is older than the room still holds.",
+      request: { params: RoomIdParam, query: HistoryQuery },
+      responses: { 200: json(z.array(ChatMessage)), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const roomId = c.req.valid("param").room_id;
+      await memberAccess(c, roomId, canView);
+      const page = await roomStub(c.env, roomId).history(roomId, q);
+      c.header("X-Last-Message-Id", String(page.last_id));
+      c.header("X-Oldest-Message-Id", String(page.oldest_id));
+      if (page.gap) c.header("X-History-Gap", `${page.gap.from_id}-${page.gap.to_id}`);
+      return c.json(page.messages, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/{room_id}/messages/{message_id}",
+      tags: ["messages"],
+      summary: "Edit your own message (broadcast as message_updated)",
+      request: { params: MessageParams, ...jsonBody(z.object({ content_text: z.string().max(MAX_CONTENT) }).strict().openapi("ChatMessageEdit")) },
+      responses: { 200: json(ChatMessage), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { room_id, message_id } = c.req.valid("param");
+      await memberAccess(c, room_id, canPost);
+      const result = unwrap(await roomStub(c.env, room_id).edit(room_id, actorOf(c), message_id, c.req.valid("json").content_text));
+      return c.json(result.message, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/{room_id}/messages/{message_id}",
+      tags: ["messages"],
+      summary: "Delete a message: the sender, room admins, the owner or system admins (broadcast as message_deleted)",
+      request: { params: MessageParams },
+      responses: { ...noContent, ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { room_id, message_id } = c.req.valid("param");
+      const access = await memberAccess(c, room_id, canView);
+      unwrap(await roomStub(c.env, room_id).remove(room_id, actorOf(c), message_id, canModerate(access)));
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{room_id}/read",
+      tags: ["messages"],
+      summary: "Move your read position forward (never back); the room hears a `read` frame",
+      request: { params: RoomIdParam, ...jsonBody(z.object({ message_id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).openapi("ReadRequest")) },
+      responses: {
+        200: json(z.object({ room_id: z.number().int(), last_read_message_id: z.number().int(), unread_count: z.number().int() })),
+        ...pick(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { room_id } = c.req.valid("param");
+      const { message_id } = c.req.valid("json");
+      await memberAccess(c, room_id, canPost);
+      const stub = roomStub(c.env, room_id);
+      const last = await stub.lastMessageId(room_id);
+      if (message_id > last) throw badRequest("invalid_message_id", `The room's last message is ${last}`);
+      const db = getDb(c.env.DB);
+      const me = c.var.user.id;
+      const [moved] = await db
+        .update(roomMembers)
+        .set({ lastReadMessageId: message_id, lastActiveAt: new Date().toISOString() })
+        .where(and(eq(roomMembers.roomId, room_id), eq(roomMembers.userId, me), sql`${roomMembers.lastReadMessageId} < ${message_id}`))
+        .returning({ at: roomMembers.lastReadMessageId });
+      // Stored first, then announced.
+      if (moved) await stub.announceRead(room_id, actorOf(c), message_id);
+      const position = moved?.at ?? (await db.select({ at: roomMembers.lastReadMessageId }).from(roomMembers).where(and(eq(roomMembers.roomId, room_id), eq(roomMembers.userId, me))).get())?.at ?? 0;
+      return c.json({ room_id, last_read_message_id: position, unread_count: Math.max(0, last - position) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{room_id}/messages/{message_id}/read-by",
+      tags: ["messages"],
+      summary: "Members whose read position has reached this message (rooms up to READ_RECEIPTS_MAX_MEMBERS members)",
+      request: { params: MessageParams },
+      responses: {
+        200: json(z.array(z.object({ user_id: z.number().int(), username: z.string(), display_name: z.string().nullable(), last_read_message_id: z.number().int() }))),
+        ...pick(400, 401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { room_id, message_id } = c.req.valid("param");
+      await memberAccess(c, room_id, canView);
+      const limit = Number((c.env as { READ_RECEIPTS_MAX_MEMBERS?: string }).READ_RECEIPTS_MAX_MEMBERS) || 100;
+      const [last, rows] = await Promise.all([
+        roomStub(c.env, room_id).lastMessageId(room_id),
+        getDb(c.env.DB)
+          .select({ user_id: users.id, username: users.username, display_name: users.displayName, last_read_message_id: roomMembers.lastReadMessageId })
+          .from(roomMembers)
+          .innerJoin(users, eq(users.id, roomMembers.userId))
+          .where(and(eq(roomMembers.roomId, room_id), eq(roomMembers.status, "active")))
+          .all(),
+      ]);
+      if (message_id > last) throw new ApiError(404, "message_not_found", "Message not found");
+      if (rows.length > limit) throw badRequest("room_too_large", `Read receipts are available in rooms of up to ${limit} members`);
+      return c.json(
+        rows.filter((r) => r.last_read_message_id >= message_id),
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{room_id}/online",
+      tags: ["messages"],
+      summary: "Users with at least one open socket in the room",
+      request: { params: RoomIdParam },
+      responses: { 200: json(z.array(z.object({ id: z.number().int(), username: z.string(), display_name: z.string().nullable() }))), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const roomId = c.req.valid("param").room_id;
+      await memberAccess(c, roomId, canView);
+      return c.json(await roomStub(c.env, roomId).online(roomId), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{room_id}/ws",
+      tags: ["realtime"],
+      summary:
+        "The room's WebSocket (also /ws/chat/{room_id}/). Token as Bearer header or ?token=. Optional ?since=<message id> replays every later message first. Refusals are plain HTTP 400/401/403/404, never an upgrade.",
+      request: {
+        params: RoomIdParam,
+        query: z.object({ since: cursor.optional(), token: z.string().optional() }),
+      },
+      responses: { 101: { description: "Switching protocols" }, 426: json(z.object({ detail: z.string(), code: z.string() }), "Not a WebSocket upgrade"), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
+        throw new ApiError(426, "upgrade_required", "This endpoint only accepts WebSocket upgrades", { headers: { Upgrade: "websocket" } });
+      const roomId = c.req.valid("param").room_id;
+      await memberAccess(c, roomId, canPost);
+      const admission: Admission = { room_id: roomId, user: actorOf(c), since: c.req.valid("query").since ?? null };
+      // A fresh request: only the worker's own headers reach the object, never the client's.
+      return roomStub(c.env, roomId).fetch("https://room.internal/ws", {
+        headers: { Upgrade: "websocket", [ADMISSION_HEADER]: JSON.stringify(admission) },
+      });
+    },
+  );

@@ -1,0 +1,109 @@
+// The room's wire protocol (DESIGN.md section 5) and message shapes. Client frames are untrusted
+// input: parsed with zod as a discriminated union and handled by an exhaustive switch.
+import { z } from "zod";
+
+export const MAX_CONTENT = 4000;
+export const MAX_FRAME_BYTES = 64 * 1024;
+export const MESSAGE_TYPES = ["text", "image", "file", "voice"] as const;
+
+/** Fields of a new message, shared by REST bodies and WebSocket frames. */
+export const messageInput = {
+  content_text: z.string().max(MAX_CONTENT, `at most ${MAX_CONTENT} characters`).nullish(),
+  message_type: z.enum(MESSAGE_TYPES).default("text"),
+  reply_to_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullish(),
+  client_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits and _ . : - only")
+    .nullish(),
+  media_url: z.string().max(2048).nullish(),
+  file_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullish(),
+};
+
+/** `content` and `reply_to` are accepted as aliases of `content_text` and `reply_to_id`. */
+export function withAliases(raw: unknown): unknown {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return raw;
+  const o = { ...(raw as Record<string, unknown>) };
+  if (o.content_text === undefined && o.content !== undefined) o.content_text = o.content;
+  if (o.reply_to_id === undefined && o.reply_to !== undefined) o.reply_to_id = o.reply_to;
+  delete o.content;
+  delete o.reply_to;
+  return o;
+}
+
+export const ClientFrame = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("chat_message"), ...messageInput }),
+  z.object({ type: z.literal("typing"), is_typing: z.boolean() }),
+  z.object({ type: z.literal("ping") }),
+  z.object({ type: z.literal("read"), message_id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+export type NewMessage = {
+  content_text?: string | null;
+  message_type: (typeof MESSAGE_TYPES)[number];
+  reply_to_id?: number | null;
+  client_id?: string | null;
+  attachment?: Attachment | null;
+};
+
+/** Media resolved and authorized by the worker (or the room, for socket sends) before storing. */
+export type Attachment = {
+  file_id: number;
+  file_name: string;
+  file_size: number;
+  content_type: string;
+  width: number | null;
+  height: number | null;
+};
+
+export type Actor = { id: number; username: string; display_name: string | null };
+
+export type ChatMessage = {
+  id: number;
+  room_id: number;
+  sender_id: number;
+  sender_name: string;
+  content_text: string | null;
+  message_type: "text" | "image" | "file" | "voice" | "system";
+  media_url: string | null;
+  file_id: number | null;
+  file_name: string | null;
+  file_size: number | null;
+  content_type: string | null;
+  width: number | null;
+  height: number | null;
+  media_removed: boolean;
+  reply_to_id: number | null;
+  client_id: string | null;
+  sent_at: string;
+  edited_at: string | null;
+  deleted: boolean;
+};
+
+type UserRef = { id: number; username: string };
+
+export type ServerFrame =
+  | { type: "connection_established"; message: "connected"; room_id: number; user: UserRef; last_message_id: number; oldest_message_id: number; online: UserRef[] }
+  | { type: "chat_message"; message: ChatMessage }
+  | { type: "message_updated"; message: ChatMessage }
+  | { type: "message_deleted"; message: ChatMessage }
+  | { type: "typing"; user: UserRef; is_typing: boolean; expires_in_ms?: number }
+  | { type: "user_join"; user: UserRef }
+  | { type: "user_leave"; user: UserRef }
+  | { type: "read"; user: UserRef; message_id: number }
+  | { type: "gap"; from_id: number; to_id: number; reason: string }
+  | { type: "replay_done"; last_message_id: number }
+  | { type: "pong" }
+  | { type: "error"; message: string; code: string; retry_after?: number };
+
+/** A failed command, returned (not thrown) across RPC so status and code survive the boundary. */
+export type Refusal = { ok: false; status: 400 | 403 | 404 | 409 | 429; code: string; detail: string; retry_after?: number };
+export const refuse = (status: Refusal["status"], code: string, detail: string, retry_after?: number): Refusal => ({
+  ok: false,
+  status,
+  code,
+  detail,
+  ...(retry_after !== undefined && { retry_after }),
+});

@@ -1,0 +1,56 @@
+// The room object's own SQLite storage (drizzle durable-sqlite): the message log, who is typing,
+// and the room summary waiting to be written behind to D1.
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    // Per-room 1, 2, 3, ...: the order. Never reused; only the oldest are ever pruned, so ids stay dense.
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    senderId: integer("sender_id").notNull(),
+    senderName: text("sender_name").notNull(),
+    contentText: text("content_text"),
+    messageType: text("message_type", { enum: ["text", "image", "file", "voice", "system"] }).notNull(),
+    mediaUrl: text("media_url"),
+    fileId: integer("file_id"),
+    fileName: text("file_name"),
+    fileSize: integer("file_size"),
+    contentType: text("content_type"),
+    width: integer("width"),
+    height: integer("height"),
+    // The file was deleted after the message was sent: show "media removed", not a broken link.
+    mediaRemoved: integer("media_removed", { mode: "boolean" }).notNull().default(false),
+    replyToId: integer("reply_to_id"),
+    clientId: text("client_id"),
+    sentAt: text("sent_at").notNull(),
+    editedAt: text("edited_at"),
+    deletedAt: text("deleted_at"),
+  },
+  (t) => [
+    // Exactly-once: one message per (sender, client_id), remembered as long as the message is kept.
+    uniqueIndex("messages_sender_client_unique")
+      .on(t.senderId, t.clientId)
+      .where(sql`client_id IS NOT NULL`),
+    index("messages_file_idx").on(t.fileId),
+  ],
+);
+
+export const typing = sqliteTable("typing", {
+  userId: integer("user_id").primaryKey(),
+  username: text("username").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+});
+
+/** Senders whose read position must move up to their own messages at the next summary flush. */
+export const pendingReads = sqliteTable("pending_reads", {
+  userId: integer("user_id").primaryKey(),
+  messageId: integer("message_id").notNull(),
+});
+
+export const meta = sqliteTable("meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+export type MessageRow = typeof messages.$inferSelect;
