@@ -1,6 +1,17 @@
-// One drizzle handle per request over the D1 binding.
+// One drizzle handle per request over the D1 binding, and the raw-statement helper for batches.
+import type { SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
 export const getDb = (d1: D1Database) => drizzle(d1, { schema });
 export type Db = ReturnType<typeof getDb>;
+
+/**
+ * db.run(sql) that can go into db.batch(). drizzle-orm's D1 batch binds parameters on a prepared
+ * statement that raw queries never get, so a raw query with parameters throws inside a batch
+ * (drizzle-orm issue #2277, open as of 0.45). Batch results are the raw D1Result.
+ */
+export function batchRun(db: Db, query: SQL) {
+  const raw = db.run(query);
+  return Object.assign(raw, { stmt: db.$client.prepare(raw.getQuery().sql) });
+}

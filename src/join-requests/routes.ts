@@ -2,7 +2,7 @@
 // auto-approval add the member in the same D1 batch as the request's state change.
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, sql } from "drizzle-orm";
-import { getDb, type Db } from "../db/client";
+import { batchRun, getDb, type Db } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { joinRequests, roomMembers, rooms, users } from "../db/schema";
 import { router } from "../http/app-env";
@@ -98,7 +98,7 @@ export const joinRequestRoutes = router()
           const [, inserted] = await db.batch([
             admitMember(db, room.id, me.id),
             // Recorded as approved (by nobody) only when the membership row was actually written.
-            db.run(sql`INSERT INTO ${joinRequests} (room_id, applicant_id, message, status, processed_at)
+            batchRun(db, sql`INSERT INTO ${joinRequests} (room_id, applicant_id, message, status, processed_at)
               SELECT ${room.id}, ${me.id}, ${message}, 'approved', ${now} WHERE changes() > 0 RETURNING id`),
           ]);
           const rowId = (inserted as unknown as D1Result<{ id: number }>).results?.[0]?.id;

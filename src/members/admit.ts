@@ -2,13 +2,13 @@
 // membership only while the room has room (max_members) and the given guard holds, so concurrent
 // approvals can never overfill a room. Callers batch it with the write that justifies it.
 import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "../db/client";
+import { batchRun, type Db } from "../db/client";
 import { roomMembers, rooms } from "../db/schema";
 import { activeCount } from "../rooms/access";
 
 export function admitMember(db: Db, roomId: number, userId: number, guard: SQL = sql`1`) {
   // New members start with everything before their arrival counted as read.
-  return db.run(sql`
+  return batchRun(db, sql`
     INSERT INTO ${roomMembers} (room_id, user_id, role, status, joined_at, last_read_message_id)
     SELECT ${roomId}, ${userId}, 'member', 'active', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), r.last_message_id
     FROM ${rooms} r

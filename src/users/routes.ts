@@ -157,13 +157,16 @@ export const userRoutes = router()
     async (c) => {
       const { user_id } = c.req.valid("param");
       const me = c.var.user.id;
+      // drizzle writes columns of a single-table select unqualified ("id"), which inside these
+      // subqueries would mean follows.id; nesting keeps the outer column qualified ("users"."id").
+      const them = sql`${users.id}`;
       const row = await getDb(c.env.DB)
         .select({
           user: users,
-          followers: sql<number>`(SELECT count(*) FROM ${follows} WHERE ${follows.followedId} = ${users.id})`,
-          following: sql<number>`(SELECT count(*) FROM ${follows} WHERE ${follows.followerId} = ${users.id})`,
-          isFollowing: sql<number>`EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${me} AND ${follows.followedId} = ${users.id})`,
-          followsYou: sql<number>`EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${users.id} AND ${follows.followedId} = ${me})`,
+          followers: sql<number>`(SELECT count(*) FROM ${follows} WHERE ${follows.followedId} = ${them})`,
+          following: sql<number>`(SELECT count(*) FROM ${follows} WHERE ${follows.followerId} = ${them})`,
+          isFollowing: sql<number>`EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${me} AND ${follows.followedId} = ${them})`,
+          followsYou: sql<number>`EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${them} AND ${follows.followedId} = ${me})`,
         })
         .from(users)
         .where(eq(users.id, user_id))
