@@ -1,0 +1,213 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { api, createRoom, expectError, join, registerUser, uniq } from "./helpers";
+
+const me = (token: string) => api("GET", "/users/me", { token });
+
+describe("GET /users/me", () => {
+  it("returns the UserResponse of the caller", async () => {
+    const u = await registerUser("me", { email: "me@example.com", display_name: "Me" });
+    const res = await me(u.token);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ id: u.id, username: u.username, display_name: "Me", email: "me@example.com", phone: null, avatar_url: null, is_admin: false });
+    expect(res.json.created_at).toMatch(/Z$/);
+  });
+
+  it("401 without a token", async () => {
+    expectError(await api("GET", "/users/me"), 401, "unauthorized");
+  });
+});
+
+describe("PATCH /users/me", () => {
+  it("changes only the fields given; null clears a field", async () => {
+    const u = await registerUser("patch", { email: "p@example.com" });
+    const res = await api("PATCH", "/users/me", {
+      token: u.token,
+      body: { display_name: "Patched", phone: "123456", avatar_url: "https://example.com/a.png", bio: "hello" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ display_name: "Patched", phone: "123456", avatar_url: "https://example.com/a.png", bio: "hello", email: "p@example.com" });
+    const cleared = await api("PATCH", "/users/me", { token: u.token, body: { email: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.json).toMatchObject({ email: null, display_name: "Patched" });
+    expect((await me(u.token)).json).toMatchObject({ email: null, display_name: "Patched", bio: "hello" });
+  });
+
+  it("an empty patch changes nothing", async () => {
+    const u = await registerUser("patch", { display_name: "Same" });
+    const res = await api("PATCH", "/users/me", { token: u.token, body: {} });
+    expect(res.status).toBe(200);
+    expect(res.json.display_name).toBe("Same");
+  });
+
+  const invalid: [string, Record<string, unknown>][] = [
+    ["bad email", { email: "nope" }],
+    ["display name too long", { display_name: "x".repeat(65) }],
+    ["display name of the wrong type", { display_name: 42 }],
+    ["phone with letters", { phone: "call me" }],
+    ["avatar that is not a URL", { avatar_url: "not a url" }],
+    ["bio too long", { bio: "b".repeat(501) }],
+    ["unknown field", { is_admin: true }],
+    ["username (not changeable here)", { username: "renamed" }],
+  ];
+  for (const [what, body] of invalid) {
+    it(`400 for ${what}, nothing changed`, async () => {
+      const u = await registerUser("patch", { display_name: "Before", email: "before@example.com" });
+      expectError(await api("PATCH", "/users/me", { token: u.token, body: { display_name: "After", ...body } }), 400, "invalid_request");
+      expect((await me(u.token)).json).toMatchObject({ display_name: "Before", email: "before@example.com", is_admin: false, username: u.username });
+    });
+  }
+
+  it("401 without a token", async () => {
+    expectError(await api("PATCH", "/users/me", { body: { display_name: "x" } }), 401);
+  });
+});
+
+describe("POST /users/me/password", () => {
+  it("changes the password and returns a fresh token", async () => {
+    const u = await registerUser("pw");
+    const res = await api("POST", "/users/me/password", { token: u.token, body: { old_password: "password123", new_password: "another-pass-1" } });
+    expect(res.status).toBe(200);
+    expect(res.json.token_type).toBe("bearer");
+    expect((await me(res.json.access_token)).json.id).toBe(u.id);
+    expect((await api("POST", "/auth/login", { body: { username: u.username, password: "another-pass-1" } })).status).toBe(200);
+  });
+
+  it("403 wrong_password when the old password is wrong; the password stays", async () => {
+    const u = await registerUser("pw");
+    expectError(
+      await api("POST", "/users/me/password", { token: u.token, body: { old_password: "wrong-one", new_password: "another-pass-1" } }),
+      403,
+      "wrong_password",
+    );
+    expect((await me(u.token)).status).toBe(200);
+    expect((await api("POST", "/auth/login", { body: { username: u.username, password: "password123" } })).status).toBe(200);
+  });
+
+  it("400 for a too short new password or a missing field; the password stays", async () => {
+    const u = await registerUser("pw");
+    expectError(await api("POST", "/users/me/password", { token: u.token, body: { old_password: "password123", new_password: "short" } }), 400, "invalid_request");
+    expectError(await api("POST", "/users/me/password", { token: u.token, body: { new_password: "long-enough-1" } }), 400, "invalid_request");
+    expect((await api("POST", "/auth/login", { body: { username: u.username, password: "password123" } })).status).toBe(200);
+  });
+
+  it("401 without a token", async () => {
+    expectError(await api("POST", "/users/me/password", { body: { old_password: "password123", new_password: "another-pass-1" } }), 401);
+  });
+});
+
+describe("DELETE /users/me", () => {
+  it("deletes the account with its memberships and follows; its tokens stop working", async () => {
+    const owner = await registerUser("own");
+    const u = await registerUser("del");
+    const room = await createRoom(owner, { require_approval: false });
+    await join(room, owner, u);
+    expect((await api("POST", `/users/${owner.id}/follow`, { token: u.token })).status).toBe(200);
+    expect((await api("POST", `/users/${u.id}/follow`, { token: owner.token })).status).toBe(200);
+
+    const res = await api("DELETE", "/users/me", { token: u.token, body: { password: "password123" } });
+    expect(res.status).toBe(204);
+    expectError(await me(u.token), 401);
+    expectError(await api("POST", "/auth/login", { body: { username: u.username, password: "password123" } }), 401, "invalid_credentials");
+    expectError(await api("GET", `/users/${u.id}`, { token: owner.token }), 404);
+    expect((await api("GET", `/chat-rooms/${room.id}`, { token: owner.token })).json.members_count).toBe(1);
+    expect((await api("GET", "/users/me/followers", { token: owner.token })).json).toEqual([]);
+    expect((await api("GET", "/users/me/following", { token: owner.token })).json).toEqual([]);
+    // The username is free again.
+    expect((await api("POST", "/auth/register", { body: { username: u.username, password: "password123" } })).status).toBe(200);
+  });
+
+  it("403 for a wrong password, 400 without one; the account stays", async () => {
+    const u = await registerUser("del");
+    expectError(await api("DELETE", "/users/me", { token: u.token, body: { password: "wrong-pass" } }), 403, "wrong_password");
+    expectError(await api("DELETE", "/users/me", { token: u.token, body: {} }), 400, "invalid_request");
+    expect((await me(u.token)).status).toBe(200);
+  });
+
+  it("409 owns_rooms while the user owns a room; works once the room is handed over", async () => {
+    const u = await registerUser("del");
+    const other = await registerUser("heir");
+    const room = await createRoom(u, { require_approval: false });
+    expectError(await api("DELETE", "/users/me", { token: u.token, body: { password: "password123" } }), 409, "owns_rooms");
+    expect((await me(u.token)).status).toBe(200);
+    await join(room, u, other);
+    expect((await api("POST", `/chat-rooms/${room.id}/transfer-owner`, { token: u.token, body: { user_id: other.id } })).status).toBe(200);
+    expect((await api("DELETE", "/users/me", { token: u.token, body: { password: "password123" } })).status).toBe(204);
+    const after = await api("GET", `/chat-rooms/${room.id}`, { token: other.token });
+    expect(after.json).toMatchObject({ creator_id: other.id, members_count: 1 });
+  });
+
+  it("401 without a token", async () => {
+    expectError(await api("DELETE", "/users/me", { body: { password: "password123" } }), 401);
+  });
+});
+
+describe("GET /users/search", () => {
+  it("finds users by a keyword in the username or display name, case-insensitively", async () => {
+    const tag = uniq("zq").toLowerCase();
+    const a = await registerUser(`${tag}a`);
+    const b = await registerUser("other", { display_name: `The ${tag.toUpperCase()} one` });
+    const c = await registerUser("nobody");
+    const res = await api("GET", `/users/search?q=${tag.toUpperCase()}`, { token: c.token });
+    expect(res.status).toBe(200);
+    const ids = res.json.map((u: { id: number }) => u.id);
+    expect(ids).toContain(a.id);
+    expect(ids).toContain(b.id);
+    expect(ids).not.toContain(c.id);
+    // Public shape only: no email or phone.
+    expect(res.json[0]).not.toHaveProperty("email");
+    expect(res.json[0]).not.toHaveProperty("phone");
+  });
+
+  it("treats % and _ literally and pages with limit", async () => {
+    const u = await registerUser("srch");
+    expect((await api("GET", "/users/search?q=%25", { token: u.token })).json).toEqual([]);
+    const tag = uniq("pg").toLowerCase();
+    await Promise.all([1, 2, 3].map(() => registerUser(tag)));
+    const page = await api("GET", `/users/search?q=${tag}&limit=2`, { token: u.token });
+    expect(page.json).toHaveLength(2);
+    const rest = await api("GET", `/users/search?q=${tag}&limit=2&offset=2`, { token: u.token });
+    expect(rest.json).toHaveLength(1);
+  });
+
+  it("400 for a missing, empty or too long keyword or a bad limit", async () => {
+    const u = await registerUser("srch");
+    for (const qs of ["", "?q=", "?q=%20%20", `?q=${"x".repeat(65)}`, "?q=a&limit=0", "?q=a&limit=101", "?q=a&limit=abc"]) {
+      expectError(await api("GET", `/users/search${qs}`, { token: u.token }), 400, "invalid_request");
+    }
+  });
+
+  it("401 without a token", async () => {
+    expectError(await api("GET", "/users/search?q=a"), 401);
+  });
+});
+
+describe("GET /users/{user_id}", () => {
+  it("returns the public profile with follow counts and relationship", async () => {
+    const a = await registerUser("pub", { email: "secret@example.com", phone: "5551234" });
+    const b = await registerUser("pub");
+    expect((await api("POST", `/users/${a.id}/follow`, { token: b.token })).status).toBe(200);
+    const res = await api("GET", `/users/${a.id}`, { token: b.token });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ id: a.id, username: a.username, followers_count: 1, following_count: 0, is_following: true, follows_you: false });
+    expect(res.json).not.toHaveProperty("email");
+    expect(res.json).not.toHaveProperty("phone");
+    const back = await api("GET", `/users/${b.id}`, { token: a.token });
+    expect(back.json).toMatchObject({ following_count: 1, is_following: false, follows_you: true });
+  });
+
+  it("404 for an unknown user, 400 for a non-integer id, 401 without a token", async () => {
+    const u = await registerUser("pub");
+    expectError(await api("GET", "/users/999999999", { token: u.token }), 404);
+    for (const bad of ["abc", "0", "-1", "1.5", "1e3"]) expectError(await api("GET", `/users/${bad}`, { token: u.token }), 400, "invalid_request");
+    expectError(await api("GET", `/users/${u.id}`), 401);
+  });
+});
+
+describe("users table", () => {
+  it("is_admin cannot be set by the user", async () => {
+    const u = await registerUser("adm", { is_admin: true });
+    const row = await env.DB.prepare("SELECT is_admin FROM users WHERE id = ?").bind(u.id).first<{ is_admin: number }>();
+    expect(row?.is_admin).toBe(0);
+  });
+});
