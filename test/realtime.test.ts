@@ -63,3 +63,292 @@ describe("messaging", () => {
     clients.forEach((c) => c.close());
   });
 });
+
+describe("ordering and exactly-once", () => {
+  it("two concurrent senders over 120 messages: every client sees one identical order, equal to history", async () => {
+    const { room, members } = await roomWith(3);
+    const [a, b, watcher] = await Promise.all(members.map((m) => connect(room.id, m.token)));
+    for (let i = 0; i < 60; i++) {
+      a.send({ type: "chat_message", content_text: `a${i}`, client_id: `a-${i}` });
+      b.send({ type: "chat_message", content_text: `b${i}`, client_id: `b-${i}` });
+    }
+    for (const c of [a, b, watcher]) await c.until((fs) => fs.filter((f) => f.type === "chat_message").length >= 120, "120 messages");
+    const seen = [a, b, watcher].map((c) => c.of("chat_message").map((f) => `${f.message.id}:${f.message.content_text}`));
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[2]).toEqual(seen[0]);
+    // Ids are 1..120 in delivery order, and each sender's own messages keep their send order.
+    expect(a.of("chat_message").map((f) => f.message.id)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    const fromA = texts(watcher).filter((t) => t.startsWith("a"));
+    expect(fromA).toEqual(Array.from({ length: 60 }, (_, i) => `a${i}`));
+    const h1 = await api("GET", `/chat-rooms/${room.id}/messages?limit=100&offset=0`, { token: members[0].token });
+    const h2 = await api("GET", `/chat-rooms/${room.id}/messages?limit=20&offset=100`, { token: members[0].token });
+    const history = [...h2.json, ...h1.json].map((m: any) => `${m.id}:${m.content_text}`);
+    expect(history).toEqual(seen[0]);
+    [a, b, watcher].forEach((c) => c.close());
+  });
+
+  it("REST sends and socket sends share one order and REST sends reach every socket", async () => {
+    const { room, members } = await roomWith(2);
+    const [a, b] = await Promise.all(members.map((m) => connect(room.id, m.token)));
+    for (let i = 0; i < 10; i++) {
+      a.send({ type: "chat_message", content_text: `ws${i}` });
+      const res = await api("POST", `/chatrooms/${room.id}/messages/`, { token: members[1].token, body: { content_text: `rest${i}` } });
+      expect(res.status).toBe(200);
+      expect(res.json).toMatchObject({ room_id: room.id, sender_id: members[1].id, sender_name: members[1].username, content_text: `rest${i}`, message_type: "text" });
+    }
+    for (const c of [a, b]) await c.until((fs) => fs.filter((f) => f.type === "chat_message").length >= 20, "20 messages");
+    expect(texts(a)).toEqual(texts(b));
+    const history = await api("GET", `/chat-rooms/${room.id}/messages`, { token: members[0].token });
+    expect(history.json.map((m: any) => m.content_text)).toEqual(texts(a));
+    a.close();
+    b.close();
+  });
+
+  it("a REST retry with the same client_id returns the original and broadcasts nothing; other content is 409", async () => {
+    const { room, members } = await roomWith(2);
+    const watcher = await connect(room.id, members[1].token);
+    const body = { content_text: "once", client_id: "retry-1" };
+    const first = await api("POST", `/chat-rooms/${room.id}/messages`, { token: members[0].token, body });
+    const again = await api("POST", `/chat-rooms/${room.id}/messages`, { token: members[0].token, body });
+    expect(again.status).toBe(200);
+    expect(again.json).toEqual(first.json);
+    expectError(await api("POST", `/chat-rooms/${room.id}/messages`, { token: members[0].token, body: { content_text: "different", client_id: "retry-1" } }), 409, "client_id_conflict");
+    // The same client_id from another sender is that sender's own message.
+    const other = await api("POST", `/chat-rooms/${room.id}/messages`, { token: members[1].token, body });
+    expect(other.json.id).toBe(first.json.id + 1);
+    await watcher.next("chat_message", (f) => f.message.id === other.json.id);
+    expect(watcher.of("chat_message").map((f) => f.message.id)).toEqual([first.json.id, other.json.id]);
+    const history = await api("GET", `/chat-rooms/${room.id}/messages`, { token: members[0].token });
+    expect(history.json).toHaveLength(2);
+    watcher.close();
+  });
+
+  it("a socket retry is answered to the sender only; a conflicting retry gets an error frame", async () => {
+    const { room, members } = await roomWith(2);
+    const [a, b] = await Promise.all(members.map((m) => connect(room.id, m.token)));
+    a.send({ type: "chat_message", content_text: "x", client_id: "w-1" });
+    await b.next("chat_message");
+    a.send({ type: "chat_message", content_text: "x", client_id: "w-1" });
+    await a.until((fs) => fs.filter((f) => f.type === "chat_message").length === 2, "echo of retry");
+    expect(a.of("chat_message").map((f) => f.message.id)).toEqual([1, 1]);
+    a.send({ type: "chat_message", content_text: "y", client_id: "w-1" });
+    expect((await a.next("error")).code).toBe("client_id_conflict");
+    a.send({ type: "chat_message", content_text: "after" });
+    await b.next("chat_message", (f) => f.message.content_text === "after");
+    expect(b.of("chat_message").map((f) => f.message.id)).toEqual([1, 2]);
+    a.close();
+    b.close();
+  });
+});
+
+describe("resume", () => {
+  it("?since replays every later message in order before live ones", async () => {
+    const { room, owner } = await roomWith(1);
+    for (let i = 1; i <= 5; i++) await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: `m${i}` } });
+    const c = await connect(room.id, owner.token, "since=2");
+    await c.next("replay_done");
+    expect(texts(c)).toEqual(["m3", "m4", "m5"]);
+    expect(c.of("gap")).toHaveLength(0);
+    await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: "live" } });
+    await c.next("chat_message", (f) => f.message.content_text === "live");
+    expect(texts(c)).toEqual(["m3", "m4", "m5", "live"]);
+    const polled = await api("GET", `/chat-rooms/${room.id}/messages?after=3`, { token: owner.token });
+    expect(polled.json.map((m: any) => m.content_text)).toEqual(["m4", "m5", "live"]);
+    c.close();
+  });
+
+  it("says so with a gap frame (and X-History-Gap) when since is older than the room still holds", async () => {
+    const { room, owner } = await roomWith(1);
+    for (let i = 1; i <= 6; i++) await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: `m${i}` } });
+    const stub = roomStub(env, room.id);
+    await runInDurableObject(stub, (instance: Room) => instance.prune(2));
+    const c = await connect(room.id, owner.token, "since=1");
+    const gap = await c.next("gap");
+    expect(gap).toMatchObject({ from_id: 2, to_id: 4 });
+    await c.next("replay_done");
+    expect(texts(c)).toEqual(["m5", "m6"]);
+    expect(c.frames.findIndex((f) => f.type === "gap")).toBeLessThan(c.frames.findIndex((f) => f.type === "chat_message"));
+    const polled = await api("GET", `/chat-rooms/${room.id}/messages?after=1`, { token: owner.token });
+    expect(polled.headers.get("X-History-Gap")).toBe("2-4");
+    expect(polled.json.map((m: any) => m.id)).toEqual([5, 6]);
+    c.close();
+  });
+});
+
+describe("typing and presence", () => {
+  it("typing reaches everyone but the typist and expires on its own", async () => {
+    const { room, members } = await roomWith(2);
+    const [a, b] = await Promise.all(members.map((m) => connect(room.id, m.token)));
+    const a2 = await connect(room.id, members[0].token);
+    a.send({ type: "typing", is_typing: true });
+    const t = await b.next("typing");
+    expect(t).toMatchObject({ user: { id: members[0].id, username: members[0].username }, is_typing: true });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(a.of("typing")).toHaveLength(0);
+    expect(a2.of("typing")).toHaveLength(0);
+    // Time passes: the alarm expires it (run now instead of waiting five seconds).
+    await runInDurableObject(roomStub(env, room.id), async (_i: Room, state) => {
+      await state.storage.sql.exec("UPDATE typing SET expires_at = 0");
+    });
+    await runDurableObjectAlarmSafe(room.id);
+    expect((await b.next("typing", (f) => !f.is_typing)).user.id).toBe(members[0].id);
+    [a, a2, b].forEach((c) => c.close());
+  });
+
+  it("user_join and user_leave once per user, not per tab", async () => {
+    const { room, members } = await roomWith(2);
+    const watcher = await connect(room.id, members[1].token);
+    const tab1 = await connect(room.id, members[0].token);
+    expect(tab1.frames[0].online.map((u: any) => u.id).sort()).toEqual([members[0].id, members[1].id].sort());
+    await watcher.next("user_join");
+    const tab2 = await connect(room.id, members[0].token);
+    tab1.close();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(watcher.of("user_join")).toHaveLength(1);
+    expect(watcher.of("user_leave")).toHaveLength(0);
+    tab2.close();
+    const left = await watcher.next("user_leave");
+    expect(left.user).toEqual({ id: members[0].id, username: members[0].username });
+    const online = await api("GET", `/chat-rooms/${room.id}/online`, { token: members[1].token });
+    expect(online.json.map((u: any) => u.id)).toEqual([members[1].id]);
+    watcher.close();
+  });
+
+  it("answers ping with pong", async () => {
+    const { room, owner } = await roomWith(1);
+    const c = await connect(room.id, owner.token);
+    c.send('{"type":"ping"}');
+    await c.next("pong");
+    c.send({ type: "ping", extra: 1 });
+    await c.until((fs) => fs.filter((f) => f.type === "pong").length === 2, "second pong");
+    c.close();
+  });
+});
+
+describe("hibernation", () => {
+  it("presence, ordering and idempotency survive eviction between messages", async () => {
+    const { room, members } = await roomWith(2);
+    const [a, b] = await Promise.all(members.map((m) => connect(room.id, m.token)));
+    a.send({ type: "chat_message", content_text: "before", client_id: "h-1" });
+    await b.next("chat_message");
+    const stub = roomStub(env, room.id);
+    await evictDurableObject(stub);
+    // Sockets stay open across eviction; the object wakes on the next frame.
+    a.send({ type: "chat_message", content_text: "before", client_id: "h-1" });
+    a.send({ type: "chat_message", content_text: "after", client_id: "h-2" });
+    await b.next("chat_message", (f) => f.message.content_text === "after");
+    expect(b.of("chat_message").map((f) => [f.message.id, f.message.content_text])).toEqual([
+      [1, "before"],
+      [2, "after"],
+    ]);
+    const online = await api("GET", `/chat-rooms/${room.id}/online`, { token: members[0].token });
+    expect(online.json.map((u: any) => u.id).sort()).toEqual([members[0].id, members[1].id].sort());
+    await evictDurableObject(stub);
+    b.close();
+    const left = await a.next("user_leave");
+    expect(left.user.id).toBe(members[1].id);
+    a.close();
+  });
+});
+
+describe("membership follows D1", () => {
+  it("removing a member closes their sockets with 4003 and others see them leave", async () => {
+    const { room, owner, members } = await roomWith(2);
+    const [a, b] = await Promise.all(members.map((m) => connect(room.id, m.token)));
+    const res = await api("DELETE", `/chat-rooms/${room.id}/members/${members[1].id}`, { token: owner.token });
+    expect(res.status).toBe(204);
+    expect((await b.waitClosed()).code).toBe(4003);
+    await a.next("user_leave", (f) => f.user.id === members[1].id);
+    expect((await upgrade(room.id, members[1].token)).status).toBe(403);
+    a.close();
+  });
+
+  it("deleting the room closes every socket with 4004, wipes the object, and a new room of the same name starts empty", async () => {
+    const { room, owner, members } = await roomWith(2);
+    await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: "old" } });
+    const [a, b] = await Promise.all(members.map((m) => connect(room.id, m.token)));
+    expect((await api("DELETE", `/chatrooms/${room.id}`, { token: owner.token })).status).toBe(204);
+    expect((await a.waitClosed()).code).toBe(4004);
+    expect((await b.waitClosed()).code).toBe(4004);
+    const left = await runInDurableObject(roomStub(env, room.id), async (_i: Room, state) => ({
+      messages: state.storage.sql.exec("SELECT count(*) AS n FROM messages").one().n,
+      meta: state.storage.sql.exec("SELECT count(*) AS n FROM meta").one().n,
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(left).toEqual({ messages: 0, meta: 0, alarm: null });
+    const again = await createRoom(owner, { name: room.name });
+    expect(again.id).not.toBe(room.id);
+    const history = await api("GET", `/chat-rooms/${again.id}/messages`, { token: owner.token });
+    expect(history.json).toEqual([]);
+    expect(again.last_message).toBeNull();
+  });
+});
+
+async function runDurableObjectAlarmSafe(roomId: number) {
+  const { runDurableObjectAlarm } = await import("cloudflare:test");
+  return runDurableObjectAlarm(roomStub(env, roomId));
+}
+
+describe("bad frames", () => {
+  it("answers every bad frame with an error frame, keeps the socket open and stores nothing", async () => {
+    const { room, owner } = await roomWith(1);
+    const c = await connect(room.id, owner.token);
+    const bad: [unknown, string][] = [
+      ["not json", "invalid_json"],
+      ["[1,2]", "invalid_frame"],
+      [{ no: "type" }, "invalid_frame"],
+      [{ type: "shout" }, "invalid_frame"],
+      [{ type: "chat_message" }, "empty_message"],
+      [{ type: "chat_message", content_text: "   " }, "empty_message"],
+      [{ type: "chat_message", content_text: 42 }, "invalid_frame"],
+      [{ type: "chat_message", content_text: "x".repeat(4001) }, "invalid_frame"],
+      [{ type: "chat_message", content_text: "x", message_type: "sticker" }, "invalid_frame"],
+      [{ type: "chat_message", content_text: "x", reply_to_id: 99 }, "invalid_reply_to"],
+      [{ type: "chat_message", content_text: "x", reply_to_id: -1 }, "invalid_frame"],
+      [{ type: "chat_message", content_text: "x", client_id: "has spaces" }, "invalid_frame"],
+      [{ type: "typing", is_typing: "yes" }, "invalid_frame"],
+    ];
+    for (const [frame, code] of bad) {
+      const before = c.frames.length;
+      c.send(frame);
+      const err = await c.next("error", () => true, before);
+      expect(err.code, JSON.stringify(frame)).toBe(code);
+      expect(typeof err.message).toBe("string");
+    }
+    c.ws.send(new Uint8Array([1, 2, 3]));
+    expect((await c.next("error", (f) => f.code === "binary_not_supported")).code).toBe("binary_not_supported");
+    expect(c.closed).toBeNull();
+    const history = await api("GET", `/chat-rooms/${room.id}/messages`, { token: owner.token });
+    expect(history.json).toEqual([]);
+    // Still usable after all that.
+    c.send({ type: "chat_message", content_text: "fine", reply_to: null });
+    await c.next("chat_message");
+    c.close();
+  });
+
+  it("closes with 1009 on a frame over 64 KiB", async () => {
+    const { room, owner } = await roomWith(1);
+    const c = await connect(room.id, owner.token);
+    c.send({ type: "chat_message", content_text: "x".repeat(70 * 1024) });
+    expect((await c.waitClosed()).code).toBe(1009);
+  });
+});
+
+describe("rate limit", () => {
+  it("over the burst: rate_limited error frames with retry_after, 1008 for persistent abuse, and REST 429 with Retry-After", async () => {
+    const { room, owner } = await roomWith(1);
+    const c = await connect(room.id, owner.token);
+    // The test config allows 100/s with a burst of 150; one sender's bucket is shared by REST and sockets.
+    for (let i = 0; i < 500; i++) c.send({ type: "chat_message", content_text: `flood${i}` });
+    const err = await c.next("error", (f) => f.code === "rate_limited");
+    expect(err.retry_after).toBeGreaterThanOrEqual(1);
+    expect((await c.waitClosed()).code).toBe(1008);
+    const rest = await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: "one more" } });
+    expectError(rest, 429, "rate_limited");
+    expect(Number(rest.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+    const history = await api("GET", `/chat-rooms/${room.id}/messages?limit=1`, { token: owner.token });
+    const stored = Number(history.headers.get("X-Last-Message-Id"));
+    expect(stored).toBeGreaterThanOrEqual(150);
+    expect(stored).toBeLessThan(500);
+  });
+});

@@ -230,9 +230,16 @@ export class Room extends DurableObject<Env> {
 
   /** The room was deleted: close every socket (4004) and forget everything, alarm included. */
   async destroy(): Promise<void> {
-    for (const ws of this.ctx.getWebSockets()) safeClose(ws, 4004, "room deleted");
+    for (const ws of this.ctx.getWebSockets()) {
+      const a = attachment(ws);
+      // Marked as gone so their close handlers do no presence bookkeeping in an emptied room.
+      if (a) ws.serializeAttachment({ ...a, left: true });
+      safeClose(ws, 4004, "room deleted");
+    }
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    // Leave this instance in the state a fresh object would have: empty tables, no room id.
+    await migrate(this.db, bundle);
   }
 
   // ---------------------------------------------------------------- WebSocket
