@@ -34,6 +34,7 @@ const JoinRequestProcess = z
   .openapi("ChatJoinRequestProcess");
 
 const roomFull = () => conflict("room_full", "The room has reached its member limit");
+const alreadyMember = () => badRequest("already_member", "You are already a member of this room");
 
 async function readRequest(db: Db, requestId: number) {
   const row = await db
@@ -78,7 +79,7 @@ export const joinRequestRoutes = router()
       const message = c.req.valid("json")?.message ?? null;
       const access = await loadRoom(db, c.req.valid("param").room_id, me);
       const { room } = access;
-      if (access.role) throw badRequest("already_member", "You are already a member of this room");
+      if (access.role) throw alreadyMember();
       const pending = await db
         .select({ id: joinRequests.id, count: sql<number>`${activeCount(room.id)}` })
         .from(rooms)
@@ -102,7 +103,10 @@ export const joinRequestRoutes = router()
               SELECT ${room.id}, ${me.id}, ${message}, 'approved', ${now} WHERE changes() > 0 RETURNING id`),
           ]);
           const rowId = (inserted as unknown as D1Result<{ id: number }>).results?.[0]?.id;
-          if (!rowId) throw roomFull();
+          if (!rowId) {
+            // Nothing written: a concurrent application of the same user won, or the room filled up.
+            throw (await loadRoom(db, room.id, me)).role ? alreadyMember() : roomFull();
+          }
           requestId = rowId;
         }
       } catch (e) {
