@@ -68,3 +68,29 @@ export async function join(room: { id: number }, owner: TestUser, user: TestUser
     expect(done.status, JSON.stringify(done.json)).toBe(200);
   }
 }
+
+export type Cast = { owner: TestUser; admin: TestUser; member: TestUser; outsider: TestUser; sysadmin: TestUser };
+
+/** A room with one of each: owner, room admin, plain member, outsider and (non-member) system admin. */
+export async function roomCast(body: Record<string, unknown> = {}) {
+  const [owner, admin, member, outsider, sysadmin] = await Promise.all(
+    ["own", "adm", "mem", "out", "sys"].map((p) => registerUser(p)),
+  );
+  await makeAdmin(sysadmin);
+  const room = await createRoom(owner, body);
+  await join(room, owner, admin);
+  await join(room, owner, member);
+  const promoted = await api("PUT", `/chat-rooms/${room.id}/members/${admin.id}/set-role`, { token: owner.token, body: { role: "admin" } });
+  expect(promoted.status, JSON.stringify(promoted.json)).toBe(200);
+  const cast: Cast = { owner, admin, member, outsider, sysadmin };
+  return { room, ...cast };
+}
+
+/** Calls `call` as each role in turn (in the order given) and checks the status and error shape. */
+export async function matrix(cast: Cast, expected: Partial<Record<keyof Cast, number>>, call: (token: string) => Promise<{ status: number; json: any }>) {
+  for (const role of Object.keys(expected) as (keyof Cast)[]) {
+    const res = await call(cast[role].token);
+    expect(res.status, `${role}: ${JSON.stringify(res.json)}`).toBe(expected[role]);
+    if (res.status >= 400) expectError(res, res.status);
+  }
+}
