@@ -1,0 +1,212 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { api, createRoom, expectError, join, matrix, registerUser, roomCast, type TestUser } from "./helpers";
+
+async function membership(roomId: number, userId: number) {
+  return env.DB.prepare("SELECT role, status FROM room_members WHERE room_id = ? AND user_id = ?").bind(roomId, userId).first<{ role: string; status: string }>();
+}
+const setRole = (roomId: number, memberId: number, token: string, role: unknown) =>
+  api("PUT", `/chat-rooms/${roomId}/members/${memberId}/set-role`, { token, body: { role } });
+const remove = (roomId: number, memberId: number, token: string) => api("DELETE", `/chat-rooms/${roomId}/members/${memberId}`, { token });
+const transfer = (roomId: number, token: string, user_id: unknown) => api("POST", `/chat-rooms/${roomId}/transfer-owner`, { token, body: { user_id } });
+const leave = (roomId: number, user: TestUser) => api("POST", `/chat-rooms/${roomId}/leave`, { token: user.token });
+
+describe("GET /chat-rooms/{room_id}/members", () => {
+  it("owner, room admin, member and system admin list; an outsider gets 403", async () => {
+    for (const visibility of ["public", "private"]) {
+      const cast = await roomCast({ visibility });
+      await matrix(cast, { owner: 200, admin: 200, member: 200, sysadmin: 200, outsider: 403 }, (token) =>
+        api("GET", `/chat-rooms/${cast.room.id}/members`, { token }),
+      );
+    }
+  });
+
+  it("lists active members only, owner first, then admins, with the ChatRoomMemberResponse shape", async () => {
+    const cast = await roomCast();
+    const gone = await registerUser("gone");
+    await join(cast.room, cast.owner, gone);
+    expect((await leave(cast.room.id, gone)).status).toBe(204);
+    const res = await api("GET", `/chatrooms/${cast.room.id}/members`, { token: cast.member.token });
+    expect(res.status).toBe(200);
+    expect(res.json.map((m: { member_id: number }) => m.member_id)).toEqual([cast.owner.id, cast.admin.id, cast.member.id]);
+    expect(res.json.map((m: { role: string }) => m.role)).toEqual(["owner", "admin", "member"]);
+    expect(res.json[2]).toMatchObject({ room_id: cast.room.id, member_name: cast.member.username, status: "active" });
+    expect(res.json[2]).toHaveProperty("member_email");
+    expect(res.json[2].joined_at).toMatch(/Z$/);
+    expect(res.json[2]).toHaveProperty("last_active_at");
+    const page = await api("GET", `/chat-rooms/${cast.room.id}/members?limit=1&offset=1`, { token: cast.owner.token });
+    expect(page.json.map((m: { member_id: number }) => m.member_id)).toEqual([cast.admin.id]);
+  });
+
+  it("404 for an unknown room, 400 for a bad id or page, 401 without a token", async () => {
+    const u = await registerUser("m");
+    expectError(await api("GET", "/chat-rooms/999999999/members", { token: u.token }), 404);
+    expectError(await api("GET", "/chatrooms/abc/members", { token: u.token }), 400, "invalid_request");
+    const room = await createRoom(u);
+    expectError(await api("GET", `/chat-rooms/${room.id}/members?limit=500`, { token: u.token }), 400, "invalid_request");
+    expectError(await api("GET", `/chat-rooms/${room.id}/members`), 401);
+  });
+});
+
+describe("PUT /chat-rooms/{room_id}/members/{member_id}/set-role", () => {
+  it("only the owner and system admins change roles", async () => {
+    const cast = await roomCast();
+    await matrix(cast, { admin: 403, member: 403, outsider: 403 }, (token) => setRole(cast.room.id, cast.member.id, token, "admin"));
+    expect(await membership(cast.room.id, cast.member.id)).toEqual({ role: "member", status: "active" });
+
+    const res = await setRole(cast.room.id, cast.member.id, cast.owner.token, "admin");
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ member_id: cast.member.id, role: "admin", room_id: cast.room.id });
+    expect(await membership(cast.room.id, cast.member.id)).toEqual({ role: "admin", status: "active" });
+    const back = await setRole(cast.room.id, cast.member.id, cast.sysadmin.token, "member");
+    expect(back.status).toBe(200);
+    expect(await membership(cast.room.id, cast.member.id)).toEqual({ role: "member", status: "active" });
+  });
+
+  it("never on oneself or on the owner", async () => {
+    const cast = await roomCast();
+    expectError(await setRole(cast.room.id, cast.owner.id, cast.owner.token, "member"), 403, "cannot_change_own_role");
+    expectError(await setRole(cast.room.id, cast.owner.id, cast.sysadmin.token, "admin"), 403, "cannot_change_owner");
+    expect(await membership(cast.room.id, cast.owner.id)).toEqual({ role: "owner", status: "active" });
+  });
+
+  it("400 for an invalid role; nothing changes", async () => {
+    const cast = await roomCast();
+    for (const role of ["owner", "superuser", "", 1, null]) {
+      expectError(await setRole(cast.room.id, cast.member.id, cast.owner.token, role), 400, "invalid_request");
+    }
+    expectError(await api("PUT", `/chat-rooms/${cast.room.id}/members/${cast.member.id}/set-role`, { token: cast.owner.token, body: {} }), 400);
+    expectError(await setRole(cast.room.id, Number.NaN, cast.owner.token, "admin"), 400, "invalid_request");
+    expect(await membership(cast.room.id, cast.member.id)).toEqual({ role: "member", status: "active" });
+  });
+
+  it("404 when the target is not an active member or the room does not exist; 401 without a token", async () => {
+    const cast = await roomCast();
+    expectError(await setRole(cast.room.id, cast.outsider.id, cast.owner.token, "admin"), 404, "member_not_found");
+    expectError(await setRole(999999999, cast.member.id, cast.owner.token, "admin"), 404);
+    expectError(await api("PUT", `/chat-rooms/${cast.room.id}/members/${cast.member.id}/set-role`, { body: { role: "admin" } }), 401);
+    expect(await membership(cast.room.id, cast.outsider.id)).toBeNull();
+  });
+});
+
+describe("DELETE /chat-rooms/{room_id}/members/{member_id}", () => {
+  it("removing a plain member: member, outsider 403; owner, room admin, system admin 204", async () => {
+    const cast = await roomCast();
+    const victims = await Promise.all([1, 2, 3].map(() => registerUser("vic")));
+    for (const v of victims) await join(cast.room, cast.owner, v);
+    await matrix(cast, { member: 403, outsider: 403 }, (token) => remove(cast.room.id, victims[0].id, token));
+    expect(await membership(cast.room.id, victims[0].id)).toEqual({ role: "member", status: "active" });
+    let i = 0;
+    await matrix(cast, { owner: 204, admin: 204, sysadmin: 204 }, (token) => remove(cast.room.id, victims[i++].id, token));
+    for (const v of victims) expect(await membership(cast.room.id, v.id)).toEqual({ role: "member", status: "inactive" });
+    const list = await api("GET", `/chat-rooms/${cast.room.id}/members`, { token: cast.owner.token });
+    expect(list.json).toHaveLength(3);
+    // Removed members lose access at once, and may apply again.
+    expectError(await api("GET", `/chat-rooms/${cast.room.id}`, { token: victims[0].token }), 403);
+    expect((await api("POST", `/chat-rooms/${cast.room.id}/join-request`, { token: victims[0].token, body: {} })).status).toBe(200);
+  });
+
+  it("removing a room admin: only the owner and system admins; a room admin gets 403", async () => {
+    const cast = await roomCast();
+    const admin2 = await registerUser("adm");
+    await join(cast.room, cast.owner, admin2);
+    expect((await setRole(cast.room.id, admin2.id, cast.owner.token, "admin")).status).toBe(200);
+    await matrix(cast, { admin: 403, member: 403, outsider: 403 }, (token) => remove(cast.room.id, admin2.id, token));
+    expect(await membership(cast.room.id, admin2.id)).toEqual({ role: "admin", status: "active" });
+    expect((await remove(cast.room.id, admin2.id, cast.sysadmin.token)).status).toBe(204);
+    expect((await remove(cast.room.id, cast.admin.id, cast.owner.token)).status).toBe(204);
+    expect(await membership(cast.room.id, cast.admin.id)).toEqual({ role: "member", status: "inactive" });
+  });
+
+  it("nobody removes the owner, not even the owner or a system admin", async () => {
+    const cast = await roomCast();
+    await matrix(cast, { owner: 403, sysadmin: 403, admin: 403, member: 403, outsider: 403 }, (token) => remove(cast.room.id, cast.owner.id, token));
+    expect(await membership(cast.room.id, cast.owner.id)).toEqual({ role: "owner", status: "active" });
+  });
+
+  it("members and room admins may remove themselves", async () => {
+    const cast = await roomCast();
+    expect((await remove(cast.room.id, cast.member.id, cast.member.token)).status).toBe(204);
+    expect((await remove(cast.room.id, cast.admin.id, cast.admin.token)).status).toBe(204);
+    expect(await membership(cast.room.id, cast.member.id)).toEqual({ role: "member", status: "inactive" });
+    expect(await membership(cast.room.id, cast.admin.id)).toEqual({ role: "member", status: "inactive" });
+  });
+
+  it("404 for a non-member target or an unknown room, 400 for bad ids, 401 without a token", async () => {
+    const cast = await roomCast();
+    expectError(await remove(cast.room.id, cast.outsider.id, cast.owner.token), 404, "member_not_found");
+    expectError(await remove(cast.room.id, cast.outsider.id, cast.outsider.token), 404, "member_not_found");
+    expectError(await remove(999999999, cast.member.id, cast.owner.token), 404);
+    expectError(await api("DELETE", `/chat-rooms/${cast.room.id}/members/me`, { token: cast.owner.token }), 400, "invalid_request");
+    expectError(await api("DELETE", `/chat-rooms/${cast.room.id}/members/${cast.member.id}`), 401);
+    expect(await membership(cast.room.id, cast.member.id)).toEqual({ role: "member", status: "active" });
+  });
+});
+
+describe("POST /chat-rooms/{room_id}/leave", () => {
+  it("members and room admins leave; the owner cannot; outsiders are not members", async () => {
+    const cast = await roomCast();
+    expectError(await leave(cast.room.id, cast.owner), 403, "owner_cannot_leave");
+    expectError(await leave(cast.room.id, cast.outsider), 404, "not_a_member");
+    expectError(await leave(cast.room.id, cast.sysadmin), 404, "not_a_member");
+    expect((await leave(cast.room.id, cast.member)).status).toBe(204);
+    expect((await leave(cast.room.id, cast.admin)).status).toBe(204);
+    expect(await membership(cast.room.id, cast.member.id)).toEqual({ role: "member", status: "inactive" });
+    expect(await membership(cast.room.id, cast.admin.id)).toEqual({ role: "member", status: "inactive" });
+    expect(await membership(cast.room.id, cast.owner.id)).toEqual({ role: "owner", status: "active" });
+    expectError(await leave(cast.room.id, cast.member), 404, "not_a_member");
+    expect((await api("GET", `/chat-rooms/${cast.room.id}`, { token: cast.owner.token })).json.members_count).toBe(1);
+  });
+
+  it("404 for an unknown room, 400 for a bad id, 401 without a token", async () => {
+    const u = await registerUser("l");
+    expectError(await leave(999999999, u), 404);
+    expectError(await api("POST", "/chat-rooms/abc/leave", { token: u.token }), 400, "invalid_request");
+    const room = await createRoom(u);
+    expectError(await api("POST", `/chat-rooms/${room.id}/leave`), 401);
+  });
+});
+
+describe("POST /chat-rooms/{room_id}/transfer-owner", () => {
+  it("hands the room to an active member; the old owner becomes an admin", async () => {
+    const cast = await roomCast();
+    const res = await transfer(cast.room.id, cast.owner.token, cast.member.id);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ member_id: cast.member.id, role: "owner" });
+    expect(await membership(cast.room.id, cast.member.id)).toEqual({ role: "owner", status: "active" });
+    expect(await membership(cast.room.id, cast.owner.id)).toEqual({ role: "admin", status: "active" });
+    const room = await api("GET", `/chat-rooms/${cast.room.id}`, { token: cast.member.token });
+    expect(room.json).toMatchObject({ creator_id: cast.member.id, creator_name: cast.member.username, my_role: "owner" });
+    // The powers move with it.
+    expectError(await api("PUT", `/chat-rooms/${cast.room.id}`, { token: cast.owner.token, body: { description: "old owner" } }), 403);
+    expect((await api("PUT", `/chat-rooms/${cast.room.id}`, { token: cast.member.token, body: { description: "new owner" } })).status).toBe(200);
+    expectError(await leave(cast.room.id, cast.member), 403, "owner_cannot_leave");
+    expect((await leave(cast.room.id, cast.owner)).status).toBe(204);
+  });
+
+  it("room admins, members and outsiders get 403; a system admin may transfer", async () => {
+    const cast = await roomCast();
+    await matrix(cast, { admin: 403, member: 403, outsider: 403 }, (token) => transfer(cast.room.id, token, cast.admin.id));
+    expect(await membership(cast.room.id, cast.owner.id)).toEqual({ role: "owner", status: "active" });
+    expect((await transfer(cast.room.id, cast.sysadmin.token, cast.admin.id)).status).toBe(200);
+    expect(await membership(cast.room.id, cast.admin.id)).toEqual({ role: "owner", status: "active" });
+    expect(await membership(cast.room.id, cast.owner.id)).toEqual({ role: "admin", status: "active" });
+  });
+
+  it("404 when the target is not an active member, 400 for the current owner or bad input", async () => {
+    const cast = await roomCast();
+    expectError(await transfer(cast.room.id, cast.owner.token, cast.outsider.id), 404, "member_not_found");
+    expectError(await transfer(cast.room.id, cast.owner.token, 999999999), 404, "member_not_found");
+    expectError(await transfer(cast.room.id, cast.owner.token, cast.owner.id), 400, "already_owner");
+    for (const bad of ["x", -1, 0, 1.5, null]) expectError(await transfer(cast.room.id, cast.owner.token, bad), 400, "invalid_request");
+    expectError(await api("POST", `/chat-rooms/${cast.room.id}/transfer-owner`, { token: cast.owner.token, body: {} }), 400, "invalid_request");
+    expect(await membership(cast.room.id, cast.owner.id)).toEqual({ role: "owner", status: "active" });
+    expect((await api("GET", `/chat-rooms/${cast.room.id}`, { token: cast.owner.token })).json.creator_id).toBe(cast.owner.id);
+  });
+
+  it("404 for an unknown room, 401 without a token", async () => {
+    const cast = await roomCast();
+    expectError(await transfer(999999999, cast.owner.token, cast.member.id), 404);
+    expectError(await api("POST", `/chat-rooms/${cast.room.id}/transfer-owner`, { body: { user_id: cast.member.id } }), 401);
+  });
+});
