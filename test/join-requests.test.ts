@@ -228,8 +228,8 @@ describe("POST /chat-rooms/join-requests/{request_id}/process", () => {
   it("permission matrix: owner, room admin and system admin process; member, outsider and the applicant get 403", async () => {
     const cast = await roomCast();
     const applicants = await Promise.all([1, 2, 3].map(() => registerUser("app")));
-    const requests = [];
-    for (const a of applicants) requests.push((await apply(cast.room.id, a)).json.id as number);
+    const requests: number[] = [];
+    for (const a of applicants) requests.push((await apply(cast.room.id, a)).json.id);
     const applicantTokens = { ...cast, outsider: applicants[0] };
     // Refused callers first: the request stays pending.
     await matrix(applicantTokens, { member: 403, outsider: 403 }, (token) =>
