@@ -2,11 +2,12 @@
 // auto-approval add the member in the same D1 batch as the request's state change.
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, sql } from "drizzle-orm";
+import { bannedFrom } from "../bans/queries";
 import { batchRun, getDb, type Db } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { joinRequests, roomMembers, rooms, users } from "../db/schema";
 import { router } from "../http/app-env";
-import { badRequest, conflict, notFound } from "../http/errors";
+import { badRequest, conflict, forbidden, notFound } from "../http/errors";
 import { id, json, jsonBody, PageQuery, pick, RoomIdParam } from "../http/schemas";
 import { admitMember } from "../members/admit";
 import { activeCount, canModerate, loadRoom, require } from "../rooms/access";
@@ -71,7 +72,7 @@ export const joinRequestRoutes = router()
       tags: ["join requests"],
       summary: "Apply to join a room; approved at once when the room does not require approval",
       request: { params: RoomIdParam, body: { content: { "application/json": { schema: JoinRequestCreate } } } },
-      responses: { 200: json(JoinRequestResponse), ...pick(400, 401, 404, 409) },
+      responses: { 200: json(JoinRequestResponse), ...pick(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const db = getDb(c.env.DB);
@@ -81,11 +82,12 @@ export const joinRequestRoutes = router()
       const { room } = access;
       if (access.role) throw alreadyMember();
       const pending = await db
-        .select({ id: joinRequests.id, count: sql<number>`${activeCount(room.id)}` })
+        .select({ id: joinRequests.id, count: sql<number>`${activeCount(room.id)}`, banned: sql<number>`${bannedFrom(room.id, me.id)}` })
         .from(rooms)
         .leftJoin(joinRequests, and(eq(joinRequests.roomId, rooms.id), eq(joinRequests.applicantId, me.id), eq(joinRequests.status, "pending")))
         .where(eq(rooms.id, room.id))
         .get();
+      if (pending?.banned) throw forbidden("You are banned from this room", "banned");
       if (pending?.id) throw conflict("request_pending", "You already have a pending request for this room");
       if (room.maxMembers !== null && (pending?.count ?? 0) >= room.maxMembers) throw roomFull();
 
