@@ -74,8 +74,8 @@ export function buildApp() {
   app.route(`${API}/chat-rooms`, memberRoutes);
   app.route(`${API}/chat-rooms`, messageRoutes);
   app.route(`${API}/chat-rooms`, roomRoutes);
+  // "/conversations/*" also matches "/conversations" itself: one use, so one user lookup.
   app.use(`${API}/conversations/*`, requireUser);
-  app.use(`${API}/conversations`, requireUser);
   app.route(`${API}/conversations`, conversationRoutes);
   app.route(`${API}/chat-rooms`, banRoutes);
   app.route(`${API}/chat-rooms`, invitationRoutes);

@@ -4,7 +4,7 @@ import { and, eq, sql, type SQLWrapper } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { roomMembers, rooms, type RoomRow } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
-import { forbidden, notFound } from "../http/errors";
+import { badRequest, forbidden, notFound } from "../http/errors";
 
 export type Role = "owner" | "admin" | "member";
 export type RoomAccess = {
@@ -21,9 +21,20 @@ export async function loadRoom(db: Db, roomId: number, user: AuthUser, opts: { k
     .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, user.id), eq(roomMembers.status, "active")))
     .where(eq(rooms.id, roomId))
     .get();
-  if (!row || !(opts.kinds ?? ["group"]).includes(row.room.kind)) throw notFound("Room");
+  if (!row) throw notFound("Room");
+  if (!(opts.kinds ?? ["group"]).includes(row.room.kind)) {
+    // Its two members know the chat exists: tell them why instead of pretending it does not.
+    if (row.room.kind === "direct" && row.role) throw directRefusal();
+    throw notFound("Room");
+  }
   return { room: row.room, role: row.role ?? null, user };
 }
+
+const directRefusal = () =>
+  badRequest(
+    "direct_conversation",
+    "Direct conversations cannot be renamed, deleted, joined, left or moderated; hide one with PUT /chat-rooms/{room_id}/settings",
+  );
 
 export const isOwner = (a: RoomAccess) => a.room.creatorId === a.user.id;
 /** Owner or system admin: may change the room itself and anyone's role. */

@@ -3,7 +3,7 @@
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
-import { roomMembers, rooms, users } from "../db/schema";
+import { roomMembers, rooms, users, type RoomRow } from "../db/schema";
 import { activeCount } from "./access";
 
 const me = alias(roomMembers, "me");
@@ -22,6 +22,10 @@ export function selectRooms(db: Db, viewerId: number) {
     .leftJoin(me, and(eq(me.roomId, rooms.id), eq(me.userId, viewerId), eq(me.status, "active")));
 }
 
+/** The room summary's last message as the API shows it (null before the first message). */
+export const lastMessageOf = (room: RoomRow) =>
+  room.lastMessageId > 0 && room.lastMessageSender !== null ? { sender: room.lastMessageSender, content: room.lastMessageContent ?? "" } : null;
+
 type Row = Awaited<ReturnType<ReturnType<typeof selectRooms>["all"]>>[number];
 
 export const toRoomResponse = (r: Row) => ({
@@ -37,10 +41,7 @@ export const toRoomResponse = (r: Row) => ({
   created_at: r.room.createdAt,
   updated_at: r.room.updatedAt,
   members_count: r.membersCount,
-  last_message:
-    r.room.lastMessageId > 0 && r.room.lastMessageSender !== null
-      ? { sender: r.room.lastMessageSender, content: r.room.lastMessageContent ?? "" }
-      : null,
+  last_message: lastMessageOf(r.room),
   last_message_id: r.room.lastMessageId,
   last_activity_at: r.room.lastActivityAt,
   unread_messages_count: r.myRole ? Math.max(0, r.room.lastMessageId - (r.myLastRead ?? 0)) : 0,

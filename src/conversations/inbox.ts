@@ -1,0 +1,91 @@
+// The inbox read model: every room and direct chat the user is an active member of, newest
+// activity first, as ONE SELECT whatever the number of conversations (the other person of a
+// direct chat by join, counts as correlated subqueries), paged by an opaque keyset cursor.
+import { and, desc, eq, gt, lt, ne, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import type { Db } from "../db/client";
+import { roomMembers, rooms, users } from "../db/schema";
+import { badRequest } from "../http/errors";
+import { activeCount } from "../rooms/access";
+import { lastMessageOf } from "../rooms/queries";
+import { isMuted } from "./settings";
+
+const me = alias(roomMembers, "me");
+const peerMember = alias(roomMembers, "peer_member");
+const peer = alias(users, "peer");
+
+type Cursor = { at: string; id: number };
+
+export const encodeCursor = (c: Cursor) => btoa(JSON.stringify([c.at, c.id])).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+export function decodeCursor(raw: string): Cursor {
+  try {
+    const [at, id] = JSON.parse(atob(raw.replace(/-/g, "+").replace(/_/g, "/")));
+    if (typeof at === "string" && at.length <= 40 && Number.isSafeInteger(id) && id > 0) return { at, id };
+  } catch {
+    // fall through: any undecodable cursor is the client's mistake, not ours
+  }
+  throw badRequest("invalid_cursor", "cursor is not a value this API returned");
+}
+
+/**
+ * A hidden conversation comes back once it has unread messages. Until members carry the message id
+ * at hide time (see docs/social.md), "unread" is the signal; clearing the flag makes it stick after
+ * the user reads the new messages.
+ */
+export const unhideUnread = (db: Db, userId: number) =>
+  db.run(sql`UPDATE ${roomMembers} SET hidden = 0
+    WHERE user_id = ${userId} AND status = 'active' AND hidden = 1
+      AND (SELECT r.last_message_id FROM ${rooms} r WHERE r.id = ${roomMembers}.room_id) > last_read_message_id`);
+
+export function selectInbox(db: Db, userId: number, opts: { limit: number; cursor?: Cursor; kind?: "group" | "direct" }) {
+  const { cursor } = opts;
+  return db
+    .select({
+      room: rooms,
+      role: me.role,
+      lastRead: me.lastReadMessageId,
+      mutedUntil: me.mutedUntil,
+      peer: { id: peer.id, username: peer.username, displayName: peer.displayName, avatarUrl: peer.avatarUrl },
+      membersCount: sql<number>`${activeCount(rooms.id)}`,
+    })
+    .from(me)
+    .innerJoin(rooms, eq(rooms.id, me.roomId))
+    .leftJoin(peerMember, and(eq(rooms.kind, "direct"), eq(peerMember.roomId, rooms.id), ne(peerMember.userId, userId)))
+    .leftJoin(peer, eq(peer.id, peerMember.userId))
+    .where(
+      and(
+        eq(me.userId, userId),
+        eq(me.status, "active"),
+        or(eq(me.hidden, false), gt(rooms.lastMessageId, me.lastReadMessageId)),
+        opts.kind ? eq(rooms.kind, opts.kind) : undefined,
+        cursor ? or(lt(rooms.lastActivityAt, cursor.at), and(eq(rooms.lastActivityAt, cursor.at), lt(rooms.id, cursor.id))) : undefined,
+      ),
+    )
+    .orderBy(desc(rooms.lastActivityAt), desc(rooms.id))
+    .limit(opts.limit);
+}
+
+type Row = Awaited<ReturnType<ReturnType<typeof selectInbox>["all"]>>[number];
+
+export function toInboxItem(r: Row, now: string) {
+  const p = r.room.kind === "direct" ? r.peer : null;
+  return {
+    id: r.room.id,
+    kind: r.room.kind,
+    name: r.room.kind === "direct" ? (p?.displayName ?? p?.username ?? "Deleted user") : r.room.name,
+    description: r.room.description,
+    avatar_url: p?.avatarUrl ?? null,
+    peer: p ? { id: p.id, username: p.username, display_name: p.displayName, avatar_url: p.avatarUrl, online: null } : null,
+    last_message: lastMessageOf(r.room),
+    last_message_id: r.room.lastMessageId,
+    last_activity_at: r.room.lastActivityAt,
+    unread_count: Math.max(0, r.room.lastMessageId - r.lastRead),
+    muted: isMuted(r.mutedUntil, now),
+    muted_until: r.mutedUntil,
+    my_role: r.role,
+    members_count: r.membersCount,
+    online_members_count: r.room.onlineCount,
+    cursor: encodeCursor({ at: r.room.lastActivityAt, id: r.room.id }),
+  };
+}

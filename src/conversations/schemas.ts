@@ -1,0 +1,73 @@
+// Conversation shapes: direct and group create bodies, their responses, and the inbox item.
+import { z } from "@hono/zod-openapi";
+import { RoomCreate, RoomResponse } from "../rooms/schemas";
+
+export const MAX_GROUP_MEMBER_IDS = 100;
+
+export const DirectCreate = z.object({ user_id: z.number().int().positive() }).strict().openapi("DirectConversationCreate");
+
+export const GroupCreate = z
+  .object({
+    name: RoomCreate.shape.name,
+    description: RoomCreate.shape.description,
+    member_ids: z
+      .array(z.number().int().positive())
+      .max(MAX_GROUP_MEMBER_IDS, `at most ${MAX_GROUP_MEMBER_IDS} members at creation; invite more later`)
+      .openapi({ description: "Initial members besides yourself (your own id is ignored); no duplicates" }),
+  })
+  .strict()
+  .openapi("GroupConversationCreate");
+
+export const Peer = z
+  .object({
+    id: z.number().int(),
+    username: z.string(),
+    display_name: z.string().nullable(),
+    avatar_url: z.string().nullable(),
+    online: z.boolean().nullable().openapi({ description: "null until presence is known" }),
+  })
+  .openapi("ConversationPeer");
+
+export const DirectResponse = RoomResponse.extend({
+  peer: Peer.nullable(),
+  created: z.boolean().openapi({ description: "True when this call created the conversation" }),
+}).openapi("DirectConversationResponse");
+
+export const GroupResponse = RoomResponse.extend({
+  members: z.array(
+    z.object({
+      id: z.number().int(),
+      username: z.string(),
+      display_name: z.string().nullable(),
+      avatar_url: z.string().nullable(),
+      role: z.enum(["owner", "admin", "member"]),
+    }),
+  ),
+}).openapi("GroupConversationResponse");
+
+export const InboxQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional().openapi({ description: "The `cursor` of the last item of the previous page (also in X-Next-Cursor)" }),
+  kind: z.enum(["group", "direct"]).optional(),
+});
+
+export const InboxItem = z
+  .object({
+    id: z.number().int(),
+    kind: z.enum(["group", "direct"]),
+    name: z.string().openapi({ description: "For a direct chat: the other person's display name (or username)" }),
+    description: z.string().nullable(),
+    avatar_url: z.string().nullable(),
+    peer: Peer.nullable(),
+    last_message: z.object({ sender: z.string(), content: z.string() }).nullable(),
+    last_message_id: z.number().int(),
+    last_activity_at: z.string(),
+    unread_count: z.number().int(),
+    muted: z.boolean(),
+    muted_until: z.string().nullable(),
+    my_role: z.enum(["owner", "admin", "member"]),
+    members_count: z.number().int(),
+    online_members_count: z.number().int(),
+    cursor: z.string(),
+  })
+  .openapi("ConversationSummary");

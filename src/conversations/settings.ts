@@ -1,0 +1,89 @@
+// Per-member conversation settings (mute, hide) for the caller's own membership, in group rooms
+// and direct chats alike. "Muted forever" is MUTE_FOREVER, a far-future time.
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import { getDb } from "../db/client";
+import { roomMembers } from "../db/schema";
+import { router } from "../http/app-env";
+import { json, jsonBody, pick, RoomIdParam } from "../http/schemas";
+import { loadRoom, require } from "../rooms/access";
+
+export const MUTE_FOREVER = "9999-12-31T23:59:59.999Z";
+
+const SettingsUpdate = z
+  .object({
+    muted_until: z.iso
+      .datetime({ offset: true })
+      .nullable()
+      .openapi({ description: `Mute until this time; null unmutes; ${MUTE_FOREVER} mutes forever` }),
+    hidden: z.boolean().openapi({ description: "Hide the conversation from GET /conversations until a new message arrives" }),
+  })
+  .partial()
+  .strict()
+  .openapi("ConversationSettingsUpdate");
+
+export const SettingsResponse = z
+  .object({ room_id: z.number().int(), muted: z.boolean(), muted_until: z.string().nullable(), hidden: z.boolean() })
+  .openapi("ConversationSettings");
+
+export const isMuted = (mutedUntil: string | null, now = new Date().toISOString()) => mutedUntil !== null && mutedUntil > now;
+
+const toResponse = (m: { roomId: number; mutedUntil: string | null; hidden: boolean }) => ({
+  room_id: m.roomId,
+  muted: isMuted(m.mutedUntil),
+  muted_until: m.mutedUntil,
+  hidden: m.hidden,
+});
+
+const cols = { roomId: roomMembers.roomId, mutedUntil: roomMembers.mutedUntil, hidden: roomMembers.hidden };
+
+export const settingsRoutes = router()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{room_id}/settings",
+      tags: ["conversations"],
+      summary: "Your own settings for a room or direct chat (active members)",
+      request: { params: RoomIdParam },
+      responses: { 200: json(SettingsResponse), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const me = c.var.user;
+      const access = await loadRoom(db, c.req.valid("param").room_id, me, { kinds: ["group", "direct"] });
+      require(access.role !== null, "Only members have conversation settings", "not_a_member");
+      const row = await db
+        .select(cols)
+        .from(roomMembers)
+        .where(and(eq(roomMembers.roomId, access.room.id), eq(roomMembers.userId, me.id)))
+        .get();
+      return c.json(toResponse(row!), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/{room_id}/settings",
+      tags: ["conversations"],
+      summary: `Mute (until a time; ${MUTE_FOREVER} = forever; null unmutes) or hide your own view of a room or direct chat`,
+      request: { params: RoomIdParam, ...jsonBody(SettingsUpdate) },
+      responses: { 200: json(SettingsResponse), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const me = c.var.user;
+      const b = c.req.valid("json");
+      const access = await loadRoom(db, c.req.valid("param").room_id, me, { kinds: ["group", "direct"] });
+      require(access.role !== null, "Only members have conversation settings", "not_a_member");
+      const patch = {
+        // Normalized to UTC with Z so that string comparison with other timestamps is time order.
+        ...(b.muted_until !== undefined && { mutedUntil: b.muted_until === null ? null : new Date(b.muted_until).toISOString() }),
+        ...(b.hidden !== undefined && { hidden: b.hidden }),
+      };
+      const where = and(eq(roomMembers.roomId, access.room.id), eq(roomMembers.userId, me.id), eq(roomMembers.status, "active"));
+      const row = Object.keys(patch).length
+        ? await db.update(roomMembers).set(patch).where(where).returning(cols).get()
+        : await db.select(cols).from(roomMembers).where(where).get();
+      return c.json(toResponse(row!), 200);
+    },
+  );
