@@ -2,6 +2,7 @@
 // document. Handlers live in their feature folders.
 import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
+import { except } from "hono/combine";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requireUser } from "./auth/middleware";
 import { authRoutes } from "./auth/routes";
@@ -16,6 +17,7 @@ import { ApiError, renderError } from "./http/errors";
 import { inviteCodeRoutes } from "./invitations/codes";
 import { invitationRoutes } from "./invitations/routes";
 import { joinRequestRoutes } from "./join-requests/routes";
+import { fileRoutes, isUploadRequest } from "./media/routes";
 import { memberRoutes } from "./members/routes";
 import { messageRoutes } from "./messages/routes";
 import { roomRoutes } from "./rooms/routes";
@@ -40,12 +42,15 @@ export function buildApp() {
   );
   app.use(
     `${API}/*`,
-    bodyLimit({
-      maxSize: MAX_JSON_BODY,
-      onError: () => {
-        throw new ApiError(413, "payload_too_large", `Request body is larger than ${MAX_JSON_BODY} bytes`);
-      },
-    }),
+    except(
+      isUploadRequest,
+      bodyLimit({
+        maxSize: MAX_JSON_BODY,
+        onError: () => {
+          throw new ApiError(413, "payload_too_large", `Request body is larger than ${MAX_JSON_BODY} bytes`);
+        },
+      }),
+    ),
   );
 
   app.get("/", (c) =>
@@ -82,6 +87,8 @@ export function buildApp() {
   app.route(`${API}/chat-rooms`, inviteCodeRoutes);
   app.route(`${API}/chat-rooms`, settingsRoutes);
   app.route(`${API}/friends`, friendRoutes);
+  // Not behind requireUser as a whole: downloads also accept signed URLs (see media/routes.ts).
+  app.route(`${API}/files`, fileRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31(`${API}/openapi.json`, {

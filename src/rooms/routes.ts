@@ -7,6 +7,7 @@ import { joinRequests, roomMembers, rooms } from "../db/schema";
 import { router } from "../http/app-env";
 import { ApiError, conflict } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../http/schemas";
+import { deleteRoomMedia } from "../media/files";
 import { roomStub } from "../room/client";
 import { activeCount, canManageRoom, canView, loadRoom, require } from "./access";
 import { getRoomResponse, selectRooms, toRoomResponse, whereAll } from "./queries";
@@ -157,6 +158,8 @@ export const roomRoutes = router()
       const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user);
       require(canManageRoom(access), "Only the owner can delete this room");
       const id = access.room.id;
+      // Before the room row: its files' keys are needed to delete their R2 objects.
+      await deleteRoomMedia(c.env, db, id);
       await db.batch([
         db.delete(joinRequests).where(eq(joinRequests.roomId, id)),
         db.delete(roomMembers).where(eq(roomMembers.roomId, id)),

@@ -9,6 +9,7 @@ import { follows, rooms, users } from "../db/schema";
 import { router } from "../http/app-env";
 import { ApiError, conflict, notFound } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
+import { deleteOrphanFilesOf } from "../media/files";
 import { displayName, email, password, phone, PublicUser, toPublicUser, toUserResponse, UserResponse } from "./schemas";
 
 const UpdateMe = z
@@ -118,6 +119,8 @@ export const userRoutes = router()
         .all();
       if (owned.length) throw conflict("owns_rooms", "You own rooms: transfer ownership or delete them first");
       // Memberships, follows and join requests go with the user (ON DELETE CASCADE).
+      // Files in rooms stay with their messages (uploader set null); files in no room go now.
+      await deleteOrphanFilesOf(c.env, db, me.id);
       await db.delete(users).where(eq(users.id, me.id));
       return c.body(null, 204);
     },

@@ -1,0 +1,144 @@
+// File records: who may see a file, its API shape, attaching files to messages, and deleting
+// files with their R2 objects (one file, a room's, an account's orphans).
+import { and, eq, isNull } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { files, roomMembers, rooms, type FileRow } from "../db/schema";
+import type { AuthUser } from "../http/app-env";
+import { badRequest, notFound } from "../http/errors";
+import { roomStub } from "../room/client";
+import type { Attachment } from "../room/protocol";
+import { kindOf, type Kind } from "./sniff";
+import { signedFileUrl } from "./signing";
+
+export const toFileResponse = (env: Env, f: FileRow) => ({
+  id: f.id,
+  name: f.name,
+  size: f.size,
+  content_type: f.contentType,
+  kind: kindOf(f.contentType),
+  url: signedFileUrl(env, f.id),
+  room_id: f.roomId,
+  uploader_id: f.uploaderId,
+  created_at: f.createdAt,
+  width: f.width,
+  height: f.height,
+});
+
+/** The file if `user` may see it (uploader, owner or active member of its room, system admin), else null. */
+export async function findVisibleFile(db: Db, fileId: number, user: AuthUser): Promise<FileRow | null> {
+  const row = await db
+    .select({ file: files, member: roomMembers.id, ownerId: rooms.creatorId })
+    .from(files)
+    .leftJoin(rooms, eq(rooms.id, files.roomId))
+    .leftJoin(roomMembers, and(eq(roomMembers.roomId, files.roomId), eq(roomMembers.userId, user.id), eq(roomMembers.status, "active")))
+    .where(eq(files.id, fileId))
+    .get();
+  if (!row) return null;
+  const ok = row.file.uploaderId === user.id || user.isAdmin || row.member !== null || row.ownerId === user.id;
+  return ok ? row.file : null;
+}
+
+/** What a media message stores (the room object's Attachment), plus the message type it fits and a signed URL. */
+export type ResolvedAttachment = Attachment & {
+  kind: Kind;
+  /** Signed now; re-sign with signedFileUrl whenever the message is rendered again. */
+  media_url: string;
+};
+
+export type AttachmentRef = {
+  file_id?: number | null;
+  media_url?: string | null;
+  /** The request's origin: absolute media URLs are accepted only on it (absolute paths always). */
+  origin?: string;
+};
+
+/**
+ * The file a new message in `roomId` carries, given by id or by one of this server's file URLs.
+ * The sender must be able to see it (404 otherwise, as for downloads). A file not yet in a room is
+ * attached to this one; a file already in another room is refused (400 file_in_other_room): it
+ * would become visible to a second room and outlive the deletion of its own, so re-upload instead.
+ */
+export async function resolveAttachment(env: Env, db: Db, user: AuthUser, roomId: number, ref: AttachmentRef): Promise<ResolvedAttachment> {
+  const fromUrl = ref.media_url ? fileIdFromUrl(ref.media_url, ref.origin) : null;
+  if (ref.media_url && fromUrl === null) throw badRequest("invalid_media_url", "media_url must be a file URL of this server (/api/v1/files/{id})");
+  if (ref.file_id && fromUrl && ref.file_id !== fromUrl) throw badRequest("media_mismatch", "file_id and media_url name different files");
+  const id = ref.file_id ?? fromUrl;
+  if (!id) throw badRequest("media_required", "A media message needs file_id or media_url");
+  const file = await findVisibleFile(db, id, user);
+  if (!file) throw notFound("File", "file_not_found");
+  if (file.roomId === null) {
+    // Guarded: two rooms racing for the same fresh file cannot both win.
+    const attached = await db
+      .update(files)
+      .set({ roomId })
+      .where(and(eq(files.id, id), isNull(files.roomId)))
+      .returning({ roomId: files.roomId })
+      .all();
+    file.roomId = attached.length
+      ? roomId
+      : ((await db.select({ roomId: files.roomId }).from(files).where(eq(files.id, id)).get())?.roomId ?? null);
+  }
+  if (file.roomId !== roomId)
+    throw badRequest("file_in_other_room", "This file belongs to another conversation; upload it again to share it here");
+  return {
+    file_id: file.id,
+    file_name: file.name,
+    file_size: file.size,
+    content_type: file.contentType,
+    width: file.width,
+    height: file.height,
+    kind: kindOf(file.contentType),
+    media_url: signedFileUrl(env, file.id),
+  };
+}
+
+/** The file id in one of our file URLs (absolute path, or absolute URL on `origin`), else null. */
+export function fileIdFromUrl(url: string, origin?: string): number | null {
+  let u: URL;
+  try {
+    u = new URL(url, "http://relative.invalid");
+  } catch {
+    return null;
+  }
+  const absolute = u.origin !== "http://relative.invalid";
+  if (absolute && (!origin || u.origin !== origin)) return null;
+  const m = /^\/api\/v1\/files\/([1-9][0-9]{0,15})\/?$/.exec(u.pathname);
+  return m ? Number(m[1]) : null;
+}
+
+/** Deletes one file: row, object, and tells its room so messages show the media as removed. */
+export async function deleteFile(env: Env, db: Db, file: FileRow): Promise<void> {
+  await db.delete(files).where(eq(files.id, file.id));
+  await deleteObjects(env, [file.key]);
+  if (file.roomId !== null) {
+    try {
+      await roomStub(env, file.roomId).mediaRemoved(file.roomId, file.id);
+    } catch (e) {
+      // The file is gone either way; its messages then fall back to a 404 link.
+      console.error("mediaRemoved failed", file.roomId, file.id, e);
+    }
+  }
+}
+
+/** Room deletion: the room's files, rows first (one statement), then their R2 objects. */
+export async function deleteRoomMedia(env: Env, db: Db, roomId: number): Promise<number> {
+  const gone = await db.delete(files).where(eq(files.roomId, roomId)).returning({ key: files.key }).all();
+  await deleteObjects(env, gone.map((f) => f.key));
+  return gone.length;
+}
+
+/** Account deletion: the user's files that belong to no room (files in rooms stay with their messages). */
+export async function deleteOrphanFilesOf(env: Env, db: Db, userId: number): Promise<number> {
+  const gone = await db
+    .delete(files)
+    .where(and(eq(files.uploaderId, userId), isNull(files.roomId)))
+    .returning({ key: files.key })
+    .all();
+  await deleteObjects(env, gone.map((f) => f.key));
+  return gone.length;
+}
+
+/** R2 deletes up to 1000 keys per call. Rows go first, so a failure here leaves unreachable bytes, never broken rows. */
+async function deleteObjects(env: Env, keys: string[]) {
+  for (let i = 0; i < keys.length; i += 1000) await env.MEDIA.delete(keys.slice(i, i + 1000));
+}

@@ -1,0 +1,110 @@
+// Tiny but valid headers of every allowed upload type, and multipart bodies built byte by byte so
+// tests control their exact framing.
+const enc = new TextEncoder();
+
+export function bytes(...parts: (string | number[] | Uint8Array)[]): Uint8Array {
+  const arrays = parts.map((p) => (typeof p === "string" ? Uint8Array.from(p, (ch) => ch.charCodeAt(0)) : Uint8Array.from(p)));
+  const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
+}
+const le16 = (n: number) => [n & 0xff, (n >> 8) & 0xff];
+const le24 = (n: number) => [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff];
+const le32 = (n: number) => [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff];
+const be16 = (n: number) => [(n >> 8) & 0xff, n & 0xff];
+const be32 = (n: number) => [(n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
+const zeros = (n: number) => new Array<number>(n).fill(0);
+
+export const png = (w: number, h: number) =>
+  bytes([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], be32(13), "IHDR", be32(w), be32(h), [8, 6, 0, 0, 0], zeros(4), be32(0), "IEND", zeros(4));
+
+export const jpeg = (w: number, h: number) =>
+  bytes(
+    [0xff, 0xd8],
+    [0xff, 0xe0], be16(16), "JFIF\0", [1, 1, 0], be16(1), be16(1), [0, 0],
+    [0xff, 0xfe], be16(7), "hello", // a comment segment before the frame header
+    [0xff, 0xc0], be16(17), [8], be16(h), be16(w), [3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1],
+    [0xff, 0xd9],
+  );
+
+export const gif = (w: number, h: number) => bytes("GIF89a", le16(w), le16(h), [0x80, 0, 0], zeros(6), ";");
+
+const riff = (form: string, body: Uint8Array) => bytes("RIFF", le32(4 + body.length), form, body);
+export const webpVp8x = (w: number, h: number) => riff("WEBP", bytes("VP8X", le32(10), [0, 0, 0, 0], le24(w - 1), le24(h - 1)));
+export const webpVp8 = (w: number, h: number) =>
+  riff("WEBP", bytes("VP8 ", le32(10), [0x50, 0x02, 0x00], [0x9d, 0x01, 0x2a], le16(w), le16(h)));
+export function webpVp8l(w: number, h: number) {
+  const bits = (w - 1) | ((h - 1) << 14); // 14 bits each, then alpha and version (0)
+  return riff("WEBP", bytes("VP8L", le32(5), [0x2f], le32(bits)));
+}
+export const wav = () => riff("WAVE", bytes("fmt ", le32(16), le16(1), le16(1), le32(8000), le32(8000), le16(1), le16(8), "data", le32(4), [128, 128, 128, 128]));
+
+export const pdf = () => bytes("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n");
+export const text = () => enc.encode("hello, ünïcödé 👋\nsecond line\n");
+
+/** An OLE2 compound file whose directory (sector 0, right after the header) names `stream`. */
+export function ole(stream: string) {
+  const header = bytes([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], zeros(16), le16(0x3e), le16(3), le16(0xfffe), le16(9), zeros(512 - 32));
+  const entry = (name: string, type: number) => {
+    const utf16 = [...name].flatMap((ch) => [ch.charCodeAt(0), 0]);
+    return bytes(utf16, zeros(64 - utf16.length), le16(utf16.length + 2), [type], zeros(128 - 67));
+  };
+  return bytes(header, entry("Root Entry", 5), entry(stream, 2), entry("\x05SummaryInformation", 2), zeros(128));
+}
+
+/** A stored (uncompressed) zip with these entries, local headers then the central directory. */
+export function zip(names: string[]) {
+  const locals: Uint8Array[] = [];
+  const centrals: Uint8Array[] = [];
+  let offset = 0;
+  for (const name of names) {
+    const data = enc.encode(`<${name}/>`);
+    const local = bytes("PK\x03\x04", le16(20), le16(0), le16(0), le32(0), le32(0), le32(data.length), le32(data.length), le16(name.length), le16(0), name, data);
+    centrals.push(bytes("PK\x01\x02", le16(20), le16(20), le16(0), le16(0), le32(0), le32(0), le32(data.length), le32(data.length), le16(name.length), zeros(12), le32(offset), name));
+    locals.push(local);
+    offset += local.length;
+  }
+  const cd = bytes(...centrals);
+  return bytes(...locals, cd, "PK\x05\x06", zeros(4), le16(names.length), le16(names.length), le32(cd.length), le32(offset), le16(0));
+}
+
+export const webm = (codec = "A_OPUS") =>
+  bytes([0x1a, 0x45, 0xdf, 0xa3, 0x9f], [0x42, 0x86, 0x81, 1], [0x42, 0x82, 0x84], "webm", [0x18, 0x53, 0x80, 0x67, 0x01], [0x16, 0x54, 0xae, 0x6b, 0x8c], [0xae, 0x8a, 0xd7, 0x81, 1, 0x86, 0x80 | codec.length], codec);
+
+export const ogg = () => bytes("OggS", [0, 2], zeros(20), [1, 19], "OpusHead", [1, 1], le16(312), le32(48000), le16(0), [0]);
+
+/** Two MPEG-1 Layer III frames (128 kbit/s, 44.1 kHz: 417 bytes each). */
+export const mp3Frames = () => bytes([0xff, 0xfb, 0x90, 0x00], zeros(413), [0xff, 0xfb, 0x90, 0x00], zeros(413));
+export const mp3Id3 = () => bytes("ID3", [3, 0, 0], [0, 0, 0, 0], mp3Frames());
+
+/** Two ADTS AAC frames of 20 bytes. */
+export const adts = () => {
+  const frame = bytes([0xff, 0xf1, 0x50, 0x80, 0x02, 0x9f, 0xfc], zeros(13));
+  return bytes(frame, frame);
+};
+
+export const m4a = () => bytes(be32(24), "ftyp", "M4A ", be32(0), "M4A ", "isom", be32(8), "mdat");
+
+export const exe = () => bytes("MZ", [0x90, 0, 3, 0, 0, 0, 4, 0, 0, 0, 0xff, 0xff], zeros(48), "This program cannot be run in DOS mode.");
+export const elf = () => bytes([0x7f], "ELF", [2, 1, 1, 0], zeros(8), le16(2), le16(0x3e), le32(1));
+
+export type Part = { name: string; filename?: string; type?: string; data: Uint8Array | string };
+
+/** A multipart/form-data body; `epilogue` follows the closing delimiter (most clients send CRLF). */
+export function multipart(parts: Part[], opts: { boundary?: string; epilogue?: string } = {}) {
+  const boundary = opts.boundary ?? `----edgechat${Math.random().toString(36).slice(2)}`;
+  const chunks: Uint8Array[] = [];
+  for (const p of parts) {
+    const disposition = `form-data; name="${p.name}"${p.filename !== undefined ? `; filename="${p.filename}"` : ""}`;
+    const type = p.filename !== undefined ? `\r\nContent-Type: ${p.type ?? "application/octet-stream"}` : "";
+    chunks.push(enc.encode(`--${boundary}\r\nContent-Disposition: ${disposition}${type}\r\n\r\n`));
+    chunks.push(typeof p.data === "string" ? enc.encode(p.data) : p.data);
+    chunks.push(enc.encode("\r\n"));
+  }
+  chunks.push(enc.encode(`--${boundary}--${opts.epilogue ?? "\r\n"}`));
+  return { body: bytes(...chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
