@@ -137,6 +137,24 @@ describe("DELETE /users/me", () => {
     expect(after.json).toMatchObject({ creator_id: other.id, members_count: 1 });
   });
 
+  it("direct chats outlive one side's account and go with the last one", async () => {
+    const [a, b] = await Promise.all([registerUser("dm"), registerUser("dm")]);
+    // A direct chat a opened with b (created here in D1, the conversations feature owns the route).
+    const key = `${Math.min(a.id, b.id)}:${Math.max(a.id, b.id)}`;
+    const room = await env.DB.prepare(
+      "INSERT INTO rooms (kind, name, direct_key, visibility, require_approval, creator_id) VALUES ('direct', ?, ?, 'private', 0, ?) RETURNING id",
+    )
+      .bind(`direct:${key}`, key, a.id)
+      .first<{ id: number }>();
+    await env.DB.prepare("INSERT INTO room_members (room_id, user_id, role) VALUES (?1, ?2, 'member'), (?1, ?3, 'member')").bind(room!.id, a.id, b.id).run();
+    const creator = () => env.DB.prepare("SELECT creator_id FROM rooms WHERE id = ?").bind(room!.id).first<{ creator_id: number }>();
+
+    expect((await api("DELETE", "/users/me", { token: a.token, body: { password: "password123" } })).status).toBe(204);
+    expect(await creator()).toEqual({ creator_id: b.id });
+    expect((await api("DELETE", "/users/me", { token: b.token, body: { password: "password123" } })).status).toBe(204);
+    expect(await creator()).toBeNull();
+  });
+
   it("401 without a token", async () => {
     expectError(await api("DELETE", "/users/me", { body: { password: "password123" } }), 401);
   });

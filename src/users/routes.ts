@@ -5,7 +5,7 @@ import { and, eq, or, sql } from "drizzle-orm";
 import { verifyPassword, hashPassword } from "../auth/password";
 import { issueToken } from "../auth/tokens";
 import { getDb } from "../db/client";
-import { follows, rooms, users } from "../db/schema";
+import { follows, roomMembers, rooms, users } from "../db/schema";
 import { router } from "../http/app-env";
 import { ApiError, conflict, notFound } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
@@ -121,7 +121,15 @@ export const userRoutes = router()
       // Memberships, follows and join requests go with the user (ON DELETE CASCADE).
       // Files in rooms stay with their messages (uploader set null); files in no room go now.
       await deleteOrphanFilesOf(c.env, db, me.id);
-      await db.delete(users).where(eq(users.id, me.id));
+      // Direct chats keep rooms.creator_id pointing at a user: hand each to the other side, or
+      // delete it when nobody else is left in it.
+      const otherSide = sql`(SELECT m.user_id FROM ${roomMembers} m WHERE m.room_id = ${rooms}.id AND m.user_id <> ${me.id} LIMIT 1)`;
+      const mine = and(eq(rooms.creatorId, me.id), eq(rooms.kind, "direct"));
+      await db.batch([
+        db.delete(rooms).where(and(mine, sql`${otherSide} IS NULL`)),
+        db.update(rooms).set({ creatorId: otherSide }).where(mine),
+        db.delete(users).where(eq(users.id, me.id)),
+      ]);
       return c.body(null, 204);
     },
   )
