@@ -1,18 +1,29 @@
 // Block checks other features ask before letting one user reach another (friend requests,
 // follows, direct chats, invitations, direct messages). A block in either direction refuses.
-import { and, eq, or, sql } from "drizzle-orm";
+import { sql, type SQLWrapper } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { blocks } from "../db/schema";
 
+/** A user id, or an SQL expression / column yielding one (for correlated subqueries). */
+export type UserRef = number | SQLWrapper;
+
+/** Condition on a two-user table: the row links a and b, in either direction. */
+export const pairEitherWay = (colA: SQLWrapper, colB: SQLWrapper, a: UserRef, b: UserRef) =>
+  sql`((${colA} = ${a} AND ${colB} = ${b}) OR (${colA} = ${b} AND ${colB} = ${a}))`;
+
 /** SQL condition: a block exists between users a and b, in either direction. */
-export const blockBetween = (a: number | ReturnType<typeof sql>, b: number | ReturnType<typeof sql>) =>
-  sql`EXISTS (SELECT 1 FROM ${blocks} WHERE (${blocks.blockerId} = ${a} AND ${blocks.blockedId} = ${b}) OR (${blocks.blockerId} = ${b} AND ${blocks.blockedId} = ${a}))`;
+export const blockBetween = (a: UserRef, b: UserRef) =>
+  sql`EXISTS (SELECT 1 FROM ${blocks} WHERE ${pairEitherWay(blocks.blockerId, blocks.blockedId, a, b)})`;
+
+/** SQL condition: `blocker` has blocked `blocked` (one direction only). */
+export const hasBlocked = (blocker: UserRef, blocked: UserRef) =>
+  sql`EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.blockerId} = ${blocker} AND ${blocks.blockedId} = ${blocked})`;
 
 export async function isBlockedEitherWay(db: Db, a: number, b: number): Promise<boolean> {
   const row = await db
     .select({ id: blocks.id })
     .from(blocks)
-    .where(or(and(eq(blocks.blockerId, a), eq(blocks.blockedId, b)), and(eq(blocks.blockerId, b), eq(blocks.blockedId, a))))
+    .where(pairEitherWay(blocks.blockerId, blocks.blockedId, a, b))
     .limit(1)
     .get();
   return !!row;

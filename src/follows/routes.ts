@@ -1,12 +1,13 @@
 // Follows: one-way subscriptions between users (follow, unfollow, who I follow, who follows me).
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
+import { blockBetween } from "../blocks/queries";
 import { getDb, type Db } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { follows, users } from "../db/schema";
 import { router } from "../http/app-env";
-import { badRequest, conflict, notFound } from "../http/errors";
+import { badRequest, conflict, forbidden, notFound } from "../http/errors";
 import { json, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
 
 const FollowResponse = z
@@ -78,22 +79,28 @@ export const followRoutes = router()
       tags: ["follows"],
       summary: "Follow a user",
       request: { params: UserIdParam },
-      responses: { 200: json(FollowResponse), ...pick(400, 401, 404, 409) },
+      responses: { 200: json(FollowResponse), ...pick(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const { user_id } = c.req.valid("param");
       const me = c.var.user.id;
       if (user_id === me) throw badRequest("cannot_follow_self", "You cannot follow yourself");
       const db = getDb(c.env.DB);
-      const target = await db.select({ id: users.id }).from(users).where(eq(users.id, user_id)).get();
+      const target = await db.select({ blocked: sql<number>`${blockBetween(me, users.id)}` }).from(users).where(eq(users.id, user_id)).get();
       if (!target) throw notFound("User");
+      // A block either way refuses with a generic answer that does not reveal the block.
+      const cannotFollow = () => forbidden("You cannot follow this user", "cannot_follow");
+      if (target.blocked) throw cannotFollow();
       let row;
       try {
-        row = await db.insert(follows).values({ followerId: me, followedId: user_id }).returning().get();
+        row = await db.get<{ id: number } | undefined>(
+          sql`INSERT INTO ${follows} (follower_id, followed_id) SELECT ${me}, ${user_id} WHERE NOT ${blockBetween(me, user_id)} RETURNING id`,
+        );
       } catch (e) {
         if (isUniqueViolation(e)) throw conflict("already_following", "You already follow this user");
         throw e;
       }
+      if (!row) throw cannotFollow();
       return c.json(toResponse((await selectFollows(db).where(eq(follows.id, row.id)).get())!), 200);
     },
   )

@@ -4,8 +4,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq, or, sql } from "drizzle-orm";
 import { verifyPassword, hashPassword } from "../auth/password";
 import { issueToken } from "../auth/tokens";
+import { hasBlocked } from "../blocks/queries";
 import { getDb } from "../db/client";
 import { follows, roomMembers, rooms, users } from "../db/schema";
+import { friendsBetween } from "../friends/queries";
 import { router } from "../http/app-env";
 import { ApiError, conflict, notFound } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
@@ -19,6 +21,7 @@ const UpdateMe = z
     phone: phone.nullable(),
     avatar_url: z.url().max(2048).nullable(),
     bio: z.string().max(500).nullable(),
+    dm_policy: z.enum(["everyone", "friends"]),
   })
   .partial()
   .strict()
@@ -61,6 +64,7 @@ export const userRoutes = router()
         ...(b.phone !== undefined && { phone: b.phone }),
         ...(b.avatar_url !== undefined && { avatarUrl: b.avatar_url }),
         ...(b.bio !== undefined && { bio: b.bio }),
+        ...(b.dm_policy !== undefined && { dmPolicy: b.dm_policy }),
       };
       if (Object.keys(patch).length === 0) return c.json(toUserResponse(await loadSelf(db, c.var.user.id)), 200);
       const row = await db
@@ -178,6 +182,8 @@ export const userRoutes = router()
           following: sql<number>`(SELECT count(*) FROM ${follows} WHERE ${follows.followerId} = ${them})`,
           isFollowing: sql<number>`EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${me} AND ${follows.followedId} = ${them})`,
           followsYou: sql<number>`EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.followerId} = ${them} AND ${follows.followedId} = ${me})`,
+          isFriend: sql<number>`${friendsBetween(me, users.id)}`,
+          blocked: sql<number>`${hasBlocked(me, users.id)}`,
         })
         .from(users)
         .where(eq(users.id, user_id))
@@ -190,6 +196,8 @@ export const userRoutes = router()
           following_count: row.following,
           is_following: !!row.isFollowing,
           follows_you: !!row.followsYou,
+          is_friend: !!row.isFriend,
+          blocked: !!row.blocked,
         },
         200,
       );

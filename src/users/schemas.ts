@@ -21,6 +21,7 @@ export const UserResponse = z
     avatar_url: z.string().nullable(),
     bio: z.string().nullable(),
     is_admin: z.boolean(),
+    dm_policy: z.enum(["everyone", "friends"]).openapi({ description: "Who may open a direct conversation with you" }),
     created_at: z.string(),
   })
   .openapi("UserResponse");
@@ -37,6 +38,8 @@ export const PublicUser = z
     following_count: z.number().int().optional(),
     is_following: z.boolean().optional(),
     follows_you: z.boolean().optional(),
+    is_friend: z.boolean().optional(),
+    blocked: z.boolean().optional().openapi({ description: "You blocked this user" }),
   })
   .openapi("PublicUser");
 
@@ -49,6 +52,7 @@ export const toUserResponse = (u: UserRow): z.infer<typeof UserResponse> => ({
   avatar_url: u.avatarUrl,
   bio: u.bio,
   is_admin: u.isAdmin,
+  dm_policy: u.dmPolicy,
   created_at: u.createdAt,
 });
 
