@@ -5,6 +5,7 @@
 // and `fetch` only serves WebSocket upgrades the worker already admitted.
 import { DurableObject } from "cloudflare:workers";
 import { and, asc, desc, eq, gt, gte, lt, lte, sql } from "drizzle-orm";
+import { placeholder } from "drizzle-orm/sql";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import { signedFileUrl } from "../media/signing";
@@ -22,7 +23,7 @@ import {
 } from "./protocol";
 import { RateLimiter } from "./rate-limit";
 import * as schema from "./schema";
-import { messages, meta, pendingReads, typing, type MessageRow } from "./schema";
+import { messages, meta, typing, type MessageRow } from "./schema";
 
 /** Header on upgrade requests the worker forwards: the admitted identity (never from the client). */
 export const ADMISSION_HEADER = "X-Edge-Chat-Admission";
@@ -49,11 +50,44 @@ export class Room extends DurableObject<Env> {
   private readonly limiter: RateLimiter;
   /** Rate-limited frames per socket; in memory, so abuse counting restarts after hibernation. */
   private abuse = new WeakMap<WebSocket, number>();
+  /** Caches of values whose truth is in storage (meta, typing), read once per instance. */
+  private cache: { roomId?: number; summaryDue?: boolean; typing?: number } = {};
+  /** Hot-path statements, built once per instance instead of once per message. */
+  private readonly q;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.db = drizzle(ctx.storage, { schema });
     ctx.blockConcurrencyWhile(async () => migrate(this.db, bundle));
+    const db = this.db;
+    this.q = {
+      byClientId: db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.senderId, placeholder("sender")), eq(messages.clientId, placeholder("client"))))
+        .prepare(),
+      exists: db.select({ id: messages.id }).from(messages).where(eq(messages.id, placeholder("id"))).prepare(),
+      byId: db.select().from(messages).where(eq(messages.id, placeholder("id"))).prepare(),
+      insert: db
+        .insert(messages)
+        .values({
+          senderId: placeholder("senderId"),
+          senderName: placeholder("senderName"),
+          contentText: placeholder("contentText"),
+          messageType: placeholder("messageType"),
+          fileId: placeholder("fileId"),
+          fileName: placeholder("fileName"),
+          fileSize: placeholder("fileSize"),
+          contentType: placeholder("contentType"),
+          width: placeholder("width"),
+          height: placeholder("height"),
+          replyToId: placeholder("replyToId"),
+          clientId: placeholder("clientId"),
+          sentAt: placeholder("sentAt"),
+        })
+        .returning()
+        .prepare(),
+    };
     // Answered by the runtime without waking a hibernating object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
     this.limiter = new RateLimiter(Number(env.RATE_LIMIT_PER_SECOND) || 10, Number(env.RATE_LIMIT_BURST) || 20);
@@ -65,11 +99,7 @@ export class Room extends DurableObject<Env> {
   post(roomId: number, actor: Actor, input: NewMessage): Posted | Refusal {
     this.remember(roomId);
     if (input.client_id) {
-      const prior = this.db
-        .select()
-        .from(messages)
-        .where(and(eq(messages.senderId, actor.id), eq(messages.clientId, input.client_id)))
-        .get();
+      const prior = this.q.byClientId.get({ sender: actor.id, client: input.client_id });
       if (prior) {
         if (!sameMessage(prior, input))
           return refuse(409, "client_id_conflict", "This client_id was already used for a different message");
@@ -83,34 +113,25 @@ export class Room extends DurableObject<Env> {
     if (input.message_type !== "text" && !input.attachment)
       return refuse(400, "media_required", `A ${input.message_type} message needs a file`);
     if (input.message_type === "text" && input.attachment) return refuse(400, "unexpected_media", "Text messages cannot carry media");
-    if (input.reply_to_id && !this.db.select({ id: messages.id }).from(messages).where(eq(messages.id, input.reply_to_id)).get())
+    if (input.reply_to_id && !this.q.exists.get({ id: input.reply_to_id }))
       return refuse(400, "invalid_reply_to", "reply_to_id is not a message of this room");
 
     const a = input.attachment;
-    const row = this.db
-      .insert(messages)
-      .values({
-        senderId: actor.id,
-        senderName: actor.username,
-        contentText: content,
-        messageType: input.message_type,
-        fileId: a?.file_id ?? null,
-        fileName: a?.file_name ?? null,
-        fileSize: a?.file_size ?? null,
-        contentType: a?.content_type ?? null,
-        width: a?.width ?? null,
-        height: a?.height ?? null,
-        replyToId: input.reply_to_id ?? null,
-        clientId: input.client_id ?? null,
-        sentAt: new Date().toISOString(),
-      })
-      .returning()
-      .get();
-    this.db
-      .insert(pendingReads)
-      .values({ userId: actor.id, messageId: row.id })
-      .onConflictDoUpdate({ target: pendingReads.userId, set: { messageId: row.id } })
-      .run();
+    const row = this.q.insert.get({
+      senderId: actor.id,
+      senderName: actor.username,
+      contentText: content,
+      messageType: input.message_type,
+      fileId: a?.file_id ?? null,
+      fileName: a?.file_name ?? null,
+      fileSize: a?.file_size ?? null,
+      contentType: a?.content_type ?? null,
+      width: a?.width ?? null,
+      height: a?.height ?? null,
+      replyToId: input.reply_to_id ?? null,
+      clientId: input.client_id ?? null,
+      sentAt: new Date().toISOString(),
+    })!;
     this.stopTyping(actor.id);
     this.scheduleSummary();
     const message = this.render(row);
@@ -342,6 +363,7 @@ export class Room extends DurableObject<Env> {
     const now = Date.now();
     for (const t of this.db.delete(typing).where(lte(typing.expiresAt, now)).returning().all())
       this.broadcast({ type: "typing", user: { id: t.userId, username: t.username }, is_typing: false });
+    this.cache.typing = undefined;
     // Pending summaries go out with whatever woke us (a typing expiry may come a little early).
     if (this.getMeta("summary_due")) await this.flushSummary();
     this.rescheduleAlarm();
@@ -369,6 +391,7 @@ export class Room extends DurableObject<Env> {
         .values({ userId: actor.id, username: actor.username, expiresAt })
         .onConflictDoUpdate({ target: typing.userId, set: { expiresAt } })
         .run();
+      this.cache.typing = undefined;
       this.rescheduleAlarm();
       this.broadcastExcept(actor.id, { type: "typing", user: ref(actor), is_typing: true, expires_in_ms: TYPING_TTL_MS });
     } else {
@@ -377,7 +400,9 @@ export class Room extends DurableObject<Env> {
   }
 
   private stopTyping(userId: number) {
+    if (this.typingCount() === 0) return;
     const gone = this.db.delete(typing).where(eq(typing.userId, userId)).returning().get();
+    if (gone) this.cache.typing = this.typingCount() - 1;
     if (gone) this.broadcastExcept(userId, { type: "typing", user: { id: gone.userId, username: gone.username }, is_typing: false });
   }
 
@@ -465,11 +490,17 @@ export class Room extends DurableObject<Env> {
   }
 
   private roomId(): number {
-    return Number(this.getMeta("room_id") ?? 0);
+    return (this.cache.roomId ??= Number(this.getMeta("room_id") ?? 0));
   }
 
   private remember(roomId: number) {
-    if (this.getMeta("room_id") !== String(roomId)) this.setMeta("room_id", String(roomId));
+    if (this.roomId() === roomId) return;
+    this.setMeta("room_id", String(roomId));
+    this.cache.roomId = roomId;
+  }
+
+  private typingCount(): number {
+    return (this.cache.typing ??= this.db.select({ n: sql<number>`count(*)` }).from(typing).get()?.n ?? 0);
   }
 
   private getMeta(key: string): string | undefined {
@@ -482,7 +513,9 @@ export class Room extends DurableObject<Env> {
 
   /** Write-behind: at most one D1 summary write per room per SUMMARY_DELAY_MS. */
   private scheduleSummary() {
-    if (!this.getMeta("summary_due")) this.setMeta("summary_due", String(Date.now() + SUMMARY_DELAY_MS));
+    if ((this.cache.summaryDue ??= this.getMeta("summary_due") !== undefined)) return;
+    this.setMeta("summary_due", String(Date.now() + SUMMARY_DELAY_MS));
+    this.cache.summaryDue = true;
     this.rescheduleAlarm();
   }
 
@@ -498,37 +531,42 @@ export class Room extends DurableObject<Env> {
   private async flushSummary() {
     const roomId = this.roomId();
     if (!roomId) return;
-    const lastRow = this.db.select().from(messages).orderBy(desc(messages.id)).limit(1).get();
-    const reads = this.db.select().from(pendingReads).all();
-    const online = this.presence().size;
+    const { last } = this.bounds();
+    const lastRow = last ? this.q.byId.get({ id: last }) : undefined;
+    const flushed = Number(this.getMeta("flushed_id") ?? 0);
+    // A sender has read everything up to their own latest message.
+    const reads = this.db
+      .select({ userId: messages.senderId, messageId: sql<number>`max(${messages.id})` })
+      .from(messages)
+      .where(gt(messages.id, flushed))
+      .groupBy(messages.senderId)
+      .all();
+    const now = new Date().toISOString();
     const stmts: D1PreparedStatement[] = [
       this.env.DB.prepare(
         `UPDATE rooms SET last_message_id = max(last_message_id, ?1), last_message_sender = ?2, last_message_content = ?3,
            last_activity_at = CASE WHEN ?1 > last_message_id THEN ?4 ELSE last_activity_at END, online_count = ?5
          WHERE id = ?6`,
-      ).bind(
-        lastRow?.id ?? 0,
-        lastRow?.senderName ?? null,
-        lastRow ? preview(lastRow) : null,
-        lastRow?.sentAt ?? new Date().toISOString(),
-        online,
-        roomId,
-      ),
-      // A sender has read everything up to their own message.
+      ).bind(last, lastRow?.senderName ?? null, lastRow ? preview(lastRow) : null, lastRow?.sentAt ?? now, this.presence().size, roomId),
       ...reads.map((r) =>
         this.env.DB.prepare(
           "UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2 WHERE room_id = ?3 AND user_id = ?4",
-        ).bind(r.messageId, new Date().toISOString(), roomId, r.userId),
+        ).bind(r.messageId, now, roomId, r.userId),
       ),
     ];
-    if (reads.length) {
-      // A hidden conversation comes back when a new message arrives.
-      stmts.push(this.env.DB.prepare("UPDATE room_members SET hidden = 0 WHERE room_id = ?1 AND hidden = 1").bind(roomId));
-    }
-    // Throws on failure: the alarm is retried and nothing is cleared until D1 has it.
-    await this.env.DB.batch(stmts);
+    // A hidden conversation comes back when a new message arrives.
+    if (reads.length) stmts.push(this.env.DB.prepare("UPDATE room_members SET hidden = 0 WHERE room_id = ?1 AND hidden = 1").bind(roomId));
+    // Marked done before the await, so messages arriving meanwhile schedule the next flush.
     this.db.delete(meta).where(eq(meta.key, "summary_due")).run();
-    for (const r of reads) this.db.delete(pendingReads).where(and(eq(pendingReads.userId, r.userId), eq(pendingReads.messageId, r.messageId))).run();
+    this.cache.summaryDue = false;
+    try {
+      await this.env.DB.batch(stmts);
+    } catch (err) {
+      // Due again; the throw makes the runtime retry the alarm.
+      this.scheduleSummary();
+      throw err;
+    }
+    this.setMeta("flushed_id", String(last));
   }
 }
 

@@ -42,12 +42,6 @@ export const typing = sqliteTable("typing", {
   expiresAt: integer("expires_at").notNull(),
 });
 
-/** Senders whose read position must move up to their own messages at the next summary flush. */
-export const pendingReads = sqliteTable("pending_reads", {
-  userId: integer("user_id").primaryKey(),
-  messageId: integer("message_id").notNull(),
-});
-
 export const meta = sqliteTable("meta", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),

@@ -26,11 +26,6 @@ CREATE TABLE `meta` (
 	`value` text NOT NULL
 );
 --> statement-breakpoint
-CREATE TABLE `pending_reads` (
-	`user_id` integer PRIMARY KEY NOT NULL,
-	`message_id` integer NOT NULL
-);
---> statement-breakpoint
 CREATE TABLE `typing` (
 	`user_id` integer PRIMARY KEY NOT NULL,
 	`username` text NOT NULL,
