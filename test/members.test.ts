@@ -204,6 +204,21 @@ describe("POST /chat-rooms/{room_id}/transfer-owner", () => {
     expect((await api("GET", `/chat-rooms/${cast.room.id}`, { token: cast.owner.token })).json.creator_id).toBe(cast.owner.id);
   });
 
+  it("concurrent transfers to different members leave exactly one owner", async () => {
+    const cast = await roomCast();
+    const results = await Promise.all([
+      transfer(cast.room.id, cast.owner.token, cast.member.id),
+      transfer(cast.room.id, cast.sysadmin.token, cast.admin.id),
+    ]);
+    // Usually they race (one 409); if they happen to run one after the other, both succeed.
+    expect(results.filter((r) => r.status === 200).length).toBeGreaterThan(0);
+    for (const r of results.filter((r) => r.status !== 200)) expectError(r, 409, "ownership_changed");
+    const owners = await env.DB.prepare("SELECT user_id FROM room_members WHERE room_id = ? AND role = 'owner'").bind(cast.room.id).all<{ user_id: number }>();
+    const room = await env.DB.prepare("SELECT creator_id FROM rooms WHERE id = ?").bind(cast.room.id).first<{ creator_id: number }>();
+    expect(owners.results).toEqual([{ user_id: room!.creator_id }]);
+    expect(room!.creator_id).not.toBe(cast.owner.id);
+  });
+
   it("404 for an unknown room, 401 without a token", async () => {
     const cast = await roomCast();
     expectError(await transfer(999999999, cast.owner.token, cast.member.id), 404);

@@ -5,7 +5,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { getDb, type Db } from "../db/client";
 import { roomMembers, rooms, users } from "../db/schema";
 import { router } from "../http/app-env";
-import { badRequest, forbidden, notFound } from "../http/errors";
+import { badRequest, conflict, forbidden, notFound } from "../http/errors";
 import { id, json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../http/schemas";
 import { roomStub } from "../room/client";
 import { canManageRoom, canModerate, canView, isOwner, loadRoom, require, type RoomAccess } from "../rooms/access";
@@ -165,7 +165,7 @@ export const memberRoutes = router()
       tags: ["members"],
       summary: "Hand the room to another active member; the old owner becomes an admin",
       request: { params: RoomIdParam, ...jsonBody(z.object({ user_id: z.number().int().positive() }).openapi("TransferOwnerRequest")) },
-      responses: { 200: json(MemberResponse), ...pick(400, 401, 403, 404) },
+      responses: { 200: json(MemberResponse), ...pick(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const db = getDb(c.env.DB);
@@ -176,11 +176,25 @@ export const memberRoutes = router()
       if (user_id === oldOwner) throw badRequest("already_owner", "That user already owns the room");
       const target = await activeMember(db, access.room.id, user_id);
       const roomId = access.room.id;
-      await db.batch([
-        db.update(rooms).set({ creatorId: user_id, updatedAt: new Date().toISOString() }).where(eq(rooms.id, roomId)),
-        db.update(roomMembers).set({ role: "admin" }).where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, oldOwner))),
-        db.update(roomMembers).set({ role: "owner" }).where(eq(roomMembers.id, target.m.id)),
+      // Guarded so that concurrent transfers (or the target leaving meanwhile) cannot leave two
+      // owners: the roles move only if the room statement, which checks both, did.
+      const handedOver = sql`(SELECT r.creator_id FROM ${rooms} r WHERE r.id = ${roomId}) = ${user_id}`;
+      const [moved] = await db.batch([
+        db
+          .update(rooms)
+          .set({ creatorId: user_id, updatedAt: new Date().toISOString() })
+          .where(
+            and(
+              eq(rooms.id, roomId),
+              eq(rooms.creatorId, oldOwner),
+              sql`EXISTS (SELECT 1 FROM ${roomMembers} m WHERE m.id = ${target.m.id} AND m.status = 'active')`,
+            ),
+          )
+          .returning({ id: rooms.id }),
+        db.update(roomMembers).set({ role: "admin" }).where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, oldOwner), handedOver)),
+        db.update(roomMembers).set({ role: "owner" }).where(and(eq(roomMembers.id, target.m.id), handedOver)),
       ]);
+      if (!moved.length) throw conflict("ownership_changed", "The room's owner or the new owner's membership changed meanwhile; try again");
       return c.json(toResponse({ ...target, m: { ...target.m, role: "owner" } }), 200);
     },
   );
