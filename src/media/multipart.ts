@@ -11,6 +11,8 @@ const dec = new TextDecoder();
 const CRLF = enc.encode("\r\n");
 const HEADER_END = enc.encode("\r\n\r\n");
 const MAX_HEADER_BYTES = 8 * 1024;
+/** Reads fill buffers of this size: request bodies otherwise arrive in ~4 KiB chunks, one await each. */
+const READ_BYTES = 64 * 1024;
 
 const malformed = (detail: string) => badRequest("malformed_multipart", detail);
 
@@ -22,7 +24,7 @@ export function formBoundary(contentType: string | null | undefined): string | n
 }
 
 export class MultipartReader {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array> | ReadableStreamBYOBReader;
   /** "\r\n--boundary": every delimiter, the first one included since the reader starts after a virtual CRLF. */
   private readonly delim: Uint8Array;
   private buf: Uint8Array;
@@ -32,7 +34,7 @@ export class MultipartReader {
   private state: "start" | "body" | "delimited" | "done" = "start";
 
   constructor(body: ReadableStream<Uint8Array>, boundary: string) {
-    this.reader = body.getReader();
+    this.reader = byobReader(body) ?? body.getReader();
     this.delim = enc.encode(`\r\n--${boundary}`);
     this.buf = CRLF;
   }
@@ -129,13 +131,24 @@ export class MultipartReader {
   }
 
   private async fill(): Promise<boolean> {
-    const { done, value } = await this.reader.read();
-    if (done) return false;
+    const { done, value } =
+      this.reader instanceof ReadableStreamBYOBReader
+        ? await this.reader.readAtLeast(READ_BYTES, new Uint8Array(READ_BYTES))
+        : await this.reader.read();
+    if (!value?.length) return done ? false : this.fill();
     const rest = this.buf.subarray(this.pos);
     this.base += this.pos;
     this.pos = 0;
     this.buf = rest.length ? concat(rest, value) : value;
     return true;
+  }
+}
+
+function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | null {
+  try {
+    return body.getReader({ mode: "byob" });
+  } catch {
+    return null; // not a byte stream
   }
 }
 

@@ -20,6 +20,7 @@ export const DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024;
 /** Room for the multipart framing and small fields on top of the file size limit. */
 export const FORM_SLACK = 64 * 1024;
 const FIELD_BYTES = 16 * 1024;
+const WRITE_AHEAD = 256 * 1024;
 const MAX_NAME = 200;
 
 export const maxUploadBytes = (env: Env) => {
@@ -148,7 +149,8 @@ async function streamFile(env: Env, form: MultipartReader, limits: { max: number
   if (head.length > declared) throw longerThanDeclared();
 
   const key = `files/${crypto.randomUUID()}`;
-  const stream = new FixedLengthStream(declared);
+  // A few chunks may be in flight to R2 while the next is read: bounded by the high-water mark.
+  const stream = new FixedLengthStream(declared, { highWaterMark: WRITE_AHEAD });
   const put = env.MEDIA.put(key, stream.readable);
   put.catch(() => {}); // settled by closeObject or dropObject
   const open = { key, put, writer: stream.writable.getWriter() };
@@ -160,7 +162,8 @@ async function streamFile(env: Env, form: MultipartReader, limits: { max: number
       if (size > max) throw tooLarge(max);
       if (size > declared) throw longerThanDeclared();
       if (!inspector.push(chunk)) throw unsupported();
-      await open.writer.write(chunk);
+      await open.writer.ready;
+      open.writer.write(chunk).catch(() => {}); // a failed write also fails ready and close
     }
     const sniffed = inspector.finish();
     if (!sniffed) throw unsupported();
