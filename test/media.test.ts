@@ -280,6 +280,20 @@ describe("download", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
   });
 
+  it("answers HEAD with the headers only", async () => {
+    const { u, id } = await stored();
+    const res = await exports.default.fetch(`${BASE}/files/${id}`, { method: "HEAD", headers: { Authorization: `Bearer ${u.token}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-length")).toBe("20");
+    expect((await res.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it("is documented in the OpenAPI document", async () => {
+    const doc = (await api("GET", "/openapi.json")).json;
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/api/v1/files", "/api/v1/files/{file_id}", "/api/v1/files/{file_id}/info"]));
+    expect(doc.paths["/api/v1/files"].post.requestBody.content["multipart/form-data"].schema.required).toEqual(["file"]);
+  });
+
   it("answers 304 to If-None-Match and If-Modified-Since", async () => {
     const { u, id } = await stored();
     const first = (await download(`/api/v1/files/${id}`, { token: u.token })).res;
