@@ -343,12 +343,16 @@ describe("rate limit", () => {
     const err = await c.next("error", (f) => f.code === "rate_limited");
     expect(err.retry_after).toBeGreaterThanOrEqual(1);
     expect((await c.waitClosed()).code).toBe(1008);
-    const rest = await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: "one more" } });
+    // The bucket refills at 100/s while the socket closes: a burst of REST sends runs it dry again.
+    const rests = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: `rest${i}` } })),
+    );
+    const rest = rests.find((r) => r.status !== 200)!;
     expectError(rest, 429, "rate_limited");
     expect(Number(rest.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
     const history = await api("GET", `/chat-rooms/${room.id}/messages?limit=1`, { token: owner.token });
     const stored = Number(history.headers.get("X-Last-Message-Id"));
     expect(stored).toBeGreaterThanOrEqual(150);
-    expect(stored).toBeLessThan(500);
+    expect(stored).toBeLessThan(540);
   });
 });

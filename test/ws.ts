@@ -55,8 +55,8 @@ export class Client {
     return this.frames.filter((f) => f.type === type);
   }
 
-  waitClosed() {
-    return this.until(() => this.closed, "close");
+  waitClosed(): Promise<{ code: number; reason: string }> {
+    return this.until(() => this.closed ?? undefined, "close");
   }
 
   close() {

@@ -22,6 +22,7 @@ import {
   type ServerFrame,
 } from "./protocol";
 import { RateLimiter } from "./rate-limit";
+import { attachment, Sockets, type SocketInfo } from "./sockets";
 import * as schema from "./schema";
 import { messages, meta, typing, type MessageRow } from "./schema";
 
@@ -38,8 +39,6 @@ const REPLAY_PAGE = 500;
 /** Rate-limited frames a socket may send before it is closed with 1008. */
 const ABUSE_LIMIT = 20;
 
-/** What a socket carries across hibernation (well under the 2 KB attachment limit). */
-type SocketInfo = { id: number; username: string; display_name: string | null; left?: boolean };
 
 export type HistoryQuery = { limit: number; offset: number; before?: number; after?: number };
 export type History = { messages: ChatMessage[]; oldest_id: number; last_id: number; gap: { from_id: number; to_id: number } | null };
@@ -54,10 +53,12 @@ export class Room extends DurableObject<Env> {
   private cache: { roomId?: number; summaryDue?: boolean; typing?: number } = {};
   /** Hot-path statements, built once per instance instead of once per message. */
   private readonly q;
+  private readonly sockets: Sockets;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.db = drizzle(ctx.storage, { schema });
+    this.sockets = new Sockets(ctx);
     ctx.blockConcurrencyWhile(async () => migrate(this.db, bundle));
     const db = this.db;
     this.q = {
@@ -225,7 +226,7 @@ export class Room extends DurableObject<Env> {
 
   online(roomId: number): { id: number; username: string; display_name: string | null }[] {
     this.remember(roomId);
-    return [...this.presence().values()].map((s) => ({ id: s.id, username: s.username, display_name: s.display_name }));
+    return this.sockets.users().map((s) => ({ id: s.id, username: s.username, display_name: s.display_name }));
   }
 
   /** Drops messages older than the newest `keep`; later `since`/`after` below them get a gap. */
@@ -238,14 +239,15 @@ export class Room extends DurableObject<Env> {
 
   /** A user lost access (removed, left, banned): close their sockets with 4003. */
   kick(userId: number): number {
+    const gone = this.sockets.removeUser(userId);
     const sockets = this.ctx.getWebSockets(`u:${userId}`);
-    const info = sockets.map(attachment).find(Boolean);
     for (const ws of sockets) {
       const a = attachment(ws);
+      // Marked as gone so their close handlers do no second round of presence bookkeeping.
       if (a) ws.serializeAttachment({ ...a, left: true });
       safeClose(ws, 4003, "removed from room");
     }
-    if (info && sockets.length) this.left(info);
+    if (gone) this.userLeft(gone.info);
     return sockets.length;
   }
 
@@ -253,10 +255,11 @@ export class Room extends DurableObject<Env> {
   async destroy(): Promise<void> {
     for (const ws of this.ctx.getWebSockets()) {
       const a = attachment(ws);
-      // Marked as gone so their close handlers do no presence bookkeeping in an emptied room.
       if (a) ws.serializeAttachment({ ...a, left: true });
       safeClose(ws, 4004, "room deleted");
     }
+    this.sockets.clear();
+    this.cache = {};
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     // Leave this instance in the state a fresh object would have: empty tables, no room id.
@@ -272,11 +275,13 @@ export class Room extends DurableObject<Env> {
     const admission = JSON.parse(raw) as Admission;
     this.remember(admission.room_id);
     const user = admission.user;
-    const wasOnline = this.presence().has(user.id);
+    const wasOnline = this.sockets.has(user.id);
 
     const [client, server] = Object.values(new WebSocketPair());
     this.ctx.acceptWebSocket(server, [`u:${user.id}`]);
-    server.serializeAttachment({ id: user.id, username: user.username, display_name: user.display_name } satisfies SocketInfo);
+    const info: SocketInfo = { id: user.id, username: user.username, display_name: user.display_name };
+    server.serializeAttachment(info);
+    this.sockets.add(server, info);
 
     const { oldest, last } = this.bounds();
     send(server, {
@@ -286,7 +291,7 @@ export class Room extends DurableObject<Env> {
       user: ref(user),
       last_message_id: last,
       oldest_message_id: oldest,
-      online: [...this.presence().values()].map(ref),
+      online: this.sockets.users().map(ref),
     });
     // Everything below runs in this one turn: no live message can slip between replay and live.
     if (admission.since !== null) this.replay(server, admission.since, oldest, last);
@@ -301,7 +306,7 @@ export class Room extends DurableObject<Env> {
     const me = attachment(ws);
     if (!me || me.left) return;
     const size = typeof data === "string" ? new TextEncoder().encode(data).byteLength : data.byteLength;
-    if (size > MAX_FRAME_BYTES) return safeClose(ws, 1009, "frame too large");
+    if (size > MAX_FRAME_BYTES) return this.closeSocket(ws, 1009, "frame too large");
     if (typeof data !== "string") return send(ws, { type: "error", code: "binary_not_supported", message: "Frames must be JSON text" });
 
     let json: unknown;
@@ -348,13 +353,11 @@ export class Room extends DurableObject<Env> {
 
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     safeClose(ws, code === 1005 || code === 1006 || code === 1015 ? 1000 : code, reason);
-    const me = attachment(ws);
-    if (me && !me.left) this.left(me, ws);
+    this.socketGone(ws);
   }
 
   async webSocketError(ws: WebSocket): Promise<void> {
-    const me = attachment(ws);
-    if (me && !me.left) this.left(me, ws);
+    this.socketGone(ws);
   }
 
   // ---------------------------------------------------------------- alarm: typing expiry + summary
@@ -393,7 +396,7 @@ export class Room extends DurableObject<Env> {
         .run();
       this.cache.typing = undefined;
       this.rescheduleAlarm();
-      this.broadcastExcept(actor.id, { type: "typing", user: ref(actor), is_typing: true, expires_in_ms: TYPING_TTL_MS });
+      this.broadcast({ type: "typing", user: ref(actor), is_typing: true, expires_in_ms: TYPING_TTL_MS }, actor.id);
     } else {
       this.stopTyping(actor.id);
     }
@@ -403,12 +406,24 @@ export class Room extends DurableObject<Env> {
     if (this.typingCount() === 0) return;
     const gone = this.db.delete(typing).where(eq(typing.userId, userId)).returning().get();
     if (gone) this.cache.typing = this.typingCount() - 1;
-    if (gone) this.broadcastExcept(userId, { type: "typing", user: { id: gone.userId, username: gone.username }, is_typing: false });
+    if (gone) this.broadcast({ type: "typing", user: { id: gone.userId, username: gone.username }, is_typing: false }, userId);
+  }
+
+  /** Server-side close: the socket stops counting at once, not when the client answers. */
+  private closeSocket(ws: WebSocket, code: number, reason: string) {
+    const a = attachment(ws);
+    if (a) ws.serializeAttachment({ ...a, left: true });
+    safeClose(ws, code, reason);
+    this.socketGone(ws);
+  }
+
+  private socketGone(ws: WebSocket) {
+    const gone = this.sockets.remove(ws);
+    if (gone?.last) this.userLeft(gone.info);
   }
 
   /** The user's last socket went away (or they were kicked): tell the others once, not per tab. */
-  private left(user: SocketInfo, closing?: WebSocket) {
-    if (this.presence(closing).has(user.id)) return;
+  private userLeft(user: SocketInfo) {
     this.stopTyping(user.id);
     this.broadcast({ type: "user_leave", user: ref(user) });
     this.scheduleSummary();
@@ -417,40 +432,19 @@ export class Room extends DurableObject<Env> {
   private countAbuse(ws: WebSocket) {
     const n = (this.abuse.get(ws) ?? 0) + 1;
     this.abuse.set(ws, n);
-    if (n >= ABUSE_LIMIT) safeClose(ws, 1008, "rate limit abuse");
+    if (n >= ABUSE_LIMIT) this.closeSocket(ws, 1008, "rate limit abuse");
   }
 
-  /** Open sockets by user: presence is derived from the sockets themselves, so it survives hibernation. */
-  private presence(except?: WebSocket): Map<number, SocketInfo> {
-    const users = new Map<number, SocketInfo>();
-    for (const ws of this.ctx.getWebSockets()) {
-      if (ws === except || ws.readyState !== WebSocket.OPEN) continue;
-      const a = attachment(ws);
-      if (a && !a.left) users.set(a.id, a);
-    }
-    return users;
-  }
-
-  /** Serialize once, send to every open socket. */
-  private broadcast(frame: ServerFrame, except?: WebSocket) {
+  /** Serialize once, send to every open socket (but `except`, or all of one user's). */
+  private broadcast(frame: ServerFrame, except?: WebSocket | number) {
     const text = JSON.stringify(frame);
-    for (const ws of this.ctx.getWebSockets()) {
-      if (ws === except) continue;
+    for (const [ws, info] of this.sockets.entries()) {
+      if (ws === except || info.id === except) continue;
       try {
         ws.send(text);
       } catch {
         // Closing or gone: its close handler does the bookkeeping.
       }
-    }
-  }
-
-  private broadcastExcept(userId: number, frame: ServerFrame) {
-    const text = JSON.stringify(frame);
-    for (const ws of this.ctx.getWebSockets()) {
-      if (attachment(ws)?.id === userId) continue;
-      try {
-        ws.send(text);
-      } catch {}
     }
   }
 
@@ -547,7 +541,7 @@ export class Room extends DurableObject<Env> {
         `UPDATE rooms SET last_message_id = max(last_message_id, ?1), last_message_sender = ?2, last_message_content = ?3,
            last_activity_at = CASE WHEN ?1 > last_message_id THEN ?4 ELSE last_activity_at END, online_count = ?5
          WHERE id = ?6`,
-      ).bind(last, lastRow?.senderName ?? null, lastRow ? preview(lastRow) : null, lastRow?.sentAt ?? now, this.presence().size, roomId),
+      ).bind(last, lastRow?.senderName ?? null, lastRow ? preview(lastRow) : null, lastRow?.sentAt ?? now, this.sockets.userCount, roomId),
       ...reads.map((r) =>
         this.env.DB.prepare(
           "UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2 WHERE room_id = ?3 AND user_id = ?4",
@@ -572,7 +566,6 @@ export class Room extends DurableObject<Env> {
 
 const ref = (u: { id: number; username: string }) => ({ id: u.id, username: u.username });
 
-const attachment = (ws: WebSocket) => ws.deserializeAttachment() as SocketInfo | null;
 
 function send(ws: WebSocket, frame: ServerFrame) {
   try {

@@ -1,0 +1,84 @@
+// The room's open sockets, indexed by socket and by user. The runtime keeps the sockets and their
+// attachments across hibernation; this index is only a cache of them, rebuilt from
+// ctx.getWebSockets() the first time it is needed after the object wakes.
+
+/** What a socket carries across hibernation (well under the 2 KB attachment limit). */
+export type SocketInfo = { id: number; username: string; display_name: string | null; left?: boolean };
+
+export const attachment = (ws: WebSocket) => ws.deserializeAttachment() as SocketInfo | null;
+
+type Index = { bySocket: Map<WebSocket, SocketInfo>; byUser: Map<number, { info: SocketInfo; sockets: Set<WebSocket> }> };
+
+export class Sockets {
+  private index?: Index;
+
+  constructor(private readonly ctx: DurableObjectState) {}
+
+  private get i(): Index {
+    if (!this.index) {
+      this.index = { bySocket: new Map(), byUser: new Map() };
+      for (const ws of this.ctx.getWebSockets()) {
+        const a = attachment(ws);
+        // Sockets still closing stay until their close event removes them; that event always comes.
+        if (a && !a.left) this.add(ws, a);
+      }
+    }
+    return this.index;
+  }
+
+  add(ws: WebSocket, info: SocketInfo) {
+    const i = this.i;
+    i.bySocket.set(ws, info);
+    const entry = i.byUser.get(info.id) ?? { info, sockets: new Set<WebSocket>() };
+    entry.sockets.add(ws);
+    i.byUser.set(info.id, entry);
+  }
+
+  /** Forgets a socket; `last` says whether it was its user's last one. */
+  remove(ws: WebSocket): { info: SocketInfo; last: boolean } | null {
+    const i = this.i;
+    const known = i.bySocket.get(ws);
+    if (!known) {
+      // A socket whose close woke the object may already be missing from getWebSockets().
+      const a = attachment(ws);
+      return a && !a.left ? { info: a, last: !i.byUser.has(a.id) } : null;
+    }
+    const info = known;
+    i.bySocket.delete(ws);
+    const entry = i.byUser.get(info.id);
+    entry?.sockets.delete(ws);
+    const last = !entry || entry.sockets.size === 0;
+    if (last) i.byUser.delete(info.id);
+    return { info, last };
+  }
+
+  /** Forgets all of a user's sockets and returns them. */
+  removeUser(userId: number): { info: SocketInfo; sockets: WebSocket[] } | null {
+    const entry = this.i.byUser.get(userId);
+    if (!entry) return null;
+    for (const ws of entry.sockets) this.i.bySocket.delete(ws);
+    this.i.byUser.delete(userId);
+    return { info: entry.info, sockets: [...entry.sockets] };
+  }
+
+  clear() {
+    this.index = { bySocket: new Map(), byUser: new Map() };
+  }
+
+  has(userId: number) {
+    return this.i.byUser.has(userId);
+  }
+
+  /** One entry per online user. */
+  users(): SocketInfo[] {
+    return [...this.i.byUser.values()].map((e) => e.info);
+  }
+
+  get userCount() {
+    return this.i.byUser.size;
+  }
+
+  entries(): IterableIterator<[WebSocket, SocketInfo]> {
+    return this.i.bySocket.entries();
+  }
+}
