@@ -1,0 +1,156 @@
+// Room load benchmark: N WebSocket clients in one room, one sender at a fixed rate, then a burst.
+// Reports connect time, send->receive latency p50/p95/p99, deliveries per second and lost messages.
+//
+//   npm run dev -- --var RATE_LIMIT_PER_SECOND:100000 --var RATE_LIMIT_BURST:100000   (terminal 1)
+//   npm run bench -- --clients 1,10,100,500 --rate 50 --seconds 10 --burst 200        (terminal 2)
+//
+// BENCH_URL (default http://127.0.0.1:8787) points it at any deployment. Every loop is bounded.
+
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .join(" ")
+    .split("--")
+    .filter(Boolean)
+    .map((kv) => kv.trim().split(/\s+/)),
+);
+const BASE = (process.env.BENCH_URL ?? "http://127.0.0.1:8787").replace(/\/$/, "");
+const CLIENTS = (args.clients ?? "1,10,100,500").split(",").map(Number);
+const RATE = Number(args.rate ?? 50);
+const SECONDS = Number(args.seconds ?? 10);
+const BURST = Number(args.burst ?? 200);
+const CONCURRENCY = Number(args.concurrency ?? 16);
+const run = Date.now().toString(36);
+// Browsers offer permessage-deflate; BENCH_DEFLATE=1 makes the load generator offer it too.
+const { WebSocket: WS } = await import("ws");
+const openSocket = (url) => new WS(url, { perMessageDeflate: process.env.BENCH_DEFLATE === "1" });
+
+async function call(method, path, token, body) {
+  const res = await fetch(`${BASE}/api/v1${path}`, {
+    method,
+    headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function pool(n, fn) {
+  const out = new Array(n);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, n) }, async () => {
+      while (next < n) {
+        const i = next++;
+        out[i] = await fn(i);
+      }
+    }),
+  );
+  return out;
+}
+
+const pct = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+const ms = (x) => (Number.isFinite(x) ? `${x.toFixed(1)} ms` : "n/a");
+
+async function scenario(n) {
+  const users = await pool(n, (i) => call("POST", "/auth/register", null, { username: `b${run}n${n}u${i}`, password: "bench-password" }));
+  const owner = users[0];
+  const room = await call("POST", "/chat-rooms/", owner.access_token, { name: `bench-${run}-${n}`, require_approval: false });
+  await pool(n - 1, (i) => call("POST", `/chat-rooms/${room.id}/join-request`, users[i + 1].access_token, {}));
+
+  const wsBase = BASE.replace(/^http/, "ws");
+  const total = Math.round(RATE * SECONDS);
+  const clients = [];
+  const connectTimes = [];
+  const t0 = performance.now();
+  await pool(n, async (i) => {
+    const started = performance.now();
+    const ws = openSocket(`${wsBase}/api/v1/chat-rooms/${room.id}/ws?token=${users[i].access_token}`);
+    const client = { ws, seen: { steady: new Uint8Array(total), burst: new Uint8Array(BURST) }, count: { steady: 0, burst: 0 }, dupes: 0, latencies: [] };
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("connect timeout")), 30_000);
+      ws.addEventListener("message", (e) => {
+        const now = performance.now();
+        const data = String(e.data);
+        // The load generator shares the machine's two cores with the server: read only what it needs
+        // (the marker in content_text) instead of parsing every frame.
+        const at = data.indexOf('"content_text":"');
+        if (at >= 0 && data.startsWith('{"type":"chat_message"')) {
+          const end = data.indexOf('"', at + 16);
+          const [phase, seq, sentAt] = data.slice(at + 16, end).split(":");
+          const seen = client.seen[phase];
+          if (seen[seq]) client.dupes++;
+          else {
+            seen[seq] = 1;
+            client.count[phase]++;
+          }
+          if (phase === "steady") client.latencies.push(now - Number(sentAt));
+          client.lastAt = now;
+        } else if (data.startsWith('{"type":"connection_established"')) {
+          clearTimeout(timer);
+          connectTimes.push(now - started);
+          resolve();
+        }
+      });
+      ws.addEventListener("error", () => reject(new Error("socket error")));
+    });
+    clients[i] = client;
+  });
+  const connectAll = performance.now() - t0;
+
+  // Steady: one sender at RATE messages/s for SECONDS.
+  const sender = clients[0].ws;
+  const interval = 1000 / RATE;
+  const start = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    sender.send(JSON.stringify({ type: "chat_message", content_text: `steady:${i}:${performance.now()}`, client_id: `s${i}` }));
+  }
+  await settle(clients, (c) => countPhase(c, "steady") >= total, 15_000);
+  const latencies = clients.flatMap((c) => c.latencies).sort((a, b) => a - b);
+  const steadyLost = clients.reduce((acc, c) => acc + (total - countPhase(c, "steady")), 0);
+
+  // Burst: BURST messages as fast as the socket takes them.
+  const burstStart = performance.now();
+  for (let i = 0; i < BURST; i++) sender.send(JSON.stringify({ type: "chat_message", content_text: `burst:${i}:0`, client_id: `b${i}` }));
+  await settle(clients, (c) => countPhase(c, "burst") >= BURST, 60_000);
+  const burstEnd = Math.max(...clients.map((c) => c.lastAt ?? burstStart));
+  const burstDelivered = clients.reduce((acc, c) => acc + countPhase(c, "burst"), 0);
+  const burstLost = n * BURST - burstDelivered;
+
+  for (const c of clients) c.ws.close(1000);
+  connectTimes.sort((a, b) => a - b);
+  return {
+    clients: n,
+    connect_p50: ms(pct(connectTimes, 50)),
+    connect_p99: ms(pct(connectTimes, 99)),
+    connect_all: ms(connectAll),
+    steady: `${total} msgs @ ${RATE}/s`,
+    latency_p50: ms(pct(latencies, 50)),
+    latency_p95: ms(pct(latencies, 95)),
+    latency_p99: ms(pct(latencies, 99)),
+    steady_lost: steadyLost,
+    burst_deliveries_per_s: Math.round(burstDelivered / ((burstEnd - burstStart) / 1000)),
+    burst_lost: burstLost,
+    duplicates: clients.reduce((acc, c) => acc + c.dupes, 0),
+  };
+}
+
+const countPhase = (c, phase) => c.count[phase];
+
+async function settle(clients, done, timeoutMs) {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline && !clients.every(done)) await new Promise((r) => setTimeout(r, 20));
+}
+
+const results = [];
+for (const n of CLIENTS) {
+  process.stderr.write(`running ${n} clients...\n`);
+  results.push(await scenario(n));
+}
+console.table(results);
+console.log(JSON.stringify(results, null, 2));
+process.exit(0);
