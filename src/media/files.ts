@@ -43,6 +43,8 @@ export type ResolvedAttachment = Attachment & {
   kind: Kind;
   /** Signed now; re-sign with signedFileUrl whenever the message is rendered again. */
   media_url: string;
+  /** This call attached the file to the room (undo with detachFile if the message is then refused). */
+  attached_now: boolean;
 };
 
 export type AttachmentRef = {
@@ -50,6 +52,8 @@ export type AttachmentRef = {
   media_url?: string | null;
   /** The request's origin: absolute media URLs are accepted only on it (absolute paths always). */
   origin?: string;
+  /** Checked before anything is written: a refused file stays as it was. */
+  accept?: (kind: Kind) => void;
 };
 
 /**
@@ -66,6 +70,8 @@ export async function resolveAttachment(env: Env, db: Db, user: AuthUser, roomId
   if (!id) throw badRequest("media_required", "A media message needs file_id or media_url");
   const file = await findVisibleFile(db, id, user);
   if (!file) throw notFound("File", "file_not_found");
+  ref.accept?.(kindOf(file.contentType));
+  let attachedNow = false;
   if (file.roomId === null) {
     // Guarded: two rooms racing for the same fresh file cannot both win.
     const attached = await db
@@ -74,6 +80,7 @@ export async function resolveAttachment(env: Env, db: Db, user: AuthUser, roomId
       .where(and(eq(files.id, id), isNull(files.roomId)))
       .returning({ roomId: files.roomId })
       .all();
+    attachedNow = attached.length > 0;
     file.roomId = attached.length
       ? roomId
       : ((await db.select({ roomId: files.roomId }).from(files).where(eq(files.id, id)).get())?.roomId ?? null);
@@ -89,7 +96,13 @@ export async function resolveAttachment(env: Env, db: Db, user: AuthUser, roomId
     height: file.height,
     kind: kindOf(file.contentType),
     media_url: signedFileUrl(env, file.id),
+    attached_now: attachedNow,
   };
+}
+
+/** Undoes an attach made for a message that was then refused. */
+export async function detachFile(db: Db, fileId: number, roomId: number): Promise<void> {
+  await db.update(files).set({ roomId: null }).where(and(eq(files.id, fileId), eq(files.roomId, roomId)));
 }
 
 /** The file id in one of our file URLs (absolute path, or absolute URL on `origin`), else null. */

@@ -8,8 +8,10 @@ import { blockBetween } from "../blocks/queries";
 import { getDb, type Db } from "../db/client";
 import { roomMembers, users } from "../db/schema";
 import { router, type AppEnv } from "../http/app-env";
-import { ApiError, badRequest, forbidden } from "../http/errors";
-import { id, json, jsonBody, noContent, pick, RoomIdParam } from "../http/schemas";
+import { ApiError, badRequest, fieldErrors, forbidden, invalidRequest } from "../http/errors";
+import { errors, id, json, jsonBody, noContent, pick, RoomIdParam } from "../http/schemas";
+import { deleteFile, detachFile, resolveAttachment, type ResolvedAttachment } from "../media/files";
+import { receiveUpload } from "../media/upload";
 import { roomStub } from "../room/client";
 import { messageInput, MAX_CONTENT, type Actor, type Refusal } from "../room/protocol";
 import { ADMISSION_HEADER, type Admission, type Posted } from "../room/room";
@@ -58,6 +60,22 @@ const HistoryQuery = z.object({
 
 const MessageParams = RoomIdParam.extend({ message_id: id("message_id") });
 
+const UploadFields = z.object({
+  content_text: messageInput.content_text,
+  client_id: messageInput.client_id,
+  reply_to_id: messageInput.reply_to_id,
+});
+
+/** What the room object stores of a resolved file. */
+const pickAttachment = ({ file_id, file_name, file_size, content_type, width, height }: ResolvedAttachment) => ({
+  file_id,
+  file_name,
+  file_size,
+  content_type,
+  width,
+  height,
+});
+
 const actorOf = (c: Context<AppEnv>): Actor => ({ id: c.var.user.id, username: c.var.user.username, display_name: c.var.user.displayName });
 
 /** A refusal from the room object becomes the API's one error type. */
@@ -98,19 +116,88 @@ export const messageRoutes = router()
       const body = c.req.valid("json");
       const roomId = c.req.valid("param").room_id;
       const access = await memberAccess(c, roomId, canPost);
-      await assertNotBlocked(getDb(c.env.DB), access);
-      if (body.media_url || body.file_id)
-        throw badRequest("media_not_supported", "Media messages are not available yet");
-      const result = unwrap(
-        await roomStub(c.env, roomId).post(roomId, actorOf(c), {
-          content_text: body.content_text ?? body.content ?? null,
-          message_type: body.message_type,
-          reply_to_id: body.reply_to_id ?? body.reply_to ?? null,
-          client_id: body.client_id ?? null,
-          attachment: null,
-        }),
-      );
-      return c.json(result.message, 200);
+      const db = getDb(c.env.DB);
+      await assertNotBlocked(db, access);
+      const type = body.message_type;
+      const media = body.file_id || body.media_url;
+      if (media && type === "text") throw badRequest("unexpected_media", "Text messages cannot carry media; use image, file or voice");
+      if (!media && type !== "text") throw badRequest("media_required", `A ${type} message needs file_id or media_url`);
+      const attachment = media
+        ? await resolveAttachment(c.env, db, c.var.user, roomId, {
+            file_id: body.file_id,
+            media_url: body.media_url,
+            origin: new URL(c.req.url).origin,
+            accept: (kind) => {
+              if (type !== "file" && kind !== type) throw badRequest("media_type_mismatch", `This file is not ${type === "image" ? "an image" : "audio"}`);
+            },
+          })
+        : null;
+      const result = await roomStub(c.env, roomId).post(roomId, actorOf(c), {
+        content_text: body.content_text ?? body.content ?? null,
+        message_type: type,
+        reply_to_id: body.reply_to_id ?? body.reply_to ?? null,
+        client_id: body.client_id ?? null,
+        attachment: attachment && pickAttachment(attachment),
+      });
+      if (!result.ok && attachment?.attached_now) await detachFile(db, attachment.file_id, roomId);
+      return c.json(unwrap(result).message, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{room_id}/upload",
+      tags: ["messages", "files"],
+      summary:
+        "Upload a file and post it as a message in one call (multipart `file`, optional `content_text` caption, `client_id`, `reply_to_id`); typed image, voice or file from its sniffed content",
+      request: {
+        params: RoomIdParam,
+        body: {
+          content: {
+            "multipart/form-data": {
+              schema: {
+                type: "object",
+                required: ["file"],
+                properties: {
+                  file: { type: "string", format: "binary" },
+                  content_text: { type: "string", maxLength: MAX_CONTENT },
+                  client_id: { type: "string", maxLength: 64 },
+                  reply_to_id: { type: "integer" },
+                },
+              },
+            },
+          },
+          required: true,
+        },
+      },
+      responses: { 200: json(ChatMessage), ...pick(400, 401, 403, 404, 409, 429), 413: errors[400], 415: errors[400] },
+    }),
+    async (c) => {
+      const roomId = c.req.valid("param").room_id;
+      const access = await memberAccess(c, roomId, canPost);
+      const db = getDb(c.env.DB);
+      await assertNotBlocked(db, access);
+      const { file, sniffed, fields } = await receiveUpload(c.env, db, c.req.raw, c.var.user, {
+        roomId,
+        fields: ["content_text", "client_id", "reply_to_id"],
+      });
+      // The upload's small fields get the same rules as a JSON message body.
+      const extra = UploadFields.safeParse({
+        content_text: fields.content_text || null,
+        client_id: fields.client_id || null,
+        reply_to_id: fields.reply_to_id ? Number(fields.reply_to_id) : null,
+      });
+      const result = extra.success
+        ? await roomStub(c.env, roomId).post(roomId, actorOf(c), {
+            ...extra.data,
+            message_type: sniffed.kind,
+            attachment: { file_id: file.id, file_name: file.name, file_size: file.size, content_type: file.contentType, width: file.width, height: file.height },
+          })
+        : null;
+      // A refused message takes its upload with it, and so does a retry answered with the original.
+      if (!result?.ok || result.duplicate) await deleteFile(c.env, db, { ...file, roomId: null });
+      if (!extra.success) throw invalidRequest(fieldErrors(extra.error.issues, "body"));
+      return c.json(unwrap(result!).message, 200);
     },
   )
   .openapi(

@@ -582,9 +582,20 @@ function safeClose(ws: WebSocket, code: number, reason: string) {
 const preview = (r: MessageRow) =>
   r.deletedAt ? "(deleted)" : r.contentText ? r.contentText.slice(0, PREVIEW_CHARS) : `[${r.messageType}]${r.fileName ? ` ${r.fileName}` : ""}`;
 
-/** A retry must repeat the original message; the same client_id with other content is a conflict. */
-const sameMessage = (row: MessageRow, input: NewMessage) =>
-  (row.contentText ?? null) === (input.content_text?.trim() ? input.content_text : null) &&
-  row.messageType === input.message_type &&
-  (row.replyToId ?? null) === (input.reply_to_id ?? null) &&
-  (row.fileId ?? null) === (input.attachment?.file_id ?? null);
+/**
+ * A retry must repeat the original message; the same client_id with other content is a conflict.
+ * A retried upload arrives as a new file, so media counts as the same when it is the same file or
+ * has the same name, size and type.
+ */
+const sameMessage = (row: MessageRow, input: NewMessage) => {
+  const a = input.attachment;
+  const sameMedia = a
+    ? row.fileId === a.file_id || (row.fileName === a.file_name && row.fileSize === a.file_size && row.contentType === a.content_type)
+    : row.fileId === null;
+  return (
+    (row.contentText ?? null) === (input.content_text?.trim() ? input.content_text : null) &&
+    row.messageType === input.message_type &&
+    (row.replyToId ?? null) === (input.reply_to_id ?? null) &&
+    sameMedia
+  );
+};
