@@ -28,16 +28,6 @@ export function decodeCursor(raw: string): Cursor {
   throw badRequest("invalid_cursor", "cursor is not a value this API returned");
 }
 
-/**
- * A hidden conversation comes back once it has unread messages. Until members carry the message id
- * at hide time (see docs/social.md), "unread" is the signal; clearing the flag makes it stick after
- * the user reads the new messages.
- */
-export const unhideUnread = (db: Db, userId: number) =>
-  db.run(sql`UPDATE ${roomMembers} SET hidden = 0
-    WHERE user_id = ${userId} AND status = 'active' AND hidden = 1
-      AND (SELECT r.last_message_id FROM ${rooms} r WHERE r.id = ${roomMembers}.room_id) > last_read_message_id`);
-
 export function selectInbox(db: Db, userId: number, opts: { limit: number; cursor?: Cursor; kind?: "group" | "direct" }) {
   const { cursor } = opts;
   return db
@@ -57,13 +47,24 @@ export function selectInbox(db: Db, userId: number, opts: { limit: number; curso
       and(
         eq(me.userId, userId),
         eq(me.status, "active"),
-        or(eq(me.hidden, false), gt(rooms.lastMessageId, me.lastReadMessageId)),
+        // Hidden, unless a message arrived after it was hidden.
+        or(eq(me.hidden, false), gt(rooms.lastMessageId, me.hiddenAtMessageId)),
         opts.kind ? eq(rooms.kind, opts.kind) : undefined,
         cursor ? or(lt(rooms.lastActivityAt, cursor.at), and(eq(rooms.lastActivityAt, cursor.at), lt(rooms.id, cursor.id))) : undefined,
       ),
     )
     .orderBy(desc(rooms.lastActivityAt), desc(rooms.id))
     .limit(opts.limit);
+}
+
+/** The peer's online state from the room's written-behind presence (lags by up to a second). */
+function isOnline(json: string | null, userId: number): boolean {
+  if (!json) return false;
+  try {
+    return (JSON.parse(json) as number[]).includes(userId);
+  } catch {
+    return false;
+  }
 }
 
 type Row = Awaited<ReturnType<ReturnType<typeof selectInbox>["all"]>>[number];
@@ -76,7 +77,7 @@ export function toInboxItem(r: Row, now: string) {
     name: r.room.kind === "direct" ? (p?.displayName ?? p?.username ?? "Deleted user") : r.room.name,
     description: r.room.description,
     avatar_url: p?.avatarUrl ?? null,
-    peer: p ? { id: p.id, username: p.username, display_name: p.displayName, avatar_url: p.avatarUrl, online: null } : null,
+    peer: p ? { id: p.id, username: p.username, display_name: p.displayName, avatar_url: p.avatarUrl, online: isOnline(r.room.onlineUserIds, p.id) } : null,
     last_message: lastMessageOf(r.room),
     last_message_id: r.room.lastMessageId,
     last_activity_at: r.room.lastActivityAt,

@@ -12,7 +12,7 @@ import { router } from "../http/app-env";
 import { ApiError, badRequest, conflict, forbidden } from "../http/errors";
 import { json, jsonBody, pick } from "../http/schemas";
 import { getRoomResponse } from "../rooms/queries";
-import { decodeCursor, selectInbox, toInboxItem, unhideUnread } from "./inbox";
+import { decodeCursor, selectInbox, toInboxItem } from "./inbox";
 import { DirectCreate, DirectResponse, GroupCreate, GroupResponse, InboxItem, InboxQuery } from "./schemas";
 
 /** One refusal for "blocked" and "only accepts friends", so neither reveals itself. */
@@ -159,8 +159,6 @@ export const conversationRoutes = router()
       const me = c.var.user;
       const q = c.req.valid("query");
       const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
-      // Not one batch: D1 batch results are keyed by column name, which the joined select repeats.
-      await unhideUnread(db, me.id);
       // One extra row tells whether there is a next page.
       const rows = await selectInbox(db, me.id, { limit: q.limit + 1, cursor, kind: q.kind }).all();
       const now = new Date().toISOString();

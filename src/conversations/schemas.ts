@@ -24,7 +24,7 @@ export const Peer = z
     username: z.string(),
     display_name: z.string().nullable(),
     avatar_url: z.string().nullable(),
-    online: z.boolean().nullable().openapi({ description: "null until presence is known" }),
+    online: z.boolean().nullable().openapi({ description: "Has an open socket in this chat (written behind by the room, lags up to ~1 s); null where not looked up" }),
   })
   .openapi("ConversationPeer");
 

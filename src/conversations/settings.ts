@@ -1,9 +1,9 @@
 // Per-member conversation settings (mute, hide) for the caller's own membership, in group rooms
 // and direct chats alike. "Muted forever" is MUTE_FOREVER, a far-future time.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
-import { roomMembers } from "../db/schema";
+import { roomMembers, rooms } from "../db/schema";
 import { router } from "../http/app-env";
 import { json, jsonBody, pick, RoomIdParam } from "../http/schemas";
 import { loadRoom, require } from "../rooms/access";
@@ -78,7 +78,11 @@ export const settingsRoutes = router()
       const patch = {
         // Normalized to UTC with Z so that string comparison with other timestamps is time order.
         ...(b.muted_until !== undefined && { mutedUntil: b.muted_until === null ? null : new Date(b.muted_until).toISOString() }),
-        ...(b.hidden !== undefined && { hidden: b.hidden }),
+        // Hiding remembers where the room was: any later message brings it back to the inbox.
+        ...(b.hidden !== undefined && {
+          hidden: b.hidden,
+          hiddenAtMessageId: b.hidden ? sql<number>`(SELECT ${rooms.lastMessageId} FROM ${rooms} WHERE ${rooms.id} = ${access.room.id})` : 0,
+        }),
       };
       const where = and(eq(roomMembers.roomId, access.room.id), eq(roomMembers.userId, me.id), eq(roomMembers.status, "active"));
       const row = Object.keys(patch).length

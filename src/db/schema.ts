@@ -56,6 +56,8 @@ export const rooms = sqliteTable(
     lastMessageContent: text("last_message_content"),
     lastActivityAt: text("last_activity_at").notNull().default(now),
     onlineCount: integer("online_count").notNull().default(0),
+    // Direct chats only: JSON array of the user ids with an open socket (for the inbox's online dot).
+    onlineUserIds: text("online_user_ids"),
   },
   (t) => [
     // Group names are globally unique (case-insensitive); direct chats are keyed by their two users.
@@ -86,6 +88,8 @@ export const roomMembers = sqliteTable(
     // Per-member conversation settings: muted until a time (far future = forever), hidden from the inbox.
     mutedUntil: text("muted_until"),
     hidden: integer("hidden", { mode: "boolean" }).notNull().default(false),
+    // The room's last message id when it was hidden: any later message brings it back.
+    hiddenAtMessageId: integer("hidden_at_message_id").notNull().default(0),
   },
   (t) => [
     uniqueIndex("room_members_room_user_unique").on(t.roomId, t.userId),

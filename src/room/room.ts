@@ -539,17 +539,24 @@ export class Room extends DurableObject<Env> {
     const stmts: D1PreparedStatement[] = [
       this.env.DB.prepare(
         `UPDATE rooms SET last_message_id = max(last_message_id, ?1), last_message_sender = ?2, last_message_content = ?3,
-           last_activity_at = CASE WHEN ?1 > last_message_id THEN ?4 ELSE last_activity_at END, online_count = ?5
+           last_activity_at = CASE WHEN ?1 > last_message_id THEN ?4 ELSE last_activity_at END, online_count = ?5,
+           online_user_ids = CASE WHEN kind = 'direct' THEN ?7 ELSE NULL END
          WHERE id = ?6`,
-      ).bind(last, lastRow?.senderName ?? null, lastRow ? preview(lastRow) : null, lastRow?.sentAt ?? now, this.sockets.userCount, roomId),
+      ).bind(
+        last,
+        lastRow?.senderName ?? null,
+        lastRow ? preview(lastRow) : null,
+        lastRow?.sentAt ?? now,
+        this.sockets.userCount,
+        roomId,
+        JSON.stringify(this.sockets.users().map((u) => u.id)),
+      ),
       ...reads.map((r) =>
         this.env.DB.prepare(
           "UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2 WHERE room_id = ?3 AND user_id = ?4",
         ).bind(r.messageId, now, roomId, r.userId),
       ),
     ];
-    // A hidden conversation comes back when a new message arrives.
-    if (reads.length) stmts.push(this.env.DB.prepare("UPDATE room_members SET hidden = 0 WHERE room_id = ?1 AND hidden = 1").bind(roomId));
     // Marked done before the await, so messages arriving meanwhile schedule the next flush.
     this.db.delete(meta).where(eq(meta.key, "summary_due")).run();
     this.cache.summaryDue = false;
