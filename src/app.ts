@@ -67,10 +67,9 @@ export function buildApp() {
 
   app.route(`${API}/auth`, authRoutes);
   app.use(`${API}/users/*`, requireUser);
+  // "/x/*" also matches "/x" itself.
   app.use(`${API}/chat-rooms/*`, requireUser);
-  app.use(`${API}/chat-rooms`, requireUser);
   app.use(`${API}/friends/*`, requireUser);
-  app.use(`${API}/friends`, requireUser);
   // Order matters where paths overlap: /users/me/... before /users/{user_id}.
   app.route(`${API}/users`, followRoutes);
   app.route(`${API}/users`, blockRoutes);

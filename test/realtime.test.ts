@@ -356,3 +356,43 @@ describe("rate limit", () => {
     expect(stored).toBeLessThan(540);
   });
 });
+
+describe("bans, blocks and deleted accounts reach the sockets", () => {
+  it("a ban closes the user's sockets with 4003 and keeps them out", async () => {
+    const { room, owner, members } = await roomWith(2);
+    const [a, b] = await Promise.all(members.map((m) => connect(room.id, m.token)));
+    const res = await api("POST", `/chat-rooms/${room.id}/bans`, { token: owner.token, body: { user_id: members[1].id } });
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect((await b.waitClosed()).code).toBe(4003);
+    await a.next("user_leave", (f) => f.user.id === members[1].id);
+    expect((await upgrade(room.id, members[1].token)).status).toBe(403);
+    a.close();
+  });
+
+  it("a block stops a direct chat taking messages over sockets and REST; unblocking reopens it", async () => {
+    const [me, bob] = await Promise.all([registerUser("dm"), registerUser("dm")]);
+    const dm = (await api("POST", "/conversations/direct", { token: me.token, body: { user_id: bob.id } })).json;
+    const [mine, his] = await Promise.all([connect(dm.id, me.token), connect(dm.id, bob.token)]);
+    expect((await api("POST", `/users/${me.id}/block`, { token: bob.token })).status).toBe(200);
+    mine.send({ type: "chat_message", content_text: "are you there?" });
+    expect((await mine.next("error")).code).toBe("cannot_message");
+    his.send({ type: "chat_message", content_text: "no" });
+    expect((await his.next("error")).code).toBe("cannot_message");
+    expectError(await api("POST", `/chat-rooms/${dm.id}/messages`, { token: me.token, body: { content_text: "rest?" } }), 403, "cannot_message");
+    expect((await api("DELETE", `/users/${me.id}/block`, { token: bob.token })).status).toBe(204);
+    mine.send({ type: "chat_message", content_text: "hello again" });
+    expect((await his.next("chat_message")).message.content_text).toBe("hello again");
+    mine.close();
+    his.close();
+  });
+
+  it("deleting an account closes its sockets", async () => {
+    const { room, members } = await roomWith(2);
+    const [a, b] = await Promise.all(members.map((m) => connect(room.id, m.token)));
+    const res = await api("DELETE", "/users/me", { token: members[1].token, body: { password: "password123" } });
+    expect(res.status, JSON.stringify(res.json)).toBe(204);
+    expect((await b.waitClosed()).code).toBe(4003);
+    await a.next("user_leave", (f) => f.user.id === members[1].id);
+    a.close();
+  });
+});

@@ -3,6 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
 import { getDb, type Db } from "../db/client";
+import { syncDirectChatBlock } from "./direct-chat";
 import { isUniqueViolation } from "../db/errors";
 import { blocks, follows, friendRequests, friendships, users } from "../db/schema";
 import { router } from "../http/app-env";
@@ -88,6 +89,7 @@ export const blockRoutes = router()
         .get();
       // The user deleted their account in between: the block went with them.
       if (!row) throw notFound("User", "user_not_found");
+      await syncDirectChatBlock(c.env, db, me, them);
       return c.json(row, 200);
     },
   )
@@ -102,12 +104,15 @@ export const blockRoutes = router()
     }),
     async (c) => {
       const { user_id: them } = c.req.valid("param");
-      const gone = await getDb(c.env.DB)
+      const db = getDb(c.env.DB);
+      const gone = await db
         .delete(blocks)
         .where(and(eq(blocks.blockerId, c.var.user.id), eq(blocks.blockedId, them)))
         .returning({ id: blocks.id })
         .all();
       if (!gone.length) throw notFound("Block", "not_blocked");
+      // Their direct chat accepts messages again unless they block each other the other way too.
+      await syncDirectChatBlock(c.env, db, c.var.user.id, them);
       return c.body(null, 204);
     },
   );

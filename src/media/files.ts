@@ -1,6 +1,6 @@
 // File records: who may see a file, its API shape, attaching files to messages, and deleting
 // files with their R2 objects (one file, a room's, an account's orphans).
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { files, roomMembers, rooms, type FileRow } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
@@ -133,9 +133,11 @@ export async function deleteFile(env: Env, db: Db, file: FileRow): Promise<void>
   }
 }
 
-/** Room deletion: the room's files, rows first (one statement), then their R2 objects. */
-export async function deleteRoomMedia(env: Env, db: Db, roomId: number): Promise<number> {
-  const gone = await db.delete(files).where(eq(files.roomId, roomId)).returning({ key: files.key }).all();
+/** Room deletion: the rooms' files, rows first (one statement), then their R2 objects. */
+export async function deleteRoomMedia(env: Env, db: Db, roomIds: number | number[]): Promise<number> {
+  const ids = Array.isArray(roomIds) ? roomIds : [roomIds];
+  if (!ids.length) return 0;
+  const gone = await db.delete(files).where(inArray(files.roomId, ids)).returning({ key: files.key }).all();
   await deleteObjects(env, gone.map((f) => f.key));
   return gone.length;
 }

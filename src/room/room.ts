@@ -50,7 +50,7 @@ export class Room extends DurableObject<Env> {
   /** Rate-limited frames per socket; in memory, so abuse counting restarts after hibernation. */
   private abuse = new WeakMap<WebSocket, number>();
   /** Caches of values whose truth is in storage (meta, typing), read once per instance. */
-  private cache: { roomId?: number; summaryDue?: boolean; typing?: number } = {};
+  private cache: { roomId?: number; summaryDue?: boolean; typing?: number; blocked?: boolean } = {};
   /** Hot-path statements, built once per instance instead of once per message. */
   private readonly q;
   private readonly sockets: Sockets;
@@ -107,6 +107,8 @@ export class Room extends DurableObject<Env> {
         return { ok: true, message: this.render(prior), duplicate: true };
       }
     }
+    if ((this.cache.blocked ??= this.getMeta("blocked") === "1"))
+      return refuse(403, "cannot_message", "You cannot send messages in this conversation");
     const wait = this.limiter.take(actor.id);
     if (wait) return refuse(429, "rate_limited", `Too many messages; retry in ${wait}s`, wait);
     const content = input.content_text?.trim() ? input.content_text : null;
@@ -236,6 +238,13 @@ export class Room extends DurableObject<Env> {
   }
 
   // ---------------------------------------------------------------- RPC: membership
+
+  /** A direct chat whose two users block each other (either way) takes no messages. */
+  setPostingBlocked(roomId: number, blocked: boolean): void {
+    this.remember(roomId);
+    this.setMeta("blocked", blocked ? "1" : "0");
+    this.cache.blocked = blocked;
+  }
 
   /** A user lost access (removed, left, banned): close their sockets with 4003. */
   kick(userId: number): number {

@@ -1,7 +1,7 @@
 // Accounts after registration: your own profile, password change, account deletion, user
 // search and public profiles.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, or, sql } from "drizzle-orm";
+import { and, eq, inArray, or, sql } from "drizzle-orm";
 import { verifyPassword, hashPassword } from "../auth/password";
 import { issueToken } from "../auth/tokens";
 import { hasBlocked } from "../blocks/queries";
@@ -11,7 +11,8 @@ import { friendsBetween } from "../friends/queries";
 import { router } from "../http/app-env";
 import { ApiError, conflict, notFound } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
-import { deleteOrphanFilesOf } from "../media/files";
+import { deleteOrphanFilesOf, deleteRoomMedia } from "../media/files";
+import { roomStub } from "../room/client";
 import { displayName, email, password, phone, PublicUser, toPublicUser, toUserResponse, UserResponse } from "./schemas";
 
 const UpdateMe = z
@@ -129,10 +130,20 @@ export const userRoutes = router()
       // delete it when nobody else is left in it.
       const otherSide = sql`(SELECT m.user_id FROM ${roomMembers} m WHERE m.room_id = ${rooms}.id AND m.user_id <> ${me.id} LIMIT 1)`;
       const mine = and(eq(rooms.creatorId, me.id), eq(rooms.kind, "direct"));
+      const [emptyDirect, memberships] = await Promise.all([
+        db.select({ id: rooms.id }).from(rooms).where(and(mine, sql`${otherSide} IS NULL`)).all(),
+        db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(and(eq(roomMembers.userId, me.id), eq(roomMembers.status, "active"))).all(),
+      ]);
+      await deleteRoomMedia(c.env, db, emptyDirect.map((r) => r.id));
       await db.batch([
-        db.delete(rooms).where(and(mine, sql`${otherSide} IS NULL`)),
+        db.delete(rooms).where(inArray(rooms.id, [0, ...emptyDirect.map((r) => r.id)])),
         db.update(rooms).set({ creatorId: otherSide }).where(mine),
         db.delete(users).where(eq(users.id, me.id)),
+      ]);
+      // The account is gone: its sockets close everywhere, and rooms deleted with it are emptied.
+      await Promise.all([
+        ...memberships.map((m) => roomStub(c.env, m.roomId).kick(me.id)),
+        ...emptyDirect.map((r) => roomStub(c.env, r.id).destroy()),
       ]);
       return c.body(null, 204);
     },
