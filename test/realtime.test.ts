@@ -396,3 +396,21 @@ describe("bans, blocks and deleted accounts reach the sockets", () => {
     a.close();
   });
 });
+
+describe("read positions over the socket", () => {
+  it("a read frame moves the position in D1 and tells the room; bad ids get an error frame", async () => {
+    const { room, owner, members } = await roomWith(2);
+    const [a, b] = await Promise.all(members.map((m) => connect(room.id, m.token)));
+    for (let i = 0; i < 3; i++) await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: `r${i}` } });
+    b.send({ type: "read", message_id: 2 });
+    expect(await a.next("read")).toMatchObject({ user: { id: members[1].id }, message_id: 2 });
+    const pos = await env.DB.prepare("SELECT last_read_message_id AS p FROM room_members WHERE room_id = ? AND user_id = ?").bind(room.id, members[1].id).first<number>("p");
+    expect(pos).toBe(2);
+    b.send({ type: "read", message_id: 99 });
+    expect((await b.next("error")).code).toBe("invalid_message_id");
+    b.send({ type: "read", message_id: -1 });
+    expect((await b.next("error", (f) => f.code === "invalid_frame")).code).toBe("invalid_frame");
+    a.close();
+    b.close();
+  });
+});

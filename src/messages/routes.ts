@@ -14,7 +14,7 @@ import { deleteFile, detachFile, resolveAttachment, type ResolvedAttachment } fr
 import { receiveUpload } from "../media/upload";
 import { roomStub } from "../room/client";
 import { messageInput, MAX_CONTENT, type Actor, type Refusal } from "../room/protocol";
-import { ADMISSION_HEADER, type Admission, type Posted } from "../room/room";
+import { ADMISSION_HEADER, type Admission } from "../room/room";
 import { canModerate, canPost, canView, loadRoom, require, type RoomAccess } from "../rooms/access";
 
 const ChatMessage = z
@@ -79,8 +79,9 @@ const pickAttachment = ({ file_id, file_name, file_size, content_type, width, he
 const actorOf = (c: Context<AppEnv>): Actor => ({ id: c.var.user.id, username: c.var.user.username, display_name: c.var.user.displayName });
 
 /** A refusal from the room object becomes the API's one error type. */
-function unwrap(result: Posted | Refusal): Posted {
-  if (result.ok) return result;
+function unwrap<R extends { ok: boolean }>(outcome: R): Extract<R, { ok: true }> {
+  if (outcome.ok) return outcome as Extract<R, { ok: true }>;
+  const result = outcome as unknown as Refusal;
   const headers = result.retry_after ? { "Retry-After": String(result.retry_after) } : undefined;
   throw new ApiError(result.status, result.code, result.detail, { ...(headers && { headers }), ...(result.retry_after && { retry_after: result.retry_after }) });
 }
@@ -269,19 +270,7 @@ export const messageRoutes = router()
       const { room_id } = c.req.valid("param");
       const { message_id } = c.req.valid("json");
       await memberAccess(c, room_id, canPost);
-      const stub = roomStub(c.env, room_id);
-      const last = await stub.lastMessageId(room_id);
-      if (message_id > last) throw badRequest("invalid_message_id", `The room's last message is ${last}`);
-      const db = getDb(c.env.DB);
-      const me = c.var.user.id;
-      const [moved] = await db
-        .update(roomMembers)
-        .set({ lastReadMessageId: message_id, lastActiveAt: new Date().toISOString() })
-        .where(and(eq(roomMembers.roomId, room_id), eq(roomMembers.userId, me), sql`${roomMembers.lastReadMessageId} < ${message_id}`))
-        .returning({ at: roomMembers.lastReadMessageId });
-      // Stored first, then announced.
-      if (moved) await stub.announceRead(room_id, actorOf(c), message_id);
-      const position = moved?.at ?? (await db.select({ at: roomMembers.lastReadMessageId }).from(roomMembers).where(and(eq(roomMembers.roomId, room_id), eq(roomMembers.userId, me))).get())?.at ?? 0;
+      const { position, last } = unwrap(await roomStub(c.env, room_id).markRead(room_id, actorOf(c), message_id));
       return c.json({ room_id, last_read_message_id: position, unread_count: Math.max(0, last - position) }, 200);
     },
   )

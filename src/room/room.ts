@@ -214,10 +214,23 @@ export class Room extends DurableObject<Env> {
     return rows.length;
   }
 
-  /** Someone's read position moved (already stored in D1 by the worker): tell the room. */
-  announceRead(roomId: number, user: Actor, messageId: number): void {
+  /**
+   * Moves a member's read position forward (never back). Positions live in D1, where room lists
+   * and the inbox count unread for many rooms at once; stored there first, then announced.
+   */
+  async markRead(roomId: number, user: Actor, messageId: number): Promise<{ ok: true; position: number; last: number } | Refusal> {
     this.remember(roomId);
-    this.broadcast({ type: "read", user: ref(user), message_id: messageId });
+    const { last } = this.bounds();
+    if (messageId > last) return refuse(400, "invalid_message_id", `The room's last message is ${last}`);
+    const row = await this.env.DB.prepare(
+      `UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2
+       WHERE room_id = ?3 AND user_id = ?4 AND status = 'active' RETURNING last_read_message_id AS position`,
+    )
+      .bind(messageId, new Date().toISOString(), roomId, user.id)
+      .first<{ position: number }>();
+    if (!row) return refuse(403, "not_a_member", "Only active members have a read position");
+    if (row.position === messageId && messageId > 0) this.broadcast({ type: "read", user: ref(user), message_id: messageId });
+    return { ok: true, position: row.position, last };
   }
 
   /** Highest message id, for validating read positions. */
@@ -338,8 +351,11 @@ export class Room extends DurableObject<Env> {
         return send(ws, { type: "pong" });
       case "typing":
         return this.setTyping(actor, frame.is_typing);
-      case "read":
-        return send(ws, { type: "error", code: "use_rest", message: "Move your read position with POST /chat-rooms/{id}/read" });
+      case "read": {
+        const result = await this.markRead(roomId, actor, frame.message_id);
+        if (!result.ok) send(ws, { type: "error", code: result.code, message: result.detail });
+        return;
+      }
       case "chat_message": {
         if (frame.file_id || frame.media_url || frame.message_type !== "text")
           return send(ws, { type: "error", code: "use_rest", message: "Send media messages with POST /chat-rooms/{id}/messages" });
