@@ -12,8 +12,12 @@ const ttl = (env: Env) => Number((env as { MEDIA_URL_TTL_SECONDS?: string }).MED
 const mac = (env: Env, fileId: number, exp: number) =>
   createHmac("sha256", `${DOMAIN}:${env.JWT_SECRET}`).update(`${fileId}.${exp}`).digest("hex");
 
+/** Expiries are rounded up to this many seconds, so a URL re-issued within the window is the same URL and browsers can cache the file. */
+export const URL_WINDOW_SECONDS = 300;
+
 export function signedFileUrl(env: Env, fileId: number, now = Date.now()): string {
-  const exp = Math.floor(now / 1000) + ttl(env);
+  // Valid for at least the configured lifetime, at most one window more.
+  const exp = Math.ceil((Math.floor(now / 1000) + ttl(env)) / URL_WINDOW_SECONDS) * URL_WINDOW_SECONDS;
   return `/api/v1/files/${fileId}?exp=${exp}&sig=${mac(env, fileId, exp)}`;
 }
 
