@@ -185,6 +185,25 @@ describe("read positions, receipts and the room summary", () => {
     sock.close();
   });
 
+  it("refuses read receipts in rooms larger than READ_RECEIPTS_MAX_MEMBERS", async () => {
+    const owner = await registerUser("rr");
+    const room = await createRoom(owner);
+    await send(owner, room.id, { content_text: "to many" });
+    // 100 more members, written straight to D1 (registering each would only cost PBKDF2 time).
+    const tag = `rr${Date.now().toString(36)}`;
+    await env.DB.batch(
+      Array.from({ length: 100 }, (_, i) =>
+        env.DB.prepare("INSERT INTO users (username, password_hash, password_salt, password_iterations) VALUES (?, 'x', 'x', 1)").bind(`${tag}_${i}`),
+      ),
+    );
+    await env.DB.prepare(
+      "INSERT INTO room_members (room_id, user_id, role, status) SELECT ?, id, 'member', 'active' FROM users WHERE username LIKE ?",
+    )
+      .bind(room.id, `${tag}_%`)
+      .run();
+    expectError(await api("GET", `/chat-rooms/${room.id}/messages/1/read-by`, { token: owner.token }), 400, "room_too_large");
+  });
+
   it("writes the summary at most once per alarm however many messages arrive", async () => {
     const { owner, room } = await setup();
     for (let i = 1; i <= 5; i++) await send(owner, room.id, { content_text: `burst ${i}` });

@@ -7,7 +7,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 const DOMAIN = "edge-chat/media-url/v1";
 const enc = new TextEncoder();
 
-const ttl = (env: Env) => Number((env as { MEDIA_URL_TTL_SECONDS?: string }).MEDIA_URL_TTL_SECONDS) || 3600;
+const ttl = (env: Env) => Number(env.MEDIA_URL_TTL_SECONDS) || 3600;
 
 const mac = (env: Env, fileId: number, exp: number) =>
   createHmac("sha256", `${DOMAIN}:${env.JWT_SECRET}`).update(`${fileId}.${exp}`).digest("hex");

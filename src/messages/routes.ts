@@ -289,7 +289,7 @@ export const messageRoutes = router()
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
       await memberAccess(c, room_id, canView);
-      const limit = Number((c.env as { READ_RECEIPTS_MAX_MEMBERS?: string }).READ_RECEIPTS_MAX_MEMBERS) || 100;
+      const limit = Number(c.env.READ_RECEIPTS_MAX_MEMBERS) || 100;
       const [last, rows] = await Promise.all([
         roomStub(c.env, room_id).lastMessageId(room_id),
         getDb(c.env.DB)
