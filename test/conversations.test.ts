@@ -386,3 +386,13 @@ async function countStatements(user: TestUser) {
   const rows = (await res.json()) as unknown[];
   return { prepared, roundTrips, rows: rows.length };
 }
+
+describe("direct chats have no owner", () => {
+  it("the user who opened a direct chat cannot delete the other person's messages", async () => {
+    const [me, bob] = await Promise.all([registerUser("me"), registerUser("bob")]);
+    const dm = (await direct(me, bob)).json;
+    const msg = await api("POST", `/chat-rooms/${dm.id}/messages`, { token: bob.token, body: { content_text: "mine" } });
+    expectError(await api("DELETE", `/chat-rooms/${dm.id}/messages/${msg.json.id}`, { token: me.token }), 403, "not_your_message");
+    expect((await api("DELETE", `/chat-rooms/${dm.id}/messages/${msg.json.id}`, { token: bob.token })).status).toBe(204);
+  });
+});

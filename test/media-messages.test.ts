@@ -128,3 +128,18 @@ describe("deleted files", () => {
     sock.close();
   });
 });
+
+describe("deleting a media message", () => {
+  it("deletes its file too unless another message still shows it", async () => {
+    const { owner, member, room } = await setup();
+    const sent = await uploadMessage(member, room.id, fx.png(4, 4), "bye.png");
+    const fileId = sent.json.file_id;
+    const reuse = await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { message_type: "image", file_id: fileId } });
+    expect(reuse.status).toBe(200);
+    expect((await api("DELETE", `/chat-rooms/${room.id}/messages/${sent.json.id}`, { token: member.token })).status).toBe(204);
+    expect(await fileRow(fileId)).not.toBeNull();
+    expect((await api("DELETE", `/chat-rooms/${room.id}/messages/${reuse.json.id}`, { token: owner.token })).status).toBe(204);
+    expect(await fileRow(fileId)).toBeNull();
+    expect((await api("GET", `/files/${fileId}`, { token: member.token })).status).toBe(404);
+  });
+});

@@ -225,3 +225,27 @@ describe("POST /chat-rooms/{room_id}/transfer-owner", () => {
     expectError(await api("POST", `/chat-rooms/${cast.room.id}/transfer-owner`, { body: { user_id: cast.member.id } }), 401);
   });
 });
+
+describe("concurrent membership changes", () => {
+  it("a removal racing a promotion and a second removal ends in one consistent row, never a 500", async () => {
+    const owner = await registerUser("race");
+    const admin = await registerUser("race");
+    const target = await registerUser("race");
+    const room = await createRoom(owner, { require_approval: false });
+    await join(room, owner, admin);
+    await join(room, owner, target);
+    await api("PUT", `/chat-rooms/${room.id}/members/${admin.id}/set-role`, { token: owner.token, body: { role: "admin" } });
+    const results = await Promise.all([
+      api("DELETE", `/chat-rooms/${room.id}/members/${target.id}`, { token: admin.token }),
+      api("PUT", `/chat-rooms/${room.id}/members/${target.id}/set-role`, { token: owner.token, body: { role: "admin" } }),
+      api("DELETE", `/chat-rooms/${room.id}/members/${target.id}`, { token: owner.token }),
+    ]);
+    for (const r of results) expect([200, 204, 403, 404, 409], JSON.stringify(r.json)).toContain(r.status);
+    for (const r of results.filter((r) => r.status >= 400)) expect(["member_not_found", "membership_changed", "forbidden"]).toContain(r.json.code);
+    const removals = [results[0], results[2]].filter((r) => r.status === 204);
+    expect(removals.length).toBeLessThanOrEqual(1);
+    const row = await env.DB.prepare("SELECT status, role FROM room_members WHERE room_id = ? AND user_id = ?").bind(room.id, target.id).first<{ status: string; role: string }>();
+    if (removals.length) expect(row).toEqual({ status: "inactive", role: "member" });
+    else expect(row?.status).toBe("active");
+  });
+});

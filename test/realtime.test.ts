@@ -414,3 +414,46 @@ describe("read positions over the socket", () => {
     b.close();
   });
 });
+
+describe("review follow-ups", () => {
+  it("the room object re-checks membership: an admission for a user removed meanwhile is refused", async () => {
+    const { room, owner, members } = await roomWith(2);
+    expect((await api("DELETE", `/chat-rooms/${room.id}/members/${members[1].id}`, { token: owner.token })).status).toBe(204);
+    // What the worker would forward had its check run just before the removal.
+    const admission = { room_id: room.id, user: { id: members[1].id, username: members[1].username, display_name: null }, since: null };
+    const res = await roomStub(env, room.id).fetch("https://room.internal/ws", {
+      headers: { Upgrade: "websocket", "X-Edge-Chat-Admission": JSON.stringify(admission) },
+    });
+    expect(res.status).toBe(403);
+    expect(res.webSocket).toBeNull();
+  });
+
+  it("folds keystroke-rate typing frames into one announcement", async () => {
+    const { room, members } = await roomWith(2);
+    const [a, b] = await Promise.all(members.map((m) => connect(room.id, m.token)));
+    for (let i = 0; i < 10; i++) a.send({ type: "typing", is_typing: true });
+    a.send({ type: "chat_message", content_text: "done typing" });
+    await b.next("chat_message");
+    expect(b.of("typing").map((f) => f.is_typing)).toEqual([true, false]);
+    a.close();
+    b.close();
+  });
+
+  it("replays at most the newest 2000 messages and names the rest as a gap to fetch over REST", async () => {
+    const { room, owner } = await roomWith(1);
+    await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: "first" } });
+    await runInDurableObject(roomStub(env, room.id), (_i: Room, state) => {
+      state.storage.sql.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2499)
+        INSERT INTO messages (sender_id, sender_name, content_text, message_type, sent_at)
+        SELECT 1, 'bulk', 'bulk ' || i, 'text', '2026-01-01T00:00:00.000Z' FROM n`);
+    });
+    const c = await connect(room.id, owner.token, "since=0");
+    await c.next("replay_done");
+    expect(c.of("gap")).toEqual([expect.objectContaining({ from_id: 1, to_id: 500 })]);
+    const ids = c.of("chat_message").map((f) => f.message.id);
+    expect(ids).toHaveLength(2000);
+    expect(ids[0]).toBe(501);
+    expect(ids[ids.length - 1]).toBe(2500);
+    c.close();
+  });
+});

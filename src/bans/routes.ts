@@ -9,7 +9,7 @@ import { joinRequests, roomBans, roomInvitations, roomMembers, users } from "../
 import { router } from "../http/app-env";
 import { badRequest, conflict, forbidden, notFound } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, RoomIdParam, UserIdParam } from "../http/schemas";
-import { roomStub } from "../room/client";
+import { retryOnce, roomStub } from "../room/client";
 import { canManageRoom, canModerate, loadRoom, require } from "../rooms/access";
 import { bannedFrom } from "./queries";
 
@@ -112,7 +112,7 @@ export const banRoutes = router()
         if (isUniqueViolation(e)) throw alreadyBanned();
         throw e;
       }
-      await roomStub(c.env, roomId).kick(user_id);
+      await retryOnce(() => roomStub(c.env, roomId).kick(user_id));
       const row = await selectBans(db)
         .where(and(eq(roomBans.roomId, roomId), eq(roomBans.userId, user_id)))
         .get();

@@ -154,6 +154,6 @@ export async function deleteOrphanFilesOf(env: Env, db: Db, userId: number): Pro
 }
 
 /** R2 deletes up to 1000 keys per call. Rows go first, so a failure here leaves unreachable bytes, never broken rows. */
-async function deleteObjects(env: Env, keys: string[]) {
+export async function deleteObjects(env: Env, keys: string[]) {
   for (let i = 0; i < keys.length; i += 1000) await env.MEDIA.delete(keys.slice(i, i + 1000));
 }

@@ -1,13 +1,13 @@
 // Room members: list, change roles, remove, leave, transfer ownership. Anyone who loses access
 // has their sockets closed by the room object at once.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { getDb, type Db } from "../db/client";
-import { roomMembers, rooms, users } from "../db/schema";
+import { roomMembers, rooms, users, type MemberRow } from "../db/schema";
 import { router } from "../http/app-env";
 import { badRequest, conflict, forbidden, notFound } from "../http/errors";
 import { id, json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../http/schemas";
-import { roomStub } from "../room/client";
+import { retryOnce, roomStub } from "../room/client";
 import { canManageRoom, canModerate, canView, isOwner, loadRoom, require, type RoomAccess } from "../rooms/access";
 
 export const MemberResponse = z
@@ -59,13 +59,28 @@ async function activeMember(db: Db, roomId: number, userId: number) {
   return row;
 }
 
-/** Marks the membership inactive (history of who was here is kept) and closes the user's sockets. */
-async function removeMember(c: { env: Env }, db: Db, access: RoomAccess, userId: number) {
-  await db
+const membershipChanged = () => conflict("membership_changed", "This membership changed meanwhile; reload and try again");
+
+/**
+ * Marks the membership inactive (history of who was here is kept) and closes the user's sockets.
+ * Guarded by the role the caller saw, so a concurrent promotion or ownership transfer wins.
+ */
+async function removeMember(c: { env: Env }, db: Db, access: RoomAccess, userId: number, seenRole: MemberRow["role"]) {
+  const done = await db
     .update(roomMembers)
     .set({ status: "inactive", role: "member" })
-    .where(and(eq(roomMembers.roomId, access.room.id), eq(roomMembers.userId, userId)));
-  await roomStub(c.env, access.room.id).kick(userId);
+    .where(
+      and(
+        eq(roomMembers.roomId, access.room.id),
+        eq(roomMembers.userId, userId),
+        eq(roomMembers.status, "active"),
+        eq(roomMembers.role, seenRole),
+        ne(roomMembers.role, "owner"),
+      ),
+    )
+    .returning({ id: roomMembers.id });
+  if (!done.length) throw membershipChanged();
+  await retryOnce(() => roomStub(c.env, access.room.id).kick(userId));
 }
 
 const roleOrder = sql`CASE ${roomMembers.role} WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END`;
@@ -101,7 +116,7 @@ export const memberRoutes = router()
       tags: ["members"],
       summary: "Make a member an admin or a plain member (owner or system admin; not yourself, never the owner)",
       request: { params: MemberParams, ...jsonBody(z.object({ role: z.enum(["member", "admin"]) }).openapi("ChatRoomMemberUpdateRole")) },
-      responses: { 200: json(MemberResponse), ...pick(400, 401, 403, 404) },
+      responses: { 200: json(MemberResponse), ...pick(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const db = getDb(c.env.DB);
@@ -112,7 +127,12 @@ export const memberRoutes = router()
       if (member_id === c.var.user.id) throw forbidden("You cannot change your own role", "cannot_change_own_role");
       const target = await activeMember(db, access.room.id, member_id);
       if (target.m.role === "owner") throw forbidden("The owner's role cannot be changed", "cannot_change_owner");
-      await db.update(roomMembers).set({ role }).where(eq(roomMembers.id, target.m.id));
+      const done = await db
+        .update(roomMembers)
+        .set({ role })
+        .where(and(eq(roomMembers.id, target.m.id), eq(roomMembers.status, "active"), ne(roomMembers.role, "owner")))
+        .returning({ id: roomMembers.id });
+      if (!done.length) throw membershipChanged();
       return c.json(toResponse({ ...target, m: { ...target.m, role } }), 200);
     },
   )
@@ -124,7 +144,7 @@ export const memberRoutes = router()
       summary:
         "Remove a member: the owner and system admins remove anyone but the owner, room admins remove plain members, anyone removes themself (not the owner)",
       request: { params: MemberParams },
-      responses: { ...noContent, ...pick(400, 401, 403, 404) },
+      responses: { ...noContent, ...pick(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const db = getDb(c.env.DB);
@@ -136,7 +156,7 @@ export const memberRoutes = router()
       if (target.m.role === "owner") throw forbidden("The owner cannot be removed; transfer ownership first", "cannot_remove_owner");
       if (!self && !canManageRoom(access) && target.m.role !== "member")
         throw forbidden("Room admins can only remove plain members");
-      await removeMember(c, db, access, member_id);
+      await removeMember(c, db, access, member_id, target.m.role);
       return c.body(null, 204);
     },
   )
@@ -147,14 +167,14 @@ export const memberRoutes = router()
       tags: ["members"],
       summary: "Leave a room (the owner must transfer ownership first)",
       request: { params: RoomIdParam },
-      responses: { ...noContent, ...pick(400, 401, 403, 404) },
+      responses: { ...noContent, ...pick(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const db = getDb(c.env.DB);
       const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user);
       if (isOwner(access)) throw forbidden("The owner cannot leave; transfer ownership first", "owner_cannot_leave");
       if (!access.role) throw notFound("Membership", "not_a_member");
-      await removeMember(c, db, access, c.var.user.id);
+      await removeMember(c, db, access, c.var.user.id, access.role);
       return c.body(null, 204);
     },
   )

@@ -6,7 +6,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { blockBetween } from "../blocks/queries";
 import { getDb, type Db } from "../db/client";
-import { roomMembers, users } from "../db/schema";
+import { files, roomMembers, users } from "../db/schema";
 import { router, type AppEnv } from "../http/app-env";
 import { ApiError, badRequest, fieldErrors, forbidden, invalidRequest } from "../http/errors";
 import { errors, id, json, jsonBody, noContent, pick, RoomIdParam } from "../http/schemas";
@@ -133,14 +133,18 @@ export const messageRoutes = router()
             },
           })
         : null;
-      const result = await roomStub(c.env, roomId).post(roomId, actorOf(c), {
-        content_text: body.content_text ?? body.content ?? null,
-        message_type: type,
-        reply_to_id: body.reply_to_id ?? body.reply_to ?? null,
-        client_id: body.client_id ?? null,
-        attachment: attachment && pickAttachment(attachment),
-      });
+      const result = await roomStub(c.env, roomId)
+        .post(roomId, actorOf(c), {
+          content_text: body.content_text ?? body.content ?? null,
+          message_type: type,
+          reply_to_id: body.reply_to_id ?? body.reply_to ?? null,
+          client_id: body.client_id ?? null,
+          attachment: attachment && pickAttachment(attachment),
+        })
+        .catch((err: unknown) => ({ ok: false as const, err }));
+      // Refused, or the call failed: a file attached for this message is detached again.
       if (!result.ok && attachment?.attached_now) await detachFile(db, attachment.file_id, roomId);
+      if ("err" in result) throw result.err;
       return c.json(unwrap(result).message, 200);
     },
   )
@@ -189,15 +193,18 @@ export const messageRoutes = router()
         reply_to_id: fields.reply_to_id ? Number(fields.reply_to_id) : null,
       });
       const result = extra.success
-        ? await roomStub(c.env, roomId).post(roomId, actorOf(c), {
-            ...extra.data,
-            message_type: sniffed.kind,
-            attachment: { file_id: file.id, file_name: file.name, file_size: file.size, content_type: file.contentType, width: file.width, height: file.height },
-          })
+        ? await roomStub(c.env, roomId)
+            .post(roomId, actorOf(c), {
+              ...extra.data,
+              message_type: sniffed.kind,
+              attachment: { file_id: file.id, file_name: file.name, file_size: file.size, content_type: file.contentType, width: file.width, height: file.height },
+            })
+            .catch((err: unknown) => ({ ok: false as const, err }))
         : null;
-      // A refused message takes its upload with it, and so does a retry answered with the original.
+      // A refused (or failed) message takes its upload with it, and so does a retry answered with the original.
       if (!result?.ok || result.duplicate) await deleteFile(c.env, db, { ...file, roomId: null });
       if (!extra.success) throw invalidRequest(fieldErrors(extra.error.issues, "body"));
+      if (result && "err" in result) throw result.err;
       return c.json(unwrap(result!).message, 200);
     },
   )
@@ -250,7 +257,13 @@ export const messageRoutes = router()
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
       const access = await memberAccess(c, room_id, canView);
-      unwrap(await roomStub(c.env, room_id).remove(room_id, actorOf(c), message_id, canModerate(access)));
+      const { orphaned_file_id } = unwrap(await roomStub(c.env, room_id).remove(room_id, actorOf(c), message_id, canModerate(access)));
+      // A deleted message's file goes too, unless another message still shows it.
+      if (orphaned_file_id) {
+        const db = getDb(c.env.DB);
+        const file = await db.select().from(files).where(and(eq(files.id, orphaned_file_id), eq(files.roomId, room_id))).get();
+        if (file) await deleteFile(c.env, db, file);
+      }
       return c.body(null, 204);
     },
   )
@@ -297,6 +310,7 @@ export const messageRoutes = router()
           .from(roomMembers)
           .innerJoin(users, eq(users.id, roomMembers.userId))
           .where(and(eq(roomMembers.roomId, room_id), eq(roomMembers.status, "active")))
+          .limit(limit + 1)
           .all(),
       ]);
       if (message_id > last) throw new ApiError(404, "message_not_found", "Message not found");

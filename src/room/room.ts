@@ -33,9 +33,11 @@ export type Admission = { room_id: number; user: Actor; since: number | null };
 const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong"}';
 const TYPING_TTL_MS = 5_000;
+const TYPING_REFRESH_MS = 3_000;
 const SUMMARY_DELAY_MS = 1_000;
 const PREVIEW_CHARS = 200;
 const REPLAY_PAGE = 500;
+const REPLAY_MAX = 2_000;
 /** Rate-limited frames a socket may send before it is closed with 1008. */
 const ABUSE_LIMIT = 20;
 
@@ -188,8 +190,11 @@ export class Room extends DurableObject<Env> {
     return { ok: true, message, duplicate: false };
   }
 
-  /** Soft delete: the id stays (history stays gapless), the content goes. */
-  remove(roomId: number, actor: Actor, messageId: number, moderator: boolean): Posted | Refusal {
+  /**
+   * Soft delete: the id stays (history stays gapless), the content goes. Returns the file the
+   * message carried when no other message uses it, so the worker can delete it too.
+   */
+  remove(roomId: number, actor: Actor, messageId: number, moderator: boolean): (Posted & { orphaned_file_id: number | null }) | Refusal {
     this.remember(roomId);
     const row = this.db.select().from(messages).where(eq(messages.id, messageId)).get();
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
@@ -203,7 +208,8 @@ export class Room extends DurableObject<Env> {
     if (messageId === this.bounds().last) this.scheduleSummary();
     const message = this.render(updated);
     this.broadcast({ type: "message_deleted", message });
-    return { ok: true, message, duplicate: false };
+    const stillUsed = row.fileId !== null && this.db.select({ id: messages.id }).from(messages).where(eq(messages.fileId, row.fileId)).limit(1).get();
+    return { ok: true, message, duplicate: false, orphaned_file_id: row.fileId !== null && !stillUsed ? row.fileId : null };
   }
 
   /** A file was deleted: its messages show the media as removed from now on. */
@@ -261,6 +267,8 @@ export class Room extends DurableObject<Env> {
 
   /** A user lost access (removed, left, banned): close their sockets with 4003. */
   kick(userId: number): number {
+    // Remembered, so an upgrade the worker admitted just before the removal is refused here.
+    this.setMeta(`revoked:${userId}`, String(Date.now()));
     const gone = this.sockets.removeUser(userId);
     const sockets = this.ctx.getWebSockets(`u:${userId}`);
     for (const ws of sockets) {
@@ -297,6 +305,14 @@ export class Room extends DurableObject<Env> {
     const admission = JSON.parse(raw) as Admission;
     this.remember(admission.room_id);
     const user = admission.user;
+    // The worker checked membership, but a removal can land between its check and this upgrade:
+    // look again, and refuse if a kick for this user arrived while we looked.
+    const startedAt = Date.now();
+    const member = await this.env.DB.prepare("SELECT 1 AS ok FROM room_members WHERE room_id = ? AND user_id = ? AND status = 'active'")
+      .bind(admission.room_id, user.id)
+      .first();
+    if (!member || Number(this.getMeta(`revoked:${user.id}`) ?? 0) >= startedAt)
+      return Response.json({ detail: "You are not a member of this room", code: "not_a_member" }, { status: 403 });
     const wasOnline = this.sockets.has(user.id);
 
     const [client, server] = Object.values(new WebSocketPair());
@@ -352,6 +368,12 @@ export class Room extends DurableObject<Env> {
       case "typing":
         return this.setTyping(actor, frame.is_typing);
       case "read": {
+        // Each read frame is a D1 write: it spends from the sender's bucket like a message.
+        const wait = this.limiter.take(actor.id);
+        if (wait) {
+          send(ws, { type: "error", code: "rate_limited", message: `Too many frames; retry in ${wait}s`, retry_after: wait });
+          return this.countAbuse(ws);
+        }
         const result = await this.markRead(roomId, actor, frame.message_id);
         if (!result.ok) send(ws, { type: "error", code: result.code, message: result.detail });
         return;
@@ -402,6 +424,13 @@ export class Room extends DurableObject<Env> {
   private replay(ws: WebSocket, since: number, oldest: number, last: number) {
     if (oldest > 0 && since < oldest - 1)
       send(ws, { type: "gap", from_id: since + 1, to_id: oldest - 1, reason: "older messages are no longer kept" });
+    // A long absence replays only the newest REPLAY_MAX messages: the rest is said explicitly, for
+    // the client to page through REST (?after=), rather than one turn holding up the whole room.
+    if (last - Math.max(since, oldest - 1) > REPLAY_MAX) {
+      const skipTo = last - REPLAY_MAX;
+      send(ws, { type: "gap", from_id: Math.max(since + 1, oldest), to_id: skipTo, reason: "too many to replay; fetch them with GET /messages?after=" });
+      since = skipTo;
+    }
     for (let from = since; from < last; ) {
       const rows = this.db.select().from(messages).where(gt(messages.id, from)).orderBy(asc(messages.id)).limit(REPLAY_PAGE).all();
       if (!rows.length) break;
@@ -413,7 +442,12 @@ export class Room extends DurableObject<Env> {
 
   private setTyping(actor: Actor, isTyping: boolean) {
     if (isTyping) {
-      const expiresAt = Date.now() + TYPING_TTL_MS;
+      const now = Date.now();
+      // Keystroke-rate typing frames are folded: a typist is re-announced at most every
+      // TYPING_REFRESH_MS, which keeps other clients' TYPING_TTL_MS expiry from lapsing.
+      const current = this.typingCount() ? this.db.select().from(typing).where(eq(typing.userId, actor.id)).get() : undefined;
+      if (current && current.expiresAt - TYPING_TTL_MS > now - TYPING_REFRESH_MS) return;
+      const expiresAt = now + TYPING_TTL_MS;
       this.db
         .insert(typing)
         .values({ userId: actor.id, username: actor.username, expiresAt })

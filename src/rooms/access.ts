@@ -36,7 +36,8 @@ const directRefusal = () =>
     "Direct conversations cannot be renamed, deleted, joined, left or moderated; hide one with PUT /chat-rooms/{room_id}/settings",
   );
 
-export const isOwner = (a: RoomAccess) => a.room.creatorId === a.user.id;
+/** The owner of a group room. A direct chat has none: creator_id there is only a record of who opened it. */
+export const isOwner = (a: RoomAccess) => a.room.kind === "group" && a.room.creatorId === a.user.id;
 /** Owner or system admin: may change the room itself and anyone's role. */
 export const canManageRoom = (a: RoomAccess) => isOwner(a) || a.user.isAdmin;
 /** Owner, room admin or system admin: may process join requests and remove plain members. */

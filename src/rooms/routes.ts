@@ -3,12 +3,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { desc, eq, or, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
-import { joinRequests, roomMembers, rooms } from "../db/schema";
+import { files, joinRequests, roomMembers, rooms } from "../db/schema";
 import { router } from "../http/app-env";
 import { ApiError, conflict } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../http/schemas";
-import { deleteRoomMedia } from "../media/files";
-import { roomStub } from "../room/client";
+import { deleteObjects } from "../media/files";
+import { retryOnce, roomStub } from "../room/client";
 import { activeCount, canManageRoom, canView, loadRoom, require } from "./access";
 import { getRoomResponse, selectRooms, toRoomResponse, whereAll } from "./queries";
 import { RoomCreate, RoomListQuery, RoomResponse, RoomUpdate } from "./schemas";
@@ -158,15 +158,16 @@ export const roomRoutes = router()
       const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user);
       require(canManageRoom(access), "Only the owner can delete this room");
       const id = access.room.id;
-      // Before the room row: its files' keys are needed to delete their R2 objects.
-      await deleteRoomMedia(c.env, db, id);
-      await db.batch([
+      // D1 first, all at once: afterwards nobody can be authorized into the room again.
+      const [gone] = await db.batch([
+        db.delete(files).where(eq(files.roomId, id)).returning({ key: files.key }),
         db.delete(joinRequests).where(eq(joinRequests.roomId, id)),
         db.delete(roomMembers).where(eq(roomMembers.roomId, id)),
         db.delete(rooms).where(eq(rooms.id, id)),
       ]);
-      // After D1 no longer knows the room, nobody can be authorized into it again; now empty the object.
-      await roomStub(c.env, id).destroy();
+      // Then the object (sockets closed, log wiped), then the bytes nothing refers to any more.
+      await retryOnce(() => roomStub(c.env, id).destroy());
+      await deleteObjects(c.env, gone.map((f) => f.key));
       return c.body(null, 204);
     },
   );

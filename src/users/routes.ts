@@ -12,7 +12,7 @@ import { router } from "../http/app-env";
 import { ApiError, conflict, notFound } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
 import { deleteOrphanFilesOf, deleteRoomMedia } from "../media/files";
-import { roomStub } from "../room/client";
+import { retryOnce, roomStub } from "../room/client";
 import { displayName, email, password, phone, PublicUser, toPublicUser, toUserResponse, UserResponse } from "./schemas";
 
 const UpdateMe = z
@@ -142,8 +142,8 @@ export const userRoutes = router()
       ]);
       // The account is gone: its sockets close everywhere, and rooms deleted with it are emptied.
       await Promise.all([
-        ...memberships.map((m) => roomStub(c.env, m.roomId).kick(me.id)),
-        ...emptyDirect.map((r) => roomStub(c.env, r.id).destroy()),
+        ...memberships.map((m) => retryOnce(() => roomStub(c.env, m.roomId).kick(me.id))),
+        ...emptyDirect.map((r) => retryOnce(() => roomStub(c.env, r.id).destroy())),
       ]);
       return c.body(null, 204);
     },
