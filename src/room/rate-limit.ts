@@ -17,6 +17,14 @@ export class RateLimiter {
       b.tokens -= 1;
       return 0;
     }
+    // Refused attempts still cost, down to one burst of debt: a sender who keeps hammering stays
+    // limited instead of slipping a message through each time a token trickles back.
+    b.tokens = Math.max(b.tokens - 1, -this.burst);
     return Math.max(1, Math.ceil((1 - b.tokens) / this.perSecond));
+  }
+
+  /** A sender closed for abuse cools down for a whole burst's worth of time. */
+  penalize(key: number, now = Date.now()) {
+    this.buckets.set(key, { tokens: -this.burst, at: now });
   }
 }

@@ -491,7 +491,10 @@ export class Room extends DurableObject<Env> {
   private countAbuse(ws: WebSocket) {
     const n = (this.abuse.get(ws) ?? 0) + 1;
     this.abuse.set(ws, n);
-    if (n >= ABUSE_LIMIT) this.closeSocket(ws, 1008, "rate limit abuse");
+    if (n < ABUSE_LIMIT) return;
+    const who = attachment(ws);
+    if (who) this.limiter.penalize(who.id);
+    this.closeSocket(ws, 1008, "rate limit abuse");
   }
 
   /** Serialize once, send to every open socket (but `except`, or all of one user's). */
