@@ -94,7 +94,7 @@ describe("GET /chatrooms/{id}/messages/", () => {
     await send(owner, room.id, { content_text: "seed" });
     const stub = roomStub(env, room.id);
     const measured = await runInDurableObject(stub, (instance: Room, state) => {
-      state.storage.sql.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
+      state.storage.sql.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
         INSERT INTO messages (sender_id, sender_name, content_text, message_type, sent_at)
         SELECT 1, 'bulk', 'bulk ' || i, 'text', '2026-01-01T00:00:00.000Z' FROM n`);
       const out: Record<string, { rows: number; plan: string }> = {};
@@ -114,7 +114,12 @@ describe("GET /chatrooms/{id}/messages/", () => {
       expect(m.plan, name).toMatch(/SEARCH messages USING INTEGER PRIMARY KEY/);
     }
     const page = await history(owner, room.id, "?limit=50&offset=60000");
-    expect(page.json.map((m: any) => m.id)).toEqual(Array.from({ length: 50 }, (_, i) => 39951 + i));
+    expect(page.json.map((m: any) => m.id)).toEqual(Array.from({ length: 50 }, (_, i) => 39952 + i));
+    // Retention (HISTORY_RETENTION_MESSAGES = 100 000 in the tests) prunes the oldest on the summary alarm.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const after = await history(owner, room.id, "?after=0&limit=1");
+    expect(after.headers.get("X-Oldest-Message-Id")).toBe("2");
+    expect(after.headers.get("X-History-Gap")).toBe("1-1");
   });
 });
 

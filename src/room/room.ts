@@ -252,8 +252,12 @@ export class Room extends DurableObject<Env> {
 
   /** Drops messages older than the newest `keep`; later `since`/`after` below them get a gap. */
   prune(keep: number): number {
-    const { last } = this.bounds();
-    return this.db.delete(messages).where(lte(messages.id, last - keep)).returning({ id: messages.id }).all().length;
+    const { oldest, last } = this.bounds();
+    if (last - oldest + 1 <= keep) return 0;
+    // Returns only a count: RETURNING every pruned row would read them all back.
+    const before = this.db.select({ n: sql<number>`count(*)` }).from(messages).get()?.n ?? 0;
+    this.db.delete(messages).where(lte(messages.id, last - keep)).run();
+    return before - keep;
   }
 
   // ---------------------------------------------------------------- RPC: membership
@@ -415,7 +419,12 @@ export class Room extends DurableObject<Env> {
       this.broadcast({ type: "typing", user: { id: t.userId, username: t.username }, is_typing: false });
     this.cache.typing = undefined;
     // Pending summaries go out with whatever woke us (a typing expiry may come a little early).
-    if (this.getMeta("summary_due")) await this.flushSummary();
+    if (this.getMeta("summary_due")) {
+      // Retention rides on the summary alarm: at most one prune per second of activity.
+      const keep = Number(this.env.HISTORY_RETENTION_MESSAGES) || 0;
+      if (keep > 0) this.prune(keep);
+      await this.flushSummary();
+    }
     this.rescheduleAlarm();
   }
 
