@@ -307,6 +307,7 @@ describe("bad frames", () => {
       [{ type: "chat_message", content_text: "x", reply_to_id: -1 }, "invalid_frame"],
       [{ type: "chat_message", content_text: "x", client_id: "has spaces" }, "invalid_frame"],
       [{ type: "typing", is_typing: "yes" }, "invalid_frame"],
+      [{ type: "chat_message", message_type: "image", file_id: 1 }, "use_rest"],
     ];
     for (const [frame, code] of bad) {
       const before = c.frames.length;
