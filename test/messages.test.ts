@@ -190,6 +190,17 @@ describe("read positions, receipts and the room summary", () => {
     sock.close();
   });
 
+  it("reads one message, and marks everything read when no message_id is given", async () => {
+    const { owner, member, outsider, room } = await setup();
+    for (let i = 1; i <= 3; i++) await send(owner, room.id, { content_text: `one ${i}` });
+    const one = await api("GET", `/chatrooms/${room.id}/messages/2`, { token: member.token });
+    expect(one.json).toMatchObject({ id: 2, content_text: "one 2", room_id: room.id });
+    expectError(await api("GET", `/chatrooms/${room.id}/messages/9`, { token: member.token }), 404, "message_not_found");
+    expectError(await api("GET", `/chatrooms/${room.id}/messages/2`, { token: outsider.token }), 403);
+    const all = await api("POST", `/chat-rooms/${room.id}/read`, { token: member.token });
+    expect(all.json).toEqual({ room_id: room.id, last_read_message_id: 3, unread_count: 0 });
+  });
+
   it("refuses read receipts in rooms larger than READ_RECEIPTS_MAX_MEMBERS", async () => {
     const owner = await registerUser("rr");
     const room = await createRoom(owner);

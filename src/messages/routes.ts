@@ -231,6 +231,23 @@ export const messageRoutes = router()
   )
   .openapi(
     createRoute({
+      method: "get",
+      path: "/{room_id}/messages/{message_id}",
+      tags: ["messages"],
+      summary: "One message (owner, active members, system admins)",
+      request: { params: MessageParams },
+      responses: { 200: json(ChatMessage), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { room_id, message_id } = c.req.valid("param");
+      await memberAccess(c, room_id, canView);
+      const message = await roomStub(c.env, room_id).message(room_id, message_id);
+      if (!message) throw new ApiError(404, "message_not_found", "Message not found");
+      return c.json(message, 200);
+    },
+  )
+  .openapi(
+    createRoute({
       method: "patch",
       path: "/{room_id}/messages/{message_id}",
       tags: ["messages"],
@@ -272,8 +289,13 @@ export const messageRoutes = router()
       method: "post",
       path: "/{room_id}/read",
       tags: ["messages"],
-      summary: "Move your read position forward (never back); the room hears a `read` frame",
-      request: { params: RoomIdParam, ...jsonBody(z.object({ message_id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).openapi("ReadRequest")) },
+      summary: "Move your read position forward (never back); without message_id, up to the last message (mark all read). The room hears a `read` frame",
+      request: {
+        params: RoomIdParam,
+        body: {
+          content: { "application/json": { schema: z.object({ message_id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }).strict().openapi("ReadRequest") } },
+        },
+      },
       responses: {
         200: json(z.object({ room_id: z.number().int(), last_read_message_id: z.number().int(), unread_count: z.number().int() })),
         ...pick(400, 401, 403, 404),
@@ -281,7 +303,7 @@ export const messageRoutes = router()
     }),
     async (c) => {
       const { room_id } = c.req.valid("param");
-      const { message_id } = c.req.valid("json");
+      const { message_id } = c.req.valid("json") ?? {};
       await memberAccess(c, room_id, canPost);
       const { position, last } = unwrap(await roomStub(c.env, room_id).markRead(room_id, actorOf(c), message_id));
       return c.json({ room_id, last_read_message_id: position, unread_count: Math.max(0, last - position) }, 200);

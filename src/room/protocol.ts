@@ -36,7 +36,7 @@ export const ClientFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("chat_message"), ...messageInput }),
   z.object({ type: z.literal("typing"), is_typing: z.boolean() }),
   z.object({ type: z.literal("ping") }),
-  z.object({ type: z.literal("read"), message_id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
+  z.object({ type: z.literal("read"), message_id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 

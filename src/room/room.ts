@@ -224,9 +224,10 @@ export class Room extends DurableObject<Env> {
    * Moves a member's read position forward (never back). Positions live in D1, where room lists
    * and the inbox count unread for many rooms at once; stored there first, then announced.
    */
-  async markRead(roomId: number, user: Actor, messageId: number): Promise<{ ok: true; position: number; last: number } | Refusal> {
+  async markRead(roomId: number, user: Actor, upTo?: number): Promise<{ ok: true; position: number; last: number } | Refusal> {
     this.remember(roomId);
     const { last } = this.bounds();
+    const messageId = upTo ?? last;
     if (messageId > last) return refuse(400, "invalid_message_id", `The room's last message is ${last}`);
     const row = await this.env.DB.prepare(
       `UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2
@@ -237,6 +238,13 @@ export class Room extends DurableObject<Env> {
     if (!row) return refuse(403, "not_a_member", "Only active members have a read position");
     if (row.position === messageId && messageId > 0) this.broadcast({ type: "read", user: ref(user), message_id: messageId });
     return { ok: true, position: row.position, last };
+  }
+
+  /** One message, as history renders it. */
+  message(roomId: number, messageId: number): ChatMessage | null {
+    this.remember(roomId);
+    const row = this.q.byId.get({ id: messageId });
+    return row ? this.render(row) : null;
   }
 
   /** Highest message id, for validating read positions. */
