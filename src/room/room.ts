@@ -148,7 +148,7 @@ export class Room extends DurableObject<Env> {
   history(roomId: number, q: HistoryQuery): History {
     this.remember(roomId);
     const { oldest, last } = this.bounds();
-    const rows = this.historyQuery(q).all();
+    const rows = this.historyQuery(q, last).all();
     if (q.after === undefined) rows.reverse();
     const gap = q.after !== undefined && oldest > 0 && q.after < oldest - 1 ? { from_id: q.after + 1, to_id: oldest - 1 } : null;
     return { messages: rows.map((r) => this.render(r)), oldest_id: oldest, last_id: last, gap };
@@ -158,7 +158,7 @@ export class Room extends DurableObject<Env> {
    * The page query. Ids are dense (never reused, only the oldest pruned), so offset becomes an id
    * bound and every page is a primary-key range read of `limit` rows, whatever the room's size.
    */
-  historyQuery(q: HistoryQuery) {
+  historyQuery(q: HistoryQuery, last = this.bounds().last) {
     if (q.after !== undefined) {
       const from = q.after + 1 + q.offset;
       return this.db
@@ -168,7 +168,7 @@ export class Room extends DurableObject<Env> {
         .orderBy(asc(messages.id))
         .limit(q.limit);
     }
-    const top = q.before !== undefined ? q.before - 1 - q.offset : this.bounds().last - q.offset;
+    const top = q.before !== undefined ? q.before - 1 - q.offset : last - q.offset;
     return this.db.select().from(messages).where(lte(messages.id, top)).orderBy(desc(messages.id)).limit(q.limit);
   }
 
