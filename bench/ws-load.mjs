@@ -23,6 +23,8 @@ const CONCURRENCY = Number(args.concurrency ?? 16);
 const run = Date.now().toString(36);
 // Browsers offer permessage-deflate; BENCH_DEFLATE=1 makes the load generator offer it too.
 const { WebSocket: WS } = await import("ws");
+// BENCH_BATCH=1: clients opt into batch frames (several queued messages in one frame).
+const BATCH = process.env.BENCH_BATCH === "1";
 const openSocket = (url) => new WS(url, { perMessageDeflate: process.env.BENCH_DEFLATE === "1" });
 
 async function call(method, path, token, body) {
@@ -66,8 +68,8 @@ async function scenario(n) {
   const t0 = performance.now();
   await pool(n, async (i) => {
     const started = performance.now();
-    const ws = openSocket(`${wsBase}/api/v1/chat-rooms/${room.id}/ws?token=${users[i].access_token}`);
-    const client = { ws, seen: { steady: new Uint8Array(total), burst: new Uint8Array(BURST) }, count: { steady: 0, burst: 0 }, dupes: 0, latencies: [] };
+    const ws = openSocket(`${wsBase}/api/v1/chat-rooms/${room.id}/ws?token=${users[i].access_token}${BATCH ? "&batch=1" : ""}`);
+    const client = { ws, seen: { steady: new Uint8Array(total), burst: new Uint8Array(BURST) }, count: { steady: 0, burst: 0 }, dupes: 0, frames: 0, latencies: [] };
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("connect timeout")), 30_000);
       ws.addEventListener("message", (e) => {
@@ -75,17 +77,21 @@ async function scenario(n) {
         const data = String(e.data);
         // The load generator shares the machine's two cores with the server: read only what it needs
         // (the marker in content_text) instead of parsing every frame.
-        const at = data.indexOf('"content_text":"');
-        if (at >= 0 && data.startsWith('{"type":"chat_message"')) {
-          const end = data.indexOf('"', at + 16);
-          const [phase, seq, sentAt] = data.slice(at + 16, end).split(":");
-          const seen = client.seen[phase];
-          if (seen[seq]) client.dupes++;
-          else {
-            seen[seq] = 1;
-            client.count[phase]++;
+        // A `batch` frame (clients that connect with ?batch=1) carries several messages.
+        if (data.startsWith('{"type":"chat_message"') || data.startsWith('{"type":"batch"')) {
+          client.frames++;
+          for (let at = data.indexOf('"content_text":"'); at >= 0; at = data.indexOf('"content_text":"', at + 16)) {
+            const end = data.indexOf('"', at + 16);
+            const [phase, seq, sentAt] = data.slice(at + 16, end).split(":");
+            const seen = client.seen[phase];
+            if (!seen) continue;
+            if (seen[seq]) client.dupes++;
+            else {
+              seen[seq] = 1;
+              client.count[phase]++;
+            }
+            if (phase === "steady") client.latencies.push(now - Number(sentAt));
           }
-          if (phase === "steady") client.latencies.push(now - Number(sentAt));
           client.lastAt = now;
         } else if (data.startsWith('{"type":"connection_established"')) {
           clearTimeout(timer);
@@ -136,6 +142,7 @@ async function scenario(n) {
     burst_deliveries_per_s: Math.round(burstDelivered / ((burstEnd - burstStart) / 1000)),
     burst_lost: burstLost,
     duplicates: clients.reduce((acc, c) => acc + c.dupes, 0),
+    messages_per_frame: Number(((n * (total + BURST) - steadyLost - burstLost) / clients.reduce((acc, c) => acc + c.frames, 0)).toFixed(2)),
   };
 }
 

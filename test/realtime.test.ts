@@ -20,6 +20,14 @@ async function roomWith(n: number) {
   return { room, owner, members };
 }
 
+/** Appends `n` messages straight into the room's log, as if sent long ago. */
+const seedMessages = (roomId: number, n: number) =>
+  runInDurableObject(roomStub(env, roomId), (_i: Room, state) => {
+    state.storage.sql.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${n})
+      INSERT INTO messages (sender_id, sender_name, content_text, message_type, sent_at)
+      SELECT 1, 'bulk', 'bulk ' || i, 'text', '2026-01-01T00:00:00.000Z' FROM n`);
+  });
+
 const texts = (c: Client) => c.of("chat_message").map((f) => f.message.content_text);
 
 describe("admission", () => {
@@ -66,16 +74,20 @@ describe("messaging", () => {
 
 describe("ordering and exactly-once", () => {
   it("two concurrent senders over 120 messages: every client sees one identical order, equal to history", async () => {
-    const { room, members } = await roomWith(3);
-    const [a, b, watcher] = await Promise.all(members.map((m) => connect(room.id, m.token)));
+    const { room, members } = await roomWith(4);
+    const [a, b, watcher] = await Promise.all(members.slice(0, 3).map((m) => connect(room.id, m.token)));
+    const batched = await connect(room.id, members[3].token, "batch=1");
     for (let i = 0; i < 60; i++) {
       a.send({ type: "chat_message", content_text: `a${i}`, client_id: `a-${i}` });
       b.send({ type: "chat_message", content_text: `b${i}`, client_id: `b-${i}` });
     }
-    for (const c of [a, b, watcher]) await c.until((fs) => fs.filter((f) => f.type === "chat_message").length >= 120, "120 messages");
-    const seen = [a, b, watcher].map((c) => c.of("chat_message").map((f) => `${f.message.id}:${f.message.content_text}`));
+    for (const c of [a, b, watcher, batched]) await c.until((fs) => fs.filter((f) => f.type === "chat_message").length >= 120, "120 messages");
+    const seen = [a, b, watcher, batched].map((c) => c.of("chat_message").map((f) => `${f.message.id}:${f.message.content_text}`));
     expect(seen[1]).toEqual(seen[0]);
     expect(seen[2]).toEqual(seen[0]);
+    // A client taking batch frames sees the same order, whatever the grouping.
+    expect(seen[3]).toEqual(seen[0]);
+    expect(a.wire.every((w) => w.type !== "batch")).toBe(true);
     // Ids are 1..120 in delivery order, and each sender's own messages keep their send order.
     expect(a.of("chat_message").map((f) => f.message.id)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
     const fromA = texts(watcher).filter((t) => t.startsWith("a"));
@@ -84,7 +96,7 @@ describe("ordering and exactly-once", () => {
     const h2 = await api("GET", `/chat-rooms/${room.id}/messages?limit=20&offset=100`, { token: members[0].token });
     const history = [...h2.json, ...h1.json].map((m: any) => `${m.id}:${m.content_text}`);
     expect(history).toEqual(seen[0]);
-    [a, b, watcher].forEach((c) => c.close());
+    [a, b, watcher, batched].forEach((c) => c.close());
   });
 
   it("REST sends and socket sends share one order and REST sends reach every socket", async () => {
@@ -172,6 +184,68 @@ describe("resume", () => {
     expect(polled.headers.get("X-History-Gap")).toBe("2-4");
     expect(polled.json.map((m: any) => m.id)).toEqual([5, 6]);
     c.close();
+  });
+});
+
+describe("batch frames (?batch=1)", () => {
+  it("frames queued together reach a batch client as one batch frame, and a plain client one by one, in the same order", async () => {
+    const { room, members } = await roomWith(3);
+    const plain = await connect(room.id, members[0].token);
+    const batched = await connect(room.id, members[1].token, "batch=1");
+    await plain.next("user_join");
+    const [plainFrom, batchedFrom] = [plain.wire.length, batched.wire.length];
+    const sender = members[2];
+    // In one turn of the object (as when frames are processed back to back): the batch client
+    // starts typing, which everyone but the typist hears, then three messages arrive.
+    await runInDurableObject(roomStub(env, room.id), (instance: Room) => {
+      (instance as any).setTyping({ id: members[1].id, username: members[1].username, display_name: null }, true);
+      for (let i = 1; i <= 3; i++)
+        (instance as any).store(room.id, { id: sender.id, username: sender.username, display_name: null }, { content_text: `q${i}`, message_type: "text" });
+    });
+    for (const c of [plain, batched]) await c.until((fs) => fs.filter((f) => f.type === "chat_message").length >= 3, "3 messages");
+    expect(texts(plain)).toEqual(["q1", "q2", "q3"]);
+    expect(texts(batched)).toEqual(["q1", "q2", "q3"]);
+    expect(batched.wire.slice(batchedFrom)).toEqual([{ type: "batch", size: 3 }]);
+    expect(batched.of("typing")).toEqual([]);
+    expect(plain.wire.slice(plainFrom)).toEqual([
+      { type: "typing", size: 1 },
+      { type: "chat_message", size: 1 },
+      { type: "chat_message", size: 1 },
+      { type: "chat_message", size: 1 },
+    ]);
+    // A lone frame is never wrapped, and a REST send is broadcast before the REST reply.
+    const res = await api("POST", `/chat-rooms/${room.id}/messages`, { token: sender.token, body: { content_text: "solo" } });
+    expect(res.status).toBe(200);
+    await batched.next("chat_message", (f) => f.message.content_text === "solo");
+    expect(batched.wire.at(-1)).toEqual({ type: "chat_message", size: 1 });
+    plain.close();
+    batched.close();
+  });
+
+  it("a replay reaches a batch client in batches of at most 100, then replay_done; frames queued before the socket opened are not repeated", async () => {
+    const { room, owner } = await roomWith(1);
+    await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: "seed" } });
+    await seedMessages(room.id, 149);
+    const c = await connect(room.id, owner.token, "since=0&batch=1");
+    await c.next("replay_done");
+    expect(c.wire).toEqual([
+      { type: "connection_established", size: 1 },
+      { type: "batch", size: 100 },
+      { type: "batch", size: 51 },
+    ]);
+    expect(c.of("chat_message").map((f) => f.message.id)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+    expect(c.frames.at(-1)).toEqual({ type: "replay_done", last_message_id: 150 });
+    c.close();
+  });
+
+  it("refuses a batch value other than 1/true/0/false with 400 before any upgrade", async () => {
+    const { room, owner } = await roomWith(1);
+    const res = await upgrade(room.id, owner.token, "batch=yes");
+    expect(res.status).toBe(400);
+    expect(res.webSocket).toBeNull();
+    const off = await connect(room.id, owner.token, "batch=0");
+    expect(off.wire).toEqual([{ type: "connection_established", size: 1 }]);
+    off.close();
   });
 });
 
@@ -440,11 +514,7 @@ describe("review follow-ups", () => {
   it("replays at most the newest 2000 messages and names the rest as a gap to fetch over REST", async () => {
     const { room, owner } = await roomWith(1);
     await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: "first" } });
-    await runInDurableObject(roomStub(env, room.id), (_i: Room, state) => {
-      state.storage.sql.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2499)
-        INSERT INTO messages (sender_id, sender_name, content_text, message_type, sent_at)
-        SELECT 1, 'bulk', 'bulk ' || i, 'text', '2026-01-01T00:00:00.000Z' FROM n`);
-    });
+    await seedMessages(room.id, 2499);
     const c = await connect(room.id, owner.token, "since=0");
     await c.next("replay_done");
     expect(c.of("gap")).toEqual([expect.objectContaining({ from_id: 1, to_id: 500 })]);

@@ -6,13 +6,19 @@ import { BASE } from "./helpers";
 export type Frame = { type: string; [k: string]: any };
 
 export class Client {
+  /** Every frame received, with `batch` frames unwrapped into the frames they carry. */
   frames: Frame[] = [];
+  /** What came over the wire: the `type` of each WebSocket message, and a batch's size. */
+  wire: { type: string; size: number }[] = [];
   closed: { code: number; reason: string } | null = null;
   private waiters: (() => void)[] = [];
 
   constructor(readonly ws: WebSocket) {
     ws.addEventListener("message", (e) => {
-      this.frames.push(JSON.parse(e.data as string));
+      const frame: Frame = JSON.parse(e.data as string);
+      const inner: Frame[] = frame.type === "batch" ? frame.frames : [frame];
+      this.wire.push({ type: frame.type, size: inner.length });
+      this.frames.push(...inner);
       this.wake();
     });
     ws.addEventListener("close", (e) => {

@@ -367,7 +367,14 @@ export const messageRoutes = router()
         "The room's WebSocket (also /ws/chat/{room_id}/). Token as Bearer header or ?token=. Optional ?since=<message id> replays every later message first. Refusals are plain HTTP 400/401/403/404, never an upgrade.",
       request: {
         params: RoomIdParam,
-        query: z.object({ since: cursor.optional(), token: z.string().optional() }),
+        query: z.object({
+          since: cursor.optional(),
+          token: z.string().optional(),
+          batch: z
+            .enum(["1", "true", "0", "false"])
+            .optional()
+            .openapi({ description: "1: under load, receive frames queued together as one `batch` frame (see docs/realtime.md)" }),
+        }),
       },
       responses: { 101: { description: "Switching protocols" }, 426: json(z.object({ detail: z.string(), code: z.string() }), "Not a WebSocket upgrade"), ...pick(400, 401, 403, 404) },
     }),
@@ -376,7 +383,8 @@ export const messageRoutes = router()
         throw new ApiError(426, "upgrade_required", "This endpoint only accepts WebSocket upgrades", { headers: { Upgrade: "websocket" } });
       const roomId = c.req.valid("param").room_id;
       await memberAccess(c, roomId, canPost);
-      const admission: Admission = { room_id: roomId, user: actorOf(c), since: c.req.valid("query").since ?? null };
+      const { since, batch } = c.req.valid("query");
+      const admission: Admission = { room_id: roomId, user: actorOf(c), since: since ?? null, batch: batch === "1" || batch === "true" };
       // A fresh request: only the worker's own headers reach the object, never the client's.
       return roomStub(c.env, roomId).fetch("https://room.internal/ws", {
         headers: { Upgrade: "websocket", [ADMISSION_HEADER]: JSON.stringify(admission) },

@@ -98,6 +98,9 @@ export type ServerFrame =
   | { type: "pong" }
   | { type: "error"; message: string; code: string; retry_after?: number };
 
+/** Sent only to sockets that opted in with ?batch=1: several frames, to be read in order. */
+export type BatchFrame = { type: "batch"; frames: ServerFrame[] };
+
 /** A failed command, returned (not thrown) across RPC so status and code survive the boundary. */
 export type Refusal = { ok: false; status: 400 | 403 | 404 | 409 | 429; code: string; detail: string; retry_after?: number };
 export const refuse = (status: Refusal["status"], code: string, detail: string, retry_after?: number): Refusal => ({

@@ -22,13 +22,14 @@ import {
   type ServerFrame,
 } from "./protocol";
 import { RateLimiter } from "./rate-limit";
+import { Fanout } from "./fanout";
 import { attachment, Sockets, type SocketInfo } from "./sockets";
 import * as schema from "./schema";
 import { messages, meta, typing, type MessageRow } from "./schema";
 
 /** Header on upgrade requests the worker forwards: the admitted identity (never from the client). */
 export const ADMISSION_HEADER = "X-Edge-Chat-Admission";
-export type Admission = { room_id: number; user: Actor; since: number | null };
+export type Admission = { room_id: number; user: Actor; since: number | null; batch: boolean };
 
 const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong"}';
@@ -56,11 +57,13 @@ export class Room extends DurableObject<Env> {
   /** Hot-path statements, built once per instance instead of once per message. */
   private readonly q;
   private readonly sockets: Sockets;
+  private readonly fanout: Fanout;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.db = drizzle(ctx.storage, { schema });
     this.sockets = new Sockets(ctx);
+    this.fanout = new Fanout(this.sockets);
     ctx.blockConcurrencyWhile(async () => migrate(this.db, bundle));
     const db = this.db;
     this.q = {
@@ -100,6 +103,13 @@ export class Room extends DurableObject<Env> {
 
   /** Store, then broadcast, then acknowledge. A repeated client_id returns the original message. */
   post(roomId: number, actor: Actor, input: NewMessage): Posted | Refusal {
+    const result = this.store(roomId, actor, input);
+    this.fanout.flush();
+    return result;
+  }
+
+  /** The shared path of REST and socket sends; the broadcast is queued (see Fanout). */
+  private store(roomId: number, actor: Actor, input: NewMessage): Posted | Refusal {
     this.remember(roomId);
     if (input.client_id) {
       const prior = this.q.byClientId.get({ sender: actor.id, client: input.client_id });
@@ -141,7 +151,7 @@ export class Room extends DurableObject<Env> {
     this.scheduleSummary();
     const message = this.render(row);
     // Output gates hold these frames and the RPC reply until the insert above is durable.
-    this.broadcast({ type: "chat_message", message });
+    this.fanout.broadcast({ type: "chat_message", message });
     return { ok: true, message, duplicate: false };
   }
 
@@ -186,7 +196,8 @@ export class Room extends DurableObject<Env> {
       .get();
     if (messageId === this.bounds().last) this.scheduleSummary();
     const message = this.render(updated);
-    this.broadcast({ type: "message_updated", message });
+    this.fanout.broadcast({ type: "message_updated", message });
+    this.fanout.flush();
     return { ok: true, message, duplicate: false };
   }
 
@@ -207,7 +218,8 @@ export class Room extends DurableObject<Env> {
       .get();
     if (messageId === this.bounds().last) this.scheduleSummary();
     const message = this.render(updated);
-    this.broadcast({ type: "message_deleted", message });
+    this.fanout.broadcast({ type: "message_deleted", message });
+    this.fanout.flush();
     const stillUsed = row.fileId !== null && this.db.select({ id: messages.id }).from(messages).where(eq(messages.fileId, row.fileId)).limit(1).get();
     return { ok: true, message, duplicate: false, orphaned_file_id: row.fileId !== null && !stillUsed ? row.fileId : null };
   }
@@ -216,7 +228,8 @@ export class Room extends DurableObject<Env> {
   mediaRemoved(roomId: number, fileId: number): number {
     this.remember(roomId);
     const rows = this.db.update(messages).set({ mediaRemoved: true }).where(eq(messages.fileId, fileId)).returning().all();
-    for (const row of rows) this.broadcast({ type: "message_updated", message: this.render(row) });
+    for (const row of rows) this.fanout.broadcast({ type: "message_updated", message: this.render(row) });
+    this.fanout.flush();
     return rows.length;
   }
 
@@ -236,7 +249,8 @@ export class Room extends DurableObject<Env> {
       .bind(messageId, new Date().toISOString(), roomId, user.id)
       .first<{ position: number }>();
     if (!row) return refuse(403, "not_a_member", "Only active members have a read position");
-    if (row.position === messageId && messageId > 0) this.broadcast({ type: "read", user: ref(user), message_id: messageId });
+    if (row.position === messageId && messageId > 0) this.fanout.broadcast({ type: "read", user: ref(user), message_id: messageId });
+    this.fanout.flush();
     return { ok: true, position: row.position, last };
   }
 
@@ -290,6 +304,7 @@ export class Room extends DurableObject<Env> {
       safeClose(ws, 4003, "removed from room");
     }
     if (gone) this.userLeft(gone.info);
+    this.fanout.flush();
     return sockets.length;
   }
 
@@ -301,6 +316,7 @@ export class Room extends DurableObject<Env> {
       safeClose(ws, 4004, "room deleted");
     }
     this.sockets.clear();
+    this.fanout.clear();
     this.cache = {};
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
@@ -327,14 +343,16 @@ export class Room extends DurableObject<Env> {
       return Response.json({ detail: "You are not a member of this room", code: "not_a_member" }, { status: 403 });
     const wasOnline = this.sockets.has(user.id);
 
+    // Frames queued before this socket existed are not for it (replay covers their messages).
+    this.fanout.flush();
     const [client, server] = Object.values(new WebSocketPair());
     this.ctx.acceptWebSocket(server, [`u:${user.id}`]);
-    const info: SocketInfo = { id: user.id, username: user.username, display_name: user.display_name };
+    const info: SocketInfo = { id: user.id, username: user.username, display_name: user.display_name, ...(admission.batch && { batch: true }) };
     server.serializeAttachment(info);
     this.sockets.add(server, info);
 
     const { oldest, last } = this.bounds();
-    send(server, {
+    this.fanout.send(server, {
       type: "connection_established",
       message: "connected",
       room_id: admission.room_id,
@@ -344,9 +362,9 @@ export class Room extends DurableObject<Env> {
       online: this.sockets.users().map(ref),
     });
     // Everything below runs in this one turn: no live message can slip between replay and live.
-    if (admission.since !== null) this.replay(server, admission.since, oldest, last);
+    if (admission.since !== null) this.replay(server, admission.since, oldest, last, admission.batch);
     if (!wasOnline) {
-      this.broadcast({ type: "user_join", user: ref(user) }, server);
+      this.fanout.broadcast({ type: "user_join", user: ref(user) }, server);
       this.scheduleSummary();
     }
     return new Response(null, { status: 101, webSocket: client });
@@ -357,50 +375,50 @@ export class Room extends DurableObject<Env> {
     if (!me || me.left) return;
     const size = typeof data === "string" ? new TextEncoder().encode(data).byteLength : data.byteLength;
     if (size > MAX_FRAME_BYTES) return this.closeSocket(ws, 1009, "frame too large");
-    if (typeof data !== "string") return send(ws, { type: "error", code: "binary_not_supported", message: "Frames must be JSON text" });
+    if (typeof data !== "string") return this.fanout.send(ws, { type: "error", code: "binary_not_supported", message: "Frames must be JSON text" });
 
     let json: unknown;
     try {
       json = JSON.parse(data);
     } catch {
-      return send(ws, { type: "error", code: "invalid_json", message: "Frame is not valid JSON" });
+      return this.fanout.send(ws, { type: "error", code: "invalid_json", message: "Frame is not valid JSON" });
     }
     const parsed = ClientFrame.safeParse(withAliases(json));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-      return send(ws, { type: "error", code: "invalid_frame", message: `${where}${issue?.message ?? "invalid frame"}` });
+      return this.fanout.send(ws, { type: "error", code: "invalid_frame", message: `${where}${issue?.message ?? "invalid frame"}` });
     }
     const frame = parsed.data;
     const actor: Actor = { id: me.id, username: me.username, display_name: me.display_name };
     const roomId = this.roomId();
     switch (frame.type) {
       case "ping":
-        return send(ws, { type: "pong" });
+        return this.fanout.send(ws, { type: "pong" });
       case "typing":
         return this.setTyping(actor, frame.is_typing);
       case "read": {
         // Each read frame is a D1 write: it spends from the sender's bucket like a message.
         const wait = this.limiter.take(actor.id);
         if (wait) {
-          send(ws, { type: "error", code: "rate_limited", message: `Too many frames; retry in ${wait}s`, retry_after: wait });
+          this.fanout.send(ws, { type: "error", code: "rate_limited", message: `Too many frames; retry in ${wait}s`, retry_after: wait });
           return this.countAbuse(ws);
         }
         const result = await this.markRead(roomId, actor, frame.message_id);
-        if (!result.ok) send(ws, { type: "error", code: result.code, message: result.detail });
+        if (!result.ok) this.fanout.send(ws, { type: "error", code: result.code, message: result.detail });
         return;
       }
       case "chat_message": {
         if (frame.file_id || frame.media_url || frame.message_type !== "text")
-          return send(ws, { type: "error", code: "use_rest", message: "Send media messages with POST /chat-rooms/{id}/messages" });
-        const result = this.post(roomId, actor, frame);
+          return this.fanout.send(ws, { type: "error", code: "use_rest", message: "Send media messages with POST /chat-rooms/{id}/messages" });
+        const result = this.store(roomId, actor, frame);
         if (!result.ok) {
-          send(ws, { type: "error", code: result.code, message: result.detail, ...(result.retry_after && { retry_after: result.retry_after }) });
+          this.fanout.send(ws, { type: "error", code: result.code, message: result.detail, ...(result.retry_after && { retry_after: result.retry_after }) });
           if (result.code === "rate_limited") this.countAbuse(ws);
           return;
         }
         // A retried client_id: the sender gets its original message again, nobody else hears of it.
-        if (result.duplicate) send(ws, { type: "chat_message", message: result.message });
+        if (result.duplicate) this.fanout.send(ws, { type: "chat_message", message: result.message });
         return;
       }
       default: {
@@ -424,7 +442,7 @@ export class Room extends DurableObject<Env> {
   async alarm(): Promise<void> {
     const now = Date.now();
     for (const t of this.db.delete(typing).where(lte(typing.expiresAt, now)).returning().all())
-      this.broadcast({ type: "typing", user: { id: t.userId, username: t.username }, is_typing: false });
+      this.fanout.broadcast({ type: "typing", user: { id: t.userId, username: t.username }, is_typing: false });
     this.cache.typing = undefined;
     // Pending summaries go out with whatever woke us (a typing expiry may come a little early).
     if (this.getMeta("summary_due")) {
@@ -438,23 +456,25 @@ export class Room extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- internals
 
-  private replay(ws: WebSocket, since: number, oldest: number, last: number) {
+  private replay(ws: WebSocket, since: number, oldest: number, last: number, batch: boolean) {
+    const frames: ServerFrame[] = [];
     if (oldest > 0 && since < oldest - 1)
-      send(ws, { type: "gap", from_id: since + 1, to_id: oldest - 1, reason: "older messages are no longer kept" });
+      frames.push({ type: "gap", from_id: since + 1, to_id: oldest - 1, reason: "older messages are no longer kept" });
     // A long absence replays only the newest REPLAY_MAX messages: the rest is said explicitly, for
     // the client to page through REST (?after=), rather than one turn holding up the whole room.
     if (last - Math.max(since, oldest - 1) > REPLAY_MAX) {
       const skipTo = last - REPLAY_MAX;
-      send(ws, { type: "gap", from_id: Math.max(since + 1, oldest), to_id: skipTo, reason: "too many to replay; fetch them with GET /messages?after=" });
+      frames.push({ type: "gap", from_id: Math.max(since + 1, oldest), to_id: skipTo, reason: "too many to replay; fetch them with GET /messages?after=" });
       since = skipTo;
     }
     for (let from = since; from < last; ) {
       const rows = this.db.select().from(messages).where(gt(messages.id, from)).orderBy(asc(messages.id)).limit(REPLAY_PAGE).all();
       if (!rows.length) break;
-      for (const r of rows) send(ws, { type: "chat_message", message: this.render(r) });
+      for (const r of rows) frames.push({ type: "chat_message", message: this.render(r) });
       from = rows[rows.length - 1].id;
     }
-    send(ws, { type: "replay_done", last_message_id: last });
+    frames.push({ type: "replay_done", last_message_id: last });
+    this.fanout.sendAll(ws, frames, batch);
   }
 
   private setTyping(actor: Actor, isTyping: boolean) {
@@ -472,7 +492,7 @@ export class Room extends DurableObject<Env> {
         .run();
       this.cache.typing = undefined;
       this.rescheduleAlarm();
-      this.broadcast({ type: "typing", user: ref(actor), is_typing: true, expires_in_ms: TYPING_TTL_MS }, actor.id);
+      this.fanout.broadcast({ type: "typing", user: ref(actor), is_typing: true, expires_in_ms: TYPING_TTL_MS }, actor.id);
     } else {
       this.stopTyping(actor.id);
     }
@@ -482,7 +502,7 @@ export class Room extends DurableObject<Env> {
     if (this.typingCount() === 0) return;
     const gone = this.db.delete(typing).where(eq(typing.userId, userId)).returning().get();
     if (gone) this.cache.typing = this.typingCount() - 1;
-    if (gone) this.broadcast({ type: "typing", user: { id: gone.userId, username: gone.username }, is_typing: false }, userId);
+    if (gone) this.fanout.broadcast({ type: "typing", user: { id: gone.userId, username: gone.username }, is_typing: false }, userId);
   }
 
   /** Server-side close: the socket stops counting at once, not when the client answers. */
@@ -501,7 +521,7 @@ export class Room extends DurableObject<Env> {
   /** The user's last socket went away (or they were kicked): tell the others once, not per tab. */
   private userLeft(user: SocketInfo) {
     this.stopTyping(user.id);
-    this.broadcast({ type: "user_leave", user: ref(user) });
+    this.fanout.broadcast({ type: "user_leave", user: ref(user) });
     this.scheduleSummary();
   }
 
@@ -512,19 +532,6 @@ export class Room extends DurableObject<Env> {
     const who = attachment(ws);
     if (who) this.limiter.penalize(who.id);
     this.closeSocket(ws, 1008, "rate limit abuse");
-  }
-
-  /** Serialize once, send to every open socket (but `except`, or all of one user's). */
-  private broadcast(frame: ServerFrame, except?: WebSocket | number) {
-    const text = JSON.stringify(frame);
-    for (const [ws, info] of this.sockets.entries()) {
-      if (ws === except || info.id === except) continue;
-      try {
-        ws.send(text);
-      } catch {
-        // Closing or gone: its close handler does the bookkeeping.
-      }
-    }
   }
 
   private render(r: MessageRow): ChatMessage {
@@ -652,12 +659,6 @@ export class Room extends DurableObject<Env> {
 
 const ref = (u: { id: number; username: string }) => ({ id: u.id, username: u.username });
 
-
-function send(ws: WebSocket, frame: ServerFrame) {
-  try {
-    ws.send(JSON.stringify(frame));
-  } catch {}
-}
 
 function safeClose(ws: WebSocket, code: number, reason: string) {
   try {

@@ -3,7 +3,7 @@
 // ctx.getWebSockets() the first time it is needed after the object wakes.
 
 /** What a socket carries across hibernation (well under the 2 KB attachment limit). */
-export type SocketInfo = { id: number; username: string; display_name: string | null; left?: boolean };
+export type SocketInfo = { id: number; username: string; display_name: string | null; left?: boolean; batch?: true };
 
 export const attachment = (ws: WebSocket) => ws.deserializeAttachment() as SocketInfo | null;
 
