@@ -1,9 +1,10 @@
-// The room's outgoing fan-out. Every broadcast is serialized once and queued; the queue is flushed
-// to every socket at the end of the current burst of work (a zero-delay timer, so frames queued by
-// several incoming messages processed back to back leave together). Sockets that opted in with
-// `?batch=1` get everything queued since the last flush as one `batch` frame; the others get the
-// same frames one by one. Under load the runtime's per-frame cost, not JavaScript, bounds a room
-// (see bench/README.md): coalescing is what lets a busy room keep up.
+// The room's outgoing fan-out, serialized once per broadcast. A broadcast in a quiet room goes out
+// at once and opens a "busy window": a zero-delay timer, which under load the runtime runs only
+// after the work already waiting (other sockets' writes, the next incoming frames). Broadcasts
+// made while the window is open are queued and leave together when it closes; if any did, the
+// window opens again. So a quiet room adds no wait, and a busy one writes each socket's frames back
+// to back; sockets that opted in with `?batch=1` take them as one `batch` frame. Under load the
+// runtime's per-frame cost, not JavaScript, bounds a room (bench/README.md).
 import type { ServerFrame } from "./protocol";
 import type { Sockets } from "./sockets";
 
@@ -11,18 +12,31 @@ type Queued = { text: string; except?: WebSocket | number };
 
 export class Fanout {
   private queue: Queued[] = [];
-  private scheduled = false;
+  /** A zero-delay timer is pending: broadcasts queue until it fires. */
+  private busy = false;
 
   constructor(private readonly sockets: Sockets) {}
 
-  /** Queue a frame for every open socket but `except` (a socket, or all of one user's). */
+  /** A frame for every open socket but `except` (a socket, or all of one user's). */
   broadcast(frame: ServerFrame, except?: WebSocket | number) {
-    this.queue.push({ text: JSON.stringify(frame), except });
-    if (this.scheduled) return;
-    this.scheduled = true;
-    // Not a wait: it yields once, so frames queued by the messages already waiting for this object
-    // are sent with these. The object stays awake for no longer than the work it already has.
-    setTimeout(() => this.flush(), 0);
+    const item = { text: JSON.stringify(frame), except };
+    if (this.busy) {
+      this.queue.push(item);
+      return;
+    }
+    this.deliver([item]);
+    this.openWindow();
+  }
+
+  private openWindow() {
+    this.busy = true;
+    // Pending only while frames are moving: an idle room has no timer and hibernates as usual.
+    setTimeout(() => {
+      this.busy = false;
+      if (!this.queue.length) return;
+      this.flush();
+      this.openWindow();
+    }, 0);
   }
 
   /** A frame for one socket, after everything queued before it (so order holds per socket). */
@@ -41,10 +55,13 @@ export class Fanout {
 
   /** Sends what is queued now. Called before anything that must not overtake queued frames. */
   flush() {
-    this.scheduled = false;
+    if (!this.queue.length) return;
     const items = this.queue;
-    if (!items.length) return;
     this.queue = [];
+    this.deliver(items);
+  }
+
+  private deliver(items: Queued[]) {
     const shared = items.every((i) => i.except === undefined);
     let batch: string | undefined;
     for (const [ws, info] of this.sockets.entries()) {
