@@ -10,4 +10,5 @@ wrangler dev --port "$PORT" ${BENCH_PERSIST:+--persist-to "$BENCH_PERSIST"} --va
 DEV=$!
 trap 'kill $DEV 2>/dev/null; wait $DEV 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 1; done
-BENCH_URL="http://127.0.0.1:$PORT" node bench/ws-load.mjs "$@"
+# A large young generation keeps the load generator's own GC pauses out of the latencies.
+BENCH_URL="http://127.0.0.1:$PORT" node --max-semi-space-size=64 bench/ws-load.mjs "$@"
