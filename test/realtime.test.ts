@@ -458,6 +458,28 @@ describe("bans, blocks and deleted accounts reach the sockets", () => {
     his.close();
   });
 
+  it("block syncs carry D1's version: one that arrives after a newer one is ignored", async () => {
+    const [me, bob] = await Promise.all([registerUser("dm"), registerUser("dm")]);
+    const dm = (await api("POST", "/conversations/direct", { token: me.token, body: { user_id: bob.id } })).json;
+    // Block, then unblock: two syncs, versions 1 and 2, the last one says "not blocked".
+    expect((await api("POST", `/users/${me.id}/block`, { token: bob.token })).status).toBe(200);
+    expect((await api("DELETE", `/users/${me.id}/block`, { token: bob.token })).status).toBe(204);
+    const row = await env.DB.prepare("SELECT block_version FROM rooms WHERE id = ?").bind(dm.id).first<{ block_version: number }>();
+    expect(row?.block_version).toBe(2);
+    // The block's sync arriving late (a reordered request) must not close the chat again.
+    const stub = roomStub(env, dm.id);
+    expect(await stub.setPostingBlocked(dm.id, true, 1)).toBe(false);
+    expect(await stub.setPostingBlocked(dm.id, true, 2)).toBe(false);
+    const mine = await connect(dm.id, me.token);
+    mine.send({ type: "chat_message", content_text: "still open" });
+    expect((await mine.next("chat_message")).message.content_text).toBe("still open");
+    // A newer version applies.
+    expect(await stub.setPostingBlocked(dm.id, true, 3)).toBe(true);
+    mine.send({ type: "chat_message", content_text: "now closed" });
+    expect((await mine.next("error")).code).toBe("cannot_message");
+    mine.close();
+  });
+
   it("deleting an account closes its sockets", async () => {
     const { room, members } = await roomWith(2);
     const [a, b] = await Promise.all(members.map((m) => connect(room.id, m.token)));

@@ -1,7 +1,6 @@
 // Block checks other features ask before letting one user reach another (friend requests,
 // follows, direct chats, invitations, direct messages). A block in either direction refuses.
 import { sql, type SQLWrapper } from "drizzle-orm";
-import type { Db } from "../db/client";
 import { blocks } from "../db/schema";
 
 /** A user id, or an SQL expression / column yielding one (for correlated subqueries). */
@@ -18,13 +17,3 @@ export const blockBetween = (a: UserRef, b: UserRef) =>
 /** SQL condition: `blocker` has blocked `blocked` (one direction only). */
 export const hasBlocked = (blocker: UserRef, blocked: UserRef) =>
   sql`EXISTS (SELECT 1 FROM ${blocks} WHERE ${blocks.blockerId} = ${blocker} AND ${blocks.blockedId} = ${blocked})`;
-
-export async function isBlockedEitherWay(db: Db, a: number, b: number): Promise<boolean> {
-  const row = await db
-    .select({ id: blocks.id })
-    .from(blocks)
-    .where(pairEitherWay(blocks.blockerId, blocks.blockedId, a, b))
-    .limit(1)
-    .get();
-  return !!row;
-}

@@ -58,6 +58,9 @@ export const rooms = sqliteTable(
     onlineCount: integer("online_count").notNull().default(0),
     // Direct chats only: JSON array of the user ids with an open socket (for the inbox's online dot).
     onlineUserIds: text("online_user_ids"),
+    // Direct chats only: bumped by every block / unblock between the two users, in the same
+    // statement that reads the block state, so the room object can drop a reordered older sync.
+    blockVersion: integer("block_version").notNull().default(0),
   },
   (t) => [
     // Group names are globally unique (case-insensitive); direct chats are keyed by their two users.

@@ -284,11 +284,18 @@ export class Room extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- RPC: membership
 
-  /** A direct chat whose two users block each other (either way) takes no messages. */
-  setPostingBlocked(roomId: number, blocked: boolean): void {
+  /**
+   * A direct chat whose two users block each other (either way) takes no messages. `version` is
+   * D1's block version (see syncDirectChatBlock); an older one than the room holds is ignored.
+   * Returns whether it was applied.
+   */
+  setPostingBlocked(roomId: number, blocked: boolean, version: number): boolean {
     this.remember(roomId);
+    if (version <= Number(this.getMeta("blocked_version") ?? 0)) return false;
+    this.setMeta("blocked_version", String(version));
     this.setMeta("blocked", blocked ? "1" : "0");
     this.cache.blocked = blocked;
+    return true;
   }
 
   /** A user lost access (removed, left, banned): close their sockets with 4003. */

@@ -1,0 +1,1 @@
+ALTER TABLE `rooms` ADD `block_version` integer DEFAULT 0 NOT NULL;
