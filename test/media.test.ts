@@ -539,4 +539,14 @@ describe("attachments and cascades", () => {
     const info = await api("GET", `/files/${shared.json.id}/info`, { token: owner.token });
     expect(info.json).toMatchObject({ uploader_id: null, room_id: room.id });
   });
+
+  it("a deletion refused with owns_rooms deletes no file", async () => {
+    const owner = await registerUser("ad");
+    await createRoom(owner);
+    const orphan = await upload(owner, fx.pdf(), "keep.pdf");
+    const key = (await keyOf(orphan.json.id))!;
+    expectError(await api("DELETE", "/users/me", { token: owner.token, body: { password: "password123" } }), 409, "owns_rooms");
+    expect(await keyOf(orphan.json.id)).toBe(key);
+    expect(await env.MEDIA.head(key)).not.toBeNull();
+  });
 });

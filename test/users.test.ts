@@ -137,6 +137,32 @@ describe("DELETE /users/me", () => {
     expect(after.json).toMatchObject({ creator_id: other.id, members_count: 1 });
   });
 
+  it("an ownership handed over while the account is being deleted: one of the two wins, whole", async () => {
+    for (let round = 0; round < 6; round++) {
+      const [owner, heir] = await Promise.all([registerUser("own"), registerUser("heir")]);
+      const room = await createRoom(owner, { require_approval: false });
+      await join(room, owner, heir);
+      const [transfer, deletion] = await Promise.all([
+        api("POST", `/chat-rooms/${room.id}/transfer-owner`, { token: owner.token, body: { user_id: heir.id } }),
+        api("DELETE", "/users/me", { token: heir.token, body: { password: "password123" } }),
+      ]);
+      const row = await env.DB.prepare("SELECT creator_id, (SELECT count(*) FROM users u WHERE u.id = rooms.creator_id) AS owner_exists FROM rooms WHERE id = ?")
+        .bind(room.id)
+        .first<{ creator_id: number; owner_exists: number }>();
+      expect(row?.owner_exists, `round ${round}: ${transfer.status} / ${deletion.status}`).toBe(1);
+      if (deletion.status === 204) {
+        // The heir is gone; the transfer lost (target no longer a member) and the owner kept the room.
+        expect([404, 409]).toContain(transfer.status);
+        expect(row?.creator_id).toBe(owner.id);
+      } else {
+        expectError(deletion, 409, "owns_rooms");
+        expect(transfer.status).toBe(200);
+        expect(row?.creator_id).toBe(heir.id);
+        expect((await me(heir.token)).status).toBe(200);
+      }
+    }
+  });
+
   it("direct chats outlive one side's account and go with the last one", async () => {
     const [a, b] = await Promise.all([registerUser("dm"), registerUser("dm")]);
     // A direct chat a opened with b (created here in D1, the conversations feature owns the route).

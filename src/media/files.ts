@@ -133,26 +133,6 @@ export async function deleteFile(env: Env, db: Db, file: FileRow): Promise<void>
   }
 }
 
-/** Room deletion: the rooms' files, rows first (one statement), then their R2 objects. */
-export async function deleteRoomMedia(env: Env, db: Db, roomIds: number | number[]): Promise<number> {
-  const ids = Array.isArray(roomIds) ? roomIds : [roomIds];
-  if (!ids.length) return 0;
-  const gone = await db.delete(files).where(inArray(files.roomId, ids)).returning({ key: files.key }).all();
-  await deleteObjects(env, gone.map((f) => f.key));
-  return gone.length;
-}
-
-/** Account deletion: the user's files that belong to no room (files in rooms stay with their messages). */
-export async function deleteOrphanFilesOf(env: Env, db: Db, userId: number): Promise<number> {
-  const gone = await db
-    .delete(files)
-    .where(and(eq(files.uploaderId, userId), isNull(files.roomId)))
-    .returning({ key: files.key })
-    .all();
-  await deleteObjects(env, gone.map((f) => f.key));
-  return gone.length;
-}
-
 /** R2 deletes up to 1000 keys per call. Rows go first, so a failure here leaves unreachable bytes, never broken rows. */
 export async function deleteObjects(env: Env, keys: string[]) {
   for (let i = 0; i < keys.length; i += 1000) await env.MEDIA.delete(keys.slice(i, i + 1000));

@@ -1,17 +1,17 @@
 // Accounts after registration: your own profile, password change, account deletion, user
 // search and public profiles.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, inArray, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import { verifyPassword, hashPassword } from "../auth/password";
 import { issueToken } from "../auth/tokens";
 import { hasBlocked } from "../blocks/queries";
 import { getDb } from "../db/client";
-import { follows, roomMembers, rooms, users } from "../db/schema";
+import { files, follows, roomMembers, rooms, users } from "../db/schema";
 import { friendsBetween } from "../friends/queries";
 import { router } from "../http/app-env";
 import { ApiError, conflict, notFound } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
-import { deleteOrphanFilesOf, deleteRoomMedia } from "../media/files";
+import { deleteObjects } from "../media/files";
 import { retryOnce, roomStub } from "../room/client";
 import { displayName, email, password, phone, PublicUser, toPublicUser, toUserResponse, UserResponse } from "./schemas";
 
@@ -116,34 +116,32 @@ export const userRoutes = router()
       const db = getDb(c.env.DB);
       const me = await loadSelf(db, c.var.user.id);
       if (!(await verifyPassword(c.req.valid("json").password, me))) throw wrongPassword();
-      const owned = await db
-        .select({ id: rooms.id })
-        .from(rooms)
-        .where(and(eq(rooms.creatorId, me.id), eq(rooms.kind, "group")))
-        .limit(1)
-        .all();
-      if (owned.length) throw conflict("owns_rooms", "You own rooms: transfer ownership or delete them first");
-      // Memberships, follows and join requests go with the user (ON DELETE CASCADE).
-      // Files in rooms stay with their messages (uploader set null); files in no room go now.
-      await deleteOrphanFilesOf(c.env, db, me.id);
+      // One batch, every statement guarded by "owns no group room": an ownership transferred to
+      // this user after any earlier check makes the whole batch a no-op (and a 409), never a
+      // half-deleted account or a room owned by nobody.
+      const ownsNone = sql`NOT EXISTS (SELECT 1 FROM ${rooms} o WHERE o.creator_id = ${me.id} AND o.kind = 'group')`;
       // Direct chats keep rooms.creator_id pointing at a user: hand each to the other side, or
       // delete it when nobody else is left in it.
       const otherSide = sql`(SELECT m.user_id FROM ${roomMembers} m WHERE m.room_id = ${rooms}.id AND m.user_id <> ${me.id} LIMIT 1)`;
       const mine = and(eq(rooms.creatorId, me.id), eq(rooms.kind, "direct"));
-      const [emptyDirect, memberships] = await Promise.all([
-        db.select({ id: rooms.id }).from(rooms).where(and(mine, sql`${otherSide} IS NULL`)).all(),
-        db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(and(eq(roomMembers.userId, me.id), eq(roomMembers.status, "active"))).all(),
+      const emptyDirect = db.select({ id: rooms.id }).from(rooms).where(and(mine, sql`${otherSide} IS NULL`));
+      const [memberships, orphanFiles, directFiles, deletedRooms, , gone] = await db.batch([
+        db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(and(eq(roomMembers.userId, me.id), eq(roomMembers.status, "active"))),
+        // Files in rooms stay with their messages (uploader set null); files in no room go now.
+        db.delete(files).where(and(eq(files.uploaderId, me.id), isNull(files.roomId), ownsNone)).returning({ key: files.key }),
+        db.delete(files).where(and(inArray(files.roomId, emptyDirect), ownsNone)).returning({ key: files.key }),
+        db.delete(rooms).where(and(inArray(rooms.id, emptyDirect), ownsNone)).returning({ id: rooms.id }),
+        db.update(rooms).set({ creatorId: otherSide }).where(and(mine, ownsNone)),
+        // Memberships, follows and join requests go with the user (ON DELETE CASCADE).
+        db.delete(users).where(and(eq(users.id, me.id), ownsNone)).returning({ id: users.id }),
       ]);
-      await deleteRoomMedia(c.env, db, emptyDirect.map((r) => r.id));
-      await db.batch([
-        db.delete(rooms).where(inArray(rooms.id, [0, ...emptyDirect.map((r) => r.id)])),
-        db.update(rooms).set({ creatorId: otherSide }).where(mine),
-        db.delete(users).where(eq(users.id, me.id)),
-      ]);
+      if (!gone.length) throw conflict("owns_rooms", "You own rooms: transfer ownership or delete them first");
+      // Rows first, then bytes: a failure here leaves unreachable objects, never broken rows.
+      await deleteObjects(c.env, [...orphanFiles, ...directFiles].map((f) => f.key));
       // The account is gone: its sockets close everywhere, and rooms deleted with it are emptied.
       await Promise.all([
         ...memberships.map((m) => retryOnce(() => roomStub(c.env, m.roomId).kick(me.id))),
-        ...emptyDirect.map((r) => retryOnce(() => roomStub(c.env, r.id).destroy())),
+        ...deletedRooms.map((r) => retryOnce(() => roomStub(c.env, r.id).destroy())),
       ]);
       return c.body(null, 204);
     },
