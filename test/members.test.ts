@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { getDb } from "../src/db/client";
+import { memberPage } from "../src/members/routes";
 import { api, createRoom, expectError, join, matrix, registerUser, roomCast, type TestUser } from "./helpers";
 
 async function membership(roomId: number, userId: number) {
@@ -36,6 +38,17 @@ describe("GET /chat-rooms/{room_id}/members", () => {
     expect(res.json[2]).toHaveProperty("last_active_at");
     const page = await api("GET", `/chat-rooms/${cast.room.id}/members?limit=1&offset=1`, { token: cast.owner.token });
     expect(page.json.map((m: { member_id: number }) => m.member_id)).toEqual([cast.admin.id]);
+  });
+
+  it("a page is read in list order off the roster index, with no sort of the whole room", async () => {
+    const cast = await roomCast();
+    const { sql, params } = memberPage(getDb(env.DB), cast.room.id, { limit: 20, offset: 40 }).toSQL();
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .bind(...params)
+      .all<{ detail: string }>();
+    const details = plan.results.map((r) => r.detail).join("; ");
+    expect(details).toContain("USING INDEX room_members_roster_idx");
+    expect(details).not.toContain("TEMP B-TREE");
   });
 
   it("404 for an unknown room, 400 for a bad id or page, 401 without a token", async () => {

@@ -3,7 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { getDb, type Db } from "../db/client";
-import { roomMembers, rooms, users, type MemberRow } from "../db/schema";
+import { roleRank, roomMembers, rooms, users, type MemberRow } from "../db/schema";
 import { router } from "../http/app-env";
 import { badRequest, conflict, forbidden, notFound } from "../http/errors";
 import { id, json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../http/schemas";
@@ -83,7 +83,13 @@ async function removeMember(c: { env: Env }, db: Db, access: RoomAccess, userId:
   await retryOnce(() => roomStub(c.env, access.room.id).kick(userId));
 }
 
-const roleOrder = sql`CASE ${roomMembers.role} WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END`;
+/** A page of a room's active members in list order, read off room_members_roster_idx. */
+export const memberPage = (db: Db, roomId: number, page: { limit: number; offset: number }) =>
+  selectMembers(db)
+    .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.status, "active")))
+    .orderBy(roleRank(roomMembers.role), asc(roomMembers.joinedAt), asc(roomMembers.id))
+    .limit(page.limit)
+    .offset(page.offset);
 
 export const memberRoutes = router()
   .openapi(
@@ -97,15 +103,9 @@ export const memberRoutes = router()
     }),
     async (c) => {
       const db = getDb(c.env.DB);
-      const { limit, offset } = c.req.valid("query");
       const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user, { kinds: ["group", "direct"] });
       require(canView(access), "Only members can see the member list", "not_a_member");
-      const rows = await selectMembers(db)
-        .where(and(eq(roomMembers.roomId, access.room.id), eq(roomMembers.status, "active")))
-        .orderBy(roleOrder, asc(roomMembers.joinedAt), asc(roomMembers.id))
-        .limit(limit)
-        .offset(offset)
-        .all();
+      const rows = await memberPage(db, access.room.id, c.req.valid("query")).all();
       return c.json(rows.map(toResponse), 200);
     },
   )

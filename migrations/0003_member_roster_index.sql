@@ -1,0 +1,2 @@
+DROP INDEX `room_members_room_status_idx`;--> statement-breakpoint
+CREATE INDEX `room_members_roster_idx` ON `room_members` (`room_id`,`status`,CASE "role" WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END,`joined_at`,`id`);
