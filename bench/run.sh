@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts `wrangler dev` with the rate limit lifted, runs the room load benchmark against it, stops it.
-# Usage: bench/run.sh [ws-load.mjs args...]   e.g. bench/run.sh --clients 100,500 --rate 50
+# Starts `wrangler dev` with the rate limit lifted, runs a benchmark against it, stops it.
+# Usage: bench/run.sh [args...]   e.g. bench/run.sh --clients 100,500 --rate 50
+# BENCH_SCRIPT picks the script (default bench/ws-load.mjs; bench/search.mjs for message search).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -11,4 +12,4 @@ DEV=$!
 trap 'kill $DEV 2>/dev/null; wait $DEV 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/api/v1/health" >/dev/null && break; sleep 1; done
 # A large young generation keeps the load generator's own GC pauses out of the latencies.
-BENCH_URL="http://127.0.0.1:$PORT" node --max-semi-space-size=64 bench/ws-load.mjs "$@"
+BENCH_URL="http://127.0.0.1:$PORT" node --max-semi-space-size=64 "${BENCH_SCRIPT:-bench/ws-load.mjs}" "$@"

@@ -58,6 +58,22 @@ const HistoryQuery = z.object({
   after: cursor.optional().openapi({ description: "Only messages with a larger id, oldest first (for pollers)" }),
 });
 
+/** A point in time, any ISO 8601 offset, normalized to UTC `...Z` (how sent_at is stored). */
+const instant = z.iso
+  .datetime({ offset: true })
+  .transform((t) => new Date(t).toISOString())
+  .openapi({ example: "2026-01-01T00:00:00Z" });
+const SearchQuery = z
+  .object({
+    q: z.string().trim().min(1).max(200).optional().openapi({ description: "Words that must all occur (case-insensitive substrings, any script)" }),
+    sender_id: z.coerce.number().int().positive().optional().openapi({ description: "Only this sender's messages" }),
+    since: instant.optional().openapi({ description: "Sent at or after" }),
+    until: instant.optional().openapi({ description: "Sent before" }),
+    before: cursor.optional().openapi({ description: "Only messages with a smaller id (the next page: the last id you got)" }),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .refine((q) => !q.since || !q.until || q.since < q.until, { message: "since must be before until", path: ["until"] });
+
 const MessageParams = RoomIdParam.extend({ message_id: id("message_id") });
 
 const UploadFields = z.object({
@@ -227,6 +243,22 @@ export const messageRoutes = router()
       c.header("X-Oldest-Message-Id", String(page.oldest_id));
       if (page.gap) c.header("X-History-Gap", `${page.gap.from_id}-${page.gap.to_id}`);
       return c.json(page.messages, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{room_id}/messages/search",
+      tags: ["messages"],
+      summary:
+        "Search the room's messages, newest first: by words (`q`: every word must occur in the text or file name), sender and time. Page with `before`. Deleted messages are not found.",
+      request: { params: RoomIdParam, query: SearchQuery },
+      responses: { 200: json(z.array(ChatMessage)), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const roomId = c.req.valid("param").room_id;
+      await memberAccess(c, roomId, canView);
+      return c.json(await roomStub(c.env, roomId).search(roomId, c.req.valid("query")), 200);
     },
   )
   .openapi(

@@ -4,10 +4,11 @@
 // It trusts only the worker: RPC methods are called after the worker authorized the caller,
 // and `fetch` only serves WebSocket upgrades the worker already admitted.
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, desc, eq, gt, gte, lt, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, gte, isNull, lt, lte, sql } from "drizzle-orm";
 import { placeholder } from "drizzle-orm/sql";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
+import { likePattern } from "../db/like";
 import { signedFileUrl } from "../media/signing";
 import bundle from "./migrations/migrations";
 import {
@@ -44,6 +45,8 @@ const ABUSE_LIMIT = 20;
 
 
 export type HistoryQuery = { limit: number; offset: number; before?: number; after?: number };
+/** `since`/`until` are ISO 8601 UTC as Date#toISOString writes them, so they compare as text with sent_at. */
+export type SearchQuery = { q?: string; sender_id?: number; since?: string; until?: string; before?: number; limit: number };
 export type History = { messages: ChatMessage[]; oldest_id: number; last_id: number; gap: { from_id: number; to_id: number } | null };
 export type Posted = { ok: true; message: ChatMessage; duplicate: boolean };
 
@@ -254,6 +257,56 @@ export class Room extends DurableObject<Env> {
     return { ok: true, position: row.position, last };
   }
 
+  /**
+   * Message search, newest first: every word of `q` must occur (case-insensitive substring, any
+   * script), optionally from one sender and within [since, until). Words of three or more
+   * characters go through the trigram index (messages_fts, brought up to date first); shorter ones
+   * are LIKE filters on what the index (or the other filters) left. Deleted messages are never found.
+   */
+  search(roomId: number, q: SearchQuery): ChatMessage[] {
+    this.remember(roomId);
+    this.indexForSearch();
+    return this.searchQuery(q)
+      .all()
+      .map((r) => this.render(r));
+  }
+
+  /** The search statement (exposed for its query plan in tests). */
+  searchQuery(q: SearchQuery) {
+    const words = [...new Set((q.q ?? "").split(/\s+/).filter(Boolean))];
+    const indexed = words.filter((w) => [...w].length >= 3);
+    const short = words.filter((w) => [...w].length < 3);
+    // Each word a quoted FTS5 string: operators and punctuation in it are plain text.
+    const match = indexed.map((w) => `"${w.replaceAll('"', '""')}"`).join(" AND ");
+    const filters = [
+      isNull(messages.deletedAt),
+      ...short.map((w) => {
+        const p = likePattern(w);
+        return sql`(${messages.contentText} LIKE ${p} ESCAPE '\\' OR ${messages.fileName} LIKE ${p} ESCAPE '\\')`;
+      }),
+      q.sender_id !== undefined ? eq(messages.senderId, q.sender_id) : undefined,
+      q.since !== undefined ? gte(messages.sentAt, q.since) : undefined,
+      q.until !== undefined ? lt(messages.sentAt, q.until) : undefined,
+      q.before !== undefined ? lt(messages.id, q.before) : undefined,
+    ];
+    // With words to look up, the index drives: FTS5 yields its matches newest first (rowid DESC)
+    // and the scan stops at `limit`, so a word in every message costs a page, not the whole room.
+    return match
+      ? this.db
+          .select(getTableColumns(messages))
+          .from(sql`messages_fts`)
+          .innerJoin(messages, sql`${messages.id} = messages_fts.rowid`)
+          .where(and(sql`messages_fts MATCH ${match}`, q.before !== undefined ? sql`messages_fts.rowid < ${q.before}` : undefined, ...filters))
+          .orderBy(sql`messages_fts.rowid DESC`)
+          .limit(q.limit)
+      : this.db
+          .select()
+          .from(messages)
+          .where(and(...filters))
+          .orderBy(desc(messages.id))
+          .limit(q.limit);
+  }
+
   /** One message, as history renders it. */
   message(roomId: number, messageId: number): ChatMessage | null {
     this.remember(roomId);
@@ -456,6 +509,7 @@ export class Room extends DurableObject<Env> {
       // Retention rides on the summary alarm: at most one prune per second of activity.
       const keep = Number(this.env.HISTORY_RETENTION_MESSAGES) || 0;
       if (keep > 0) this.prune(keep);
+      this.indexForSearch();
       await this.flushSummary();
     }
     this.rescheduleAlarm();
@@ -588,6 +642,21 @@ export class Room extends DurableObject<Env> {
 
   private typingCount(): number {
     return (this.cache.typing ??= this.db.select({ n: sql<number>`count(*)` }).from(typing).get()?.n ?? 0);
+  }
+
+  /**
+   * Adds the messages sent since the last call to the search index, in one statement (one FTS5
+   * segment per batch instead of one per send). Runs from the summary alarm and before a search.
+   */
+  private indexForSearch() {
+    const done = Number(this.getMeta("search_indexed") ?? 0);
+    const { last } = this.bounds();
+    if (last <= done) return;
+    this.ctx.storage.sql.exec(
+      "INSERT INTO messages_fts(rowid, content_text, file_name) SELECT id, content_text, file_name FROM messages WHERE id > ?",
+      done,
+    );
+    this.setMeta("search_indexed", String(last));
   }
 
   private getMeta(key: string): string | undefined {

@@ -1,5 +1,6 @@
 // The room object's own SQLite storage (drizzle durable-sqlite): the message log, who is typing,
-// and the room summary waiting to be written behind to D1.
+// and the room summary waiting to be written behind to D1. The search index over the log
+// (messages_fts, an FTS5 trigram table kept by triggers) is in migration 0002, outside drizzle.
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
@@ -33,6 +34,9 @@ export const messages = sqliteTable(
       .on(t.senderId, t.clientId)
       .where(sql`client_id IS NOT NULL`),
     index("messages_file_idx").on(t.fileId),
+    // Search filters (room.ts search): one sender's messages newest first, and a time window.
+    index("messages_sender_idx").on(t.senderId, t.id),
+    index("messages_sent_at_idx").on(t.sentAt),
   ],
 );
 

@@ -6,6 +6,7 @@ import { verifyPassword, hashPassword } from "../auth/password";
 import { issueToken } from "../auth/tokens";
 import { hasBlocked } from "../blocks/queries";
 import { getDb } from "../db/client";
+import { likePattern } from "../db/like";
 import { files, follows, roomMembers, rooms, users } from "../db/schema";
 import { friendsBetween } from "../friends/queries";
 import { router } from "../http/app-env";
@@ -40,7 +41,6 @@ async function loadSelf(db: ReturnType<typeof getDb>, id: number) {
 }
 
 /** LIKE pattern for a user-typed keyword: % and _ are literal. */
-const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
 export const userRoutes = router()
   .openapi(
