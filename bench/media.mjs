@@ -10,6 +10,7 @@
 //
 // Every loop is bounded; the dev server it starts is stopped on exit.
 import { spawn } from "node:child_process";
+import { call } from "./lib.mjs";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -152,18 +153,7 @@ async function startDev() {
   throw new Error("wrangler dev did not become healthy in 60 s");
 }
 
-// ---------------------------------------------------------------- API calls
-
-async function call(base, method, path, token, body) {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+// ---------------------------------------------------------------- payloads
 
 /** A PNG signature and IHDR, then random bytes: an allowed type that does not compress. */
 function pngOf(size) {

@@ -6,30 +6,16 @@
 //
 // BENCH_URL (default http://127.0.0.1:8787) points it at a running server with the rate limit lifted.
 
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .join(" ")
-    .split("--")
-    .filter(Boolean)
-    .map((kv) => kv.trim().split(/\s+/)),
-);
+import { call as api, parseArgs } from "./lib.mjs";
+
+const args = parseArgs();
 const BASE = (process.env.BENCH_URL ?? "http://127.0.0.1:8787").replace(/\/$/, "");
 const N = Number(args.messages ?? 100_000);
 const REPEAT = Number(args.repeat ?? 20);
 const CHUNK = 500;
 const { WebSocket: WS } = await import("ws");
 
-async function call(method, path, token, body) {
-  const res = await fetch(`${BASE}/api/v1${path}`, {
-    method,
-    headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const call = (method, path, token, body) => api(BASE, method, path, token, body);
 
 const topics = ["budget", "roadmap", "hiring", "lunch", "release", "incident", "design", "travel", "review", "party"];
 const cjk = ["今天天气预报说有雨", "我们明天开会讨论预算", "周末一起去公园散步", "这个版本修复了很多问题", "请把文件发给我", "晚上吃火锅吗", "项目进度很顺利"];

@@ -6,14 +6,9 @@
 //
 // BENCH_URL (default http://127.0.0.1:8787) points it at any deployment. Every loop is bounded.
 
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .join(" ")
-    .split("--")
-    .filter(Boolean)
-    .map((kv) => kv.trim().split(/\s+/)),
-);
+import { call as api, parseArgs } from "./lib.mjs";
+
+const args = parseArgs();
 const BASE = (process.env.BENCH_URL ?? "http://127.0.0.1:8787").replace(/\/$/, "");
 const CLIENTS = (args.clients ?? "1,10,100,500").split(",").map(Number);
 const RATE = Number(args.rate ?? 50);
@@ -30,16 +25,7 @@ const { WebSocket: WS } = await import("ws");
 const BATCH = process.env.BENCH_BATCH === "1";
 const openSocket = (url) => new WS(url, { perMessageDeflate: process.env.BENCH_DEFLATE === "1" });
 
-async function call(method, path, token, body) {
-  const res = await fetch(`${BASE}/api/v1${path}`, {
-    method,
-    headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const call = (method, path, token, body) => api(BASE, method, path, token, body);
 
 async function pool(n, fn) {
   const out = new Array(n);
