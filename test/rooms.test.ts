@@ -199,9 +199,26 @@ describe("GET /chat-rooms/", () => {
     expect(new Set([...first.json, ...rest.json].map((r: { id: number }) => r.id)).size).toBe(3);
   });
 
+  it("q finds rooms by name or description, case-insensitively, within what the caller may see", async () => {
+    const [owner, outsider] = await Promise.all([registerUser("qo"), registerUser("qx")]);
+    const tag = uniq("Zq");
+    const byName = await createRoom(owner, { name: `${tag} Book Club` });
+    const byText = await createRoom(owner, { name: uniq("plain"), description: `we read ${tag.toLowerCase()} books` });
+    const hidden = await createRoom(owner, { name: `${tag} secret`, visibility: "private" });
+    await createRoom(owner, { name: uniq("other") });
+    const found = async (token: string, q: string) =>
+      ((await api("GET", `/chat-rooms/?limit=100&q=${encodeURIComponent(q)}`, { token })).json as { id: number }[]).map((r) => r.id).sort();
+    expect(await found(outsider.token, tag.toUpperCase())).toEqual([byName.id, byText.id].sort());
+    expect(await found(owner.token, tag)).toEqual([byName.id, byText.id, hidden.id].sort());
+    expect(await found(owner.token, `${tag} book club`)).toEqual([byName.id]);
+    // LIKE wildcards are plain text.
+    expect(await found(owner.token, `${tag}%`)).toEqual([]);
+    expect(await found(owner.token, "_".repeat(3) + tag.slice(3))).toEqual([]);
+  });
+
   it("400 for an unknown filter value or a bad page", async () => {
     const u = await registerUser("q");
-    for (const qs of ["visibility_filter=secret", "current_user_only=maybe", "limit=0", "limit=101", "offset=-1", "limit=x"]) {
+    for (const qs of ["visibility_filter=secret", "current_user_only=maybe", "limit=0", "limit=101", "offset=-1", "limit=x", "q=", "q=%20", `q=${"x".repeat(65)}`]) {
       expectError(await api("GET", `/chat-rooms/?${qs}`, { token: u.token }), 400, "invalid_request");
     }
   });

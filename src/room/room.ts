@@ -4,11 +4,11 @@
 // It trusts only the worker: RPC methods are called after the worker authorized the caller,
 // and `fetch` only serves WebSocket upgrades the worker already admitted.
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, desc, eq, getTableColumns, gt, gte, isNull, lt, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, gte, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { placeholder } from "drizzle-orm/sql";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
-import { likePattern } from "../db/like";
+import { contains } from "../db/like";
 import { signedFileUrl } from "../media/signing";
 import bundle from "./migrations/migrations";
 import {
@@ -280,10 +280,7 @@ export class Room extends DurableObject<Env> {
     const match = indexed.map((w) => `"${w.replaceAll('"', '""')}"`).join(" AND ");
     const filters = [
       isNull(messages.deletedAt),
-      ...short.map((w) => {
-        const p = likePattern(w);
-        return sql`(${messages.contentText} LIKE ${p} ESCAPE '\\' OR ${messages.fileName} LIKE ${p} ESCAPE '\\')`;
-      }),
+      ...short.map((w) => or(contains(messages.contentText, w), contains(messages.fileName, w))),
       q.sender_id !== undefined ? eq(messages.senderId, q.sender_id) : undefined,
       q.since !== undefined ? gte(messages.sentAt, q.since) : undefined,
       q.until !== undefined ? lt(messages.sentAt, q.until) : undefined,

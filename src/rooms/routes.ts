@@ -3,6 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { desc, eq, or, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
+import { contains } from "../db/like";
 import { files, joinRequests, roomMembers, rooms } from "../db/schema";
 import { router } from "../http/app-env";
 import { ApiError, conflict } from "../http/errors";
@@ -60,12 +61,12 @@ export const roomRoutes = router()
       method: "get",
       path: "/",
       tags: ["rooms"],
-      summary: "Rooms you can see: public rooms and private rooms you belong to",
+      summary: "Rooms you can see: public rooms and private rooms you belong to; `q` searches names and descriptions",
       request: { query: RoomListQuery.extend(PageQuery.shape) },
       responses: { 200: json(z.array(RoomResponse)), ...pick(400, 401) },
     }),
     async (c) => {
-      const { visibility_filter, current_user_only, limit, offset } = c.req.valid("query");
+      const { visibility_filter, current_user_only, q, limit, offset } = c.req.valid("query");
       const me = c.var.user;
       const mine = sql`me.id IS NOT NULL`;
       const rows = await selectRooms(getDb(c.env.DB), me.id)
@@ -74,6 +75,7 @@ export const roomRoutes = router()
             eq(rooms.kind, "group"),
             visibility_filter === "all" ? undefined : eq(rooms.visibility, visibility_filter),
             current_user_only ? mine : me.isAdmin ? undefined : or(eq(rooms.visibility, "public"), mine),
+            q ? or(contains(rooms.name, q), contains(rooms.description, q)) : undefined,
           ),
         )
         .orderBy(desc(rooms.lastActivityAt), desc(rooms.id))

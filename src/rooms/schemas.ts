@@ -53,4 +53,5 @@ export const RoomListQuery = z.object({
     .enum(["true", "false", "1", "0"])
     .transform((v) => v === "true" || v === "1")
     .default(false),
+  q: z.string().trim().min(1).max(64).optional().openapi({ description: "Only rooms whose name or description contains this (case-insensitive)" }),
 });

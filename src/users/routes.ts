@@ -6,7 +6,7 @@ import { verifyPassword, hashPassword } from "../auth/password";
 import { issueToken } from "../auth/tokens";
 import { hasBlocked } from "../blocks/queries";
 import { getDb } from "../db/client";
-import { likePattern } from "../db/like";
+import { contains } from "../db/like";
 import { files, follows, roomMembers, rooms, users } from "../db/schema";
 import { friendsBetween } from "../friends/queries";
 import { router } from "../http/app-env";
@@ -157,11 +157,10 @@ export const userRoutes = router()
     }),
     async (c) => {
       const { q, limit, offset } = c.req.valid("query");
-      const pattern = likePattern(q);
       const rows = await getDb(c.env.DB)
         .select()
         .from(users)
-        .where(or(sql`${users.username} LIKE ${pattern} ESCAPE '\\'`, sql`${users.displayName} LIKE ${pattern} ESCAPE '\\'`))
+        .where(or(contains(users.username, q), contains(users.displayName, q)))
         .orderBy(sql`lower(${users.username})`)
         .limit(limit)
         .offset(offset)
