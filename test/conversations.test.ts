@@ -215,6 +215,45 @@ describe("conversation settings", () => {
   });
 });
 
+describe("GET /conversations/unread", () => {
+  it("totals unread messages and conversations, muted ones apart, left and quietly hidden ones not at all", async () => {
+    const [me, bob, carol] = await Promise.all([registerUser("me"), registerUser("bob"), registerUser("carol")]);
+    const unread = async () => {
+      const res = await api("GET", "/conversations/unread", { token: me.token });
+      expect(res.status).toBe(200);
+      return res.json;
+    };
+    expect(await unread()).toEqual({ unread_messages: 0, unread_conversations: 0, muted_unread_messages: 0 });
+    const g1 = (await group(me, { member_ids: [bob.id] })).json;
+    const dm = (await direct(bob, me)).json;
+    const muted = (await group(carol, { member_ids: [me.id] })).json;
+    const hidden = (await group(carol, { member_ids: [me.id] })).json;
+    const left = (await group(carol, { member_ids: [me.id] })).json;
+    for (let i = 0; i < 3; i++) await message(dm.id, bob, `dm ${i}`);
+    await message(g1.id, bob, "g1 a");
+    await message(g1.id, bob, "g1 b");
+    await markRead(g1.id, me);
+    await message(g1.id, bob, "g1 c");
+    for (let i = 0; i < 4; i++) await message(muted.id, carol, `m ${i}`);
+    await settings(me, muted.id, { muted_until: MUTE_FOREVER });
+    await message(left.id, carol, "gone");
+    await api("POST", `/chat-rooms/${left.id}/leave`, { token: me.token });
+    await message(hidden.id, carol, "before hiding");
+    await markRead(hidden.id, me);
+    await settings(me, hidden.id, { hidden: true });
+    expect(await unread()).toEqual({ unread_messages: 4, unread_conversations: 2, muted_unread_messages: 4 });
+    // A message after hiding brings the conversation back, and into the badge.
+    await message(hidden.id, carol, "after hiding");
+    expect(await unread()).toEqual({ unread_messages: 5, unread_conversations: 3, muted_unread_messages: 4 });
+    await markRead(dm.id, me);
+    expect(await unread()).toEqual({ unread_messages: 2, unread_conversations: 2, muted_unread_messages: 4 });
+  });
+
+  it("401 without a token", async () => {
+    expectError(await api("GET", "/conversations/unread"), 401);
+  });
+});
+
 describe("inbox", () => {
   it("lists rooms and direct chats by last activity with unread counts, names and mute state", async () => {
     const [me, bob, carol] = await Promise.all([registerUser("me"), registerUser("bob", { display_name: "Bob B" }), registerUser("carol")]);

@@ -90,3 +90,30 @@ export function toInboxItem(r: Row, now: string) {
     cursor: encodeCursor({ at: r.room.lastActivityAt, id: r.room.id }),
   };
 }
+
+/**
+ * The badge: unread messages over every conversation the user is an active member of, in ONE
+ * aggregate SELECT (room_members_user_idx). Muted conversations are counted apart, as apps leave
+ * them out of the badge. A hidden conversation counts only once a message arrived after hiding it.
+ */
+export async function unreadTotals(db: Db, userId: number, now = new Date().toISOString()) {
+  const unread = sql`max(0, ${rooms.lastMessageId} - ${roomMembers.lastReadMessageId})`;
+  const muted = sql`(${roomMembers.mutedUntil} IS NOT NULL AND ${roomMembers.mutedUntil} > ${now})`;
+  const row = await db
+    .select({
+      messages: sql<number>`coalesce(sum(CASE WHEN ${muted} THEN 0 ELSE ${unread} END), 0)`,
+      conversations: sql<number>`coalesce(sum(CASE WHEN NOT ${muted} AND ${unread} > 0 THEN 1 ELSE 0 END), 0)`,
+      mutedMessages: sql<number>`coalesce(sum(CASE WHEN ${muted} THEN ${unread} ELSE 0 END), 0)`,
+    })
+    .from(roomMembers)
+    .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
+    .where(
+      and(
+        eq(roomMembers.userId, userId),
+        eq(roomMembers.status, "active"),
+        or(eq(roomMembers.hidden, false), gt(rooms.lastMessageId, roomMembers.hiddenAtMessageId)),
+      ),
+    )
+    .get();
+  return { unread_messages: row?.messages ?? 0, unread_conversations: row?.conversations ?? 0, muted_unread_messages: row?.mutedMessages ?? 0 };
+}
