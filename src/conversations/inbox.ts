@@ -1,7 +1,7 @@
 // The inbox read model: every room and direct chat the user is an active member of, newest
 // activity first, as ONE SELECT whatever the number of conversations (the other person of a
 // direct chat by join, counts as correlated subqueries), paged by an opaque keyset cursor.
-import { and, desc, eq, gt, lt, ne, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, lt, ne, or, sql, type AnyColumn } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 import { roomMembers, rooms, users } from "../db/schema";
@@ -28,6 +28,10 @@ export function decodeCursor(raw: string): Cursor {
   throw badRequest("invalid_cursor", "cursor is not a value this API returned");
 }
 
+/** The user's conversations in the inbox: active memberships, hidden ones only once a message arrived after hiding. */
+const listed = (m: Record<"userId" | "status" | "hidden" | "hiddenAtMessageId", AnyColumn>, userId: number) =>
+  and(eq(m.userId, userId), eq(m.status, "active"), or(eq(m.hidden, false), gt(rooms.lastMessageId, m.hiddenAtMessageId)));
+
 export function selectInbox(db: Db, userId: number, opts: { limit: number; cursor?: Cursor; kind?: "group" | "direct" }) {
   const { cursor } = opts;
   return db
@@ -45,10 +49,7 @@ export function selectInbox(db: Db, userId: number, opts: { limit: number; curso
     .leftJoin(peer, eq(peer.id, peerMember.userId))
     .where(
       and(
-        eq(me.userId, userId),
-        eq(me.status, "active"),
-        // Hidden, unless a message arrived after it was hidden.
-        or(eq(me.hidden, false), gt(rooms.lastMessageId, me.hiddenAtMessageId)),
+        listed(me, userId),
         opts.kind ? eq(rooms.kind, opts.kind) : undefined,
         cursor ? or(lt(rooms.lastActivityAt, cursor.at), and(eq(rooms.lastActivityAt, cursor.at), lt(rooms.id, cursor.id))) : undefined,
       ),
@@ -107,13 +108,7 @@ export async function unreadTotals(db: Db, userId: number, now = new Date().toIS
     })
     .from(roomMembers)
     .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
-    .where(
-      and(
-        eq(roomMembers.userId, userId),
-        eq(roomMembers.status, "active"),
-        or(eq(roomMembers.hidden, false), gt(rooms.lastMessageId, roomMembers.hiddenAtMessageId)),
-      ),
-    )
+    .where(listed(roomMembers, userId))
     .get();
   return { unread_messages: row?.messages ?? 0, unread_conversations: row?.conversations ?? 0, muted_unread_messages: row?.mutedMessages ?? 0 };
 }
