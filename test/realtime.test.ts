@@ -269,6 +269,26 @@ describe("typing and presence", () => {
     [a, a2, b].forEach((c) => c.close());
   });
 
+  it("REST typing (POST /typing) reaches the sockets as a typing frame; is_typing false stops it", async () => {
+    const { room, members } = await roomWith(2);
+    const [typist, other] = members;
+    const [mine, theirs] = await Promise.all([connect(room.id, typist.token), connect(room.id, other.token)]);
+    expect((await api("POST", `/chat-rooms/${room.id}/typing`, { token: typist.token })).status).toBe(204);
+    expect(await theirs.next("typing")).toMatchObject({ user: { id: typist.id }, is_typing: true, expires_in_ms: 5000 });
+    expect((await api("POST", `/chat-rooms/${room.id}/typing`, { token: typist.token, body: { is_typing: false } })).status).toBe(204);
+    expect((await theirs.next("typing", (f) => !f.is_typing)).user.id).toBe(typist.id);
+    // The typist's own socket hears nothing of it (the REST reply came after the broadcast).
+    expect(mine.of("typing")).toEqual([]);
+    const outsider = await registerUser("out");
+    expectError(await api("POST", `/chat-rooms/${room.id}/typing`, { token: outsider.token }), 403, "not_a_member");
+    expectError(await api("POST", "/chat-rooms/999999999/typing", { token: typist.token }), 404);
+    expectError(await api("POST", `/chat-rooms/${room.id}/typing`, {}), 401);
+    for (const body of [{ is_typing: "yes" }, { typing: true }])
+      expectError(await api("POST", `/chat-rooms/${room.id}/typing`, { token: typist.token, body }), 400, "invalid_request");
+    mine.close();
+    theirs.close();
+  });
+
   it("user_join and user_leave once per user, not per tab", async () => {
     const { room, members } = await roomWith(2);
     const watcher = await connect(room.id, members[1].token);
@@ -454,6 +474,25 @@ describe("bans, blocks and deleted accounts reach the sockets", () => {
     expect((await api("DELETE", `/users/${me.id}/block`, { token: bob.token })).status).toBe(204);
     mine.send({ type: "chat_message", content_text: "hello again" });
     expect((await his.next("chat_message")).message.content_text).toBe("hello again");
+    mine.close();
+    his.close();
+  });
+
+  it("a block also silences typing in the direct chat, over sockets and REST", async () => {
+    const [me, bob] = await Promise.all([registerUser("dm"), registerUser("dm")]);
+    const dm = (await api("POST", "/conversations/direct", { token: me.token, body: { user_id: bob.id } })).json;
+    const [mine, his] = await Promise.all([connect(dm.id, me.token), connect(dm.id, bob.token)]);
+    expect((await api("POST", `/users/${me.id}/block`, { token: bob.token })).status).toBe(200);
+    mine.send({ type: "typing", is_typing: true });
+    mine.send({ type: "chat_message", content_text: "while blocked" });
+    // The room handles one socket's frames in order: once this error is back, the typing frame is done.
+    expect((await mine.next("error")).code).toBe("cannot_message");
+    expectError(await api("POST", `/chat-rooms/${dm.id}/typing`, { token: me.token }), 403, "cannot_message");
+    expect((await api("DELETE", `/users/${me.id}/block`, { token: bob.token })).status).toBe(204);
+    mine.send({ type: "chat_message", content_text: "after the block" });
+    // Frames to one socket keep their order: a typing frame sent during the block would be first.
+    await his.next("chat_message");
+    expect(his.of("typing")).toEqual([]);
     mine.close();
     his.close();
   });

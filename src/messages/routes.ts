@@ -247,6 +247,28 @@ export const messageRoutes = router()
   )
   .openapi(
     createRoute({
+      method: "post",
+      path: "/{room_id}/typing",
+      tags: ["messages"],
+      summary:
+        "Say you are typing (or stopped, with is_typing false), for clients without a socket: the room's sockets but yours get a typing frame that expires on its own after 5 s. Repeat every ~3 s while typing.",
+      request: {
+        params: RoomIdParam,
+        body: { content: { "application/json": { schema: z.object({ is_typing: z.boolean().optional() }).strict().openapi("TypingRequest") } } },
+      },
+      responses: { ...noContent, ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const roomId = c.req.valid("param").room_id;
+      const access = await memberAccess(c, roomId, canPost);
+      await assertNotBlocked(getDb(c.env.DB), access);
+      const { is_typing = true } = c.req.valid("json") ?? {};
+      await roomStub(c.env, roomId).typing(roomId, actorOf(c), is_typing);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
       method: "get",
       path: "/{room_id}/messages/search",
       tags: ["messages"],

@@ -122,8 +122,7 @@ export class Room extends DurableObject<Env> {
         return { ok: true, message: this.render(prior), duplicate: true };
       }
     }
-    if ((this.cache.blocked ??= this.getMeta("blocked") === "1"))
-      return refuse(403, "cannot_message", "You cannot send messages in this conversation");
+    if (this.postingBlocked()) return refuse(403, "cannot_message", "You cannot send messages in this conversation");
     const wait = this.limiter.take(actor.id);
     if (wait) return refuse(429, "rate_limited", `Too many messages; retry in ${wait}s`, wait);
     const content = input.content_text?.trim() ? input.content_text : null;
@@ -302,6 +301,13 @@ export class Room extends DurableObject<Env> {
           .where(and(...filters))
           .orderBy(desc(messages.id))
           .limit(q.limit);
+  }
+
+  /** REST typing (POST /chat-rooms/{id}/typing), for clients without a socket: as a typing frame. */
+  typing(roomId: number, actor: Actor, isTyping: boolean): void {
+    this.remember(roomId);
+    this.setTyping(actor, isTyping);
+    this.fanout.flush();
   }
 
   /** One message, as history renders it. */
@@ -535,7 +541,13 @@ export class Room extends DurableObject<Env> {
     this.fanout.sendAll(ws, frames, batch);
   }
 
+  /** A direct chat under a block (setPostingBlocked) takes no messages and shows no typing. */
+  private postingBlocked(): boolean {
+    return (this.cache.blocked ??= this.getMeta("blocked") === "1");
+  }
+
   private setTyping(actor: Actor, isTyping: boolean) {
+    if (isTyping && this.postingBlocked()) return;
     if (isTyping) {
       const now = Date.now();
       // Keystroke-rate typing frames are folded: a typist is re-announced at most every
