@@ -20,7 +20,9 @@ import { joinRequestRoutes } from "./join-requests/routes";
 import { fileRoutes, isUploadRequest } from "./media/routes";
 import { memberRoutes } from "./members/routes";
 import { messageRoutes } from "./messages/routes";
+import { presenceRoutes } from "./presence/routes";
 import { roomRoutes } from "./rooms/routes";
+import { statsRoutes } from "./stats/routes";
 import { userRoutes } from "./users/routes";
 import pkg from "../package.json";
 
@@ -73,12 +75,15 @@ export function buildApp() {
   // Order matters where paths overlap: /users/me/... before /users/{user_id}.
   app.route(`${API}/users`, followRoutes);
   app.route(`${API}/users`, blockRoutes);
+  app.route(`${API}/users`, presenceRoutes);
   app.route(`${API}/users`, userRoutes);
   app.route(`${API}/chat-rooms`, joinRequestRoutes);
   app.route(`${API}/chat-rooms`, memberRoutes);
   app.route(`${API}/chat-rooms`, messageRoutes);
   app.route(`${API}/chat-rooms`, roomRoutes);
   // "/conversations/*" also matches "/conversations" itself: one use, so one user lookup.
+  app.use(`${API}/stats/*`, requireUser);
+  app.route(`${API}/stats`, statsRoutes);
   app.use(`${API}/conversations/*`, requireUser);
   app.route(`${API}/conversations`, conversationRoutes);
   app.route(`${API}/chat-rooms`, banRoutes);

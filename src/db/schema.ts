@@ -61,6 +61,9 @@ export const rooms = sqliteTable(
     onlineCount: integer("online_count").notNull().default(0),
     // Direct chats only: JSON array of the user ids with an open socket (for the inbox's online dot).
     onlineUserIds: text("online_user_ids"),
+    // Messages sent on `messages_day` (UTC date, YYYY-MM-DD), written behind with the summary.
+    messagesDay: text("messages_day"),
+    dayMessages: integer("day_messages").notNull().default(0),
     // Direct chats only: bumped by every block / unblock between the two users, in the same
     // statement that reads the block state, so the room object can drop a reordered older sync.
     blockVersion: integer("block_version").notNull().default(0),
@@ -72,6 +75,7 @@ export const rooms = sqliteTable(
     index("rooms_kind_activity_idx").on(t.kind, t.lastActivityAt),
     index("rooms_visibility_idx").on(t.visibility, t.id),
     index("rooms_creator_idx").on(t.creatorId),
+    index("rooms_messages_day_idx").on(t.messagesDay),
   ],
 );
 
@@ -96,6 +100,8 @@ export const roomMembers = sqliteTable(
     hidden: integer("hidden", { mode: "boolean" }).notNull().default(false),
     // The room's last message id when it was hidden: any later message brings it back.
     hiddenAtMessageId: integer("hidden_at_message_id").notNull().default(0),
+    // Has a socket open in this room: written behind by the room object with its summary (~1 s).
+    online: integer("online", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     uniqueIndex("room_members_room_user_unique").on(t.roomId, t.userId),
@@ -104,6 +110,8 @@ export const roomMembers = sqliteTable(
     // page of a large room is a range scan, not a sort of every member. Its (room_id, status)
     // prefix serves the counts too.
     index("room_members_roster_idx").on(t.roomId, t.status, roleRank(t.role), t.joinedAt, t.id),
+    // Who is online anywhere: only the online rows, by user.
+    index("room_members_online_idx").on(t.userId).where(sql`online = 1`),
   ],
 );
 

@@ -707,11 +707,13 @@ export class Room extends DurableObject<Env> {
       .groupBy(messages.senderId)
       .all();
     const now = new Date().toISOString();
+    const online = JSON.stringify(this.sockets.users().map((u) => u.id));
     const stmts: D1PreparedStatement[] = [
       this.env.DB.prepare(
         `UPDATE rooms SET last_message_id = max(last_message_id, ?1), last_message_sender = ?2, last_message_content = ?3,
            last_activity_at = CASE WHEN ?1 > last_message_id THEN ?4 ELSE last_activity_at END, online_count = ?5,
-           online_user_ids = CASE WHEN kind = 'direct' THEN ?7 ELSE NULL END
+           online_user_ids = CASE WHEN kind = 'direct' THEN ?7 ELSE NULL END,
+           day_messages = CASE WHEN messages_day = ?8 THEN day_messages + ?9 ELSE ?9 END, messages_day = ?8
          WHERE id = ?6`,
       ).bind(
         last,
@@ -720,8 +722,15 @@ export class Room extends DurableObject<Env> {
         lastRow?.sentAt ?? now,
         this.sockets.userCount,
         roomId,
-        JSON.stringify(this.sockets.users().map((u) => u.id)),
+        online,
+        now.slice(0, 10),
+        Math.max(0, last - flushed),
       ),
+      // Per-member presence, for "who is online" across rooms: only rows whose flag changes.
+      this.env.DB.prepare(
+        `UPDATE room_members SET online = (user_id IN (SELECT value FROM json_each(?1)))
+         WHERE room_id = ?2 AND online <> (user_id IN (SELECT value FROM json_each(?1)))`,
+      ).bind(online, roomId),
       ...reads.map((r) =>
         this.env.DB.prepare(
           "UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2 WHERE room_id = ?3 AND user_id = ?4",

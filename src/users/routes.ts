@@ -40,7 +40,6 @@ async function loadSelf(db: ReturnType<typeof getDb>, id: number) {
   return me;
 }
 
-/** LIKE pattern for a user-typed keyword: % and _ are literal. */
 
 export const userRoutes = router()
   .openapi(

@@ -1,0 +1,99 @@
+// Presence across rooms (GET /users/status, GET /users/online) and chat statistics (GET /stats),
+// both read from what the room objects write behind to D1 with their summary.
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { roomStub } from "../src/room/client";
+import { api, createRoom, expectError, join, registerUser, type TestUser } from "./helpers";
+import { connect, type Client } from "./ws";
+
+/** The room's summary alarm, which writes presence and counts behind to D1 (normally ~1 s later). */
+const flush = async (roomId: number) => expect(await runDurableObjectAlarm(roomStub(env, roomId))).toBe(true);
+const status = (u: TestUser, ids: (number | string)[]) => api("GET", `/users/status?ids=${ids.join(",")}`, { token: u.token });
+const online = async (u: TestUser) => ((await api("GET", "/users/online?limit=100", { token: u.token })).json as { id: number }[]).map((x) => x.id).sort();
+
+async function roomOf(owner: TestUser, ...others: TestUser[]) {
+  const room = await createRoom(owner, { require_approval: false });
+  for (const u of others) await join(room, owner, u);
+  return room;
+}
+
+describe("presence", () => {
+  it("users see each other online only while they share an active room and no block", async () => {
+    const [me, mate, stranger, blocker, elsewhere] = await Promise.all(["me", "mate", "str", "blk", "els"].map((p) => registerUser(p)));
+    const shared = await roomOf(me, mate, blocker);
+    const other = await roomOf(stranger, elsewhere);
+    expect((await api("POST", `/users/${me.id}/block`, { token: blocker.token })).status).toBe(200);
+
+    const sockets: Client[] = await Promise.all([connect(shared.id, mate.token), connect(shared.id, blocker.token), connect(other.id, stranger.token)]);
+    await flush(shared.id);
+    await flush(other.id);
+
+    const res = await status(me, [mate.id, stranger.id, blocker.id, me.id, 999999999]);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual([
+      { user_id: mate.id, online: true },
+      { user_id: stranger.id, online: null },
+      { user_id: blocker.id, online: null },
+      { user_id: me.id, online: false },
+    ]);
+    expect(await online(me)).toEqual([mate.id]);
+    // The other side sees the same rule: the stranger's roommate sees them, I do not.
+    expect(await online(elsewhere)).toEqual([stranger.id]);
+
+    // Last socket closed: offline once the room writes it behind.
+    sockets[0].close();
+    await sockets[0].waitClosed();
+    await new Promise((r) => setTimeout(r, 50));
+    await flush(shared.id);
+    expect((await status(me, [mate.id])).json).toEqual([{ user_id: mate.id, online: false }]);
+    expect(await online(me)).toEqual([]);
+    sockets.slice(1).forEach((s) => s.close());
+  });
+
+  it("a member removed from the room stops counting as online there", async () => {
+    const [owner, member] = await Promise.all([registerUser("own"), registerUser("mem")]);
+    const room = await roomOf(owner, member);
+    const socket = await connect(room.id, member.token);
+    await flush(room.id);
+    expect(await online(owner)).toEqual([member.id]);
+    expect((await api("DELETE", `/chat-rooms/${room.id}/members/${member.id}`, { token: owner.token })).status).toBe(204);
+    expect((await socket.waitClosed()).code).toBe(4003);
+    await flush(room.id);
+    const flag = await env.DB.prepare("SELECT online FROM room_members WHERE room_id = ? AND user_id = ?").bind(room.id, member.id).first<{ online: number }>();
+    expect(flag?.online).toBe(0);
+    expect(await online(owner)).toEqual([]);
+  });
+
+  it("400 for bad id lists, 401 without a token", async () => {
+    const me = await registerUser("me");
+    for (const ids of [[""], ["abc"], [0], [-3], ["1.5"], Array.from({ length: 101 }, (_, i) => i + 1)])
+      expectError(await status(me, ids), 400, "invalid_request");
+    expectError(await api("GET", "/users/status"), 401);
+    expectError(await api("GET", "/users/online"), 401);
+  });
+});
+
+describe("GET /stats", () => {
+  it("counts users online anywhere, messages today and rooms active today", async () => {
+    const [a, b] = await Promise.all([registerUser("sa"), registerUser("sb")]);
+    const before = (await api("GET", "/stats", { token: a.token })).json;
+    expect(before.day).toBe(new Date().toISOString().slice(0, 10));
+    const room = await roomOf(a, b);
+    const socket = await connect(room.id, b.token);
+    for (let i = 0; i < 3; i++) expect((await api("POST", `/chat-rooms/${room.id}/messages`, { token: a.token, body: { content_text: `m${i}` } })).status).toBe(200);
+    await flush(room.id);
+    const after = (await api("GET", "/stats", { token: a.token })).json;
+    expect(after.total_messages_today - before.total_messages_today).toBe(3);
+    expect(after.active_rooms - before.active_rooms).toBe(1);
+    expect(after.online_users_count - before.online_users_count).toBe(1);
+    // More messages the same day add to the room's count; they do not count the room twice.
+    expect((await api("POST", `/chat-rooms/${room.id}/messages`, { token: b.token, body: { content_text: "m3" } })).status).toBe(200);
+    await flush(room.id);
+    const later = (await api("GET", "/stats/", { token: a.token })).json;
+    expect(later.total_messages_today - before.total_messages_today).toBe(4);
+    expect(later.active_rooms - before.active_rooms).toBe(1);
+    socket.close();
+    expectError(await api("GET", "/stats"), 401);
+  });
+});
