@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getDb } from "../src/db/client";
+import { eq, sql } from "drizzle-orm";
+import { abortIf, getDb, isAbort } from "../src/db/client";
+import { users as usersTable } from "../src/db/schema";
 import { memberPage } from "../src/members/routes";
 import { api, createRoom, expectError, join, matrix, registerUser, roomCast, type TestUser } from "./helpers";
 
@@ -58,6 +60,81 @@ describe("GET /chat-rooms/{room_id}/members", () => {
     const room = await createRoom(u);
     expectError(await api("GET", `/chat-rooms/${room.id}/members?limit=500`, { token: u.token }), 400, "invalid_request");
     expectError(await api("GET", `/chat-rooms/${room.id}/members`), 401);
+  });
+});
+
+describe("POST /chat-rooms/{room_id}/members (add in bulk)", () => {
+  const add = (roomId: number, token: string, user_ids: unknown) => api("POST", `/chat-rooms/${roomId}/members`, { token, body: { user_ids } });
+  const active = async (roomId: number) =>
+    ((await env.DB.prepare("SELECT user_id FROM room_members WHERE room_id = ? AND status = 'active' ORDER BY user_id").bind(roomId).all<{ user_id: number }>()).results.map((r) => r.user_id));
+
+  it("owner, room admins and system admins add several users at once; members already in are skipped", async () => {
+    const cast = await roomCast();
+    const users = await Promise.all([1, 2, 3, 4].map(() => registerUser("bulk")));
+    const res = await add(cast.room.id, cast.owner.token, [users[0].id, users[1].id, cast.member.id]);
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect(res.json.added.map((m: { member_id: number }) => m.member_id)).toEqual([users[0].id, users[1].id]);
+    expect(res.json.added[0]).toMatchObject({ room_id: cast.room.id, role: "member", status: "active" });
+    expect(res.json.already_members).toEqual([cast.member.id]);
+    expect((await add(cast.room.id, cast.admin.token, [users[2].id])).status).toBe(200);
+    expect((await add(cast.room.id, cast.sysadmin.token, [users[3].id])).status).toBe(200);
+    expect(await active(cast.room.id)).toEqual(expect.arrayContaining(users.map((u) => u.id)));
+    // Who added whom is kept as approved invitations.
+    const invitations = await api("GET", `/chat-rooms/${cast.room.id}/invitations`, { token: cast.owner.token });
+    expect(invitations.json.filter((i: { status: string }) => i.status === "approved")).toHaveLength(4);
+    // A pending invitation for a user added this way is approved, not left dangling.
+    const invited = await registerUser("inv");
+    expect((await api("POST", `/chat-rooms/${cast.room.id}/invitations`, { token: cast.member.token, body: { user_id: invited.id } })).status).toBe(200);
+    expect((await add(cast.room.id, cast.owner.token, [invited.id])).status).toBe(200);
+    const mine = (await api("GET", `/chat-rooms/${cast.room.id}/invitations`, { token: cast.owner.token })).json.filter(
+      (i: { invitee_id: number }) => i.invitee_id === invited.id,
+    );
+    expect(mine.map((i: { status: string }) => i.status)).toEqual(["approved"]);
+  });
+
+  it("plain members and outsiders get 403; nothing is added", async () => {
+    const cast = await roomCast();
+    const u = await registerUser("bulk");
+    expectError(await add(cast.room.id, cast.member.token, [u.id]), 403);
+    expectError(await add(cast.room.id, cast.outsider.token, [u.id]), 403);
+    expect(await active(cast.room.id)).not.toContain(u.id);
+  });
+
+  it("all or none: an unknown, banned or blocked user, or too many for the room, adds nobody", async () => {
+    const owner = await registerUser("own");
+    const room = await createRoom(owner, { max_members: 4, require_approval: false });
+    const [ok, banned, blocker, extra1, extra2, extra3] = await Promise.all([1, 2, 3, 4, 5, 6].map(() => registerUser("bulk")));
+    expect((await api("POST", `/chat-rooms/${room.id}/bans`, { token: owner.token, body: { user_id: banned.id } })).status).toBe(200);
+    expect((await api("POST", `/users/${owner.id}/block`, { token: blocker.token })).status).toBe(200);
+    const res = await add(room.id, owner.token, [ok.id, 999999999, 999999998]);
+    expectError(res, 404, "user_not_found");
+    expect(res.json.detail).toContain("999999999");
+    expectError(await add(room.id, owner.token, [ok.id, banned.id]), 403, "banned");
+    expectError(await add(room.id, owner.token, [ok.id, blocker.id]), 403, "cannot_add_user");
+    // The owner plus four would exceed max_members = 4.
+    expectError(await add(room.id, owner.token, [ok.id, extra1.id, extra2.id, extra3.id]), 409, "room_full");
+    expect(await active(room.id)).toEqual([owner.id]);
+    expect((await add(room.id, owner.token, [ok.id, extra1.id, extra2.id])).status).toBe(200);
+    expect(await active(room.id)).toHaveLength(4);
+  });
+
+  it("400 for an empty, duplicated, oversized or malformed list; 404 unknown room; 401 without a token", async () => {
+    const cast = await roomCast();
+    for (const bad of [[], [cast.member.id, cast.member.id], Array.from({ length: 101 }, (_, i) => i + 1), ["1"], [0], "1,2"])
+      expectError(await add(cast.room.id, cast.owner.token, bad), 400, "invalid_request");
+    expectError(await api("POST", `/chat-rooms/${cast.room.id}/members`, { token: cast.owner.token, body: { user_ids: [1], extra: 1 } }), 400, "invalid_request");
+    expectError(await add(999999999, cast.owner.token, [cast.member.id]), 404);
+    expectError(await api("POST", `/chat-rooms/${cast.room.id}/members`, { body: { user_ids: [1] } }), 401);
+  });
+
+  it("the all-or-none guard (abortIf) rolls back every statement of its batch", async () => {
+    const u = await registerUser("abort");
+    const db = getDb(env.DB);
+    const rename = (name: string) => db.update(usersTable).set({ displayName: name }).where(eq(usersTable.id, u.id));
+    await expect(db.batch([rename("changed"), abortIf(db, sql`1 = 1`)])).rejects.toSatisfy(isAbort);
+    expect((await env.DB.prepare("SELECT display_name FROM users WHERE id = ?").bind(u.id).first<{ display_name: string | null }>())?.display_name).toBeNull();
+    await db.batch([rename("kept"), abortIf(db, sql`1 = 0`)]);
+    expect((await env.DB.prepare("SELECT display_name FROM users WHERE id = ?").bind(u.id).first<{ display_name: string | null }>())?.display_name).toBe("kept");
   });
 });
 

@@ -9,7 +9,7 @@ import { isUniqueViolation } from "../db/errors";
 import { roomMembers, rooms, users } from "../db/schema";
 import { friendsBetween } from "../friends/queries";
 import { router } from "../http/app-env";
-import { ApiError, badRequest, conflict, forbidden } from "../http/errors";
+import { badRequest, conflict, forbidden, usersNotFound } from "../http/errors";
 import { json, jsonBody, pick } from "../http/schemas";
 import { getRoomResponse } from "../rooms/queries";
 import { decodeCursor, selectInbox, toInboxItem, unreadTotals } from "./inbox";
@@ -17,8 +17,6 @@ import { DirectCreate, DirectResponse, GroupCreate, GroupResponse, InboxItem, In
 
 /** One refusal for "blocked" and "only accepts friends", so neither reveals itself. */
 const cannotReach = () => forbidden("You cannot start a conversation with this user", "cannot_message_user");
-const userNotFound = (ids: number[]) =>
-  new ApiError(404, "user_not_found", ids.length === 1 ? `User ${ids[0]} not found` : `Users not found: ${ids.join(", ")}`);
 
 export const directKey = (a: number, b: number) => (a < b ? `${a}:${b}` : `${b}:${a}`);
 
@@ -64,7 +62,7 @@ export const conversationRoutes = router()
         .from(users)
         .where(eq(users.id, user_id))
         .get();
-      if (!target) throw userNotFound([user_id]);
+      if (!target) throw usersNotFound([user_id]);
       if (target.blocked) throw cannotReach();
       // The policy decides who may start a chat; an existing one survives a later unfriending.
       if (target.existing === null && target.dmPolicy === "friends" && !target.friend) throw cannotReach();
@@ -119,7 +117,7 @@ export const conversationRoutes = router()
           .all();
         const known = new Set(found.map((u) => u.id));
         const missing = ids.filter((id) => !known.has(id));
-        if (missing.length) throw userNotFound(missing);
+        if (missing.length) throw usersNotFound(missing);
         if (found.some((u) => u.blocked)) throw forbidden("Some of these users cannot be added to a conversation by you", "cannot_add_user");
       }
       let roomId: number;

@@ -1,5 +1,5 @@
 // One drizzle handle per request over the D1 binding, and the raw-statement helper for batches.
-import type { SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
@@ -15,3 +15,13 @@ export function batchRun(db: Db, query: SQL) {
   const raw = db.run(query);
   return Object.assign(raw, { stmt: db.$client.prepare(raw.getQuery().sql) });
 }
+
+/**
+ * A batch statement that fails, and so rolls the whole batch back, when `condition` holds after
+ * the statements before it: SQLite has no RAISE outside triggers, so it evaluates json() of a text
+ * that is not JSON, only then. Recognize the failure with isAbort.
+ */
+export function abortIf(db: Db, condition: SQL) {
+  return batchRun(db, sql`SELECT CASE WHEN ${condition} THEN json('abort') END`);
+}
+export const isAbort = (e: unknown) => /malformed JSON/i.test(e instanceof Error ? `${e.message} ${String(e.cause ?? "")}` : String(e));

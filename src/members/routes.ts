@@ -1,14 +1,18 @@
-// Room members: list, change roles, remove, leave, transfer ownership. Anyone who loses access
+// Room members: list, add in bulk, change roles, remove, leave, transfer ownership. Anyone who loses access
 // has their sockets closed by the room object at once.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, eq, ne, sql } from "drizzle-orm";
-import { getDb, type Db } from "../db/client";
-import { roleRank, roomMembers, rooms, users, type MemberRow } from "../db/schema";
+import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
+import { bannedFrom } from "../bans/queries";
+import { blockBetween } from "../blocks/queries";
+import { abortIf, batchRun, getDb, isAbort, type Db } from "../db/client";
+import { roleRank, roomInvitations, roomMembers, rooms, users, type MemberRow } from "../db/schema";
 import { router } from "../http/app-env";
-import { badRequest, conflict, forbidden, notFound } from "../http/errors";
+import { badRequest, conflict, forbidden, notFound, usersNotFound } from "../http/errors";
 import { id, json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../http/schemas";
 import { retryOnce, roomStub } from "../room/client";
-import { canManageRoom, canModerate, canView, isOwner, loadRoom, require, type RoomAccess } from "../rooms/access";
+import { roomFull } from "../invitations/admission";
+import { activeCount, canManageRoom, canModerate, canView, isOwner, loadRoom, require, type RoomAccess } from "../rooms/access";
+import { admitMember } from "./admit";
 
 export const MemberResponse = z
   .object({
@@ -50,6 +54,28 @@ const toResponse = (r: Row) => ({
   last_active_at: r.m.lastActiveAt,
   last_read_message_id: r.m.lastReadMessageId,
 });
+
+const BulkAdd = z
+  .object({
+    user_ids: z
+      .array(z.number().int().positive())
+      .min(1)
+      .max(100)
+      .refine((ids) => new Set(ids).size === ids.length, "no duplicates"),
+  })
+  .strict()
+  .openapi("MembersAddRequest");
+const BulkAdded = z.object({ added: z.array(MemberResponse), already_members: z.array(z.number().int()) }).openapi("MembersAddResponse");
+
+/** Per user: exists, already an active member, banned, blocked with the caller; and the room's active count. One query. */
+async function bulkFacts(db: Db, roomId: number, ids: number[], caller: number) {
+  const j = sql`j.value`;
+  return db.all<{ id: number; exists: number; member: number; banned: number; blocked: number; active: number }>(sql`
+    SELECT j.value AS id, EXISTS (SELECT 1 FROM ${users} u WHERE u.id = j.value) AS "exists",
+      EXISTS (SELECT 1 FROM ${roomMembers} m WHERE m.room_id = ${roomId} AND m.user_id = j.value AND m.status = 'active') AS member,
+      ${bannedFrom(roomId, j)} AS banned, ${blockBetween(j, caller)} AS blocked, ${activeCount(roomId)} AS active
+    FROM json_each(${JSON.stringify(ids)}) j`);
+}
 
 async function activeMember(db: Db, roomId: number, userId: number) {
   const row = await selectMembers(db)
@@ -107,6 +133,62 @@ export const memberRoutes = router()
       require(canView(access), "Only members can see the member list", "not_a_member");
       const rows = await memberPage(db, access.room.id, c.req.valid("query")).all();
       return c.json(rows.map(toResponse), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{room_id}/members",
+      tags: ["members"],
+      summary:
+        "Add up to 100 users at once (owner, room admins, system admins): all of them or none. Users already in the room are skipped and listed in already_members",
+      request: { params: RoomIdParam, ...jsonBody(BulkAdd) },
+      responses: { 200: json(BulkAdded), ...pick(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const me = c.var.user;
+      const ids = c.req.valid("json").user_ids;
+      const access = await loadRoom(db, c.req.valid("param").room_id, me);
+      require(canModerate(access), "Only the owner and room admins can add members");
+      const roomId = access.room.id;
+      const facts = await bulkFacts(db, roomId, ids, me.id);
+      const missing = facts.filter((f) => !f.exists).map((f) => f.id);
+      if (missing.length) throw usersNotFound(missing);
+      if (facts.some((f) => f.banned)) throw forbidden(`Banned from this room: ${facts.filter((f) => f.banned).map((f) => f.id).join(", ")}`, "banned");
+      if (facts.some((f) => f.blocked)) throw forbidden("Some of these users cannot be added by you", "cannot_add_user");
+      const already = facts.filter((f) => f.member).map((f) => f.id);
+      const adding = facts.filter((f) => !f.member).map((f) => f.id);
+      const max = access.room.maxMembers;
+      if (max !== null && (facts[0]?.active ?? 0) + adding.length > max) throw roomFull();
+      if (adding.length) {
+        const list = JSON.stringify(adding);
+        const now = new Date().toISOString();
+        const each = sql`(SELECT value FROM json_each(${list}))`;
+        try {
+          await db.batch([
+            // Who added whom: a pending invitation is approved, otherwise an approved one is recorded.
+            batchRun(db, sql`INSERT INTO ${roomInvitations} (room_id, inviter_id, invitee_id, status, processed_at, processed_by_id)
+              SELECT ${roomId}, ${me.id}, value, 'approved', ${now}, ${me.id} FROM json_each(${list}) j
+              WHERE NOT EXISTS (SELECT 1 FROM ${roomInvitations} i WHERE i.room_id = ${roomId} AND i.invitee_id = j.value AND i.status = 'pending')`),
+            batchRun(db, sql`UPDATE ${roomInvitations} SET status = 'approved', processed_at = ${now}, processed_by_id = ${me.id}
+              WHERE room_id = ${roomId} AND status = 'pending' AND invitee_id IN ${each}`),
+            ...adding.map((id) => admitMember(db, roomId, id, sql`NOT ${blockBetween(id, me.id)}`)),
+            // All or none: a guard that failed under a race (room filled, ban, block) undoes the rest.
+            abortIf(db, sql`(SELECT count(*) FROM ${roomMembers} WHERE room_id = ${roomId} AND status = 'active' AND user_id IN ${each}) < ${adding.length}`),
+          ]);
+        } catch (e) {
+          if (!isAbort(e)) throw e;
+          throw conflict("membership_changed", "The room or these users changed meanwhile (full, banned or blocked); nothing was added");
+        }
+      }
+      const added = adding.length
+        ? await selectMembers(db)
+            .where(and(eq(roomMembers.roomId, roomId), inArray(roomMembers.userId, adding)))
+            .orderBy(asc(roomMembers.id))
+            .all()
+        : [];
+      return c.json({ added: added.map(toResponse), already_members: already }, 200);
     },
   )
   .openapi(
