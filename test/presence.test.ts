@@ -67,7 +67,7 @@ describe("presence", () => {
 
   it("400 for bad id lists, 401 without a token", async () => {
     const me = await registerUser("me");
-    for (const ids of [[""], ["abc"], [0], [-3], ["1.5"], Array.from({ length: 101 }, (_, i) => i + 1)])
+    for (const ids of [[""], ["abc"], [0], [-3], ["1.5"], ["0x10"], ["1e2"], [1, ""], Array.from({ length: 101 }, (_, i) => i + 1)])
       expectError(await status(me, ids), 400, "invalid_request");
     expectError(await api("GET", "/users/status"), 401);
     expectError(await api("GET", "/users/online"), 401);

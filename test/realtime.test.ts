@@ -482,7 +482,11 @@ describe("bans, blocks and deleted accounts reach the sockets", () => {
     const [me, bob] = await Promise.all([registerUser("dm"), registerUser("dm")]);
     const dm = (await api("POST", "/conversations/direct", { token: me.token, body: { user_id: bob.id } })).json;
     const [mine, his] = await Promise.all([connect(dm.id, me.token), connect(dm.id, bob.token)]);
+    // Bob is typing when he blocks me: his indicator stops at once rather than expiring later.
+    his.send({ type: "typing", is_typing: true });
+    expect((await mine.next("typing")).is_typing).toBe(true);
     expect((await api("POST", `/users/${me.id}/block`, { token: bob.token })).status).toBe(200);
+    expect((await mine.next("typing", (f) => !f.is_typing)).user.id).toBe(bob.id);
     mine.send({ type: "typing", is_typing: true });
     mine.send({ type: "chat_message", content_text: "while blocked" });
     // The room handles one socket's frames in order: once this error is back, the typing frame is done.

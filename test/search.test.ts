@@ -140,6 +140,31 @@ describe("GET /chat-rooms/{id}/messages/search", () => {
     await runInDurableObject(stub, (_i: Room, state) => state.storage.sql.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"));
   });
 
+  it("a long backlog is indexed in bounded steps from the alarm; meanwhile searches still find everything", async () => {
+    const { owner, room: r } = await room();
+    const stub = roomStub(env, r.id);
+    // 45 000 messages written straight into the log, as in a room that predates search.
+    await runInDurableObject(stub, (_i: Room, state) => {
+      state.storage.sql.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 45000)
+        INSERT INTO messages (sender_id, sender_name, content_text, message_type, sent_at)
+        SELECT ${owner.id}, 'bulk', 'old message ' || i || CASE WHEN i % 10000 = 7 THEN ' marker' ELSE '' END, 'text', '2026-01-01T00:00:00.000Z' FROM n`);
+    });
+    const indexed = () =>
+      runInDurableObject(stub, (_i: Room, state) => Number(state.storage.sql.exec("SELECT value FROM meta WHERE key = 'search_indexed'").toArray()[0]?.value ?? 0));
+    const marked = [40007, 30007, 20007, 10007, 7];
+    // The first search indexes one step (20 000) and matches the rest with LIKE: nothing is missed.
+    expect(ids(await search(owner, r.id, { q: "marker" }))).toEqual(marked);
+    expect(await indexed()).toBe(20_000);
+    // The alarm takes the next steps, one per run, and schedules itself while behind.
+    await send(owner, r.id, "wake the alarm");
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await indexed()).toBe(40_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await indexed()).toBe(45_001);
+    expect(ids(await search(owner, r.id, { q: "marker" }))).toEqual(marked);
+    await runInDurableObject(stub, (_i: Room, state) => state.storage.sql.exec("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)"));
+  });
+
   it("members and system admins search; outsiders 403, unknown room 404, no token 401", async () => {
     const { owner, member, room: r } = await room();
     await send(owner, r.id, "visible to members");

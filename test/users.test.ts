@@ -124,12 +124,16 @@ describe("DELETE /users/me", () => {
     expect((await me(u.token)).status).toBe(200);
   });
 
-  it("409 owns_rooms while the user owns a room; works once the room is handed over", async () => {
+  it("409 owns_rooms while the user owns a room, changing nothing; works once the room is handed over", async () => {
     const u = await registerUser("del");
     const other = await registerUser("heir");
     const room = await createRoom(u, { require_approval: false });
+    const dm = (await api("POST", "/conversations/direct", { token: u.token, body: { user_id: other.id } })).json;
     expectError(await api("DELETE", "/users/me", { token: u.token, body: { password: "password123" } }), 409, "owns_rooms");
     expect((await me(u.token)).status).toBe(200);
+    // The refused batch handed nothing over: the direct chat is still the user's.
+    const direct = await env.DB.prepare("SELECT creator_id FROM rooms WHERE id = ?").bind(dm.id).first<{ creator_id: number }>();
+    expect(direct?.creator_id).toBe(u.id);
     await join(room, u, other);
     expect((await api("POST", `/chat-rooms/${room.id}/transfer-owner`, { token: u.token, body: { user_id: other.id } })).status).toBe(200);
     expect((await api("DELETE", "/users/me", { token: u.token, body: { password: "password123" } })).status).toBe(204);
@@ -161,6 +165,14 @@ describe("DELETE /users/me", () => {
         expect((await me(heir.token)).status).toBe(200);
       }
     }
+  });
+
+  it("two deletions of the same account at once: both succeed or find it gone, never 409 or 500", async () => {
+    const u = await registerUser("twice");
+    const results = await Promise.all([1, 2].map(() => api("DELETE", "/users/me", { token: u.token, body: { password: "password123" } })));
+    for (const r of results) expect([204, 401]).toContain(r.status);
+    expect(results.some((r) => r.status === 204)).toBe(true);
+    expect((await me(u.token)).status).toBe(401);
   });
 
   it("direct chats outlive one side's account and go with the last one", async () => {

@@ -4,7 +4,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { rooms } from "../db/schema";
 import { directKey } from "../conversations/routes";
-import { roomStub } from "../room/client";
+import { retryOnce, roomStub } from "../room/client";
 import { blockBetween } from "./queries";
 
 /**
@@ -19,5 +19,6 @@ export async function syncDirectChatBlock(env: Env, db: Db, a: number, b: number
     .where(eq(rooms.directKey, directKey(a, b)))
     .returning({ id: rooms.id, version: rooms.blockVersion, blocked: sql<number>`${blockBetween(a, b)}` })
     .get();
-  if (room) await roomStub(env, room.id).setPostingBlocked(room.id, !!room.blocked, room.version);
+  // Safe to repeat: the room ignores a version it already has.
+  if (room) await retryOnce(() => roomStub(env, room.id).setPostingBlocked(room.id, !!room.blocked, room.version));
 }

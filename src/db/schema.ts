@@ -110,8 +110,9 @@ export const roomMembers = sqliteTable(
     // page of a large room is a range scan, not a sort of every member. Its (room_id, status)
     // prefix serves the counts too.
     index("room_members_roster_idx").on(t.roomId, t.status, roleRank(t.role), t.joinedAt, t.id),
-    // Who is online anywhere: only the online rows, by user.
+    // Who is online: only the online rows, by user (anywhere) and by room (the room's write-behind).
     index("room_members_online_idx").on(t.userId).where(sql`online = 1`),
+    index("room_members_room_online_idx").on(t.roomId).where(sql`online = 1`),
   ],
 );
 

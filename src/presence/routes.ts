@@ -21,13 +21,14 @@ const shareRoom = (a: UserRef, b: UserRef) =>
     WHERE x.user_id = ${a} AND x.status = 'active' AND y.user_id = ${b} AND y.status = 'active')`;
 
 /** SQL condition: `u` has a socket open in some room (room_members_online_idx). */
-const onlineAnywhere = (u: SQLWrapper) => sql`EXISTS (SELECT 1 FROM ${roomMembers} o WHERE o.user_id = ${u} AND o.online = 1)`;
+const onlineAnywhere = (u: SQLWrapper) => sql`EXISTS (SELECT 1 FROM ${roomMembers} o WHERE o.user_id = ${u} AND o.online = 1 AND o.status = 'active')`;
 
 const UserIds = z
   .string()
   .transform((raw, ctx) => {
-    const ids = raw.split(",").map((s) => Number(s.trim()));
-    if (!ids.length || ids.length > 100 || ids.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+    const parts = raw.split(",").map((s) => s.trim());
+    const ids = parts.map(Number);
+    if (!parts.length || parts.length > 100 || parts.some((p) => !/^[1-9][0-9]{0,15}$/.test(p)) || ids.some((n) => !Number.isSafeInteger(n))) {
       ctx.addIssue({ code: "custom", message: "1 to 100 user ids, comma separated" });
       return z.NEVER;
     }

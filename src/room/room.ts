@@ -40,6 +40,9 @@ const SUMMARY_DELAY_MS = 1_000;
 const PREVIEW_CHARS = 200;
 const REPLAY_PAGE = 500;
 const REPLAY_MAX = 2_000;
+/** Messages added to the search index per step (~0.15 s of work), and the pause between steps of a backlog. */
+const INDEX_BATCH = 20_000;
+const INDEX_PAUSE_MS = 1_000;
 /** Rate-limited frames a socket may send before it is closed with 1008. */
 const ABUSE_LIMIT = 20;
 
@@ -264,17 +267,19 @@ export class Room extends DurableObject<Env> {
    */
   search(roomId: number, q: SearchQuery): ChatMessage[] {
     this.remember(roomId);
-    this.indexForSearch();
-    return this.searchQuery(q)
+    // While a long backlog is still being indexed (a big room that predates search), the words are
+    // matched with LIKE instead: slower, never incomplete.
+    const caughtUp = this.indexForSearch();
+    return this.searchQuery(q, caughtUp)
       .all()
       .map((r) => this.render(r));
   }
 
   /** The search statement (exposed for its query plan in tests). */
-  searchQuery(q: SearchQuery) {
+  searchQuery(q: SearchQuery, useIndex = true) {
     const words = [...new Set((q.q ?? "").split(/\s+/).filter(Boolean))];
-    const indexed = words.filter((w) => [...w].length >= 3);
-    const short = words.filter((w) => [...w].length < 3);
+    const indexed = useIndex ? words.filter((w) => [...w].length >= 3) : [];
+    const short = words.filter((w) => !indexed.includes(w));
     // Each word a quoted FTS5 string: operators and punctuation in it are plain text.
     const match = indexed.map((w) => `"${w.replaceAll('"', '""')}"`).join(" AND ");
     const filters = [
@@ -351,6 +356,9 @@ export class Room extends DurableObject<Env> {
     this.setMeta("blocked_version", String(version));
     this.setMeta("blocked", blocked ? "1" : "0");
     this.cache.blocked = blocked;
+    // Whoever was typing stops now, not when their indicator would have expired.
+    if (blocked) for (const t of this.db.select({ userId: typing.userId }).from(typing).all()) this.stopTyping(t.userId);
+    this.fanout.flush();
     return true;
   }
 
@@ -512,9 +520,12 @@ export class Room extends DurableObject<Env> {
       // Retention rides on the summary alarm: at most one prune per second of activity.
       const keep = Number(this.env.HISTORY_RETENTION_MESSAGES) || 0;
       if (keep > 0) this.prune(keep);
-      this.indexForSearch();
       await this.flushSummary();
     }
+    // The search index follows the log in bounded batches, after the summary, so a long backlog
+    // never holds the summary up and no single event runs long.
+    this.db.delete(meta).where(eq(meta.key, "index_due")).run();
+    if (!this.indexForSearch()) this.setMeta("index_due", String(Date.now() + INDEX_PAUSE_MS));
     this.rescheduleAlarm();
   }
 
@@ -654,18 +665,22 @@ export class Room extends DurableObject<Env> {
   }
 
   /**
-   * Adds the messages sent since the last call to the search index, in one statement (one FTS5
-   * segment per batch instead of one per send). Runs from the summary alarm and before a search.
+   * Adds up to INDEX_BATCH messages sent since the last call to the search index, in one statement
+   * (one FTS5 segment per batch instead of one per send). Runs from the alarm and before a search.
+   * Returns whether the index has caught up with the log.
    */
-  private indexForSearch() {
+  private indexForSearch(): boolean {
     const done = Number(this.getMeta("search_indexed") ?? 0);
     const { last } = this.bounds();
-    if (last <= done) return;
+    if (last <= done) return true;
+    const upTo = Math.min(last, done + INDEX_BATCH);
     this.ctx.storage.sql.exec(
-      "INSERT INTO messages_fts(rowid, content_text, file_name) SELECT id, content_text, file_name FROM messages WHERE id > ?",
+      "INSERT INTO messages_fts(rowid, content_text, file_name) SELECT id, content_text, file_name FROM messages WHERE id > ? AND id <= ?",
       done,
+      upTo,
     );
-    this.setMeta("search_indexed", String(last));
+    this.setMeta("search_indexed", String(upTo));
+    return upTo === last;
   }
 
   private getMeta(key: string): string | undefined {
@@ -685,7 +700,7 @@ export class Room extends DurableObject<Env> {
   }
 
   private rescheduleAlarm() {
-    const due = Number(this.getMeta("summary_due") ?? Infinity);
+    const due = Math.min(Number(this.getMeta("summary_due") ?? Infinity), Number(this.getMeta("index_due") ?? Infinity));
     const typingDue = this.db.select({ at: sql<number | null>`min(${typing.expiresAt})` }).from(typing).get()?.at ?? Infinity;
     const next = Math.min(due, typingDue);
     if (next === Infinity) return;
@@ -726,11 +741,19 @@ export class Room extends DurableObject<Env> {
         now.slice(0, 10),
         Math.max(0, last - flushed),
       ),
-      // Per-member presence, for "who is online" across rooms: only rows whose flag changes.
-      this.env.DB.prepare(
-        `UPDATE room_members SET online = (user_id IN (SELECT value FROM json_each(?1)))
-         WHERE room_id = ?2 AND online <> (user_id IN (SELECT value FROM json_each(?1)))`,
-      ).bind(online, roomId),
+      // Per-member presence, for "who is online" across rooms, when it changed since the last
+      // write: the online rows that went offline (room_members_room_online_idx), then the sockets'
+      // users by key. Never a scan of the room's whole membership.
+      ...(online === this.getMeta("flushed_online")
+        ? []
+        : [
+            this.env.DB.prepare(
+              "UPDATE room_members SET online = 0 WHERE room_id = ?2 AND online = 1 AND user_id NOT IN (SELECT value FROM json_each(?1))",
+            ).bind(online, roomId),
+            this.env.DB.prepare(
+              "UPDATE room_members SET online = 1 WHERE room_id = ?2 AND user_id IN (SELECT value FROM json_each(?1)) AND online = 0",
+            ).bind(online, roomId),
+          ]),
       ...reads.map((r) =>
         this.env.DB.prepare(
           "UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2 WHERE room_id = ?3 AND user_id = ?4",
@@ -748,6 +771,7 @@ export class Room extends DurableObject<Env> {
       throw err;
     }
     this.setMeta("flushed_id", String(last));
+    this.setMeta("flushed_online", online);
   }
 }
 

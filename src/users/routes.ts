@@ -134,14 +134,18 @@ export const userRoutes = router()
         // Memberships, follows and join requests go with the user (ON DELETE CASCADE).
         db.delete(users).where(and(eq(users.id, me.id), ownsNone)).returning({ id: users.id }),
       ]);
-      if (!gone.length) throw conflict("owns_rooms", "You own rooms: transfer ownership or delete them first");
-      // Rows first, then bytes: a failure here leaves unreachable objects, never broken rows.
-      await deleteObjects(c.env, [...orphanFiles, ...directFiles].map((f) => f.key));
+      if (!gone.length) {
+        // Either the user still owns a room, or a concurrent deletion of the same account won.
+        if (!(await db.select({ id: users.id }).from(users).where(eq(users.id, me.id)).get())) return c.body(null, 204);
+        throw conflict("owns_rooms", "You own rooms: transfer ownership or delete them first");
+      }
       // The account is gone: its sockets close everywhere, and rooms deleted with it are emptied.
       await Promise.all([
         ...memberships.map((m) => retryOnce(() => roomStub(c.env, m.roomId).kick(me.id))),
         ...deletedRooms.map((r) => retryOnce(() => roomStub(c.env, r.id).destroy())),
       ]);
+      // Bytes last: the rows are gone, so a failure here only leaves unreachable objects behind.
+      await deleteObjects(c.env, [...orphanFiles, ...directFiles].map((f) => f.key)).catch((e) => console.error("account deletion: R2 cleanup failed", e));
       return c.body(null, 204);
     },
   )

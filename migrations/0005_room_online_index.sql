@@ -1,0 +1,1 @@
+CREATE INDEX `room_members_room_online_idx` ON `room_members` (`room_id`) WHERE online = 1;
