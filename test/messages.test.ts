@@ -64,6 +64,49 @@ describe("POST /chatrooms/{id}/messages/", () => {
   });
 });
 
+describe("location messages", () => {
+  const here = { latitude: 31.2304, longitude: 121.4737, name: "People's Square", address: "Huangpu, Shanghai" };
+
+  it("a location message carries its place over REST, sockets and history, and goes when deleted", async () => {
+    const { owner, member, room } = await setup();
+    const watcher = await connect(room.id, member.token);
+    const res = await send(owner, room.id, { message_type: "location", location: here, content_text: "meet here", client_id: "loc-1" });
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect(res.json).toMatchObject({ message_type: "location", location: here, content_text: "meet here", media_url: null, file_id: null });
+    expect((await watcher.next("chat_message")).message.location).toEqual(here);
+    // Over a socket too, with only coordinates: name and address come back null.
+    watcher.send({ type: "chat_message", message_type: "location", location: { latitude: -33.8568, longitude: 151.2153 } });
+    const bare = (await watcher.next("chat_message", (f) => f.message.sender_id === member.id)).message;
+    expect(bare.location).toEqual({ latitude: -33.8568, longitude: 151.2153, name: null, address: null });
+    const page = (await history(owner, room.id)).json;
+    expect(page.map((m: { location: unknown }) => m.location)).toEqual([here, bare.location]);
+    // A text message has no location.
+    expect((await send(owner, room.id, { content_text: "plain" })).json.location).toBeNull();
+    // The same client_id: the same place is a retry, another place a conflict.
+    expect((await send(owner, room.id, { message_type: "location", location: here, content_text: "meet here", client_id: "loc-1" })).json.id).toBe(res.json.id);
+    expectError(await send(owner, room.id, { message_type: "location", location: { ...here, latitude: 0 }, content_text: "meet here", client_id: "loc-1" }), 409, "client_id_conflict");
+    expect((await api("DELETE", `/chat-rooms/${room.id}/messages/${res.json.id}`, { token: owner.token })).status).toBe(204);
+    expect((await api("GET", `/chat-rooms/${room.id}/messages/${res.json.id}`, { token: owner.token })).json).toMatchObject({ deleted: true, location: null });
+    watcher.close();
+  });
+
+  it("refuses a location message without a place, a place on another type, media on a location, and bad coordinates", async () => {
+    const { owner, room } = await setup();
+    expectError(await send(owner, room.id, { message_type: "location" }), 400, "location_required");
+    expectError(await send(owner, room.id, { content_text: "hi", location: here }), 400, "unexpected_location");
+    expectError(await send(owner, room.id, { message_type: "location", location: here, media_url: "https://example.com/x.png" }), 400, "unexpected_media");
+    for (const location of [{ ...here, latitude: 90.5 }, { ...here, longitude: -181 }, { latitude: "31", longitude: 121 }, { ...here, zoom: 3 }, { ...here, name: "" }, { longitude: 1 }])
+      expectError(await send(owner, room.id, { message_type: "location", location }), 400, "invalid_request");
+    const socket = await connect(room.id, owner.token);
+    socket.send({ type: "chat_message", message_type: "location" });
+    expect((await socket.next("error")).code).toBe("location_required");
+    socket.send({ type: "chat_message", message_type: "location", location: { latitude: 100, longitude: 0 } });
+    expect((await socket.next("error", (f) => f.code !== "location_required")).code).toBe("invalid_frame");
+    expect((await history(owner, room.id)).json).toEqual([]);
+    socket.close();
+  });
+});
+
 describe("GET /chatrooms/{id}/messages/", () => {
   it("pages with limit/offset (newest page, oldest first) and before/after cursors", async () => {
     const { owner, member, sysadmin, outsider, room } = await setup();

@@ -24,7 +24,7 @@ const ChatMessage = z
     sender_id: z.number().int(),
     sender_name: z.string(),
     content_text: z.string().nullable(),
-    message_type: z.enum(["text", "image", "file", "voice", "system"]),
+    message_type: z.enum(["text", "image", "file", "voice", "location", "system"]),
     media_url: z.string().nullable(),
     file_id: z.number().int().nullable(),
     file_name: z.string().nullable(),
@@ -33,6 +33,10 @@ const ChatMessage = z
     width: z.number().int().nullable(),
     height: z.number().int().nullable(),
     media_removed: z.boolean(),
+    location: z
+      .object({ latitude: z.number(), longitude: z.number(), name: z.string().nullable(), address: z.string().nullable() })
+      .nullable()
+      .openapi({ description: "Location messages only" }),
     reply_to_id: z.number().int().nullable(),
     client_id: z.string().nullable(),
     sent_at: z.string(),
@@ -138,7 +142,8 @@ export const messageRoutes = router()
       const type = body.message_type;
       const media = body.file_id || body.media_url;
       if (media && type === "text") throw badRequest("unexpected_media", "Text messages cannot carry media; use image, file or voice");
-      if (!media && type !== "text") throw badRequest("media_required", `A ${type} message needs file_id or media_url`);
+      if (media && type === "location") throw badRequest("unexpected_media", "Location messages cannot carry media");
+      if (!media && type !== "text" && type !== "location") throw badRequest("media_required", `A ${type} message needs file_id or media_url`);
       const attachment = media
         ? await resolveAttachment(c.env, db, c.var.user, roomId, {
             file_id: body.file_id,
@@ -156,6 +161,7 @@ export const messageRoutes = router()
           reply_to_id: body.reply_to_id ?? body.reply_to ?? null,
           client_id: body.client_id ?? null,
           attachment: attachment && pickAttachment(attachment),
+          location: body.location ?? null,
         })
         .catch((err: unknown) => ({ ok: false as const, err }));
       // Refused, or the call failed: a file attached for this message is detached again.

@@ -4,7 +4,18 @@ import { z } from "zod";
 
 export const MAX_CONTENT = 4000;
 export const MAX_FRAME_BYTES = 64 * 1024;
-export const MESSAGE_TYPES = ["text", "image", "file", "voice"] as const;
+export const MESSAGE_TYPES = ["text", "image", "file", "voice", "location"] as const;
+
+/** A shared place: WGS 84 coordinates, optionally named (what a map app's share sheet gives). */
+export const LocationInput = z
+  .object({
+    latitude: z.number().min(-90).max(90),
+    longitude: z.number().min(-180).max(180),
+    name: z.string().trim().min(1).max(200).nullish(),
+    address: z.string().trim().min(1).max(500).nullish(),
+  })
+  .strict();
+export type Location = { latitude: number; longitude: number; name: string | null; address: string | null };
 
 /** Fields of a new message, shared by REST bodies and WebSocket frames. */
 export const messageInput = {
@@ -19,6 +30,7 @@ export const messageInput = {
     .nullish(),
   media_url: z.string().max(2048).nullish(),
   file_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullish(),
+  location: LocationInput.nullish(),
 };
 
 /** `content` and `reply_to` are accepted as aliases of `content_text` and `reply_to_id`. */
@@ -46,6 +58,7 @@ export type NewMessage = {
   reply_to_id?: number | null;
   client_id?: string | null;
   attachment?: Attachment | null;
+  location?: z.infer<typeof LocationInput> | null;
 };
 
 /** Media resolved and authorized by the worker (or the room, for socket sends) before storing. */
@@ -66,7 +79,7 @@ export type ChatMessage = {
   sender_id: number;
   sender_name: string;
   content_text: string | null;
-  message_type: "text" | "image" | "file" | "voice" | "system";
+  message_type: "text" | "image" | "file" | "voice" | "location" | "system";
   media_url: string | null;
   file_id: number | null;
   file_name: string | null;
@@ -75,6 +88,7 @@ export type ChatMessage = {
   width: number | null;
   height: number | null;
   media_removed: boolean;
+  location: Location | null;
   reply_to_id: number | null;
   client_id: string | null;
   sent_at: string;

@@ -18,6 +18,7 @@ import {
   withAliases,
   type Actor,
   type ChatMessage,
+  type Location,
   type NewMessage,
   type Refusal,
   type ServerFrame,
@@ -95,6 +96,7 @@ export class Room extends DurableObject<Env> {
           height: placeholder("height"),
           replyToId: placeholder("replyToId"),
           clientId: placeholder("clientId"),
+          location: placeholder("location"),
           sentAt: placeholder("sentAt"),
         })
         .returning()
@@ -129,10 +131,12 @@ export class Room extends DurableObject<Env> {
     const wait = this.limiter.take(actor.id);
     if (wait) return refuse(429, "rate_limited", `Too many messages; retry in ${wait}s`, wait);
     const content = input.content_text?.trim() ? input.content_text : null;
-    if (input.message_type === "text" && !content) return refuse(400, "empty_message", "A text message needs content_text");
-    if (input.message_type !== "text" && !input.attachment)
-      return refuse(400, "media_required", `A ${input.message_type} message needs a file`);
-    if (input.message_type === "text" && input.attachment) return refuse(400, "unexpected_media", "Text messages cannot carry media");
+    const type = input.message_type;
+    if (type === "text" && !content) return refuse(400, "empty_message", "A text message needs content_text");
+    if (type === "location" && !input.location) return refuse(400, "location_required", "A location message needs location {latitude, longitude}");
+    if (type !== "location" && input.location) return refuse(400, "unexpected_location", "Only location messages carry a location");
+    if (type !== "text" && type !== "location" && !input.attachment) return refuse(400, "media_required", `A ${type} message needs a file`);
+    if ((type === "text" || type === "location") && input.attachment) return refuse(400, "unexpected_media", `${type === "text" ? "Text" : "Location"} messages cannot carry media`);
     if (input.reply_to_id && !this.q.exists.get({ id: input.reply_to_id }))
       return refuse(400, "invalid_reply_to", "reply_to_id is not a message of this room");
 
@@ -150,6 +154,7 @@ export class Room extends DurableObject<Env> {
       height: a?.height ?? null,
       replyToId: input.reply_to_id ?? null,
       clientId: input.client_id ?? null,
+      location: locationText(input.location),
       sentAt: new Date().toISOString(),
     })!;
     this.stopTyping(actor.id);
@@ -217,7 +222,7 @@ export class Room extends DurableObject<Env> {
     if (row.senderId !== actor.id && !moderator) return refuse(403, "not_your_message", "You can only delete your own messages");
     const updated = this.db
       .update(messages)
-      .set({ contentText: null, fileId: null, fileName: null, fileSize: null, contentType: null, width: null, height: null, deletedAt: new Date().toISOString() })
+      .set({ contentText: null, fileId: null, fileName: null, fileSize: null, contentType: null, width: null, height: null, location: null, deletedAt: new Date().toISOString() })
       .where(eq(messages.id, messageId))
       .returning()
       .get();
@@ -480,7 +485,7 @@ export class Room extends DurableObject<Env> {
         return;
       }
       case "chat_message": {
-        if (frame.file_id || frame.media_url || frame.message_type !== "text")
+        if (frame.file_id || frame.media_url || (frame.message_type !== "text" && frame.message_type !== "location"))
           return this.fanout.send(ws, { type: "error", code: "use_rest", message: "Send media messages with POST /chat-rooms/{id}/messages" });
         const result = this.store(roomId, actor, frame);
         if (!result.ok) {
@@ -632,6 +637,7 @@ export class Room extends DurableObject<Env> {
       width: r.width,
       height: r.height,
       media_removed: r.mediaRemoved,
+      location: r.location && !deleted ? (JSON.parse(r.location) as Location) : null,
       reply_to_id: r.replyToId,
       client_id: r.clientId,
       sent_at: r.sentAt,
@@ -784,8 +790,16 @@ function safeClose(ws: WebSocket, code: number, reason: string) {
   } catch {}
 }
 
-const preview = (r: MessageRow) =>
-  r.deletedAt ? "(deleted)" : r.contentText ? r.contentText.slice(0, PREVIEW_CHARS) : `[${r.messageType}]${r.fileName ? ` ${r.fileName}` : ""}`;
+const preview = (r: MessageRow) => {
+  if (r.deletedAt) return "(deleted)";
+  if (r.contentText) return r.contentText.slice(0, PREVIEW_CHARS);
+  const place = r.location ? (JSON.parse(r.location) as Location).name : null;
+  return `[${r.messageType}]${r.fileName ? ` ${r.fileName}` : place ? ` ${place}` : ""}`;
+};
+
+/** The stored form of a location: every field present, in one order, so retries compare equal. */
+const locationText = (l: NewMessage["location"]) =>
+  l ? JSON.stringify({ latitude: l.latitude, longitude: l.longitude, name: l.name ?? null, address: l.address ?? null }) : null;
 
 /**
  * A retry must repeat the original message; the same client_id with other content is a conflict.
@@ -801,6 +815,7 @@ const sameMessage = (row: MessageRow, input: NewMessage) => {
     (row.contentText ?? null) === (input.content_text?.trim() ? input.content_text : null) &&
     row.messageType === input.message_type &&
     (row.replyToId ?? null) === (input.reply_to_id ?? null) &&
+    (row.location ?? null) === locationText(input.location) &&
     sameMedia
   );
 };

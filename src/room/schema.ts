@@ -12,7 +12,7 @@ export const messages = sqliteTable(
     senderId: integer("sender_id").notNull(),
     senderName: text("sender_name").notNull(),
     contentText: text("content_text"),
-    messageType: text("message_type", { enum: ["text", "image", "file", "voice", "system"] }).notNull(),
+    messageType: text("message_type", { enum: ["text", "image", "file", "voice", "location", "system"] }).notNull(),
     mediaUrl: text("media_url"),
     fileId: integer("file_id"),
     fileName: text("file_name"),
@@ -22,6 +22,8 @@ export const messages = sqliteTable(
     height: integer("height"),
     // The file was deleted after the message was sent: show "media removed", not a broken link.
     mediaRemoved: integer("media_removed", { mode: "boolean" }).notNull().default(false),
+    // Location messages: JSON {latitude, longitude, name, address}.
+    location: text("location"),
     replyToId: integer("reply_to_id"),
     clientId: text("client_id"),
     sentAt: text("sent_at").notNull(),
