@@ -523,6 +523,20 @@ describe("bans, blocks and deleted accounts reach the sockets", () => {
     mine.close();
   });
 
+  it("a block whose sync never reached the room is made good by the next socket that connects", async () => {
+    const [me, bob] = await Promise.all([registerUser("dm"), registerUser("dm")]);
+    const dm = (await api("POST", "/conversations/direct", { token: me.token, body: { user_id: bob.id } })).json;
+    // What a block does in D1, without the call to the room (as if that call had failed).
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO blocks (blocker_id, blocked_id) VALUES (?, ?)").bind(bob.id, me.id),
+      env.DB.prepare("UPDATE rooms SET block_version = block_version + 1 WHERE id = ?").bind(dm.id),
+    ]);
+    const first = await connect(dm.id, me.token);
+    first.send({ type: "chat_message", content_text: "slips through?" });
+    expect((await first.next("error")).code).toBe("cannot_message");
+    first.close();
+  });
+
   it("deleting an account closes its sockets", async () => {
     const { room, members } = await roomWith(2);
     const [a, b] = await Promise.all(members.map((m) => connect(room.id, m.token)));

@@ -411,12 +411,21 @@ export class Room extends DurableObject<Env> {
     const user = admission.user;
     // The worker checked membership, but a removal can land between its check and this upgrade:
     // look again, and refuse if a kick for this user arrived while we looked.
+    // The same read also brings a direct chat's block state with its version, so a block sync that
+    // was lost on the way (setPostingBlocked) is made good by the next socket that connects.
     const startedAt = Date.now();
-    const member = await this.env.DB.prepare("SELECT 1 AS ok FROM room_members WHERE room_id = ? AND user_id = ? AND status = 'active'")
+    const member = await this.env.DB.prepare(
+      `SELECT r.block_version AS version, r.block_version > 0 AND EXISTS (
+           SELECT 1 FROM room_members o JOIN blocks b ON (b.blocker_id = o.user_id AND b.blocked_id = ?2) OR (b.blocker_id = ?2 AND b.blocked_id = o.user_id)
+           WHERE o.room_id = r.id AND o.user_id <> ?2) AS blocked
+       FROM room_members m JOIN rooms r ON r.id = m.room_id
+       WHERE m.room_id = ?1 AND m.user_id = ?2 AND m.status = 'active'`,
+    )
       .bind(admission.room_id, user.id)
-      .first();
+      .first<{ version: number; blocked: number }>();
     if (!member || Number(this.getMeta(`revoked:${user.id}`) ?? 0) >= startedAt)
       return Response.json({ detail: "You are not a member of this room", code: "not_a_member" }, { status: 403 });
+    if (member.version > 0) this.setPostingBlocked(admission.room_id, !!member.blocked, member.version);
     const wasOnline = this.sockets.has(user.id);
 
     // Frames queued before this socket existed are not for it (replay covers their messages).
