@@ -1,6 +1,6 @@
 // Keeps a direct chat's room object in step with blocks: while either user blocks the other, the
 // room refuses messages from both, over REST and sockets alike.
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { rooms } from "../db/schema";
 import { directKey } from "../conversations/routes";
@@ -8,17 +8,26 @@ import { retryOnce, roomStub } from "../room/client";
 import { blockBetween } from "./queries";
 
 /**
- * Called after a block or unblock is stored. One statement bumps the chat's block version and
- * reads the block state, so versions follow D1's commit order; two racing calls may reach the room
- * in either order, and the room keeps the state with the higher version.
+ * Goes into the batch of every block and unblock: bumps the chat's block version in the same
+ * transaction as the change, so each version names exactly one block state.
+ */
+export const bumpBlockVersion = (db: Db, a: number, b: number, onlyIf?: SQL) =>
+  db
+    .update(rooms)
+    .set({ blockVersion: sql`${rooms.blockVersion} + 1` })
+    .where(and(eq(rooms.directKey, directKey(a, b)), onlyIf));
+
+/**
+ * Called after a block or unblock is stored: reads the state with its version (one statement, so
+ * a consistent pair) and hands it to the room, which keeps the highest version it was given. Two
+ * racing calls may arrive in either order; a lost one is made good by the next socket upgrade.
  */
 export async function syncDirectChatBlock(env: Env, db: Db, a: number, b: number): Promise<void> {
   const room = await db
-    .update(rooms)
-    .set({ blockVersion: sql`${rooms.blockVersion} + 1` })
+    .select({ id: rooms.id, version: rooms.blockVersion, blocked: sql<number>`${blockBetween(a, b)}` })
+    .from(rooms)
     .where(eq(rooms.directKey, directKey(a, b)))
-    .returning({ id: rooms.id, version: rooms.blockVersion, blocked: sql<number>`${blockBetween(a, b)}` })
     .get();
   // Safe to repeat: the room ignores a version it already has.
-  if (room) await retryOnce(() => roomStub(env, room.id).setPostingBlocked(room.id, !!room.blocked, room.version));
+  if (room && room.version > 0) await retryOnce(() => roomStub(env, room.id).setPostingBlocked(room.id, !!room.blocked, room.version));
 }

@@ -1,9 +1,9 @@
 // Blocks: block / unblock a user and list whom you blocked (mounted under /users). Blocking
 // also cuts every tie between the two users (friendship, pending friend requests, follows).
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { getDb, type Db } from "../db/client";
-import { syncDirectChatBlock } from "./direct-chat";
+import { bumpBlockVersion, syncDirectChatBlock } from "./direct-chat";
 import { isUniqueViolation } from "../db/errors";
 import { blocks, follows, friendRequests, friendships, users } from "../db/schema";
 import { router } from "../http/app-env";
@@ -79,6 +79,7 @@ export const blockRoutes = router()
           db.delete(friendships).where(pairEitherWay(friendships.userId, friendships.friendId, me, them)),
           db.delete(friendRequests).where(and(requestPending(), pairEitherWay(friendRequests.fromId, friendRequests.toId, me, them))),
           db.delete(follows).where(pairEitherWay(follows.followerId, follows.followedId, me, them)),
+          bumpBlockVersion(db, me, them),
         ]);
       } catch (e) {
         if (isUniqueViolation(e)) throw conflict("already_blocked", "You already blocked this user");
@@ -105,11 +106,14 @@ export const blockRoutes = router()
     async (c) => {
       const { user_id: them } = c.req.valid("param");
       const db = getDb(c.env.DB);
-      const gone = await db
-        .delete(blocks)
-        .where(and(eq(blocks.blockerId, c.var.user.id), eq(blocks.blockedId, them)))
-        .returning({ id: blocks.id })
-        .all();
+      const [gone] = await db.batch([
+        db
+          .delete(blocks)
+          .where(and(eq(blocks.blockerId, c.var.user.id), eq(blocks.blockedId, them)))
+          .returning({ id: blocks.id }),
+        // Only when a block was removed: otherwise the chat's state did not change.
+        bumpBlockVersion(db, c.var.user.id, them, sql`changes() > 0`),
+      ]);
       if (!gone.length) throw notFound("Block", "not_blocked");
       // Their direct chat accepts messages again unless they block each other the other way too.
       await syncDirectChatBlock(c.env, db, c.var.user.id, them);

@@ -273,7 +273,7 @@ export class Room extends DurableObject<Env> {
   search(roomId: number, q: SearchQuery): ChatMessage[] {
     this.remember(roomId);
     // While a long backlog is still being indexed (a big room that predates search), the words are
-    // matched with LIKE instead: slower, never incomplete.
+    // matched with LIKE instead: slower, and case-insensitive for ASCII only, but nothing is skipped.
     const caughtUp = this.indexForSearch();
     return this.searchQuery(q, caughtUp)
       .all()
@@ -415,9 +415,9 @@ export class Room extends DurableObject<Env> {
     // was lost on the way (setPostingBlocked) is made good by the next socket that connects.
     const startedAt = Date.now();
     const member = await this.env.DB.prepare(
-      `SELECT r.block_version AS version, r.block_version > 0 AND EXISTS (
+      `SELECT r.block_version AS version, CASE WHEN r.kind = 'direct' AND r.block_version > 0 THEN EXISTS (
            SELECT 1 FROM room_members o JOIN blocks b ON (b.blocker_id = o.user_id AND b.blocked_id = ?2) OR (b.blocker_id = ?2 AND b.blocked_id = o.user_id)
-           WHERE o.room_id = r.id AND o.user_id <> ?2) AS blocked
+           WHERE o.room_id = r.id AND o.user_id <> ?2) ELSE 0 END AS blocked
        FROM room_members m JOIN rooms r ON r.id = m.room_id
        WHERE m.room_id = ?1 AND m.user_id = ?2 AND m.status = 'active'`,
     )
@@ -737,7 +737,8 @@ export class Room extends DurableObject<Env> {
       .groupBy(messages.senderId)
       .all();
     const now = new Date().toISOString();
-    const online = JSON.stringify(this.sockets.users().map((u) => u.id));
+    // Sorted, so the same set compares equal to the last one written whatever order sockets woke in.
+    const online = JSON.stringify(this.sockets.users().map((u) => u.id).sort((x, y) => x - y));
     const stmts: D1PreparedStatement[] = [
       this.env.DB.prepare(
         `UPDATE rooms SET last_message_id = max(last_message_id, ?1), last_message_sender = ?2, last_message_content = ?3,

@@ -140,8 +140,9 @@ export const userRoutes = router()
         throw conflict("owns_rooms", "You own rooms: transfer ownership or delete them first");
       }
       // The account is gone: its sockets close everywhere, and rooms deleted with it are emptied.
+      const destroyed = new Set(deletedRooms.map((r) => r.id));
       await Promise.all([
-        ...memberships.map((m) => retryOnce(() => roomStub(c.env, m.roomId).kick(me.id))),
+        ...memberships.filter((m) => !destroyed.has(m.roomId)).map((m) => retryOnce(() => roomStub(c.env, m.roomId).kick(me.id))),
         ...deletedRooms.map((r) => retryOnce(() => roomStub(c.env, r.id).destroy())),
       ]);
       // Bytes last: the rows are gone, so a failure here only leaves unreachable objects behind.
