@@ -20,6 +20,7 @@ import { joinRequestRoutes } from "./join-requests/routes";
 import { fileRoutes, isUploadRequest } from "./media/routes";
 import { memberRoutes } from "./members/routes";
 import { messageRoutes } from "./messages/routes";
+import { notificationRoutes } from "./notifications/routes";
 import { presenceRoutes } from "./presence/routes";
 import { roomRoutes } from "./rooms/routes";
 import { statsRoutes } from "./stats/routes";
@@ -82,6 +83,8 @@ export function buildApp() {
   app.route(`${API}/chat-rooms`, messageRoutes);
   app.route(`${API}/chat-rooms`, roomRoutes);
   // "/conversations/*" also matches "/conversations" itself: one use, so one user lookup.
+  app.use(`${API}/notifications/*`, requireUser);
+  app.route(`${API}/notifications`, notificationRoutes);
   app.use(`${API}/stats/*`, requireUser);
   app.route(`${API}/stats`, statsRoutes);
   app.use(`${API}/conversations/*`, requireUser);

@@ -28,6 +28,10 @@ export const users = sqliteTable(
     dmPolicy: text("dm_policy", { enum: ["everyone", "friends"] }).notNull().default("everyone"),
     // Bumped on password change: tokens issued before it stop working.
     tokenVersion: integer("token_version").notNull().default(0),
+    // Which notifications this user gets (notifications/).
+    notifyMention: integer("notify_mention", { mode: "boolean" }).notNull().default(true),
+    notifyRoomInvite: integer("notify_room_invite", { mode: "boolean" }).notNull().default(true),
+    notifySystem: integer("notify_system", { mode: "boolean" }).notNull().default(true),
     createdAt: text("created_at").notNull().default(now),
     updatedAt: text("updated_at").notNull().default(now),
   },
@@ -303,3 +307,31 @@ export const files = sqliteTable(
 );
 
 export type FileRow = typeof files.$inferSelect;
+
+export const NOTIFICATION_TYPES = ["mention", "room_invite", "system"] as const;
+
+/** A user's notifications: mentions (written behind by the room), room invitations, system notices. */
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: text("type", { enum: NOTIFICATION_TYPES }).notNull(),
+    title: text("title").notNull(),
+    content: text("content"),
+    roomId: integer("room_id").references(() => rooms.id, { onDelete: "set null" }),
+    // The message in that room (ids are per room), for mentions.
+    messageId: integer("message_id"),
+    actorId: integer("actor_id").references(() => users.id, { onDelete: "set null" }),
+    isRead: integer("is_read", { mode: "boolean" }).notNull().default(false),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [
+    index("notifications_user_idx").on(t.userId, t.id),
+    index("notifications_unread_idx").on(t.userId, t.type).where(sql`is_read = 0`),
+    index("notifications_room_idx").on(t.roomId),
+    index("notifications_actor_idx").on(t.actorId),
+  ],
+);

@@ -12,6 +12,7 @@ import { router } from "../http/app-env";
 import { badRequest, conflict, notFound } from "../http/errors";
 import { id, json, jsonBody, PageQuery, pick, RoomIdParam } from "../http/schemas";
 import { admitMember, isActiveMember } from "../members/admit";
+import { addedToRoom } from "../notifications/produce";
 import { canModerate, loadRoom, require } from "../rooms/access";
 import { admissionFacts, admissionRefusal, bannedError, blockedError, roomFull } from "./admission";
 
@@ -99,6 +100,7 @@ export const invitationRoutes = router()
           // Kept as an approved invitation so the room remembers who added whom.
           batchRun(db, sql`INSERT INTO ${roomInvitations} (room_id, inviter_id, invitee_id, status, processed_at, processed_by_id)
             SELECT ${roomId}, ${me.id}, ${user_id}, 'approved', ${now}, ${me.id} WHERE changes() > 0 RETURNING id`),
+          addedToRoom(db, [user_id], roomId, me.id, sql`changes() > 0`),
         ]);
         invitationId = (recorded as unknown as D1Result<{ id: number }>).results?.[0]?.id;
         if (!invitationId) {
@@ -192,6 +194,14 @@ export const invitationRoutes = router()
               ),
             )
             .returning({ id: roomInvitations.id }),
+          // Told by whoever invited them (or the approver, if the inviter is gone).
+          addedToRoom(
+            db,
+            [inv.inviteeId],
+            inv.roomId,
+            inv.inviterId ?? me.id,
+            sql`EXISTS (SELECT 1 FROM ${roomInvitations} WHERE ${roomInvitations.id} = ${invitation_id} AND ${roomInvitations.status} = 'approved')`,
+          ),
         ]);
         if (!decided.length) {
           const now = await db.select({ status: roomInvitations.status }).from(roomInvitations).where(eq(roomInvitations.id, invitation_id)).get();

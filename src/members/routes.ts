@@ -12,6 +12,7 @@ import { id, json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../
 import { retryOnce, roomStub } from "../room/client";
 import { roomFull } from "../invitations/admission";
 import { activeCount, canManageRoom, canModerate, canView, isOwner, loadRoom, require, type RoomAccess } from "../rooms/access";
+import { addedToRoom } from "../notifications/produce";
 import { admitMember } from "./admit";
 
 export const MemberResponse = z
@@ -174,6 +175,7 @@ export const memberRoutes = router()
             batchRun(db, sql`UPDATE ${roomInvitations} SET status = 'approved', processed_at = ${now}, processed_by_id = ${me.id}
               WHERE room_id = ${roomId} AND status = 'pending' AND invitee_id IN ${each}`),
             ...adding.map((id) => admitMember(db, roomId, id, sql`NOT ${blockBetween(id, me.id)}`)),
+            addedToRoom(db, adding, roomId, me.id),
             // All or none: a guard that failed under a race (room filled, ban, block) undoes the rest.
             abortIf(db, sql`(SELECT count(*) FROM ${roomMembers} WHERE room_id = ${roomId} AND status = 'active' AND user_id IN ${each}) < ${adding.length}`),
           ]);

@@ -10,6 +10,7 @@ import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlit
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import { contains } from "../db/like";
 import { signedFileUrl } from "../media/signing";
+import { MENTIONS_SQL, mentionsIn } from "../notifications/produce";
 import bundle from "./migrations/migrations";
 import {
   ClientFrame,
@@ -736,6 +737,14 @@ export class Room extends DurableObject<Env> {
       .where(gt(messages.id, flushed))
       .groupBy(messages.senderId)
       .all();
+    // Mentions in the messages of this write become notifications (one statement for all of them).
+    const mentions = this.db
+      .select({ id: messages.id, senderId: messages.senderId, senderName: messages.senderName, text: messages.contentText })
+      .from(messages)
+      .where(and(gt(messages.id, flushed), isNull(messages.deletedAt), sql`${messages.contentText} LIKE '%@%'`))
+      .all()
+      .map((m) => ({ message_id: m.id, sender_id: m.senderId, sender_name: m.senderName, preview: m.text!.slice(0, PREVIEW_CHARS), names: mentionsIn(m.text) }))
+      .filter((m) => m.names.length);
     const now = new Date().toISOString();
     // Sorted, so the same set compares equal to the last one written whatever order sockets woke in.
     const online = JSON.stringify(this.sockets.users().map((u) => u.id).sort((x, y) => x - y));
@@ -770,6 +779,7 @@ export class Room extends DurableObject<Env> {
               "UPDATE room_members SET online = 1 WHERE room_id = ?2 AND user_id IN (SELECT value FROM json_each(?1)) AND online = 0",
             ).bind(online, roomId),
           ]),
+      ...(mentions.length ? [this.env.DB.prepare(MENTIONS_SQL).bind(JSON.stringify(mentions), roomId)] : []),
       ...reads.map((r) =>
         this.env.DB.prepare(
           "UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2 WHERE room_id = ?3 AND user_id = ?4",

@@ -1,0 +1,249 @@
+// A user's notifications (mounted at /notifications): list, counts, mark read, delete,
+// preferences, and system notices from system admins. Produced by produce.ts; clients poll
+// (rooms push over their sockets, but there is no per-user socket).
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import { getDb, type Db } from "../db/client";
+import { NOTIFICATION_TYPES, notifications, rooms, users } from "../db/schema";
+import { router } from "../http/app-env";
+import { forbidden, notFound } from "../http/errors";
+import { id, json, jsonBody, noContent, pick } from "../http/schemas";
+
+const actor = alias(users, "actor");
+
+const Notification = z
+  .object({
+    id: z.number().int(),
+    notification_type: z.enum(NOTIFICATION_TYPES),
+    title: z.string(),
+    content: z.string().nullable(),
+    room: z.object({ id: z.number().int(), name: z.string(), kind: z.enum(["group", "direct"]) }).nullable(),
+    message_id: z.number().int().nullable().openapi({ description: "For mentions: the message, in that room" }),
+    actor: z.object({ id: z.number().int(), username: z.string() }).nullable(),
+    is_read: z.boolean(),
+    created_at: z.string(),
+  })
+  .openapi("Notification");
+
+const ListQuery = z.object({
+  unread_only: z
+    .enum(["true", "false", "1", "0"])
+    .transform((v) => v === "true" || v === "1")
+    .default(false),
+  type: z.enum(NOTIFICATION_TYPES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({ description: "The next page: the last id you got" }),
+});
+
+const Preferences = z
+  .object({ mention: z.boolean(), room_invite: z.boolean(), system: z.boolean() })
+  .openapi("NotificationPreferences");
+
+const NotificationIdParam = z.object({ notification_id: id("notification_id") });
+
+const mine = (userId: number, notificationId: number) => and(eq(notifications.userId, userId), eq(notifications.id, notificationId));
+
+const selectNotifications = (db: Db) =>
+  db
+    .select({ n: notifications, room: { id: rooms.id, name: rooms.name, kind: rooms.kind }, actor: { id: actor.id, username: actor.username } })
+    .from(notifications)
+    .leftJoin(rooms, eq(rooms.id, notifications.roomId))
+    .leftJoin(actor, eq(actor.id, notifications.actorId));
+
+type Row = Awaited<ReturnType<ReturnType<typeof selectNotifications>["all"]>>[number];
+const toResponse = (r: Row) => ({
+  id: r.n.id,
+  notification_type: r.n.type,
+  title: r.n.title,
+  content: r.n.content,
+  // A direct chat's internal name is not for display.
+  room: r.room?.id ? { id: r.room.id, name: r.room.kind === "direct" ? "" : r.room.name, kind: r.room.kind } : null,
+  message_id: r.n.messageId,
+  actor: r.actor?.id ? { id: r.actor.id, username: r.actor.username } : null,
+  is_read: r.n.isRead,
+  created_at: r.n.createdAt,
+});
+
+const toPreferences = (u: { notifyMention: boolean; notifyRoomInvite: boolean; notifySystem: boolean }) => ({
+  mention: u.notifyMention,
+  room_invite: u.notifyRoomInvite,
+  system: u.notifySystem,
+});
+
+export const notificationRoutes = router()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/",
+      tags: ["notifications"],
+      summary: "Your notifications, newest first (mentions, being added to rooms, system notices). Page with `before`",
+      request: { query: ListQuery },
+      responses: { 200: json(z.array(Notification)), ...pick(400, 401) },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const rows = await selectNotifications(getDb(c.env.DB))
+        .where(
+          and(
+            eq(notifications.userId, c.var.user.id),
+            q.unread_only ? eq(notifications.isRead, false) : undefined,
+            q.type ? eq(notifications.type, q.type) : undefined,
+            q.before ? lt(notifications.id, q.before) : undefined,
+          ),
+        )
+        .orderBy(desc(notifications.id))
+        .limit(q.limit)
+        .all();
+      return c.json(rows.map(toResponse), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/stats",
+      tags: ["notifications"],
+      summary: "How many notifications are unread, in all and by type",
+      responses: {
+        200: json(z.object({ unread: z.number().int(), unread_by_type: z.record(z.enum(NOTIFICATION_TYPES), z.number().int()) }).openapi("NotificationStats")),
+        ...pick(401),
+      },
+    }),
+    async (c) => {
+      const rows = await getDb(c.env.DB)
+        .select({ type: notifications.type, n: sql<number>`count(*)` })
+        .from(notifications)
+        .where(and(eq(notifications.userId, c.var.user.id), eq(notifications.isRead, false)))
+        .groupBy(notifications.type)
+        .all();
+      const byType = Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, rows.find((r) => r.type === t)?.n ?? 0])) as Record<(typeof NOTIFICATION_TYPES)[number], number>;
+      return c.json({ unread: rows.reduce((a, r) => a + r.n, 0), unread_by_type: byType }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/read",
+      tags: ["notifications"],
+      summary: "Mark notifications read: the given ids (yours; others are ignored), or all of them without ids",
+      request: {
+        body: { content: { "application/json": { schema: z.object({ ids: z.array(z.number().int().positive()).min(1).max(500).optional() }).strict().openapi("NotificationsRead") } } },
+      },
+      responses: { 200: json(z.object({ updated: z.number().int() })), ...pick(400, 401) },
+    }),
+    async (c) => {
+      const { ids } = c.req.valid("json") ?? {};
+      const done = await getDb(c.env.DB)
+        .update(notifications)
+        .set({ isRead: true })
+        .where(and(eq(notifications.userId, c.var.user.id), eq(notifications.isRead, false), ids ? inArray(notifications.id, ids) : undefined))
+        .returning({ id: notifications.id })
+        .all();
+      return c.json({ updated: done.length }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/preferences",
+      tags: ["notifications"],
+      summary: "Which notifications you get",
+      responses: { 200: json(Preferences), ...pick(401) },
+    }),
+    async (c) => {
+      const u = await getDb(c.env.DB).select().from(users).where(eq(users.id, c.var.user.id)).get();
+      if (!u) throw notFound("User");
+      return c.json(toPreferences(u), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/preferences",
+      tags: ["notifications"],
+      summary: "Turn kinds of notifications on or off (fields left out keep their value). Applies to notifications made from now on",
+      request: jsonBody(Preferences.partial().strict()),
+      responses: { 200: json(Preferences), ...pick(400, 401) },
+    }),
+    async (c) => {
+      const b = c.req.valid("json");
+      const u = await getDb(c.env.DB)
+        .update(users)
+        .set({
+          ...(b.mention !== undefined && { notifyMention: b.mention }),
+          ...(b.room_invite !== undefined && { notifyRoomInvite: b.room_invite }),
+          ...(b.system !== undefined && { notifySystem: b.system }),
+          updatedAt: new Date().toISOString(),
+        })
+        .where(eq(users.id, c.var.user.id))
+        .returning()
+        .get();
+      if (!u) throw notFound("User");
+      return c.json(toPreferences(u), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/send",
+      tags: ["notifications"],
+      summary: "Send a system notice (system admins): to the given users, or to everyone with `all: true`. Users who turned system notices off are skipped",
+      request: {
+        ...jsonBody(
+          z
+            .object({
+              title: z.string().trim().min(1).max(200),
+              content: z.string().max(2000).nullish(),
+              user_ids: z.array(z.number().int().positive()).min(1).max(1000).optional(),
+              all: z.literal(true).optional(),
+            })
+            .strict()
+            .refine((b) => !!b.user_ids !== !!b.all, { message: "give user_ids or all: true, not both", path: ["user_ids"] })
+            .openapi("SystemNotice"),
+        ),
+      },
+      responses: { 200: json(z.object({ sent: z.number().int() })), ...pick(400, 401, 403) },
+    }),
+    async (c) => {
+      if (!c.var.user.isAdmin) throw forbidden("Only system admins send system notices");
+      const b = c.req.valid("json");
+      const who = b.user_ids ? sql`u.id IN (SELECT value FROM json_each(${JSON.stringify(b.user_ids)}))` : sql`1`;
+      const res = await getDb(c.env.DB).run(sql`INSERT INTO ${notifications} (user_id, type, title, content, actor_id)
+        SELECT u.id, 'system', ${b.title}, ${b.content ?? null}, ${c.var.user.id} FROM ${users} u WHERE ${who} AND u.notify_system = 1`);
+      return c.json({ sent: res.meta.changes ?? 0 }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{notification_id}/read",
+      tags: ["notifications"],
+      summary: "Mark one of your notifications read",
+      request: { params: NotificationIdParam },
+      responses: { 200: json(Notification), ...pick(400, 401, 404) },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const { notification_id } = c.req.valid("param");
+      const done = await db.update(notifications).set({ isRead: true }).where(mine(c.var.user.id, notification_id)).returning({ id: notifications.id }).all();
+      if (!done.length) throw notFound("Notification", "notification_not_found");
+      const row = await selectNotifications(db).where(eq(notifications.id, notification_id)).get();
+      return c.json(toResponse(row!), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/{notification_id}",
+      tags: ["notifications"],
+      summary: "Delete one of your notifications",
+      request: { params: NotificationIdParam },
+      responses: { ...noContent, ...pick(400, 401, 404) },
+    }),
+    async (c) => {
+      const { notification_id } = c.req.valid("param");
+      const gone = await getDb(c.env.DB).delete(notifications).where(mine(c.var.user.id, notification_id)).returning({ id: notifications.id }).all();
+      if (!gone.length) throw notFound("Notification", "notification_not_found");
+      return c.body(null, 204);
+    },
+  );

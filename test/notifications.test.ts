@@ -1,0 +1,134 @@
+// Notifications: mentions (written behind by the room), being added to a room (direct add, bulk
+// add, an approved invitation), system notices; listing, counts, read, delete, preferences.
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { roomStub } from "../src/room/client";
+import { api, createRoom, expectError, join, makeAdmin, registerUser, type TestUser } from "./helpers";
+
+type Notice = { id: number; notification_type: string; title: string; content: string | null; room: { id: number; name: string } | null; message_id: number | null; actor: { id: number } | null; is_read: boolean };
+const list = async (u: TestUser, qs = "") => {
+  const res = await api("GET", `/notifications${qs}`, { token: u.token });
+  expect(res.status).toBe(200);
+  return res.json as Notice[];
+};
+const flush = async (roomId: number) => expect(await runDurableObjectAlarm(roomStub(env, roomId))).toBe(true);
+const say = async (u: TestUser, roomId: number, content_text: string) => {
+  const res = await api("POST", `/chat-rooms/${roomId}/messages`, { token: u.token, body: { content_text } });
+  expect(res.status).toBe(200);
+  return res.json as { id: number };
+};
+
+describe("mentions", () => {
+  it("an @mention notifies each mentioned member once, not the sender, outsiders or those who opted out", async () => {
+    const [alice, bob, carol, dave, outsider] = await Promise.all(["al", "bo", "ca", "da", "ou"].map((p) => registerUser(p)));
+    const room = await createRoom(alice, { require_approval: false });
+    for (const u of [bob, carol, dave]) await join(room, alice, u);
+    expect((await api("PUT", "/notifications/preferences", { token: dave.token, body: { mention: false } })).status).toBe(200);
+    const m = await say(alice, room.id, `hi @${bob.username.toUpperCase()}, @${bob.username} and @${carol.username}. cc @${dave.username} @${outsider.username} @${alice.username} @nobody_here`);
+    const gone = await say(alice, room.id, `@${carol.username} never mind`);
+    expect((await api("DELETE", `/chat-rooms/${room.id}/messages/${gone.id}`, { token: alice.token })).status).toBe(204);
+    await say(alice, room.id, `mail me at bob@example.com`);
+    await flush(room.id);
+
+    const [b] = await list(bob);
+    expect(await list(bob)).toHaveLength(1);
+    expect(b).toMatchObject({
+      notification_type: "mention",
+      title: `${alice.username} mentioned you in ${room.name}`,
+      room: { id: room.id, name: room.name },
+      message_id: m.id,
+      actor: { id: alice.id },
+      is_read: false,
+    });
+    expect(b.content).toContain("hi @");
+    // "@carol." at the end of a sentence is carol; the deleted message notifies nobody.
+    expect((await list(carol)).map((n) => n.message_id)).toEqual([m.id]);
+    for (const u of [dave, outsider, alice]) expect(await list(u)).toEqual([]);
+  });
+});
+
+describe("added to a room", () => {
+  it("a direct add, a bulk add and an approved invitation each tell the new member who added them", async () => {
+    const [owner, member, direct, bulk1, bulk2, invited] = await Promise.all(["ow", "me", "di", "b1", "b2", "in"].map((p) => registerUser(p)));
+    const room = await createRoom(owner, { require_approval: false });
+    await join(room, owner, member);
+    expect((await api("POST", `/chat-rooms/${room.id}/invitations`, { token: owner.token, body: { user_id: direct.id } })).status).toBe(200);
+    expect((await api("POST", `/chat-rooms/${room.id}/members`, { token: owner.token, body: { user_ids: [bulk1.id, bulk2.id] } })).status).toBe(200);
+    const pending = await api("POST", `/chat-rooms/${room.id}/invitations`, { token: member.token, body: { user_id: invited.id } });
+    expect(await list(invited)).toEqual([]);
+    expect((await api("POST", `/chat-rooms/invitations/${pending.json.id}/process`, { token: owner.token, body: { status: "approved" } })).status).toBe(200);
+    for (const u of [direct, bulk1, bulk2])
+      expect(await list(u)).toMatchObject([{ notification_type: "room_invite", title: `${owner.username} added you to ${room.name}`, room: { id: room.id }, actor: { id: owner.id } }]);
+    expect(await list(invited)).toMatchObject([{ notification_type: "room_invite", title: `${member.username} added you to ${room.name}`, actor: { id: member.id } }]);
+  });
+
+  it("a refused addition leaves no notification, and room_invite can be turned off", async () => {
+    const [owner, quiet, banned] = await Promise.all(["ow", "qu", "ba"].map((p) => registerUser(p)));
+    const room = await createRoom(owner, { require_approval: false });
+    expect((await api("POST", `/chat-rooms/${room.id}/bans`, { token: owner.token, body: { user_id: banned.id } })).status).toBe(200);
+    expectError(await api("POST", `/chat-rooms/${room.id}/members`, { token: owner.token, body: { user_ids: [quiet.id, banned.id] } }), 403, "banned");
+    expect(await list(quiet)).toEqual([]);
+    expect((await api("PUT", "/notifications/preferences", { token: quiet.token, body: { room_invite: false } })).json).toEqual({ mention: true, room_invite: false, system: true });
+    expect((await api("POST", `/chat-rooms/${room.id}/members`, { token: owner.token, body: { user_ids: [quiet.id] } })).status).toBe(200);
+    expect(await list(quiet)).toEqual([]);
+  });
+});
+
+describe("system notices and managing notifications", () => {
+  it("system admins send notices to users or everyone; others get 403; bad bodies 400", async () => {
+    const [admin, a, b, optedOut, plain] = await Promise.all(["ad", "a", "b", "op", "pl"].map((p) => registerUser(p)));
+    await makeAdmin(admin);
+    expect((await api("PUT", "/notifications/preferences", { token: optedOut.token, body: { system: false } })).status).toBe(200);
+    const sent = await api("POST", "/notifications/send", { token: admin.token, body: { title: "Maintenance", content: "Tonight 02:00 UTC", user_ids: [a.id, optedOut.id] } });
+    expect(sent.json).toEqual({ sent: 1 });
+    expect(await list(a)).toMatchObject([{ notification_type: "system", title: "Maintenance", content: "Tonight 02:00 UTC", room: null, actor: { id: admin.id } }]);
+    expect(await list(optedOut)).toEqual([]);
+    const all = await api("POST", "/notifications/send", { token: admin.token, body: { title: "Hello everyone", all: true } });
+    expect(all.json.sent).toBeGreaterThanOrEqual(4);
+    expect((await list(b)).map((n) => n.title)).toEqual(["Hello everyone"]);
+    expect(await list(optedOut)).toEqual([]);
+    expectError(await api("POST", "/notifications/send", { token: plain.token, body: { title: "x", all: true } }), 403);
+    for (const body of [{ title: "x" }, { title: "x", all: true, user_ids: [1] }, { title: "", all: true }, { title: "x", all: false }, { title: "x", user_ids: [] }])
+      expectError(await api("POST", "/notifications/send", { token: admin.token, body }), 400, "invalid_request");
+  });
+
+  it("lists newest first with filters and paging, counts unread, marks read and deletes only your own", async () => {
+    const [admin, u, other] = await Promise.all(["ad", "u", "ot"].map((p) => registerUser(p)));
+    await makeAdmin(admin);
+    for (let i = 1; i <= 4; i++) await api("POST", "/notifications/send", { token: admin.token, body: { title: `n${i}`, user_ids: [u.id] } });
+    const room = await createRoom(admin, { require_approval: false });
+    expect((await api("POST", `/chat-rooms/${room.id}/members`, { token: admin.token, body: { user_ids: [u.id] } })).status).toBe(200);
+
+    const all = await list(u);
+    expect(all.map((n) => n.title)).toEqual([`${admin.username} added you to ${room.name}`, "n4", "n3", "n2", "n1"]);
+    expect((await list(u, "?type=system&limit=2")).map((n) => n.title)).toEqual(["n4", "n3"]);
+    expect((await list(u, `?type=system&limit=2&before=${all[2].id}`)).map((n) => n.title)).toEqual(["n2", "n1"]);
+    expect((await api("GET", "/notifications/stats", { token: u.token })).json).toEqual({ unread: 5, unread_by_type: { mention: 0, room_invite: 1, system: 4 } });
+
+    const one = await api("POST", `/notifications/${all[1].id}/read`, { token: u.token });
+    expect(one.json).toMatchObject({ id: all[1].id, is_read: true });
+    expectError(await api("POST", `/notifications/${all[1].id}/read`, { token: other.token }), 404, "notification_not_found");
+    expect((await list(u, "?unread_only=true")).map((n) => n.title)).not.toContain("n4");
+    expect((await api("POST", "/notifications/read", { token: u.token, body: { ids: [all[2].id, all[3].id] } })).json).toEqual({ updated: 2 });
+    expect((await api("POST", "/notifications/read", { token: other.token, body: { ids: [all[4].id] } })).json).toEqual({ updated: 0 });
+    expect((await api("POST", "/notifications/read", { token: u.token })).json).toEqual({ updated: 2 });
+    expect((await api("GET", "/notifications/stats", { token: u.token })).json.unread).toBe(0);
+
+    expectError(await api("DELETE", `/notifications/${all[0].id}`, { token: other.token }), 404, "notification_not_found");
+    expect((await api("DELETE", `/notifications/${all[0].id}`, { token: u.token })).status).toBe(204);
+    expect(await list(u)).toHaveLength(4);
+  });
+
+  it("preferences read back; bad values and bad queries get 400; no token 401", async () => {
+    const u = await registerUser("pr");
+    expect((await api("GET", "/notifications/preferences", { token: u.token })).json).toEqual({ mention: true, room_invite: true, system: true });
+    for (const body of [{ mention: "no" }, { sms: true }])
+      expectError(await api("PUT", "/notifications/preferences", { token: u.token, body }), 400, "invalid_request");
+    for (const qs of ["?type=message", "?limit=0", "?limit=101", "?before=0", "?unread_only=maybe"])
+      expectError(await api("GET", `/notifications${qs}`, { token: u.token }), 400, "invalid_request");
+    expectError(await api("POST", "/notifications/read", { token: u.token, body: { ids: [] } }), 400, "invalid_request");
+    expectError(await api("POST", "/notifications/abc/read", { token: u.token }), 400, "invalid_request");
+    expectError(await api("GET", "/notifications"), 401);
+  });
+});
