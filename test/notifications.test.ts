@@ -48,6 +48,52 @@ describe("mentions", () => {
   });
 });
 
+describe("mentions, continued", () => {
+  it("follow their message: an edit updates the quote, a deletion removes them", async () => {
+    const [alice, bob] = await Promise.all(["al", "bo"].map((p) => registerUser(p)));
+    const room = await createRoom(alice, { require_approval: false });
+    await join(room, alice, bob);
+    const m = await say(alice, room.id, `draft for @${bob.username}`);
+    await flush(room.id);
+    expect((await list(bob)).map((n) => n.content)).toEqual([`draft for @${bob.username}`]);
+    expect((await api("PATCH", `/chat-rooms/${room.id}/messages/${m.id}`, { token: alice.token, body: { content_text: `final for @${bob.username}` } })).status).toBe(200);
+    expect((await list(bob)).map((n) => n.content)).toEqual([`final for @${bob.username}`]);
+    expect((await api("DELETE", `/chat-rooms/${room.id}/messages/${m.id}`, { token: alice.token })).status).toBe(204);
+    expect(await list(bob)).toEqual([]);
+  });
+
+  it("a block in either direction stops mentions; a sender gone before the write leaves an unknown actor, not a stuck room", async () => {
+    const [alice, bob, carol] = await Promise.all(["al", "bo", "ca"].map((p) => registerUser(p)));
+    const room = await createRoom(alice, { require_approval: false });
+    for (const u of [bob, carol]) await join(room, alice, u);
+    expect((await api("POST", `/users/${carol.id}/block`, { token: bob.token })).status).toBe(200);
+    await say(carol, room.id, `@${bob.username} hello?`);
+    await flush(room.id);
+    expect(await list(bob)).toEqual([]);
+    // Carol mentions Alice, then deletes her account before the room writes its summary.
+    await say(carol, room.id, `bye @${alice.username}`);
+    expect((await api("DELETE", "/users/me", { token: carol.token, body: { password: "password123" } })).status).toBe(204);
+    await flush(room.id);
+    expect(await list(alice)).toMatchObject([{ notification_type: "mention", actor: null, content: `bye @${alice.username}` }]);
+    // The summary went through with it: the room's last message is the one carol sent.
+    const summary = await env.DB.prepare("SELECT last_message_content FROM rooms WHERE id = ?").bind(room.id).first<{ last_message_content: string }>();
+    expect(summary?.last_message_content).toBe(`bye @${alice.username}`);
+  });
+
+  it("approving an invitation twice tells the new member once", async () => {
+    const [owner, admin, member, invited] = await Promise.all(["ow", "ad", "me", "in"].map((p) => registerUser(p)));
+    const room = await createRoom(owner, { require_approval: false });
+    for (const u of [admin, member]) await join(room, owner, u);
+    await api("PUT", `/chat-rooms/${room.id}/members/${admin.id}/set-role`, { token: owner.token, body: { role: "admin" } });
+    const pending = await api("POST", `/chat-rooms/${room.id}/invitations`, { token: member.token, body: { user_id: invited.id } });
+    const results = await Promise.all(
+      [owner, admin].map((u) => api("POST", `/chat-rooms/invitations/${pending.json.id}/process`, { token: u.token, body: { status: "approved" } })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+    expect(await list(invited)).toHaveLength(1);
+  });
+});
+
 describe("added to a room", () => {
   it("a direct add, a bulk add and an approved invitation each tell the new member who added them", async () => {
     const [owner, member, direct, bulk1, bulk2, invited] = await Promise.all(["ow", "me", "di", "b1", "b2", "in"].map((p) => registerUser(p)));
@@ -112,7 +158,12 @@ describe("system notices and managing notifications", () => {
     expect((await list(u, "?unread_only=true")).map((n) => n.title)).not.toContain("n4");
     expect((await api("POST", "/notifications/read", { token: u.token, body: { ids: [all[2].id, all[3].id] } })).json).toEqual({ updated: 2 });
     expect((await api("POST", "/notifications/read", { token: other.token, body: { ids: [all[4].id] } })).json).toEqual({ updated: 0 });
-    expect((await api("POST", "/notifications/read", { token: u.token })).json).toEqual({ updated: 2 });
+    // Mark-all must be asked for: a body that is not JSON marks nothing.
+    const plain = await api("POST", "/notifications/read", { token: u.token, raw: JSON.stringify({ ids: [all[0].id] }), headers: { "Content-Type": "text/plain" } });
+    expect(plain.status).toBeGreaterThanOrEqual(400);
+    expect(plain.status).toBeLessThan(500);
+    expect((await api("GET", "/notifications/stats", { token: u.token })).json.unread).toBe(2);
+    expect((await api("POST", "/notifications/read", { token: u.token, body: { all: true } })).json).toEqual({ updated: 2 });
     expect((await api("GET", "/notifications/stats", { token: u.token })).json.unread).toBe(0);
 
     expectError(await api("DELETE", `/notifications/${all[0].id}`, { token: other.token }), 404, "notification_not_found");
@@ -127,7 +178,8 @@ describe("system notices and managing notifications", () => {
       expectError(await api("PUT", "/notifications/preferences", { token: u.token, body }), 400, "invalid_request");
     for (const qs of ["?type=message", "?limit=0", "?limit=101", "?before=0", "?unread_only=maybe"])
       expectError(await api("GET", `/notifications${qs}`, { token: u.token }), 400, "invalid_request");
-    expectError(await api("POST", "/notifications/read", { token: u.token, body: { ids: [] } }), 400, "invalid_request");
+    for (const body of [{ ids: [] }, {}, { ids: [1], all: true }, { all: false }])
+      expectError(await api("POST", "/notifications/read", { token: u.token, body }), 400, "invalid_request");
     expectError(await api("POST", "/notifications/abc/read", { token: u.token }), 400, "invalid_request");
     expectError(await api("GET", "/notifications"), 401);
   });

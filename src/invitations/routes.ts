@@ -194,14 +194,9 @@ export const invitationRoutes = router()
               ),
             )
             .returning({ id: roomInvitations.id }),
-          // Told by whoever invited them (or the approver, if the inviter is gone).
-          addedToRoom(
-            db,
-            [inv.inviteeId],
-            inv.roomId,
-            inv.inviterId ?? me.id,
-            sql`EXISTS (SELECT 1 FROM ${roomInvitations} WHERE ${roomInvitations.id} = ${invitation_id} AND ${roomInvitations.status} = 'approved')`,
-          ),
+          // Told by whoever invited them (or the approver, if the inviter is gone); only when this
+          // batch's approval took (changes() counts the update just before).
+          addedToRoom(db, [inv.inviteeId], inv.roomId, inv.inviterId ?? me.id, sql`changes() > 0`),
         ]);
         if (!decided.length) {
           const now = await db.select({ status: roomInvitations.status }).from(roomInvitations).where(eq(roomInvitations.id, invitation_id)).get();

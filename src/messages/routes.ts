@@ -12,6 +12,7 @@ import { ApiError, badRequest, fieldErrors, forbidden, invalidRequest } from "..
 import { errors, id, json, jsonBody, noContent, pick, RoomIdParam } from "../http/schemas";
 import { deleteFile, detachFile, resolveAttachment, type ResolvedAttachment } from "../media/files";
 import { receiveUpload } from "../media/upload";
+import { forgetMentions, refreshMentions } from "../notifications/produce";
 import { roomStub } from "../room/client";
 import { messageInput, MAX_CONTENT, type Actor, type Refusal } from "../room/protocol";
 import { ADMISSION_HEADER, type Admission } from "../room/room";
@@ -319,6 +320,7 @@ export const messageRoutes = router()
       const { room_id, message_id } = c.req.valid("param");
       await memberAccess(c, room_id, canPost);
       const result = unwrap(await roomStub(c.env, room_id).edit(room_id, actorOf(c), message_id, c.req.valid("json").content_text));
+      await refreshMentions(getDb(c.env.DB), room_id, message_id, result.message.content_text);
       return c.json(result.message, 200);
     },
   )
@@ -335,9 +337,10 @@ export const messageRoutes = router()
       const { room_id, message_id } = c.req.valid("param");
       const access = await memberAccess(c, room_id, canView);
       const { orphaned_file_id } = unwrap(await roomStub(c.env, room_id).remove(room_id, actorOf(c), message_id, canModerate(access)));
+      const db = getDb(c.env.DB);
+      await forgetMentions(db, room_id, message_id);
       // A deleted message's file goes too, unless another message still shows it.
       if (orphaned_file_id) {
-        const db = getDb(c.env.DB);
         const file = await db.select().from(files).where(and(eq(files.id, orphaned_file_id), eq(files.roomId, room_id))).get();
         if (file) await deleteFile(c.env, db, file);
       }

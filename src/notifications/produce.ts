@@ -1,7 +1,7 @@
 // Where notifications come from. Each producer is one statement that goes into the batch of the
 // write that causes it, so a notification exists exactly when its cause does, and it honours the
 // recipient's preferences (users.notify_*) in the statement itself.
-import { sql, type SQL } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import { batchRun, type Db } from "../db/client";
 import { notifications, rooms, users } from "../db/schema";
 
@@ -38,10 +38,26 @@ export function mentionsIn(text: string | null): string[] {
 export const MENTIONS_SQL = `INSERT INTO notifications (user_id, type, title, content, room_id, message_id, actor_id)
   SELECT m.user_id, 'mention',
     json_extract(j.value, '$.sender_name') || CASE WHEN r.kind = 'direct' THEN ' mentioned you' ELSE ' mentioned you in ' || r.name END,
-    json_extract(j.value, '$.preview'), r.id, json_extract(j.value, '$.message_id'), json_extract(j.value, '$.sender_id')
+    json_extract(j.value, '$.preview'), r.id, json_extract(j.value, '$.message_id'), s.id
   FROM json_each(?1) j
   JOIN json_each(json_extract(j.value, '$.names')) n
   JOIN rooms r ON r.id = ?2
   JOIN users u ON lower(u.username) = n.value
   JOIN room_members m ON m.room_id = r.id AND m.user_id = u.id AND m.status = 'active'
-  WHERE u.id <> json_extract(j.value, '$.sender_id') AND u.notify_mention = 1`;
+  -- The sender may have deleted their account since: the actor is then unknown (null), and the
+  -- foreign key never fails the room's summary write.
+  LEFT JOIN users s ON s.id = json_extract(j.value, '$.sender_id')
+  WHERE u.id <> json_extract(j.value, '$.sender_id') AND u.notify_mention = 1
+    AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = u.id AND b.blocked_id = json_extract(j.value, '$.sender_id'))
+                                           OR (b.blocker_id = json_extract(j.value, '$.sender_id') AND b.blocked_id = u.id))`;
+
+/** A deleted message takes its mentions with it (their preview quotes it). */
+export const forgetMentions = (db: Db, roomId: number, messageId: number) =>
+  db.delete(notifications).where(and(eq(notifications.roomId, roomId), eq(notifications.messageId, messageId), eq(notifications.type, "mention")));
+
+/** An edited message's mentions quote its new text. */
+export const refreshMentions = (db: Db, roomId: number, messageId: number, text: string | null, previewChars = 200) =>
+  db
+    .update(notifications)
+    .set({ content: text ? text.slice(0, previewChars) : null })
+    .where(and(eq(notifications.roomId, roomId), eq(notifications.messageId, messageId), eq(notifications.type, "mention")));

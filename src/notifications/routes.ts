@@ -125,14 +125,18 @@ export const notificationRoutes = router()
       method: "post",
       path: "/read",
       tags: ["notifications"],
-      summary: "Mark notifications read: the given ids (yours; others are ignored), or all of them without ids",
-      request: {
-        body: { content: { "application/json": { schema: z.object({ ids: z.array(z.number().int().positive()).min(1).max(500).optional() }).strict().openapi("NotificationsRead") } } },
-      },
+      summary: "Mark notifications read: the given ids (yours; others are ignored), or all of them with `all: true`",
+      request: jsonBody(
+        z
+          .object({ ids: z.array(z.number().int().positive()).min(1).max(500).optional(), all: z.literal(true).optional() })
+          .strict()
+          .refine((b) => !!b.ids !== !!b.all, { message: "give ids or all: true", path: ["ids"] })
+          .openapi("NotificationsRead"),
+      ),
       responses: { 200: json(z.object({ updated: z.number().int() })), ...pick(400, 401) },
     }),
     async (c) => {
-      const { ids } = c.req.valid("json") ?? {};
+      const { ids } = c.req.valid("json");
       const done = await getDb(c.env.DB)
         .update(notifications)
         .set({ isRead: true })
