@@ -9,7 +9,7 @@ import { getDb, type Db } from "../db/client";
 import { files, roomMembers, users } from "../db/schema";
 import { router, type AppEnv } from "../http/app-env";
 import { ApiError, badRequest, fieldErrors, forbidden, invalidRequest } from "../http/errors";
-import { errors, id, json, jsonBody, noContent, pick, RoomIdParam } from "../http/schemas";
+import { boolQuery, errors, id, json, jsonBody, noContent, pick, RoomIdParam } from "../http/schemas";
 import { deleteFile, detachFile, resolveAttachment, type ResolvedAttachment } from "../media/files";
 import { receiveUpload } from "../media/upload";
 import { forgetMentions, refreshMentions } from "../notifications/produce";
@@ -433,10 +433,7 @@ export const messageRoutes = router()
         query: z.object({
           since: cursor.optional(),
           token: z.string().optional(),
-          batch: z
-            .enum(["1", "true", "0", "false"])
-            .optional()
-            .openapi({ description: "1: under load, receive frames queued together as one `batch` frame (see docs/realtime.md)" }),
+          batch: boolQuery.optional().openapi({ description: "1: under load, receive frames queued together as one `batch` frame (see docs/realtime.md)" }),
         }),
       },
       responses: { 101: { description: "Switching protocols" }, 426: json(z.object({ detail: z.string(), code: z.string() }), "Not a WebSocket upgrade"), ...pick(400, 401, 403, 404) },
@@ -447,7 +444,7 @@ export const messageRoutes = router()
       const roomId = c.req.valid("param").room_id;
       await memberAccess(c, roomId, canPost);
       const { since, batch } = c.req.valid("query");
-      const admission: Admission = { room_id: roomId, user: actorOf(c), since: since ?? null, batch: batch === "1" || batch === "true" };
+      const admission: Admission = { room_id: roomId, user: actorOf(c), since: since ?? null, batch: batch ?? false };
       // A fresh request: only the worker's own headers reach the object, never the client's.
       return roomStub(c.env, roomId).fetch("https://room.internal/ws", {
         headers: { Upgrade: "websocket", [ADMISSION_HEADER]: JSON.stringify(admission) },

@@ -8,7 +8,7 @@ import { getDb, type Db } from "../db/client";
 import { NOTIFICATION_TYPES, notifications, rooms, users } from "../db/schema";
 import { router } from "../http/app-env";
 import { forbidden, notFound } from "../http/errors";
-import { id, json, jsonBody, noContent, pick } from "../http/schemas";
+import { boolQuery, id, json, jsonBody, noContent, pick } from "../http/schemas";
 
 const actor = alias(users, "actor");
 
@@ -27,10 +27,7 @@ const Notification = z
   .openapi("Notification");
 
 const ListQuery = z.object({
-  unread_only: z
-    .enum(["true", "false", "1", "0"])
-    .transform((v) => v === "true" || v === "1")
-    .default(false),
+  unread_only: boolQuery.default(false),
   type: z.enum(NOTIFICATION_TYPES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({ description: "The next page: the last id you got" }),

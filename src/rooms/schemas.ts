@@ -1,5 +1,6 @@
 // Room shapes: create/update bodies and ChatRoomResponse (DESIGN.md section 4).
 import { z } from "@hono/zod-openapi";
+import { boolQuery } from "../http/schemas";
 
 export const MAX_MEMBERS_CAP = 100_000;
 
@@ -49,9 +50,6 @@ export const RoomResponse = z
 
 export const RoomListQuery = z.object({
   visibility_filter: z.enum(["public", "private", "all"]).default("all"),
-  current_user_only: z
-    .enum(["true", "false", "1", "0"])
-    .transform((v) => v === "true" || v === "1")
-    .default(false),
+  current_user_only: boolQuery.default(false),
   q: z.string().trim().min(1).max(64).optional().openapi({ description: "Only rooms whose name or description contains this (case-insensitive)" }),
 });
