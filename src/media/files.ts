@@ -1,6 +1,6 @@
 // File records: who may see a file, its API shape, attaching files to messages, and deleting
 // files with their R2 objects (one file, a room's, an account's orphans).
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { files, roomMembers, rooms, type FileRow } from "../db/schema";
 import type { AuthUser } from "../http/app-env";

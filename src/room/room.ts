@@ -730,19 +730,18 @@ export class Room extends DurableObject<Env> {
     const { last } = this.bounds();
     const lastRow = last ? this.q.byId.get({ id: last }) : undefined;
     const flushed = Number(this.getMeta("flushed_id") ?? 0);
-    // A sender has read everything up to their own latest message.
-    const reads = this.db
-      .select({ userId: messages.senderId, messageId: sql<number>`max(${messages.id})` })
+    // One pass over the messages since the last write: a sender has read everything up to their
+    // own latest message, and mentions become notifications (one statement for all of them).
+    const fresh = this.db
+      .select({ id: messages.id, senderId: messages.senderId, senderName: messages.senderName, text: messages.contentText, deletedAt: messages.deletedAt })
       .from(messages)
       .where(gt(messages.id, flushed))
-      .groupBy(messages.senderId)
+      .orderBy(asc(messages.id))
       .all();
-    // Mentions in the messages of this write become notifications (one statement for all of them).
-    const mentions = this.db
-      .select({ id: messages.id, senderId: messages.senderId, senderName: messages.senderName, text: messages.contentText })
-      .from(messages)
-      .where(and(gt(messages.id, flushed), isNull(messages.deletedAt), sql`${messages.contentText} LIKE '%@%'`))
-      .all()
+    const reads = new Map<number, number>();
+    for (const m of fresh) reads.set(m.senderId, m.id);
+    const mentions = fresh
+      .filter((m) => !m.deletedAt && m.text?.includes("@"))
       .map((m) => ({ message_id: m.id, sender_id: m.senderId, sender_name: m.senderName, preview: m.text!.slice(0, PREVIEW_CHARS), names: mentionsIn(m.text) }))
       .filter((m) => m.names.length);
     const now = new Date().toISOString();
@@ -780,10 +779,10 @@ export class Room extends DurableObject<Env> {
             ).bind(online, roomId),
           ]),
       ...(mentions.length ? [this.env.DB.prepare(MENTIONS_SQL).bind(JSON.stringify(mentions), roomId)] : []),
-      ...reads.map((r) =>
+      ...[...reads].map(([userId, messageId]) =>
         this.env.DB.prepare(
           "UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2 WHERE room_id = ?3 AND user_id = ?4",
-        ).bind(r.messageId, now, roomId, r.userId),
+        ).bind(messageId, now, roomId, userId),
       ),
     ];
     // Marked done before the await, so messages arriving meanwhile schedule the next flush.
