@@ -1,9 +1,10 @@
 // Notifications: mentions (written behind by the room), being added to a room (direct add, bulk
 // add, an approved invitation), system notices; listing, counts, read, delete, preferences.
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { roomStub } from "../src/room/client";
+import type { Room } from "../src/room/room";
 import { api, createRoom, expectError, join, makeAdmin, registerUser, type TestUser } from "./helpers";
 
 type Notice = { id: number; notification_type: string; title: string; content: string | null; room: { id: number; name: string } | null; message_id: number | null; actor: { id: number } | null; is_read: boolean };
@@ -91,6 +92,34 @@ describe("mentions, continued", () => {
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
     expect(await list(invited)).toHaveLength(1);
+  });
+});
+
+describe("the room's summary write", () => {
+  it("written again after its reply was lost, adds no mention and no message to the day's count", async () => {
+    const [alice, bob] = await Promise.all(["al", "bo"].map((p) => registerUser(p)));
+    const room = await createRoom(alice, { require_approval: false });
+    await join(room, alice, bob);
+    const today = async () => (await api("GET", "/stats", { token: alice.token })).json.total_messages_today as number;
+    const before = await today();
+    await say(alice, room.id, `one for @${bob.username}`);
+    await say(alice, room.id, "two");
+    await flush(room.id);
+    expect(await today()).toBe(before + 2);
+    // The batch landed but the room never heard back: it still holds both messages as unwritten.
+    await runInDurableObject(roomStub(env, room.id), async (_room: Room, state) => {
+      state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'flushed_id'");
+      state.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('summary_due', ?)", String(Date.now()));
+      await state.storage.setAlarm(Date.now());
+    });
+    await flush(room.id);
+    expect((await list(bob)).map((n) => n.content)).toEqual([`one for @${bob.username}`]);
+    expect(await today()).toBe(before + 2);
+    // Later messages still count and notify.
+    await say(alice, room.id, `three for @${bob.username}`);
+    await flush(room.id);
+    expect(await list(bob)).toHaveLength(2);
+    expect(await today()).toBe(before + 3);
   });
 });
 

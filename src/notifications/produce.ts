@@ -48,6 +48,8 @@ export const MENTIONS_SQL = `INSERT INTO notifications (user_id, type, title, co
   -- foreign key never fails the room's summary write.
   LEFT JOIN users s ON s.id = json_extract(j.value, '$.sender_id')
   WHERE u.id <> json_extract(j.value, '$.sender_id') AND u.notify_mention = 1
+    -- Runs before the summary moves the room's last_message_id: a repeated write notifies nobody twice.
+    AND json_extract(j.value, '$.message_id') > r.last_message_id
     AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = u.id AND b.blocked_id = json_extract(j.value, '$.sender_id'))
                                            OR (b.blocker_id = json_extract(j.value, '$.sender_id') AND b.blocked_id = u.id))`;
 

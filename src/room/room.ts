@@ -747,12 +747,16 @@ export class Room extends DurableObject<Env> {
     const now = new Date().toISOString();
     // Sorted, so the same set compares equal to the last one written whatever order sockets woke in.
     const online = JSON.stringify(this.sockets.users().map((u) => u.id).sort((x, y) => x - y));
+    // A write whose reply was lost is written again with the same messages: what it adds (mentions,
+    // the day's count) is measured against the room row's own last_message_id, which only this
+    // write moves, so the second time adds nothing. Mentions therefore go before the row's update.
     const stmts: D1PreparedStatement[] = [
+      ...(mentions.length ? [this.env.DB.prepare(MENTIONS_SQL).bind(JSON.stringify(mentions), roomId)] : []),
       this.env.DB.prepare(
         `UPDATE rooms SET last_message_id = max(last_message_id, ?1), last_message_sender = ?2, last_message_content = ?3,
            last_activity_at = CASE WHEN ?1 > last_message_id THEN ?4 ELSE last_activity_at END, online_count = ?5,
            online_user_ids = CASE WHEN kind = 'direct' THEN ?7 ELSE NULL END,
-           day_messages = CASE WHEN messages_day = ?8 THEN day_messages + ?9 ELSE ?9 END, messages_day = ?8
+           day_messages = CASE WHEN messages_day = ?8 THEN day_messages ELSE 0 END + max(0, ?1 - last_message_id), messages_day = ?8
          WHERE id = ?6`,
       ).bind(
         last,
@@ -763,7 +767,6 @@ export class Room extends DurableObject<Env> {
         roomId,
         online,
         now.slice(0, 10),
-        Math.max(0, last - flushed),
       ),
       // Per-member presence, for "who is online" across rooms, when it changed since the last
       // write: the online rows that went offline (room_members_room_online_idx), then the sockets'
@@ -778,7 +781,6 @@ export class Room extends DurableObject<Env> {
               "UPDATE room_members SET online = 1 WHERE room_id = ?2 AND user_id IN (SELECT value FROM json_each(?1)) AND online = 0",
             ).bind(online, roomId),
           ]),
-      ...(mentions.length ? [this.env.DB.prepare(MENTIONS_SQL).bind(JSON.stringify(mentions), roomId)] : []),
       ...[...reads].map(([userId, messageId]) =>
         this.env.DB.prepare(
           "UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2 WHERE room_id = ?3 AND user_id = ?4",
