@@ -6,6 +6,7 @@
 //
 // BENCH_URL (default http://127.0.0.1:8787) points it at any deployment. Every loop is bounded.
 
+import fs from "node:fs";
 import { call as api, parseArgs } from "./lib.mjs";
 
 const args = parseArgs();
@@ -26,6 +27,33 @@ const BATCH = process.env.BENCH_BATCH === "1";
 const openSocket = (url) => new WS(url, { perMessageDeflate: process.env.BENCH_DEFLATE === "1" });
 
 const call = (method, path, token, body) => api(BASE, method, path, token, body);
+
+/**
+ * CPU ticks (user + system) of every local workerd process, by pid: the server's share of the cores
+ * next to the generator's own. Empty where /proc is not there (another OS, a remote BENCH_URL).
+ */
+function workerdTicks() {
+  const out = new Map();
+  let pids = [];
+  try {
+    pids = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      if (stat.slice(stat.indexOf("(") + 1, close) !== "workerd") continue;
+      const f = stat.slice(close + 2).split(" ");
+      out.set(pid, Number(f[11]) + Number(f[12]));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return out;
+}
+const TICKS_PER_S = 100;
 
 async function pool(n, fn) {
   const out = new Array(n);
@@ -102,6 +130,8 @@ async function scenario(n) {
   const joinDrain = performance.now() - drainStart;
 
   // Steady: one sender at RATE messages/s for SECONDS.
+  const cpu0 = process.cpuUsage();
+  const ticks0 = workerdTicks();
   const sender = clients[0].ws;
   const interval = 1000 / RATE;
   const start = performance.now();
@@ -125,6 +155,9 @@ async function scenario(n) {
   const burstDelivered = clients.reduce((acc, c) => acc + countPhase(c, "burst"), 0);
   const burstLost = n * BURST - burstDelivered;
 
+  const cpu = process.cpuUsage(cpu0);
+  const ticks = [...workerdTicks()].map(([pid, t]) => t - (ticks0.get(pid) ?? t)).filter((t) => t > 0).sort((a, b) => b - a);
+  const measured = (performance.now() - start) / 1000;
   for (const c of clients) c.ws.close(1000);
   connectTimes.sort((a, b) => a - b);
   return {
@@ -141,6 +174,10 @@ async function scenario(n) {
     burst_deliveries_per_s: Math.round(burstDelivered / ((burstEnd - burstStart) / 1000)),
     burst_lost: burstLost,
     duplicates: clients.reduce((acc, c) => acc + c.dupes, 0),
+    // The load generator's own CPU over the steady phase and the burst, as a share of one core.
+    // Each local workerd process (the room's runtime and wrangler's proxy), busiest first.
+    workerd_cpu: ticks.map((t) => `${Math.round((t / TICKS_PER_S / measured) * 100)} %`).join(", ") || "n/a",
+    generator_cpu: `${Math.round(((cpu.user + cpu.system) / 1e6 / measured) * 100)} %`,
     messages_per_frame: Number(((n * (total + BURST) - steadyLost - burstLost) / clients.reduce((acc, c) => acc + c.frames, 0)).toFixed(2)),
   };
 }
