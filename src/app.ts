@@ -7,6 +7,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { requireUser } from "./auth/middleware";
 import { authRoutes } from "./auth/routes";
 import { banRoutes } from "./bans/routes";
+import { broadcastRoutes } from "./broadcasts/routes";
 import { blockRoutes } from "./blocks/routes";
 import { conversationRoutes } from "./conversations/routes";
 import { settingsRoutes } from "./conversations/settings";
@@ -87,6 +88,8 @@ export function buildApp() {
   app.route(`${API}/notifications`, notificationRoutes);
   app.use(`${API}/stats/*`, requireUser);
   app.route(`${API}/stats`, statsRoutes);
+  app.use(`${API}/broadcasts/*`, requireUser);
+  app.route(`${API}/broadcasts`, broadcastRoutes);
   app.use(`${API}/conversations/*`, requireUser);
   app.route(`${API}/conversations`, conversationRoutes);
   app.route(`${API}/chat-rooms`, banRoutes);

@@ -1,7 +1,8 @@
 // The worker entry: rewrites the reference spec's path spellings onto the canonical routes and
-// hands everything to the Hono app. Also exports the Durable Object classes.
+// hands everything to the Hono app. Also exports the Durable Object classes (rooms, broadcasts).
 import { API, buildApp } from "./app";
 
+export { Broadcaster } from "./broadcasts/sender";
 export { Room } from "./room/room";
 
 const app = buildApp();

@@ -335,3 +335,32 @@ export const notifications = sqliteTable(
     index("notifications_actor_idx").on(t.actorId),
   ],
 );
+
+/**
+ * Admin broadcasts: one announcement posted as a `system` message into group rooms, either a given
+ * list or every group room that existed when it was sent. Delivered by its own Durable Object
+ * (src/broadcasts/sender.ts), which walks the targets in room id order and records its progress here.
+ */
+export const broadcasts = sqliteTable(
+  "broadcasts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    senderId: integer("sender_id").references(() => users.id, { onDelete: "set null" }),
+    senderName: text("sender_name").notNull(),
+    content: text("content").notNull(),
+    // The targets: a JSON array of room ids, or null for every group room with id <= up_to_room_id.
+    roomIds: text("room_ids"),
+    upToRoomId: integer("up_to_room_id").notNull().default(0),
+    clientId: text("client_id"),
+    status: text("status", { enum: ["sending", "done"] }).notNull().default("sending"),
+    roomsTotal: integer("rooms_total").notNull(),
+    // Delivery progress: every target room with an id <= cursor has the message.
+    cursor: integer("cursor").notNull().default(0),
+    roomsDelivered: integer("rooms_delivered").notNull().default(0),
+    createdAt: text("created_at").notNull().default(now),
+    finishedAt: text("finished_at"),
+  },
+  (t) => [uniqueIndex("broadcasts_client_unique").on(t.senderId, t.clientId)],
+);
+
+export type BroadcastRow = typeof broadcasts.$inferSelect;

@@ -54,7 +54,8 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 
 export type NewMessage = {
   content_text?: string | null;
-  message_type: (typeof MESSAGE_TYPES)[number];
+  // "system" only from the worker (admin broadcasts); clients' frames and bodies cannot say it.
+  message_type: (typeof MESSAGE_TYPES)[number] | "system";
   reply_to_id?: number | null;
   client_id?: string | null;
   attachment?: Attachment | null;

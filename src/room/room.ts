@@ -117,6 +117,14 @@ export class Room extends DurableObject<Env> {
     return result;
   }
 
+  /**
+   * A `system` message from the worker (an admin broadcast), exactly once per key: the key is kept
+   * as the message's client_id, in a form no client can send. Not rate limited.
+   */
+  announce(roomId: number, actor: Actor, content: string, key: string): Posted | Refusal {
+    return this.post(roomId, actor, { message_type: "system", content_text: content, client_id: `#${key}` });
+  }
+
   /** The shared path of REST and socket sends; the broadcast is queued (see Fanout). */
   private store(roomId: number, actor: Actor, input: NewMessage): Posted | Refusal {
     this.remember(roomId);
@@ -129,15 +137,16 @@ export class Room extends DurableObject<Env> {
       }
     }
     if (this.postingBlocked()) return refuse(403, "cannot_message", "You cannot send messages in this conversation");
-    const wait = this.limiter.take(actor.id);
+    const type = input.message_type;
+    const wait = type === "system" ? 0 : this.limiter.take(actor.id);
     if (wait) return refuse(429, "rate_limited", `Too many messages; retry in ${wait}s`, wait);
     const content = input.content_text?.trim() ? input.content_text : null;
-    const type = input.message_type;
-    if (type === "text" && !content) return refuse(400, "empty_message", "A text message needs content_text");
+    if ((type === "text" || type === "system") && !content) return refuse(400, "empty_message", "A text message needs content_text");
     if (type === "location" && !input.location) return refuse(400, "location_required", "A location message needs location {latitude, longitude}");
     if (type !== "location" && input.location) return refuse(400, "unexpected_location", "Only location messages carry a location");
-    if (type !== "text" && type !== "location" && !input.attachment) return refuse(400, "media_required", `A ${type} message needs a file`);
-    if ((type === "text" || type === "location") && input.attachment) return refuse(400, "unexpected_media", `${type === "text" ? "Text" : "Location"} messages cannot carry media`);
+    if (type !== "text" && type !== "location" && type !== "system" && !input.attachment) return refuse(400, "media_required", `A ${type} message needs a file`);
+    if ((type === "text" || type === "location" || type === "system") && input.attachment)
+      return refuse(400, "unexpected_media", `${type === "location" ? "Location" : "Text"} messages cannot carry media`);
     if (input.reply_to_id && !this.q.exists.get({ id: input.reply_to_id }))
       return refuse(400, "invalid_reply_to", "reply_to_id is not a message of this room");
 
@@ -733,7 +742,7 @@ export class Room extends DurableObject<Env> {
     // One pass over the messages since the last write: a sender has read everything up to their
     // own latest message, and mentions become notifications (one statement for all of them).
     const fresh = this.db
-      .select({ id: messages.id, senderId: messages.senderId, senderName: messages.senderName, text: messages.contentText, deletedAt: messages.deletedAt })
+      .select({ id: messages.id, senderId: messages.senderId, senderName: messages.senderName, text: messages.contentText, type: messages.messageType, deletedAt: messages.deletedAt })
       .from(messages)
       .where(gt(messages.id, flushed))
       .orderBy(asc(messages.id))
@@ -741,7 +750,8 @@ export class Room extends DurableObject<Env> {
     const reads = new Map<number, number>();
     for (const m of fresh) reads.set(m.senderId, m.id);
     const mentions = fresh
-      .filter((m) => !m.deletedAt && m.text?.includes("@"))
+      // An admin broadcast reaches many rooms: its @names would notify once per room.
+      .filter((m) => !m.deletedAt && m.type !== "system" && m.text?.includes("@"))
       .map((m) => ({ message_id: m.id, sender_id: m.senderId, sender_name: m.senderName, preview: m.text!.slice(0, PREVIEW_CHARS), names: mentionsIn(m.text) }))
       .filter((m) => m.names.length);
     const now = new Date().toISOString();
