@@ -449,6 +449,58 @@ describe("rate limit", () => {
   });
 });
 
+describe("rate limit, beyond messages", () => {
+  it("read frames have their own budget: a flood of them is refused without costing a message or closing the socket", async () => {
+    const { room, owner } = await roomWith(1);
+    const c = await connect(room.id, owner.token);
+    c.send({ type: "chat_message", content_text: "first" });
+    await c.next("chat_message");
+    // More read frames than the whole message burst (150 in the test config).
+    for (let i = 0; i < 200; i++) c.send({ type: "read", message_id: 1 });
+    c.send({ type: "chat_message", content_text: "still allowed", client_id: "after-reads" });
+    expect((await c.next("chat_message", (f) => f.message.client_id === "after-reads")).message.content_text).toBe("still allowed");
+    const refused = c.of("error");
+    expect(refused.length).toBeGreaterThan(100);
+    expect(refused.every((f) => f.code === "rate_limited" && f.retry_after >= 1)).toBe(true);
+    expect(c.closed).toBeNull();
+    c.close();
+  });
+
+  it("typing that flaps between true and false is announced a few times, not per frame", async () => {
+    const { room, members } = await roomWith(2);
+    const [a, b] = await Promise.all(members.map((m) => connect(room.id, m.token)));
+    for (let i = 0; i < 40; i++) a.send({ type: "typing", is_typing: i % 2 === 0 });
+    a.send({ type: "chat_message", content_text: "done typing", client_id: "flap-end" });
+    await b.next("chat_message", (f) => f.message.client_id === "flap-end");
+    // A burst of 6 changes, 2 more per second, and the stop that the message itself announces.
+    expect(b.of("typing").length).toBeGreaterThan(0);
+    expect(b.of("typing").length).toBeLessThanOrEqual(10);
+    a.close();
+    b.close();
+  });
+
+  it("edits and deletions spend from the sender's message budget: 429 with Retry-After", async () => {
+    const { room, owner } = await roomWith(1);
+    const res = await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: "v0" } });
+    const id = res.json.id as number;
+    const actor = { id: owner.id, username: owner.username, display_name: null };
+    const outcomes = await runInDurableObject(roomStub(env, room.id), (instance: Room) =>
+      Array.from({ length: 300 }, (_, i) => instance.edit(room.id, actor, id, `v${i + 1}`)),
+    );
+    const refused = outcomes.filter((o) => !o.ok);
+    expect(refused.length).toBeGreaterThan(100);
+    expect(refused.every((o) => !o.ok && o.code === "rate_limited")).toBe(true);
+    for (const call of [
+      () => api("PATCH", `/chat-rooms/${room.id}/messages/${id}`, { token: owner.token, body: { content_text: "one more" } }),
+      () => api("DELETE", `/chat-rooms/${room.id}/messages/${id}`, { token: owner.token }),
+    ]) {
+      const limited = await call();
+      expectError(limited, 429, "rate_limited");
+      expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
+
 describe("bans, blocks and deleted accounts reach the sockets", () => {
   it("a ban closes the user's sockets with 4003 and keeps them out", async () => {
     const { room, owner, members } = await roomWith(2);

@@ -45,8 +45,18 @@ const REPLAY_MAX = 2_000;
 /** Messages added to the search index per step (~0.15 s of work), and the pause between steps of a backlog. */
 const INDEX_BATCH = 20_000;
 const INDEX_PAUSE_MS = 1_000;
-/** Rate-limited frames a socket may send before it is closed with 1008. */
+/** Rate-limited frames a socket may send within ABUSE_WINDOW_MS before it is closed with 1008. */
 const ABUSE_LIMIT = 20;
+const ABUSE_WINDOW_MS = 10_000;
+/**
+ * Typing changes that reach the room (start after stop, stop after start) per user: a flapping
+ * client would otherwise make two broadcasts per pair. Over it they are dropped silently.
+ */
+const TYPING_CHANGES_PER_SECOND = 2;
+const TYPING_CHANGES_BURST = 6;
+/** Read frames per user, apart from messages: each is a D1 write, but must not cost a message. */
+const READS_PER_SECOND = 10;
+const READS_BURST = 30;
 
 
 export type HistoryQuery = { limit: number; offset: number; before?: number; after?: number };
@@ -57,9 +67,12 @@ export type Posted = { ok: true; message: ChatMessage; duplicate: boolean };
 
 export class Room extends DurableObject<Env> {
   private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+  /** Messages, edits and deletions per sender (the configured rate); typing changes; read frames. */
   private readonly limiter: RateLimiter;
-  /** Rate-limited frames per socket; in memory, so abuse counting restarts after hibernation. */
-  private abuse = new WeakMap<WebSocket, number>();
+  private readonly typingLimiter = new RateLimiter(TYPING_CHANGES_PER_SECOND, TYPING_CHANGES_BURST);
+  private readonly readLimiter = new RateLimiter(READS_PER_SECOND, READS_BURST);
+  /** Rate-limited frames per socket in the current window; in memory, so counting restarts after hibernation. */
+  private abuse = new WeakMap<WebSocket, { n: number; since: number }>();
   /** Caches of values whose truth is in storage (meta, typing), read once per instance. */
   private cache: { roomId?: number; summaryDue?: boolean; typing?: number; blocked?: boolean } = {};
   /** Hot-path statements, built once per instance instead of once per message. */
@@ -208,6 +221,9 @@ export class Room extends DurableObject<Env> {
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
     if (row.senderId !== actor.id) return refuse(403, "not_your_message", "Only the sender can edit a message");
     if (row.messageType === "text" && !content.trim()) return refuse(400, "empty_message", "A text message needs content_text");
+    // Each edit is a broadcast to every socket: it spends like a message.
+    const wait = this.limiter.take(actor.id);
+    if (wait) return refuse(429, "rate_limited", `Too many changes; retry in ${wait}s`, wait);
     const updated = this.db
       .update(messages)
       .set({ contentText: content.trim() ? content : null, editedAt: new Date().toISOString() })
@@ -230,6 +246,8 @@ export class Room extends DurableObject<Env> {
     const row = this.db.select().from(messages).where(eq(messages.id, messageId)).get();
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
     if (row.senderId !== actor.id && !moderator) return refuse(403, "not_your_message", "You can only delete your own messages");
+    const wait = this.limiter.take(actor.id);
+    if (wait) return refuse(429, "rate_limited", `Too many changes; retry in ${wait}s`, wait);
     const updated = this.db
       .update(messages)
       .set({ contentText: null, fileId: null, fileName: null, fileSize: null, contentType: null, width: null, height: null, location: null, deletedAt: new Date().toISOString() })
@@ -493,12 +511,11 @@ export class Room extends DurableObject<Env> {
       case "typing":
         return this.setTyping(actor, frame.is_typing);
       case "read": {
-        // Each read frame is a D1 write: it spends from the sender's bucket like a message.
-        const wait = this.limiter.take(actor.id);
-        if (wait) {
-          this.fanout.send(ws, { type: "error", code: "rate_limited", message: `Too many frames; retry in ${wait}s`, retry_after: wait });
-          return this.countAbuse(ws);
-        }
+        // Each read frame is a D1 write, limited on its own: reads never cost a message, and an
+        // over-eager client (one read per message received) is told to slow down, not closed.
+        const wait = this.readLimiter.take(actor.id);
+        if (wait)
+          return this.fanout.send(ws, { type: "error", code: "rate_limited", message: `Too many read frames; send the latest id, retry in ${wait}s`, retry_after: wait });
         const result = await this.markRead(roomId, actor, frame.message_id);
         if (!result.ok) this.fanout.send(ws, { type: "error", code: result.code, message: result.detail });
         return;
@@ -589,6 +606,7 @@ export class Room extends DurableObject<Env> {
       // TYPING_REFRESH_MS, which keeps other clients' TYPING_TTL_MS expiry from lapsing.
       const current = this.typingCount() ? this.db.select().from(typing).where(eq(typing.userId, actor.id)).get() : undefined;
       if (current && current.expiresAt - TYPING_TTL_MS > now - TYPING_REFRESH_MS) return;
+      if (!current && this.typingLimiter.take(actor.id)) return;
       const expiresAt = now + TYPING_TTL_MS;
       this.db
         .insert(typing)
@@ -599,7 +617,8 @@ export class Room extends DurableObject<Env> {
       this.rescheduleAlarm();
       this.fanout.broadcast({ type: "typing", user: ref(actor), is_typing: true, expires_in_ms: TYPING_TTL_MS }, actor.id);
     } else {
-      this.stopTyping(actor.id);
+      const current = this.typingCount() ? this.db.select({ userId: typing.userId }).from(typing).where(eq(typing.userId, actor.id)).get() : undefined;
+      if (current && !this.typingLimiter.take(actor.id)) this.stopTyping(actor.id);
     }
   }
 
@@ -631,8 +650,10 @@ export class Room extends DurableObject<Env> {
   }
 
   private countAbuse(ws: WebSocket) {
-    const n = (this.abuse.get(ws) ?? 0) + 1;
-    this.abuse.set(ws, n);
+    const now = Date.now();
+    const prior = this.abuse.get(ws);
+    const n = prior && now - prior.since < ABUSE_WINDOW_MS ? prior.n + 1 : 1;
+    this.abuse.set(ws, { n, since: n === 1 ? now : prior!.since });
     if (n < ABUSE_LIMIT) return;
     const who = attachment(ws);
     if (who) this.limiter.penalize(who.id);
