@@ -165,8 +165,9 @@ export const messageRoutes = router()
           location: body.location ?? null,
         })
         .catch((err: unknown) => ({ ok: false as const, err }));
-      // Refused, or the call failed: a file attached for this message is detached again.
-      if (!result.ok && attachment?.attached_now) await detachFile(db, attachment.file_id, roomId);
+      // Refused: a file attached for this message is detached again. A call that failed has an
+      // unknown outcome (the room may have stored the message), so the file stays where it is.
+      if (!result.ok && !("err" in result) && attachment?.attached_now) await detachFile(db, attachment.file_id, roomId);
       if ("err" in result) throw result.err;
       return c.json(unwrap(result).message, 200);
     },
@@ -224,8 +225,9 @@ export const messageRoutes = router()
             })
             .catch((err: unknown) => ({ ok: false as const, err }))
         : null;
-      // A refused (or failed) message takes its upload with it, and so does a retry answered with the original.
-      if (!result?.ok || result.duplicate) await deleteFile(c.env, db, { ...file, roomId: null });
+      // A refused message takes its upload with it, and so does a retry answered with the original.
+      // A call that failed has an unknown outcome (the room may hold the message): the file stays.
+      if (!result || (!("err" in result) && (!result.ok || result.duplicate))) await deleteFile(c.env, db, { ...file, roomId: null });
       if (!extra.success) throw invalidRequest(fieldErrors(extra.error.issues, "body"));
       if (result && "err" in result) throw result.err;
       return c.json(unwrap(result!).message, 200);
