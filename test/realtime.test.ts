@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { roomStub } from "../src/room/client";
-import type { Room } from "../src/room/room";
+import { ADMISSION_HEADER, type Room } from "../src/room/room";
 import { api, createRoom, expectError, join, registerUser, type TestUser } from "./helpers";
 import { connect, upgrade, type Client } from "./ws";
 
@@ -266,6 +266,8 @@ describe("typing and presence", () => {
     });
     await runDurableObjectAlarmSafe(room.id);
     expect((await b.next("typing", (f) => !f.is_typing)).user.id).toBe(members[0].id);
+    // The expiry, like the start, is news to everyone but the typist (none of their tabs hears it).
+    expect([...a.of("typing"), ...a2.of("typing")]).toEqual([]);
     [a, a2, b].forEach((c) => c.close());
   });
 
@@ -305,6 +307,26 @@ describe("typing and presence", () => {
     expect(left.user).toEqual({ id: members[0].id, username: members[0].username });
     const online = await api("GET", `/chat-rooms/${room.id}/online`, { token: members[1].token });
     expect(online.json.map((u: any) => u.id)).toEqual([members[1].id]);
+    watcher.close();
+  });
+
+  it("two tabs that close while the object is evicted make one user_leave; coming back is a new join", async () => {
+    const { room, members } = await roomWith(2);
+    const watcher = await connect(room.id, members[1].token);
+    const [tab1, tab2] = [await connect(room.id, members[0].token), await connect(room.id, members[0].token)];
+    await watcher.next("user_join");
+    await evictDurableObject(roomStub(env, room.id));
+    tab1.close();
+    tab2.close();
+    await watcher.next("user_leave");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(watcher.of("user_leave")).toHaveLength(1);
+    // The next first socket is announced again, and its own later leave is announced too.
+    const back = await connect(room.id, members[0].token);
+    await watcher.until((fs) => fs.filter((f) => f.type === "user_join").length === 2, "second join");
+    await evictDurableObject(roomStub(env, room.id));
+    back.close();
+    await watcher.until((fs) => fs.filter((f) => f.type === "user_leave").length === 2, "second leave");
     watcher.close();
   });
 
@@ -375,6 +397,26 @@ describe("membership follows D1", () => {
     const history = await api("GET", `/chat-rooms/${again.id}/messages`, { token: owner.token });
     expect(history.json).toEqual([]);
     expect(again.last_message).toBeNull();
+  });
+
+  it("calls that arrive after the deletion (authorized just before it) write nothing into the wiped object", async () => {
+    const { room, owner } = await roomWith(1);
+    expect((await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: "old" } })).status).toBe(200);
+    const actor = { id: owner.id, username: owner.username, display_name: null };
+    const late = await runInDurableObject(roomStub(env, room.id), async (instance: Room, state) => {
+      await instance.destroy();
+      const posted = instance.post(room.id, actor, { message_type: "text", content_text: "late" });
+      const read = await instance.markRead(room.id, actor);
+      instance.typing(room.id, actor, true);
+      const kicked = instance.kick(owner.id);
+      const upgrade = await instance.fetch(
+        new Request("https://room.internal/ws", { headers: { Upgrade: "websocket", [ADMISSION_HEADER]: JSON.stringify({ room_id: room.id, user: actor, since: null }) } }),
+      );
+      const count = (table: string) => state.storage.sql.exec(`SELECT count(*) AS n FROM ${table}`).one().n;
+      return { posted, read, kicked, upgrade: upgrade.status, messages: count("messages"), meta: count("meta"), typing: count("typing"), alarm: await state.storage.getAlarm() };
+    });
+    expect(late).toMatchObject({ posted: { ok: false, status: 404, code: "room_not_found" }, read: { ok: false, status: 404 }, kicked: 0, upgrade: 404 });
+    expect(late).toMatchObject({ messages: 0, meta: 0, typing: 0, alarm: null });
   });
 });
 
@@ -462,6 +504,28 @@ describe("rate limit, beyond messages", () => {
     const refused = c.of("error");
     expect(refused.length).toBeGreaterThan(100);
     expect(refused.every((f) => f.code === "rate_limited" && f.retry_after >= 1)).toBe(true);
+    expect(c.closed).toBeNull();
+    c.close();
+  });
+
+  it("a read frame whose D1 write fails gets an `unavailable` error frame; the socket stays open", async () => {
+    const { room, owner } = await roomWith(1);
+    const c = await connect(room.id, owner.token);
+    c.send({ type: "chat_message", content_text: "hello" });
+    await c.next("chat_message");
+    // A real failure of the write, not a stand-in: D1 itself refuses this user's read position.
+    const trigger = `fail_read_${owner.id}`;
+    await env.DB.exec(`CREATE TRIGGER ${trigger} BEFORE UPDATE ON room_members WHEN NEW.user_id = ${owner.id} BEGIN SELECT RAISE(ABORT, 'unavailable'); END`);
+    try {
+      c.send({ type: "read", message_id: 1 });
+      expect(await c.next("error")).toMatchObject({ code: "unavailable" });
+    } finally {
+      await env.DB.exec(`DROP TRIGGER ${trigger}`);
+    }
+    c.send({ type: "read", message_id: 1 });
+    c.send({ type: "chat_message", content_text: "still open", client_id: "after-failure" });
+    await c.next("chat_message", (f) => f.message.client_id === "after-failure");
+    expect(c.of("error")).toHaveLength(1);
     expect(c.closed).toBeNull();
     c.close();
   });

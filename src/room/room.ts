@@ -75,6 +75,12 @@ export class Room extends DurableObject<Env> {
   private abuse = new WeakMap<WebSocket, { n: number; since: number }>();
   /** Caches of values whose truth is in storage (meta, typing), read once per instance. */
   private cache: { roomId?: number; summaryDue?: boolean; typing?: number; blocked?: boolean } = {};
+  /**
+   * Set by destroy(): a call the worker authorized just before the room's deletion may still arrive.
+   * It must not write again into the storage that was just wiped (in memory: an evicted object has
+   * nothing left to protect, and a deleted room's id is never reused).
+   */
+  private destroyed = false;
   /** Hot-path statements, built once per instance instead of once per message. */
   private readonly q;
   private readonly sockets: Sockets;
@@ -140,6 +146,7 @@ export class Room extends DurableObject<Env> {
 
   /** The shared path of REST and socket sends; the broadcast is queued (see Fanout). */
   private store(roomId: number, actor: Actor, input: NewMessage): Posted | Refusal {
+    if (this.destroyed) return roomDeleted();
     this.remember(roomId);
     if (input.client_id) {
       const prior = this.q.byClientId.get({ sender: actor.id, client: input.client_id });
@@ -216,6 +223,7 @@ export class Room extends DurableObject<Env> {
   }
 
   edit(roomId: number, actor: Actor, messageId: number, content: string): Posted | Refusal {
+    if (this.destroyed) return roomDeleted();
     this.remember(roomId);
     const row = this.db.select().from(messages).where(eq(messages.id, messageId)).get();
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
@@ -242,6 +250,7 @@ export class Room extends DurableObject<Env> {
    * message carried when no other message uses it, so the worker can delete it too.
    */
   remove(roomId: number, actor: Actor, messageId: number, moderator: boolean): (Posted & { orphaned_file_id: number | null }) | Refusal {
+    if (this.destroyed) return roomDeleted();
     this.remember(roomId);
     const row = this.db.select().from(messages).where(eq(messages.id, messageId)).get();
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
@@ -264,6 +273,7 @@ export class Room extends DurableObject<Env> {
 
   /** A file was deleted: its messages show the media as removed from now on. */
   mediaRemoved(roomId: number, fileId: number): number {
+    if (this.destroyed) return 0;
     this.remember(roomId);
     const rows = this.db.update(messages).set({ mediaRemoved: true }).where(eq(messages.fileId, fileId)).returning().all();
     for (const row of rows) this.fanout.broadcast({ type: "message_updated", message: this.render(row) });
@@ -276,6 +286,7 @@ export class Room extends DurableObject<Env> {
    * and the inbox count unread for many rooms at once; stored there first, then announced.
    */
   async markRead(roomId: number, user: Actor, upTo?: number): Promise<{ ok: true; position: number; last: number } | Refusal> {
+    if (this.destroyed) return roomDeleted();
     this.remember(roomId);
     const { last } = this.bounds();
     const messageId = upTo ?? last;
@@ -343,6 +354,7 @@ export class Room extends DurableObject<Env> {
 
   /** REST typing (POST /chat-rooms/{id}/typing), for clients without a socket: as a typing frame. */
   typing(roomId: number, actor: Actor, isTyping: boolean): void {
+    if (this.destroyed) return;
     this.remember(roomId);
     this.setTyping(actor, isTyping);
     this.fanout.flush();
@@ -384,6 +396,7 @@ export class Room extends DurableObject<Env> {
    * Returns whether it was applied.
    */
   setPostingBlocked(roomId: number, blocked: boolean, version: number): boolean {
+    if (this.destroyed) return false;
     this.remember(roomId);
     if (version <= Number(this.getMeta("blocked_version") ?? 0)) return false;
     this.setMeta("blocked_version", String(version));
@@ -397,6 +410,7 @@ export class Room extends DurableObject<Env> {
 
   /** A user lost access (removed, left, banned): close their sockets with 4003. */
   kick(userId: number): number {
+    if (this.destroyed) return 0;
     // Remembered, so an upgrade the worker admitted just before the removal is refused here.
     this.setMeta(`revoked:${userId}`, String(Date.now()));
     const gone = this.sockets.removeUser(userId);
@@ -414,6 +428,7 @@ export class Room extends DurableObject<Env> {
 
   /** The room was deleted: close every socket (4004) and forget everything, alarm included. */
   async destroy(): Promise<void> {
+    this.destroyed = true;
     for (const ws of this.ctx.getWebSockets()) {
       const a = attachment(ws);
       if (a) ws.serializeAttachment({ ...a, left: true });
@@ -435,6 +450,7 @@ export class Room extends DurableObject<Env> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !raw)
       return new Response("WebSocket upgrades only", { status: 426 });
     const admission = JSON.parse(raw) as Admission;
+    if (this.destroyed) return roomDeletedResponse();
     this.remember(admission.room_id);
     const user = admission.user;
     // The worker checked membership, but a removal can land between its check and this upgrade:
@@ -451,6 +467,7 @@ export class Room extends DurableObject<Env> {
     )
       .bind(admission.room_id, user.id)
       .first<{ version: number; blocked: number }>();
+    if (this.destroyed) return roomDeletedResponse();
     if (!member || Number(this.getMeta(`revoked:${user.id}`) ?? 0) >= startedAt)
       return Response.json({ detail: "You are not a member of this room", code: "not_a_member" }, { status: 403 });
     if (member.version > 0) this.setPostingBlocked(admission.room_id, !!member.blocked, member.version);
@@ -477,6 +494,7 @@ export class Room extends DurableObject<Env> {
     // Everything below runs in this one turn: no live message can slip between replay and live.
     if (admission.since !== null) this.replay(server, admission.since, oldest, last, admission.batch);
     if (!wasOnline) {
+      this.db.delete(meta).where(eq(meta.key, `left:${user.id}`)).run();
       this.fanout.broadcast({ type: "user_join", user: ref(user) }, server);
       this.scheduleSummary();
     }
@@ -516,7 +534,11 @@ export class Room extends DurableObject<Env> {
         const wait = this.readLimiter.take(actor.id);
         if (wait)
           return this.fanout.send(ws, { type: "error", code: "rate_limited", message: `Too many read frames; send the latest id, retry in ${wait}s`, retry_after: wait });
-        const result = await this.markRead(roomId, actor, frame.message_id);
+        // D1 can fail here: the client hears so (and may send the frame again); the socket stays open.
+        const result = await this.markRead(roomId, actor, frame.message_id).catch((err: unknown) => {
+          console.error("read frame: the read position was not recorded", err);
+          return { ok: false as const, code: "unavailable", detail: "The read position could not be recorded; send the frame again" };
+        });
         if (!result.ok) this.fanout.send(ws, { type: "error", code: result.code, message: result.detail });
         return;
       }
@@ -554,7 +576,7 @@ export class Room extends DurableObject<Env> {
   async alarm(): Promise<void> {
     const now = Date.now();
     for (const t of this.db.delete(typing).where(lte(typing.expiresAt, now)).returning().all())
-      this.fanout.broadcast({ type: "typing", user: { id: t.userId, username: t.username }, is_typing: false });
+      this.fanout.broadcast({ type: "typing", user: { id: t.userId, username: t.username }, is_typing: false }, t.userId);
     this.cache.typing = undefined;
     // Pending summaries go out with whatever woke us (a typing expiry may come a little early).
     if (this.getMeta("summary_due")) {
@@ -639,7 +661,14 @@ export class Room extends DurableObject<Env> {
 
   private socketGone(ws: WebSocket) {
     const gone = this.sockets.remove(ws);
-    if (gone?.last) this.userLeft(gone.info);
+    if (!gone?.last) return;
+    // Two tabs that closed while the object hibernated both wake it as unknown sockets: the user
+    // leaves once, remembered in storage until their next first socket (see fetch).
+    if (gone.unindexed) {
+      if (this.getMeta(`left:${gone.info.id}`)) return;
+      this.setMeta(`left:${gone.info.id}`, "1");
+    }
+    this.userLeft(gone.info);
   }
 
   /** The user's last socket went away (or they were kicked): tell the others once, not per tab. */
@@ -701,7 +730,7 @@ export class Room extends DurableObject<Env> {
   }
 
   private remember(roomId: number) {
-    if (this.roomId() === roomId) return;
+    if (this.destroyed || this.roomId() === roomId) return;
     this.setMeta("room_id", String(roomId));
     this.cache.roomId = roomId;
   }
@@ -835,6 +864,9 @@ export class Room extends DurableObject<Env> {
 
 const ref = (u: { id: number; username: string }) => ({ id: u.id, username: u.username });
 
+
+const roomDeleted = () => refuse(404, "room_not_found", "This room was deleted");
+const roomDeletedResponse = () => Response.json({ detail: "This room was deleted", code: "room_not_found" }, { status: 404 });
 
 function safeClose(ws: WebSocket, code: number, reason: string) {
   try {

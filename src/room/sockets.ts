@@ -34,14 +34,17 @@ export class Sockets {
     i.byUser.set(info.id, entry);
   }
 
-  /** Forgets a socket; `last` says whether it was its user's last one. */
-  remove(ws: WebSocket): { info: SocketInfo; last: boolean } | null {
+  /**
+   * Forgets a socket; `last` says whether it was its user's last one. `unindexed`: the socket was
+   * not in the index (its close woke the object after it had left getWebSockets()), so "last" only
+   * means no other socket of the user is open; two such closes of one user both look last.
+   */
+  remove(ws: WebSocket): { info: SocketInfo; last: boolean; unindexed?: true } | null {
     const i = this.i;
     const known = i.bySocket.get(ws);
     if (!known) {
-      // A socket whose close woke the object may already be missing from getWebSockets().
       const a = attachment(ws);
-      return a && !a.left ? { info: a, last: !i.byUser.has(a.id) } : null;
+      return a && !a.left ? { info: a, last: !i.byUser.has(a.id), unindexed: true } : null;
     }
     const info = known;
     i.bySocket.delete(ws);
