@@ -127,7 +127,7 @@ describe("GET /chatrooms/{id}/messages/", () => {
     expectError(await history(outsider, room.id), 403);
     expectError(await api("GET", `/chatrooms/${room.id}/messages/`), 401);
     expectError(await history(owner, 999999), 404);
-    for (const qs of ["?limit=0", "?limit=101", "?limit=abc", "?offset=-1", "?before=-3", "?after=x", "?after=1e99", "?limit=1.5"])
+    for (const qs of ["?limit=0", "?limit=101", "?limit=abc", "?offset=-1", "?before=-3", "?after=x", "?after=1e99", "?limit=1.5", "?limit=", "?after=0x10", "?before=1e3", "?offset= 1"])
       expectError(await history(member, room.id, qs), 400, "invalid_request");
   });
 

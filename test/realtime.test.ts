@@ -42,6 +42,20 @@ describe("admission", () => {
     expect((await upgrade(999999, owner.token)).status).toBe(404);
     expect((await upgrade(room.id, owner.token, "since=-1")).status).toBe(400);
     expect((await upgrade(room.id, owner.token, "since=abc")).status).toBe(400);
+    for (const since of ["", "0x10", "1e3", "1.5", "99999999999999999"]) {
+      const res = await upgrade(room.id, owner.token, `since=${since}`);
+      expect(res.status, `since=${since}`).toBe(400);
+      expect(res.webSocket).toBeNull();
+    }
+    // Past the room's newest message (it has none yet): refused, not an empty replay.
+    const ahead = await upgrade(room.id, owner.token, "since=5");
+    expect(ahead.status).toBe(400);
+    expect(ahead.webSocket).toBeNull();
+    expect(await ahead.json()).toMatchObject({ code: "invalid_since" });
+    const fine = await upgrade(room.id, owner.token, "since=0");
+    expect(fine.status).toBe(101);
+    fine.webSocket!.accept();
+    fine.webSocket!.close(1000);
     const plain = await api("GET", `/chat-rooms/${room.id}/ws`, { token: owner.token });
     expectError(plain, 426, "upgrade_required");
   });

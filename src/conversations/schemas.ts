@@ -1,6 +1,7 @@
 // Conversation shapes: direct and group create bodies, their responses, and the inbox item.
 import { z } from "@hono/zod-openapi";
 import { RoomCreate, RoomResponse } from "../rooms/schemas";
+import { intQuery } from "../http/schemas";
 
 export const MAX_GROUP_MEMBER_IDS = 100;
 
@@ -46,7 +47,7 @@ export const GroupResponse = RoomResponse.extend({
 }).openapi("GroupConversationResponse");
 
 export const InboxQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: intQuery(1, 100).default(50),
   cursor: z.string().max(200).optional().openapi({ description: "The `cursor` of the last item of the previous page (also in X-Next-Cursor)" }),
   kind: z.enum(["group", "direct"]).optional(),
 });

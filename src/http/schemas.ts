@@ -12,12 +12,21 @@ export const id = (name: string) =>
 export const RoomIdParam = z.object({ room_id: id("room_id") });
 export const UserIdParam = z.object({ user_id: id("user_id") });
 
-const intQuery = (def: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+/**
+ * A whole number in a query string, digits only: "", "-1", "1.5", "0x10" and "1e3" are
+ * 400 invalid_request rather than whatever Number() would make of them.
+ */
+export const intQuery = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,16}$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .openapi({ type: "integer", minimum: min, maximum: max });
 
 export const PageQuery = z.object({
-  limit: intQuery(50, 1, 100).openapi({ description: "Page size (1-100, default 50)" }),
-  offset: intQuery(0, 0, 1_000_000).openapi({ description: "Rows to skip" }),
+  limit: intQuery(1, 100).default(50).openapi({ description: "Page size (1-100, default 50)" }),
+  offset: intQuery(0, 1_000_000).default(0).openapi({ description: "Rows to skip" }),
 });
 
 /** "true"/"false"/"1"/"0" query flags (z.coerce.boolean would read "false" as true). */

@@ -9,7 +9,7 @@ import { getDb, type Db } from "../db/client";
 import { files, roomMembers, users } from "../db/schema";
 import { router, type AppEnv } from "../http/app-env";
 import { ApiError, badRequest, fieldErrors, forbidden, invalidRequest } from "../http/errors";
-import { boolQuery, errors, id, json, jsonBody, noContent, pick, RoomIdParam } from "../http/schemas";
+import { boolQuery, errors, id, intQuery, json, jsonBody, noContent, pick, RoomIdParam } from "../http/schemas";
 import { deleteFile, detachFile, resolveAttachment, type ResolvedAttachment } from "../media/files";
 import { receiveUpload } from "../media/upload";
 import { forgetMentions, refreshMentions } from "../notifications/produce";
@@ -55,10 +55,10 @@ const MessageCreate = z
   .strict()
   .openapi("ChatMessageCreate");
 
-const cursor = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const cursor = intQuery(0, Number.MAX_SAFE_INTEGER);
 const HistoryQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  limit: intQuery(1, 100).default(50),
+  offset: intQuery(0, 1_000_000).default(0),
   before: cursor.optional().openapi({ description: "Only messages with a smaller id" }),
   after: cursor.optional().openapi({ description: "Only messages with a larger id, oldest first (for pollers)" }),
 });
@@ -71,11 +71,11 @@ const instant = z.iso
 const SearchQuery = z
   .object({
     q: z.string().trim().min(1).max(200).optional().openapi({ description: "Words that must all occur (case-insensitive substrings, any script)" }),
-    sender_id: z.coerce.number().int().positive().optional().openapi({ description: "Only this sender's messages" }),
+    sender_id: intQuery(1, Number.MAX_SAFE_INTEGER).optional().openapi({ description: "Only this sender's messages" }),
     since: instant.optional().openapi({ description: "Sent at or after" }),
     until: instant.optional().openapi({ description: "Sent before" }),
     before: cursor.optional().openapi({ description: "Only messages with a smaller id (the next page: the last id you got)" }),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    limit: intQuery(1, 100).default(20),
   })
   .refine((q) => !q.since || !q.until || q.since < q.until, { message: "since must be before until", path: ["until"] });
 

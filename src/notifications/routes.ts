@@ -8,7 +8,7 @@ import { getDb, type Db } from "../db/client";
 import { NOTIFICATION_TYPES, notifications, rooms, users } from "../db/schema";
 import { router } from "../http/app-env";
 import { forbidden, notFound } from "../http/errors";
-import { boolQuery, id, json, jsonBody, noContent, pick } from "../http/schemas";
+import { boolQuery, id, intQuery, json, jsonBody, noContent, pick } from "../http/schemas";
 
 const actor = alias(users, "actor");
 
@@ -29,8 +29,8 @@ const Notification = z
 const ListQuery = z.object({
   unread_only: boolQuery.default(false),
   type: z.enum(NOTIFICATION_TYPES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({ description: "The next page: the last id you got" }),
+  limit: intQuery(1, 100).default(50),
+  before: intQuery(1, Number.MAX_SAFE_INTEGER).optional().openapi({ description: "The next page: the last id you got" }),
 });
 
 const Preferences = z

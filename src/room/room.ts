@@ -471,6 +471,11 @@ export class Room extends DurableObject<Env> {
     if (!member || Number(this.getMeta(`revoked:${user.id}`) ?? 0) >= startedAt)
       return Response.json({ detail: "You are not a member of this room", code: "not_a_member" }, { status: 403 });
     if (member.version > 0) this.setPostingBlocked(admission.room_id, !!member.blocked, member.version);
+    const { oldest, last } = this.bounds();
+    // A resume point past the newest message is the client's mistake, not an empty replay: it would
+    // go on to take the ids up to it for ones already seen.
+    if (admission.since !== null && admission.since > last)
+      return Response.json({ detail: `since is after the room's last message (${last})`, code: "invalid_since" }, { status: 400 });
     const wasOnline = this.sockets.has(user.id);
 
     // Frames queued before this socket existed are not for it (replay covers their messages).
@@ -481,7 +486,6 @@ export class Room extends DurableObject<Env> {
     server.serializeAttachment(info);
     this.sockets.add(server, info);
 
-    const { oldest, last } = this.bounds();
     this.fanout.send(server, {
       type: "connection_established",
       message: "connected",
