@@ -167,6 +167,28 @@ describe("ordering and exactly-once", () => {
   });
 });
 
+describe("exactly once, whatever happened to the message", () => {
+  it("a retry after the message was edited or deleted still returns it (not 409) and stores nothing new", async () => {
+    const { room, members } = await roomWith(1);
+    const sender = members[0];
+    const post = (body: Record<string, unknown>) => api("POST", `/chat-rooms/${room.id}/messages`, { token: sender.token, body });
+    const first = await post({ content_text: "draft", client_id: "e-1" });
+    expect((await api("PATCH", `/chat-rooms/${room.id}/messages/${first.json.id}`, { token: sender.token, body: { content_text: "final" } })).status).toBe(200);
+    const retried = await post({ content_text: "draft", client_id: "e-1" });
+    expect(retried.status).toBe(200);
+    expect(retried.json).toMatchObject({ id: first.json.id, content_text: "final" });
+    expectError(await post({ content_text: "final", client_id: "e-1" }), 409, "client_id_conflict");
+
+    const second = await post({ content_text: "oops", client_id: "d-1" });
+    expect((await api("DELETE", `/chat-rooms/${room.id}/messages/${second.json.id}`, { token: sender.token })).status).toBe(204);
+    const late = await post({ content_text: "oops", client_id: "d-1" });
+    expect(late.status).toBe(200);
+    expect(late.json).toMatchObject({ id: second.json.id, deleted: true, content_text: null });
+    const history = await api("GET", `/chat-rooms/${room.id}/messages`, { token: sender.token });
+    expect(history.json.map((m: { id: number }) => m.id)).toEqual([first.json.id, second.json.id]);
+  });
+});
+
 describe("resume", () => {
   it("?since replays every later message in order before live ones", async () => {
     const { room, owner } = await roomWith(1);

@@ -116,6 +116,7 @@ export class Room extends DurableObject<Env> {
           height: placeholder("height"),
           replyToId: placeholder("replyToId"),
           clientId: placeholder("clientId"),
+          fingerprint: placeholder("fingerprint"),
           location: placeholder("location"),
           sentAt: placeholder("sentAt"),
         })
@@ -151,7 +152,7 @@ export class Room extends DurableObject<Env> {
     if (input.client_id) {
       const prior = this.q.byClientId.get({ sender: actor.id, client: input.client_id });
       if (prior) {
-        if (!sameMessage(prior, input))
+        if (prior.fingerprint ? prior.fingerprint !== fingerprint(input) : !sameMessage(prior, input))
           return refuse(409, "client_id_conflict", "This client_id was already used for a different message");
         return { ok: true, message: this.render(prior), duplicate: true };
       }
@@ -184,6 +185,7 @@ export class Room extends DurableObject<Env> {
       height: a?.height ?? null,
       replyToId: input.reply_to_id ?? null,
       clientId: input.client_id ?? null,
+      fingerprint: input.client_id ? fingerprint(input) : null,
       location: locationText(input.location),
       sentAt: new Date().toISOString(),
     })!;
@@ -890,7 +892,32 @@ const locationText = (l: NewMessage["location"]) =>
   l ? JSON.stringify({ latitude: l.latitude, longitude: l.longitude, name: l.name ?? null, address: l.address ?? null }) : null;
 
 /**
- * A retry must repeat the original message; the same client_id with other content is a conflict.
+ * What a send asked for, hashed (two 32-bit FNV-style hashes): a retry is the same send
+ * whatever happened to the message since. Media counts by name, size and type, as a retried upload
+ * arrives as a new file. Synchronous on purpose: the store path has no await (see store).
+ */
+function fingerprint(input: NewMessage): string {
+  const a = input.attachment;
+  const text = JSON.stringify([
+    input.content_text?.trim() ? input.content_text : null,
+    input.message_type,
+    input.reply_to_id ?? null,
+    locationText(input.location),
+    a ? [a.file_name, a.file_size, a.content_type] : null,
+  ]);
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  return `${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}`;
+}
+
+/**
+ * For messages stored before fingerprints: a retry must repeat the message as it is now; the same
+ * client_id with other content is a conflict.
  * A retried upload arrives as a new file, so media counts as the same when it is the same file or
  * has the same name, size and type.
  */

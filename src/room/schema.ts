@@ -26,6 +26,9 @@ export const messages = sqliteTable(
     location: text("location"),
     replyToId: integer("reply_to_id"),
     clientId: text("client_id"),
+    // With a client_id: a hash of what was sent, so a retry compares with the original even after
+    // the message was edited, deleted or lost its media (null for messages from before it existed).
+    fingerprint: text("fingerprint"),
     sentAt: text("sent_at").notNull(),
     editedAt: text("edited_at"),
     deletedAt: text("deleted_at"),
