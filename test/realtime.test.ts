@@ -212,7 +212,7 @@ describe("resume", () => {
     await runInDurableObject(stub, (instance: Room) => instance.prune(2));
     const c = await connect(room.id, owner.token, "since=1");
     const gap = await c.next("gap");
-    expect(gap).toMatchObject({ from_id: 2, to_id: 4 });
+    expect(gap).toMatchObject({ from_id: 2, to_id: 4, kind: "pruned" });
     await c.next("replay_done");
     expect(texts(c)).toEqual(["m5", "m6"]);
     expect(c.frames.findIndex((f) => f.type === "gap")).toBeLessThan(c.frames.findIndex((f) => f.type === "chat_message"));
@@ -271,6 +271,23 @@ describe("batch frames (?batch=1)", () => {
     ]);
     expect(c.of("chat_message").map((f) => f.message.id)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
     expect(c.frames.at(-1)).toEqual({ type: "replay_done", last_message_id: 150 });
+    c.close();
+  });
+
+  it("batch frames stay bounded with long messages: at most about 60 000 characters each, in order", async () => {
+    const { room, owner } = await roomWith(1);
+    await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: "seed" } });
+    await runInDurableObject(roomStub(env, room.id), (_i: Room, state) => {
+      state.storage.sql.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40)
+        INSERT INTO messages (sender_id, sender_name, content_text, message_type, sent_at)
+        SELECT 1, 'bulk', printf('%04d', i) || substr(replace(hex(zeroblob(2000)), '00', 'ab'), 1, 3996), 'text', '2026-01-01T00:00:00.000Z' FROM n`);
+    });
+    const c = await connect(room.id, owner.token, "since=0&batch=1");
+    await c.next("replay_done");
+    const batches = c.wire.filter((w) => w.type === "batch");
+    expect(batches.length).toBeGreaterThan(2);
+    expect(Math.max(...c.lengths)).toBeLessThanOrEqual(64 * 1024);
+    expect(c.of("chat_message").map((f) => f.message.id)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
     c.close();
   });
 
@@ -750,7 +767,7 @@ describe("review follow-ups", () => {
     await seedMessages(room.id, 2499);
     const c = await connect(room.id, owner.token, "since=0");
     await c.next("replay_done");
-    expect(c.of("gap")).toEqual([expect.objectContaining({ from_id: 1, to_id: 500 })]);
+    expect(c.of("gap")).toEqual([expect.objectContaining({ from_id: 1, to_id: 500, kind: "truncated" })]);
     const ids = c.of("chat_message").map((f) => f.message.id);
     expect(ids).toHaveLength(2000);
     expect(ids[0]).toBe(501);

@@ -10,6 +10,8 @@ export class Client {
   frames: Frame[] = [];
   /** What came over the wire: the `type` of each WebSocket message, and a batch's size. */
   wire: { type: string; size: number }[] = [];
+  /** The length of each WebSocket message, in characters. */
+  lengths: number[] = [];
   closed: { code: number; reason: string } | null = null;
   private waiters: (() => void)[] = [];
 
@@ -18,6 +20,7 @@ export class Client {
       const frame: Frame = JSON.parse(e.data as string);
       const inner: Frame[] = frame.type === "batch" ? frame.frames : [frame];
       this.wire.push({ type: frame.type, size: inner.length });
+      this.lengths.push((e.data as string).length);
       this.frames.push(...inner);
       this.wake();
     });

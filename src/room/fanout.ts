@@ -45,12 +45,11 @@ export class Fanout {
     trySend(ws, JSON.stringify(frame));
   }
 
-  /** Several frames for one socket (a replay), in batches of REPLAY_BATCH if it takes batches. */
+  /** Several frames for one socket (a replay), in bounded batches if it takes batches. */
   sendAll(ws: WebSocket, frames: ServerFrame[], batch: boolean) {
     this.flush();
     const texts = frames.map((f) => JSON.stringify(f));
-    if (!batch) for (const t of texts) trySend(ws, t);
-    else for (let i = 0; i < texts.length; i += REPLAY_BATCH) trySend(ws, wrap(texts.slice(i, i + REPLAY_BATCH)));
+    for (const t of batch ? batches(texts) : texts) trySend(ws, t);
   }
 
   /** Sends what is queued now. Called before anything that must not overtake queued frames. */
@@ -63,11 +62,11 @@ export class Fanout {
 
   private deliver(items: Queued[]) {
     const shared = items.every((i) => i.except === undefined);
-    let batch: string | undefined;
+    let batch: string[] | undefined;
     for (const [ws, info] of this.sockets.entries()) {
       const mine = shared ? items : items.filter((i) => i.except !== ws && i.except !== info.id);
       if (!mine.length) continue;
-      if (info.batch && mine.length > 1) trySend(ws, mine === items ? (batch ??= wrap(texts(items))) : wrap(texts(mine)));
+      if (info.batch && mine.length > 1) for (const b of mine === items ? (batch ??= batches(texts(items))) : batches(texts(mine))) trySend(ws, b);
       else for (const i of mine) trySend(ws, i.text);
     }
   }
@@ -78,11 +77,32 @@ export class Fanout {
   }
 }
 
-/** Frames per batch in a replay: bounded, so one frame stays a few tens of KB. */
-const REPLAY_BATCH = 100;
+/** A batch frame carries at most 100 frames and about 60 000 characters (4 000-character messages
+ * would otherwise make frames of megabytes under a burst). */
+const BATCH_FRAMES = 100;
+const BATCH_CHARS = 60_000;
 const texts = (items: Queued[]) => items.map((i) => i.text);
 /** A BatchFrame (protocol.ts), assembled from frames already serialized. */
 const wrap = (frames: string[]) => `{"type":"batch","frames":[${frames.join(",")}]}`;
+
+/** Serialized frames cut into bounded batch frames, in order; a batch of one goes as the frame itself. */
+function batches(frames: string[]): string[] {
+  const out: string[] = [];
+  let chunk: string[] = [];
+  let chars = 0;
+  const close = () => {
+    if (chunk.length) out.push(chunk.length === 1 ? chunk[0] : wrap(chunk));
+    chunk = [];
+    chars = 0;
+  };
+  for (const f of frames) {
+    if (chunk.length && (chunk.length === BATCH_FRAMES || chars + f.length > BATCH_CHARS)) close();
+    chunk.push(f);
+    chars += f.length + 1;
+  }
+  close();
+  return out;
+}
 
 function trySend(ws: WebSocket, text: string) {
   try {

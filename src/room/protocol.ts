@@ -108,7 +108,8 @@ export type ServerFrame =
   | { type: "user_join"; user: UserRef }
   | { type: "user_leave"; user: UserRef }
   | { type: "read"; user: UserRef; message_id: number }
-  | { type: "gap"; from_id: number; to_id: number; reason: string }
+  // kind "pruned": those ids are gone for good; "truncated": too many to replay, fetch them over REST.
+  | { type: "gap"; from_id: number; to_id: number; kind: "pruned" | "truncated"; reason: string }
   | { type: "replay_done"; last_message_id: number }
   | { type: "pong" }
   | { type: "error"; message: string; code: string; retry_after?: number };

@@ -603,12 +603,12 @@ export class Room extends DurableObject<Env> {
   private replay(ws: WebSocket, since: number, oldest: number, last: number, batch: boolean) {
     const frames: ServerFrame[] = [];
     if (oldest > 0 && since < oldest - 1)
-      frames.push({ type: "gap", from_id: since + 1, to_id: oldest - 1, reason: "older messages are no longer kept" });
+      frames.push({ type: "gap", from_id: since + 1, to_id: oldest - 1, kind: "pruned", reason: "older messages are no longer kept" });
     // A long absence replays only the newest REPLAY_MAX messages: the rest is said explicitly, for
     // the client to page through REST (?after=), rather than one turn holding up the whole room.
     if (last - Math.max(since, oldest - 1) > REPLAY_MAX) {
       const skipTo = last - REPLAY_MAX;
-      frames.push({ type: "gap", from_id: Math.max(since + 1, oldest), to_id: skipTo, reason: "too many to replay; fetch them with GET /messages?after=" });
+      frames.push({ type: "gap", from_id: Math.max(since + 1, oldest), to_id: skipTo, kind: "truncated", reason: "too many to replay; fetch them with GET /messages?after=" });
       since = skipTo;
     }
     for (let from = since; from < last; ) {
