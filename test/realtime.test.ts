@@ -619,6 +619,24 @@ describe("rate limit, beyond messages", () => {
 });
 
 describe("bans, blocks and deleted accounts reach the sockets", () => {
+  it("a password change closes the user's sockets in every room with 4001; the new token connects", async () => {
+    const { room, owner, members } = await roomWith(2);
+    const user = members[1];
+    const other = await createRoom(owner, { require_approval: false });
+    await join(other, owner, user);
+    const watcher = await connect(room.id, owner.token);
+    const [here, there] = [await connect(room.id, user.token), await connect(other.id, user.token)];
+    const res = await api("POST", "/users/me/password", { token: user.token, body: { old_password: "password123", new_password: "changed-pass-1" } });
+    expect(res.status).toBe(200);
+    expect(await here.waitClosed()).toMatchObject({ code: 4001 });
+    expect((await there.waitClosed()).code).toBe(4001);
+    await watcher.next("user_leave", (f) => f.user.id === user.id);
+    expect((await upgrade(room.id, user.token)).status).toBe(401);
+    const back = await connect(room.id, res.json.access_token);
+    back.close();
+    watcher.close();
+  });
+
   it("a ban closes the user's sockets with 4003 and keeps them out", async () => {
     const { room, owner, members } = await roomWith(2);
     const [a, b] = await Promise.all(members.map((m) => connect(room.id, m.token)));

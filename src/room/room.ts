@@ -411,7 +411,8 @@ export class Room extends DurableObject<Env> {
   }
 
   /** A user lost access (removed, left, banned): close their sockets with 4003. */
-  kick(userId: number): number {
+  /** Closes a user's sockets: 4003 when they left the room, 4001 when their tokens were revoked. */
+  kick(userId: number, code: 4001 | 4003 = 4003, reason = "removed from room"): number {
     if (this.destroyed) return 0;
     // Remembered, so an upgrade the worker admitted just before the removal is refused here.
     this.setMeta(`revoked:${userId}`, String(Date.now()));
@@ -421,7 +422,7 @@ export class Room extends DurableObject<Env> {
       const a = attachment(ws);
       // Marked as gone so their close handlers do no second round of presence bookkeeping.
       if (a) ws.serializeAttachment({ ...a, left: true });
-      safeClose(ws, 4003, "removed from room");
+      safeClose(ws, code, reason);
     }
     if (gone) this.userLeft(gone.info);
     this.fanout.flush();

@@ -99,6 +99,11 @@ export const userRoutes = router()
         .where(eq(users.id, me.id))
         .returning()
         .get();
+      // Sockets opened with the old tokens close (4001) in every room; the client reconnects with
+      // the new token. The password has changed whatever happens to these calls: failures are logged.
+      const memberships = await db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(and(eq(roomMembers.userId, me.id), eq(roomMembers.status, "active"))).all();
+      const closed = await Promise.allSettled(memberships.map((m) => retryOnce(() => roomStub(c.env, m.roomId).kick(me.id, 4001, "signed out: the password changed"))));
+      for (const r of closed) if (r.status === "rejected") console.error("password change: a room's sockets were not closed", r.reason);
       return c.json(await issueToken(c.env, row), 200);
     },
   )
