@@ -2,6 +2,8 @@
 // hands everything to the Hono app. Also exports the Durable Object classes (rooms, broadcasts).
 import { API, buildApp } from "./app";
 
+import { resumeBroadcasts } from "./broadcasts/sender";
+
 export { Broadcaster } from "./broadcasts/sender";
 export { Room } from "./room/room";
 
@@ -24,5 +26,9 @@ export default {
       request = new Request(url, request);
     }
     return app.fetch(request, env, ctx);
+  },
+  /** The cron trigger (wrangler.toml): restarts admin broadcasts whose delivery never started. */
+  async scheduled(_controller, env) {
+    await resumeBroadcasts(env);
   },
 } satisfies ExportedHandler<Env>;

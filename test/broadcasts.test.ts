@@ -1,9 +1,10 @@
 // Admin broadcasts: an announcement posted as a `system` message into group rooms, delivered by
 // its own Durable Object page by page (BROADCAST_PAGE_ROOMS is 2 here), exactly once per room.
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { createScheduledController, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { senderStub } from "../src/broadcasts/sender";
+import worker from "../src/index";
 import { api, createRoom, expectError, join, makeAdmin, registerUser, type TestUser } from "./helpers";
 import { connect } from "./ws";
 
@@ -88,6 +89,20 @@ describe("admin broadcasts", () => {
     expect(await systemMessages(owner, dm.json.id)).toEqual([]);
     // The finished broadcast's object keeps nothing and has no alarm left.
     expect(await runDurableObjectAlarm(senderStub(env, res.json.id))).toBe(false);
+  });
+
+  it("a broadcast whose delivery never started (its object was unreachable) is picked up by the cron sweep", async () => {
+    const [boss, owner] = await Promise.all([admin(), registerUser("own")]);
+    const room = await createRoom(owner);
+    const row = await env.DB.prepare("INSERT INTO broadcasts (sender_id, sender_name, content, room_ids, rooms_total) VALUES (?, ?, 'swept up', ?, 1) RETURNING id")
+      .bind(boss.id, boss.username, JSON.stringify([room.id]))
+      .first<{ id: number }>();
+    const id = row!.id;
+    expect(await runDurableObjectAlarm(senderStub(env, id))).toBe(false);
+    await worker.scheduled(createScheduledController({ cron: "*/5 * * * *" }), env);
+    expect(await runDurableObjectAlarm(senderStub(env, id))).toBe(true);
+    expect(await delivered(boss, id)).toMatchObject({ status: "done", rooms_delivered: 1 });
+    expect((await systemMessages(owner, room.id)).map((m) => m.content_text)).toEqual(["swept up"]);
   });
 
   it("lists broadcasts newest first and shows one; system admins only", async () => {

@@ -1,10 +1,9 @@
-import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { roomStub } from "../src/room/client";
 import { connect } from "./ws";
 import worker from "../src/index";
-import { api, BASE, createRoom, expectError, registerUser, uniq, type TestUser } from "./helpers";
+import { api, flushRoom, BASE, createRoom, expectError, registerUser, uniq, type TestUser } from "./helpers";
 
 const MUTE_FOREVER = "9999-12-31T23:59:59.999Z";
 
@@ -359,7 +358,7 @@ describe("inbox", () => {
     expect((await inbox(me)).json.map((c: any) => c.id)).not.toContain(dm.id);
     expect((await inbox(bob)).json.find((c: any) => c.id === dm.id).peer.online).toBe(false);
     const sock = await connect(dm.id, me.token);
-    await runDurableObjectAlarm(roomStub(env, dm.id));
+    await flushRoom(dm.id);
     expect((await inbox(bob)).json.find((c: any) => c.id === dm.id).peer).toMatchObject({ id: me.id, online: true });
     sock.close();
   });

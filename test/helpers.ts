@@ -1,5 +1,7 @@
 // Test helpers: HTTP through the worker's own fetch handler (exports.default), users and rooms.
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { roomStub } from "../src/room/client";
 import { expect } from "vitest";
 
 export const BASE = "http://edge.test/api/v1";
@@ -31,6 +33,18 @@ export function expectError(res: { status: number; json: any }, status: number, 
   expect(typeof res.json?.detail).toBe("string");
   expect(typeof res.json?.code).toBe("string");
   if (code) expect(res.json.code).toBe(code);
+}
+
+/**
+ * "A second passes" for a room: its pending summary write falls due, and its alarm runs now.
+ * Returns whether an alarm was scheduled (runDurableObjectAlarm's answer).
+ */
+export async function flushRoom(roomId: number) {
+  const stub = roomStub(env, roomId);
+  await runInDurableObject(stub, (_room, state) => {
+    state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'summary_due'");
+  });
+  return runDurableObjectAlarm(stub);
 }
 
 let seq = 0;

@@ -35,7 +35,7 @@ async function allKeys() {
   return keys;
 }
 
-const authUser = (u: TestUser, isAdmin = false): AuthUser => ({ id: u.id, username: u.username, displayName: null, email: null, isAdmin });
+const authUser = (u: TestUser, isAdmin = false): AuthUser => ({ id: u.id, username: u.username, displayName: null, email: null, isAdmin, tokenVersion: 0 });
 
 describe("upload: type by content", () => {
   const cases: [string, () => Uint8Array, string, [number, number] | null][] = [

@@ -5,7 +5,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { roomStub } from "../src/room/client";
 import type { Room } from "../src/room/room";
-import { api, createRoom, expectError, join, makeAdmin, registerUser, type TestUser } from "./helpers";
+import { api, flushRoom, createRoom, expectError, join, makeAdmin, registerUser, type TestUser } from "./helpers";
 import { connect } from "./ws";
 
 async function setup() {
@@ -159,7 +159,7 @@ describe("GET /chatrooms/{id}/messages/", () => {
     const page = await history(owner, room.id, "?limit=50&offset=60000");
     expect(page.json.map((m: any) => m.id)).toEqual(Array.from({ length: 50 }, (_, i) => 39952 + i));
     // Retention (HISTORY_RETENTION_MESSAGES = 100 000 in the tests) prunes the oldest on the summary alarm.
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await flushRoom(room.id)).toBe(true);
     const after = await history(owner, room.id, "?after=0&limit=1");
     expect(after.headers.get("X-Oldest-Message-Id")).toBe("2");
     expect(after.headers.get("X-History-Gap")).toBe("1-1");
@@ -207,8 +207,8 @@ describe("read positions, receipts and the room summary", () => {
     const { owner, member, room } = await setup();
     const sock = await connect(room.id, member.token);
     for (let i = 1; i <= 3; i++) await send(owner, room.id, { content_text: `hello ${i}` });
-    // The summary is written at most once a second by the object's alarm; run it now.
-    expect(await runDurableObjectAlarm(roomStub(env, room.id))).toBe(true);
+    // The summary is written at most once a second by the object's alarm; let that second pass.
+    expect(await flushRoom(room.id)).toBe(true);
     const list = await api("GET", "/chat-rooms/?current_user_only=true", { token: member.token });
     const mine = list.json.find((r: any) => r.id === room.id);
     expect(mine).toMatchObject({ last_message: { sender: owner.username, content: "hello 3" }, unread_messages_count: 3, online_members_count: 1, last_message_id: 3 });
@@ -270,9 +270,26 @@ describe("read positions, receipts and the room summary", () => {
     expect(before).toBe(0);
     const alarm = await runInDurableObject(roomStub(env, room.id), (_i: Room, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
-    expect(await runDurableObjectAlarm(roomStub(env, room.id))).toBe(true);
+    expect(await flushRoom(room.id)).toBe(true);
     const row = await env.DB.prepare("SELECT last_message_id, last_message_content FROM rooms WHERE id = ?").bind(room.id).first();
     expect(row).toEqual({ last_message_id: 5, last_message_content: "burst 5" });
     expect(await runDurableObjectAlarm(roomStub(env, room.id))).toBe(false);
+  });
+
+  it("an alarm that comes early for something else (a typing expiry) does not write the summary before its second is up", async () => {
+    const { owner, member, room } = await setup();
+    await send(owner, room.id, { content_text: "soon" });
+    expect((await api("POST", `/chat-rooms/${room.id}/typing`, { token: member.token })).status).toBe(204);
+    await runInDurableObject(roomStub(env, room.id), (_i: Room, state) => {
+      state.storage.sql.exec("UPDATE typing SET expires_at = 0");
+    });
+    const lastId = () => env.DB.prepare("SELECT last_message_id FROM rooms WHERE id = ?").bind(room.id).first<number>("last_message_id");
+    expect(await runDurableObjectAlarm(roomStub(env, room.id))).toBe(true);
+    expect(await runInDurableObject(roomStub(env, room.id), (_i: Room, state) => state.storage.sql.exec("SELECT count(*) AS n FROM typing").one().n)).toBe(0);
+    expect(await lastId()).toBe(0);
+    // Its own alarm is still set, and writes it once due.
+    expect(await runInDurableObject(roomStub(env, room.id), (_i: Room, state) => state.storage.getAlarm())).not.toBeNull();
+    expect(await flushRoom(room.id)).toBe(true);
+    expect(await lastId()).toBe(1);
   });
 });

@@ -1,11 +1,11 @@
 // Notifications: mentions (written behind by the room), being added to a room (direct add, bulk
 // add, an approved invitation), system notices; listing, counts, read, delete, preferences.
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { roomStub } from "../src/room/client";
 import type { Room } from "../src/room/room";
-import { api, createRoom, expectError, join, makeAdmin, registerUser, type TestUser } from "./helpers";
+import { api, flushRoom, createRoom, expectError, join, makeAdmin, registerUser, type TestUser } from "./helpers";
 
 type Notice = { id: number; notification_type: string; title: string; content: string | null; room: { id: number; name: string } | null; message_id: number | null; actor: { id: number } | null; is_read: boolean };
 const list = async (u: TestUser, qs = "") => {
@@ -13,7 +13,7 @@ const list = async (u: TestUser, qs = "") => {
   expect(res.status).toBe(200);
   return res.json as Notice[];
 };
-const flush = async (roomId: number) => expect(await runDurableObjectAlarm(roomStub(env, roomId))).toBe(true);
+const flush = async (roomId: number) => expect(await flushRoom(roomId)).toBe(true);
 const say = async (u: TestUser, roomId: number, content_text: string) => {
   const res = await api("POST", `/chat-rooms/${roomId}/messages`, { token: u.token, body: { content_text } });
   expect(res.status).toBe(200);

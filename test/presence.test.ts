@@ -1,14 +1,12 @@
 // Presence across rooms (GET /users/status, GET /users/online) and chat statistics (GET /stats),
 // both read from what the room objects write behind to D1 with their summary.
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { roomStub } from "../src/room/client";
-import { api, createRoom, expectError, join, registerUser, type TestUser } from "./helpers";
+import { api, flushRoom, createRoom, expectError, join, registerUser, type TestUser } from "./helpers";
 import { connect, type Client } from "./ws";
 
 /** The room's summary alarm, which writes presence and counts behind to D1 (normally ~1 s later). */
-const flush = async (roomId: number) => expect(await runDurableObjectAlarm(roomStub(env, roomId))).toBe(true);
+const flush = async (roomId: number) => expect(await flushRoom(roomId)).toBe(true);
 const status = (u: TestUser, ids: (number | string)[]) => api("GET", `/users/status?ids=${ids.join(",")}`, { token: u.token });
 const online = async (u: TestUser) => ((await api("GET", "/users/online?limit=100", { token: u.token })).json as { id: number }[]).map((x) => x.id).sort();
 

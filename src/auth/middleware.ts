@@ -37,6 +37,6 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
     .where(eq(users.id, claims.userId))
     .get();
   if (!row || row.tokenVersion !== claims.ver) throw unauthorized("Invalid or expired token");
-  c.set("user", { id: row.id, username: row.username, displayName: row.displayName, email: row.email, isAdmin: row.isAdmin });
+  c.set("user", { id: row.id, username: row.username, displayName: row.displayName, email: row.email, isAdmin: row.isAdmin, tokenVersion: row.tokenVersion });
   await next();
 });

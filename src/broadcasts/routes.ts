@@ -2,7 +2,7 @@
 // of group rooms or into every group room, and follow its delivery. The message itself is posted
 // by the broadcast's own Durable Object (sender.ts); this module records the broadcast and starts it.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { broadcasts, rooms, type BroadcastRow } from "../db/schema";
 import { router } from "../http/app-env";
@@ -63,6 +63,16 @@ const toResponse = (b: BroadcastRow): z.infer<typeof Broadcast> => ({
 const sameBroadcast = (row: BroadcastRow, b: NewBroadcast) =>
   row.content === b.content && row.roomIds === (b.room_ids ? JSON.stringify([...b.room_ids].sort((x, y) => x - y)) : null);
 
+/**
+ * Starts (or resumes) delivery. The broadcast is recorded either way: if its object cannot be
+ * reached now, the cron sweep (resumeBroadcasts) or the next look at it starts it, so this never
+ * turns an accepted broadcast into an error that invites a second one.
+ */
+async function start(env: Env, b: BroadcastRow) {
+  if (b.status !== "sending") return;
+  await retryOnce(() => senderStub(env, b.id).start(b.id)).catch((err: unknown) => console.error(`broadcast ${b.id}: start failed, left to the sweep`, err));
+}
+
 const adminOnly = (isAdmin: boolean) => {
   if (!isAdmin) throw forbidden("Only system admins manage broadcasts");
 };
@@ -94,7 +104,7 @@ export const broadcastRoutes = router()
         if (!prior) return undefined;
         if (!sameBroadcast(prior, b)) throw conflict("client_id_conflict", "This client_id was already used for a different broadcast");
         // Resuming is harmless: delivery is exactly once per room whatever happened to the first call.
-        await retryOnce(() => senderStub(c.env, prior.id).start(prior.id));
+        await start(c.env, prior);
         return c.json(toResponse(prior), 200);
       };
       const first = await retried();
@@ -104,7 +114,12 @@ export const broadcastRoutes = router()
       let total: number;
       let upTo = 0;
       if (b.room_ids) {
-        const found = await db.select({ id: rooms.id }).from(rooms).where(and(inArray(rooms.id, b.room_ids), eq(rooms.kind, "group"))).all();
+        // One bound parameter for the whole list (D1 allows 100 per statement).
+        const found = await db
+          .select({ id: rooms.id })
+          .from(rooms)
+          .where(and(sql`${rooms.id} IN (SELECT value FROM json_each(${JSON.stringify(b.room_ids)}))`, eq(rooms.kind, "group")))
+          .all();
         const missing = b.room_ids.filter((rid) => !found.some((r) => r.id === rid));
         if (missing.length) throw notFound(`Group room ${missing.join(", ")}`, "room_not_found");
         roomIds = JSON.stringify([...b.room_ids].sort((x, y) => x - y));
@@ -126,7 +141,7 @@ export const broadcastRoutes = router()
         .returning()
         .get();
       if (!created) return (await retried())!;
-      await retryOnce(() => senderStub(c.env, created.id).start(created.id));
+      await start(c.env, created);
       return c.json(toResponse(created), 202);
     },
   )
@@ -159,6 +174,7 @@ export const broadcastRoutes = router()
       adminOnly(c.var.user.isAdmin);
       const row = await getDb(c.env.DB).select().from(broadcasts).where(eq(broadcasts.id, c.req.valid("param").broadcast_id)).get();
       if (!row) throw notFound("Broadcast", "broadcast_not_found");
+      await start(c.env, row);
       return c.json(toResponse(row), 200);
     },
   );

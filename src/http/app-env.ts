@@ -3,7 +3,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError, fieldErrors } from "./errors";
 
-export type AuthUser = { id: number; username: string; displayName: string | null; email: string | null; isAdmin: boolean };
+/** The caller, from a verified token; tokenVersion is the one the token carries (and D1 had). */
+export type AuthUser = { id: number; username: string; displayName: string | null; email: string | null; isAdmin: boolean; tokenVersion: number };
 
 export type AppEnv = { Bindings: Env; Variables: { user: AuthUser } };
 

@@ -446,7 +446,7 @@ export const messageRoutes = router()
       const roomId = c.req.valid("param").room_id;
       await memberAccess(c, roomId, canPost);
       const { since, batch } = c.req.valid("query");
-      const admission: Admission = { room_id: roomId, user: actorOf(c), since: since ?? null, batch: batch ?? false };
+      const admission: Admission = { room_id: roomId, user: actorOf(c), token_version: c.var.user.tokenVersion, since: since ?? null, batch: batch ?? false };
       // A fresh request: only the worker's own headers reach the object, never the client's.
       return roomStub(c.env, roomId).fetch("https://room.internal/ws", {
         headers: { Upgrade: "websocket", [ADMISSION_HEADER]: JSON.stringify(admission) },

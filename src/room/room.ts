@@ -32,7 +32,8 @@ import { messages, meta, typing, type MessageRow } from "./schema";
 
 /** Header on upgrade requests the worker forwards: the admitted identity (never from the client). */
 export const ADMISSION_HEADER = "X-Edge-Chat-Admission";
-export type Admission = { room_id: number; user: Actor; since: number | null; batch: boolean };
+/** What the worker vouches for at an upgrade; token_version lets the room refuse a token revoked meanwhile. */
+export type Admission = { room_id: number; user: Actor; token_version: number; since: number | null; batch: boolean };
 
 const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong"}';
@@ -49,11 +50,11 @@ const INDEX_PAUSE_MS = 1_000;
 const ABUSE_LIMIT = 20;
 const ABUSE_WINDOW_MS = 10_000;
 /**
- * Typing changes that reach the room (start after stop, stop after start) per user: a flapping
- * client would otherwise make two broadcasts per pair. Over it they are dropped silently.
+ * Typing starts (after a stop) per user: a flapping client would otherwise make two broadcasts per
+ * start/stop pair. Starts over it are dropped silently; stops always go through.
  */
-const TYPING_CHANGES_PER_SECOND = 2;
-const TYPING_CHANGES_BURST = 6;
+const TYPING_STARTS_PER_SECOND = 2;
+const TYPING_STARTS_BURST = 6;
 /** Read frames per user, apart from messages: each is a D1 write, but must not cost a message. */
 const READS_PER_SECOND = 10;
 const READS_BURST = 30;
@@ -69,7 +70,7 @@ export class Room extends DurableObject<Env> {
   private readonly db: DrizzleSqliteDODatabase<typeof schema>;
   /** Messages, edits and deletions per sender (the configured rate); typing changes; read frames. */
   private readonly limiter: RateLimiter;
-  private readonly typingLimiter = new RateLimiter(TYPING_CHANGES_PER_SECOND, TYPING_CHANGES_BURST);
+  private readonly typingLimiter = new RateLimiter(TYPING_STARTS_PER_SECOND, TYPING_STARTS_BURST);
   private readonly readLimiter = new RateLimiter(READS_PER_SECOND, READS_BURST);
   /** Rate-limited frames per socket in the current window; in memory, so counting restarts after hibernation. */
   private abuse = new WeakMap<WebSocket, { n: number; since: number }>();
@@ -465,12 +466,16 @@ export class Room extends DurableObject<Env> {
       `SELECT r.block_version AS version, CASE WHEN r.kind = 'direct' AND r.block_version > 0 THEN EXISTS (
            SELECT 1 FROM room_members o JOIN blocks b ON (b.blocker_id = o.user_id AND b.blocked_id = ?2) OR (b.blocker_id = ?2 AND b.blocked_id = o.user_id)
            WHERE o.room_id = r.id AND o.user_id <> ?2) ELSE 0 END AS blocked
-       FROM room_members m JOIN rooms r ON r.id = m.room_id
+            , u.token_version AS tokenVersion
+       FROM room_members m JOIN rooms r ON r.id = m.room_id JOIN users u ON u.id = m.user_id
        WHERE m.room_id = ?1 AND m.user_id = ?2 AND m.status = 'active'`,
     )
       .bind(admission.room_id, user.id)
-      .first<{ version: number; blocked: number }>();
+      .first<{ version: number; blocked: number; tokenVersion: number }>();
     if (this.destroyed) return roomDeletedResponse();
+    // The password changed between the worker's token check and here (its sockets were just closed).
+    if (member && member.tokenVersion !== admission.token_version)
+      return Response.json({ detail: "Invalid or expired token", code: "unauthorized" }, { status: 401 });
     if (!member || Number(this.getMeta(`revoked:${user.id}`) ?? 0) >= startedAt)
       return Response.json({ detail: "You are not a member of this room", code: "not_a_member" }, { status: 403 });
     if (member.version > 0) this.setPostingBlocked(admission.room_id, !!member.blocked, member.version);
@@ -581,12 +586,15 @@ export class Room extends DurableObject<Env> {
   // ---------------------------------------------------------------- alarm: typing expiry + summary
 
   async alarm(): Promise<void> {
+    if (this.destroyed) return;
     const now = Date.now();
     for (const t of this.db.delete(typing).where(lte(typing.expiresAt, now)).returning().all())
       this.fanout.broadcast({ type: "typing", user: { id: t.userId, username: t.username }, is_typing: false }, t.userId);
     this.cache.typing = undefined;
-    // Pending summaries go out with whatever woke us (a typing expiry may come a little early).
-    if (this.getMeta("summary_due")) {
+    // The summary goes out when it is due, not with whatever else woke us first (a typing expiry,
+    // an index step): that keeps a room to one D1 summary write a second however busy it is.
+    const due = this.getMeta("summary_due");
+    if (due !== undefined && Number(due) <= now) {
       // Retention rides on the summary alarm: at most one prune per second of activity.
       const keep = Number(this.env.HISTORY_RETENTION_MESSAGES) || 0;
       if (keep > 0) this.prune(keep);
@@ -646,8 +654,8 @@ export class Room extends DurableObject<Env> {
       this.rescheduleAlarm();
       this.fanout.broadcast({ type: "typing", user: ref(actor), is_typing: true, expires_in_ms: TYPING_TTL_MS }, actor.id);
     } else {
-      const current = this.typingCount() ? this.db.select({ userId: typing.userId }).from(typing).where(eq(typing.userId, actor.id)).get() : undefined;
-      if (current && !this.typingLimiter.take(actor.id)) this.stopTyping(actor.id);
+      // A stop is only announced after an accepted start, so limiting starts bounds both.
+      this.stopTyping(actor.id);
     }
   }
 
@@ -792,7 +800,11 @@ export class Room extends DurableObject<Env> {
 
   private async flushSummary() {
     const roomId = this.roomId();
-    if (!roomId) return;
+    if (!roomId) {
+      // Never told its room (nothing to write): drop the request rather than re-arm for ever.
+      this.db.delete(meta).where(eq(meta.key, "summary_due")).run();
+      return;
+    }
     const { last } = this.bounds();
     const lastRow = last ? this.q.byId.get({ id: last }) : undefined;
     const flushed = Number(this.getMeta("flushed_id") ?? 0);
@@ -805,7 +817,8 @@ export class Room extends DurableObject<Env> {
       .orderBy(asc(messages.id))
       .all();
     const reads = new Map<number, number>();
-    for (const m of fresh) reads.set(m.senderId, m.id);
+    // An admin broadcast is not something its sender read in this room.
+    for (const m of fresh) if (m.type !== "system") reads.set(m.senderId, m.id);
     const mentions = fresh
       // An admin broadcast reaches many rooms: its @names would notify once per room.
       .filter((m) => !m.deletedAt && m.type !== "system" && m.text?.includes("@"))
@@ -860,10 +873,13 @@ export class Room extends DurableObject<Env> {
     try {
       await this.env.DB.batch(stmts);
     } catch (err) {
+      if (this.destroyed) return;
       // Due again; the throw makes the runtime retry the alarm.
       this.scheduleSummary();
       throw err;
     }
+    // Deleted while the write was out: its storage stays wiped.
+    if (this.destroyed) return;
     this.setMeta("flushed_id", String(last));
     this.setMeta("flushed_online", online);
   }
