@@ -1,10 +1,11 @@
 // Admin broadcasts: an announcement posted as a `system` message into group rooms, delivered by
 // its own Durable Object page by page (BROADCAST_PAGE_ROOMS is 2 here), exactly once per room.
 import { env } from "cloudflare:workers";
-import { createScheduledController, runDurableObjectAlarm } from "cloudflare:test";
+import { createScheduledController, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { senderStub } from "../src/broadcasts/sender";
 import worker from "../src/index";
+import { roomStub } from "../src/room/client";
 import { api, createRoom, expectError, join, makeAdmin, registerUser, type TestUser } from "./helpers";
 import { connect } from "./ws";
 
@@ -89,6 +90,32 @@ describe("admin broadcasts", () => {
     expect(await systemMessages(owner, dm.json.id)).toEqual([]);
     // The finished broadcast's object keeps nothing and has no alarm left.
     expect(await runDurableObjectAlarm(senderStub(env, res.json.id))).toBe(false);
+  });
+
+  it("a room that fails stops the cursor; the page is asked again, counted once; after 5 failures the room is skipped", async () => {
+    const [boss, owner] = await Promise.all([admin(), registerUser("own")]);
+    const a = await createRoom(owner);
+    const b = await createRoom(owner);
+    // Room a's log is unusable (its table renamed away), so every call into it throws.
+    const breakRoom = (sqlText: string) =>
+      runInDurableObject(roomStub(env, a.id), (_room, state) => {
+        state.storage.sql.exec(sqlText);
+      });
+    await breakRoom("ALTER TABLE messages RENAME TO messages_away");
+    const res = await send(boss, { content: "partial", room_ids: [a.id, b.id] });
+    const id = res.json.id as number;
+    const progress = async () => (await api("GET", `/broadcasts/${id}`, { token: boss.token })).json as Broadcast;
+    for (let step = 1; step <= 4; step++) {
+      expect(await runDurableObjectAlarm(senderStub(env, id))).toBe(true);
+      // b, after a in the same page, has the message, but the cursor waits before a.
+      expect(await progress()).toMatchObject({ status: "sending", rooms_delivered: 0 });
+    }
+    expect(await systemMessages(owner, b.id)).toHaveLength(1);
+    const done = await delivered(boss, id);
+    expect(done).toMatchObject({ status: "done", rooms_delivered: 1 });
+    await breakRoom("ALTER TABLE messages_away RENAME TO messages");
+    expect(await systemMessages(owner, a.id)).toEqual([]);
+    expect(await systemMessages(owner, b.id)).toHaveLength(1);
   });
 
   it("a broadcast whose delivery never started (its object was unreachable) is picked up by the cron sweep", async () => {

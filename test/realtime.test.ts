@@ -187,6 +187,17 @@ describe("exactly once, whatever happened to the message", () => {
     const history = await api("GET", `/chat-rooms/${room.id}/messages`, { token: sender.token });
     expect(history.json.map((m: { id: number }) => m.id)).toEqual([first.json.id, second.json.id]);
   });
+
+  it("a message stored before fingerprints existed is compared as it is now", async () => {
+    const { room, members } = await roomWith(1);
+    const post = (body: Record<string, unknown>) => api("POST", `/chat-rooms/${room.id}/messages`, { token: members[0].token, body });
+    const first = await post({ content_text: "legacy", client_id: "old-1" });
+    await runInDurableObject(roomStub(env, room.id), (_i: Room, state) => {
+      state.storage.sql.exec("UPDATE messages SET fingerprint = NULL");
+    });
+    expect((await post({ content_text: "legacy", client_id: "old-1" })).json.id).toBe(first.json.id);
+    expectError(await post({ content_text: "other", client_id: "old-1" }), 409, "client_id_conflict");
+  });
 });
 
 describe("resume", () => {
