@@ -5,7 +5,7 @@ import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import { verifyPassword, hashPassword } from "../auth/password";
 import { issueToken } from "../auth/tokens";
 import { hasBlocked } from "../blocks/queries";
-import { getDb } from "../db/client";
+import { getDb, type Db } from "../db/client";
 import { contains } from "../db/like";
 import { files, follows, roomMembers, rooms, users } from "../db/schema";
 import { friendsBetween } from "../friends/queries";
@@ -33,6 +33,14 @@ const ChangePassword = z.object({ old_password: z.string().min(1).max(128), new_
 const DeleteMe = z.object({ password: z.string().min(1).max(128) }).openapi("DeleteAccountRequest");
 
 const wrongPassword = () => new ApiError(403, "wrong_password", "Password is incorrect");
+
+/** The rooms where a user is an active member: where their sockets may be open. */
+const activeRooms = (db: Db, userId: number) =>
+  db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(and(eq(roomMembers.userId, userId), eq(roomMembers.status, "active")));
+
+/** Closes a user's sockets in each room (which then announces user_leave); one retry per room. */
+const closeSockets = (env: Env, userId: number, roomIds: number[], code?: 4001 | 4003, reason?: string) =>
+  roomIds.map((roomId) => retryOnce(() => roomStub(env, roomId).kick(userId, code, reason)));
 
 async function loadSelf(db: ReturnType<typeof getDb>, id: number) {
   const me = await db.select().from(users).where(eq(users.id, id)).get();
@@ -101,8 +109,8 @@ export const userRoutes = router()
         .get();
       // Sockets opened with the old tokens close (4001) in every room; the client reconnects with
       // the new token. The password has changed whatever happens to these calls: failures are logged.
-      const memberships = await db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(and(eq(roomMembers.userId, me.id), eq(roomMembers.status, "active"))).all();
-      const closed = await Promise.allSettled(memberships.map((m) => retryOnce(() => roomStub(c.env, m.roomId).kick(me.id, 4001, "signed out: the password changed"))));
+      const memberships = await activeRooms(db, me.id).all();
+      const closed = await Promise.allSettled(closeSockets(c.env, me.id, memberships.map((m) => m.roomId), 4001, "signed out: the password changed"));
       for (const r of closed) if (r.status === "rejected") console.error("password change: a room's sockets were not closed", r.reason);
       return c.json(await issueToken(c.env, row), 200);
     },
@@ -130,7 +138,7 @@ export const userRoutes = router()
       const mine = and(eq(rooms.creatorId, me.id), eq(rooms.kind, "direct"));
       const emptyDirect = db.select({ id: rooms.id }).from(rooms).where(and(mine, sql`${otherSide} IS NULL`));
       const [memberships, orphanFiles, directFiles, deletedRooms, , gone] = await db.batch([
-        db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(and(eq(roomMembers.userId, me.id), eq(roomMembers.status, "active"))),
+        activeRooms(db, me.id),
         // Files in rooms stay with their messages (uploader set null); files in no room go now.
         db.delete(files).where(and(eq(files.uploaderId, me.id), isNull(files.roomId), ownsNone)).returning({ key: files.key }),
         db.delete(files).where(and(inArray(files.roomId, emptyDirect), ownsNone)).returning({ key: files.key }),
@@ -147,7 +155,7 @@ export const userRoutes = router()
       // The account is gone: its sockets close everywhere, and rooms deleted with it are emptied.
       const destroyed = new Set(deletedRooms.map((r) => r.id));
       await Promise.all([
-        ...memberships.filter((m) => !destroyed.has(m.roomId)).map((m) => retryOnce(() => roomStub(c.env, m.roomId).kick(me.id))),
+        ...closeSockets(c.env, me.id, memberships.map((m) => m.roomId).filter((id) => !destroyed.has(id))),
         ...deletedRooms.map((r) => retryOnce(() => roomStub(c.env, r.id).destroy())),
       ]);
       // Bytes last: the rows are gone, so a failure here only leaves unreachable objects behind.
