@@ -66,6 +66,12 @@ describe("admin broadcasts", () => {
     expect(await delivered(boss, res.json.id)).toMatchObject({ status: "done", rooms_delivered: 3 });
     for (const room of [a, b, c]) expect(await systemMessages(owner, room.id)).toHaveLength(1);
     expect(socket.of("chat_message").filter((f) => f.message.message_type === "system")).toHaveLength(1);
+    // Two sends racing with one client_id make one broadcast: one is accepted, the other is its retry.
+    const racing = await Promise.all([0, 1].map(() => send(boss, { content: "Race", room_ids: [a.id], client_id: "race-1" })));
+    expect(racing.map((r) => r.status).sort()).toEqual([200, 202]);
+    expect(racing[0].json.id).toBe(racing[1].json.id);
+    await delivered(boss, racing[0].json.id);
+    expect((await systemMessages(owner, a.id)).map((m) => m.content_text)).toEqual(["Maintenance at 22:00 UTC", "Race"]);
     socket.close();
   });
 
