@@ -776,6 +776,22 @@ describe("read positions over the socket", () => {
 });
 
 describe("review follow-ups", () => {
+  it("a REST send whose membership check came before a removal that reached the room first is refused", async () => {
+    const { room, members } = await roomWith(2);
+    const actor = { id: members[1].id, username: members[1].username, display_name: null };
+    const [late, later] = await runInDurableObject(roomStub(env, room.id), (instance: Room) => {
+      const checkedAt = Date.now() - 1000;
+      instance.kick(members[1].id);
+      return [
+        instance.post(room.id, actor, { message_type: "text", content_text: "checked before the kick" }, checkedAt),
+        // Checked after it (say they were added again): allowed.
+        instance.post(room.id, actor, { message_type: "text", content_text: "checked after" }, Date.now() + 1000),
+      ];
+    });
+    expect(late).toMatchObject({ ok: false, status: 403, code: "not_a_member" });
+    expect(later).toMatchObject({ ok: true, message: { content_text: "checked after" } });
+  });
+
   it("the room object re-checks membership: an admission for a user removed meanwhile is refused", async () => {
     const { room, owner, members } = await roomWith(2);
     expect((await api("DELETE", `/chat-rooms/${room.id}/members/${members[1].id}`, { token: owner.token })).status).toBe(204);

@@ -137,6 +137,8 @@ export const messageRoutes = router()
     async (c) => {
       const body = c.req.valid("json");
       const roomId = c.req.valid("param").room_id;
+      // Taken before the membership read, so a removal that lands after it is seen by the room.
+      const checkedAt = Date.now();
       const access = await memberAccess(c, roomId, canPost);
       const db = getDb(c.env.DB);
       await assertNotBlocked(db, access);
@@ -163,7 +165,7 @@ export const messageRoutes = router()
           client_id: body.client_id ?? null,
           attachment: attachment && pickAttachment(attachment),
           location: body.location ?? null,
-        })
+        }, checkedAt)
         .catch((err: unknown) => ({ ok: false as const, err }));
       // Refused: a file attached for this message is detached again. A call that failed has an
       // unknown outcome (the room may have stored the message), so the file stays where it is.
@@ -203,6 +205,7 @@ export const messageRoutes = router()
     }),
     async (c) => {
       const roomId = c.req.valid("param").room_id;
+      const checkedAt = Date.now();
       const access = await memberAccess(c, roomId, canPost);
       const db = getDb(c.env.DB);
       await assertNotBlocked(db, access);
@@ -222,7 +225,7 @@ export const messageRoutes = router()
               ...extra.data,
               message_type: sniffed.kind,
               attachment: { file_id: file.id, file_name: file.name, file_size: file.size, content_type: file.contentType, width: file.width, height: file.height },
-            })
+            }, checkedAt)
             .catch((err: unknown) => ({ ok: false as const, err }))
         : null;
       // A refused message takes its upload with it, and so does a retry answered with the original.

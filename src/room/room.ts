@@ -131,8 +131,14 @@ export class Room extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- RPC: messages
 
-  /** Store, then broadcast, then acknowledge. A repeated client_id returns the original message. */
-  post(roomId: number, actor: Actor, input: NewMessage): Posted | Refusal {
+  /**
+   * Store, then broadcast, then acknowledge. A repeated client_id returns the original message.
+   * `checkedAt`: when the worker checked the sender's membership in D1. A removal that reached
+   * this room after that check (kick) wins: the send is refused, as the sender's sockets were closed.
+   */
+  post(roomId: number, actor: Actor, input: NewMessage, checkedAt?: number): Posted | Refusal {
+    if (checkedAt !== undefined && Number(this.getMeta(`revoked:${actor.id}`) ?? 0) >= checkedAt)
+      return refuse(403, "not_a_member", "Only active members of this room can do this");
     const result = this.store(roomId, actor, input);
     this.fanout.flush();
     return result;
