@@ -68,7 +68,7 @@ export type Posted = { ok: true; message: ChatMessage; duplicate: boolean };
 
 export class Room extends DurableObject<Env> {
   private readonly db: DrizzleSqliteDODatabase<typeof schema>;
-  /** Messages, edits and deletions per sender (the configured rate); typing changes; read frames. */
+  /** Messages, edits and deletions per sender (the configured rate); typing starts; read frames. */
   private readonly limiter: RateLimiter;
   private readonly typingLimiter = new RateLimiter(TYPING_STARTS_PER_SECOND, TYPING_STARTS_BURST);
   private readonly readLimiter = new RateLimiter(READS_PER_SECOND, READS_BURST);
