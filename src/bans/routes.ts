@@ -3,7 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import { getDb, type Db } from "../db/client";
+import { getDb, type Db, type RowOf } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { joinRequests, roomBans, roomInvitations, roomMembers, users } from "../db/schema";
 import { router } from "../http/app-env";
@@ -42,7 +42,7 @@ const selectBans = (db: Db) =>
     .leftJoin(banned, eq(banned.id, roomBans.userId))
     .leftJoin(banner, eq(banner.id, roomBans.bannedById));
 
-type Row = Awaited<ReturnType<ReturnType<typeof selectBans>["all"]>>[number];
+type Row = RowOf<typeof selectBans>;
 const toResponse = (r: Row) => ({
   id: r.b.id,
   room_id: r.b.roomId,

@@ -3,7 +3,7 @@
 // direct chat by join, counts as correlated subqueries), paged by an opaque keyset cursor.
 import { and, desc, eq, gt, lt, ne, or, sql, type AnyColumn } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import type { Db } from "../db/client";
+import type { Db, RowOf } from "../db/client";
 import { roomMembers, rooms, users } from "../db/schema";
 import { badRequest } from "../http/errors";
 import { activeCount } from "../rooms/access";
@@ -68,7 +68,7 @@ function isOnline(json: string | null, userId: number): boolean {
   }
 }
 
-type Row = Awaited<ReturnType<ReturnType<typeof selectInbox>["all"]>>[number];
+type Row = RowOf<typeof selectInbox>;
 
 export function toInboxItem(r: Row, now: string) {
   const p = r.room.kind === "direct" ? r.peer : null;

@@ -25,3 +25,6 @@ export function abortIf(db: Db, condition: SQL) {
   return batchRun(db, sql`SELECT CASE WHEN ${condition} THEN json('abort') END`);
 }
 export const isAbort = (e: unknown) => /malformed JSON/i.test(e instanceof Error ? `${e.message} ${String(e.cause ?? "")}` : String(e));
+
+/** One row of a read model's select (`selectX(db)`): what its `toResponse` takes. */
+export type RowOf<S extends (...args: any[]) => { all: (...args: any[]) => Promise<unknown[]> }> = Awaited<ReturnType<ReturnType<S>["all"]>>[number];

@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { blockBetween } from "../blocks/queries";
-import { getDb, type Db } from "../db/client";
+import { getDb, type Db, type RowOf } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { follows, users } from "../db/schema";
 import { router } from "../http/app-env";
@@ -31,7 +31,7 @@ const selectFollows = (db: Db) =>
     .innerJoin(follower, eq(follower.id, follows.followerId))
     .innerJoin(followed, eq(followed.id, follows.followedId));
 
-type Row = Awaited<ReturnType<ReturnType<typeof selectFollows>["all"]>>[number];
+type Row = RowOf<typeof selectFollows>;
 const toResponse = (r: Row) => ({
   id: r.f.id,
   follower_id: r.f.followerId,

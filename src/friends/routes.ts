@@ -5,7 +5,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, isNotNull, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { blockBetween, pairEitherWay, type UserRef } from "../blocks/queries";
-import { batchRun, getDb, type Db } from "../db/client";
+import { batchRun, getDb, type Db, type RowOf } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { friendRequests, friendships, users } from "../db/schema";
 import { router } from "../http/app-env";
@@ -34,7 +34,7 @@ const selectRequests = (db: Db) =>
     .innerJoin(sender, eq(sender.id, friendRequests.fromId))
     .innerJoin(recipient, eq(recipient.id, friendRequests.toId));
 
-type RequestRow = Awaited<ReturnType<ReturnType<typeof selectRequests>["all"]>>[number];
+type RequestRow = RowOf<typeof selectRequests>;
 const toRequest = (x: RequestRow): z.infer<typeof FriendRequestResponse> => ({
   id: x.r.id,
   from_id: x.r.fromId,

@@ -5,7 +5,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { blockBetween } from "../blocks/queries";
-import { batchRun, getDb, type Db } from "../db/client";
+import { batchRun, getDb, type Db, type RowOf } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { roomInvitations, users } from "../db/schema";
 import { router } from "../http/app-env";
@@ -49,7 +49,7 @@ const selectInvitations = (db: Db) =>
     .leftJoin(inviter, eq(inviter.id, roomInvitations.inviterId))
     .leftJoin(invitee, eq(invitee.id, roomInvitations.inviteeId));
 
-type Row = Awaited<ReturnType<ReturnType<typeof selectInvitations>["all"]>>[number];
+type Row = RowOf<typeof selectInvitations>;
 const toResponse = (r: Row) => ({
   id: r.i.id,
   room_id: r.i.roomId,

@@ -4,7 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
 import { bannedFrom } from "../bans/queries";
 import { blockBetween } from "../blocks/queries";
-import { abortIf, batchRun, getDb, isAbort, type Db } from "../db/client";
+import { abortIf, batchRun, getDb, isAbort, type Db, type RowOf } from "../db/client";
 import { roleRank, roomInvitations, roomMembers, rooms, users, type MemberRow } from "../db/schema";
 import { router } from "../http/app-env";
 import { badRequest, conflict, forbidden, notFound, usersNotFound } from "../http/errors";
@@ -40,7 +40,7 @@ const selectMembers = (db: Db) =>
     .from(roomMembers)
     .innerJoin(users, eq(users.id, roomMembers.userId));
 
-type Row = Awaited<ReturnType<ReturnType<typeof selectMembers>["all"]>>[number];
+type Row = RowOf<typeof selectMembers>;
 const toResponse = (r: Row) => ({
   id: r.m.id,
   room_id: r.m.roomId,

@@ -4,7 +4,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import { getDb, type Db } from "../db/client";
+import { getDb, type Db, type RowOf } from "../db/client";
 import { NOTIFICATION_TYPES, notifications, rooms, users } from "../db/schema";
 import { router } from "../http/app-env";
 import { forbidden, notFound } from "../http/errors";
@@ -48,7 +48,7 @@ const selectNotifications = (db: Db) =>
     .leftJoin(rooms, eq(rooms.id, notifications.roomId))
     .leftJoin(actor, eq(actor.id, notifications.actorId));
 
-type Row = Awaited<ReturnType<ReturnType<typeof selectNotifications>["all"]>>[number];
+type Row = RowOf<typeof selectNotifications>;
 const toResponse = (r: Row) => ({
   id: r.n.id,
   notification_type: r.n.type,

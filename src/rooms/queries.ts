@@ -2,7 +2,7 @@
 // (counts and the caller's unread count as correlated subqueries, never a query per room).
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import type { Db } from "../db/client";
+import type { Db, RowOf } from "../db/client";
 import { roomMembers, rooms, users, type RoomRow } from "../db/schema";
 import { activeCount } from "./access";
 
@@ -26,7 +26,7 @@ export function selectRooms(db: Db, viewerId: number) {
 export const lastMessageOf = (room: RoomRow) =>
   room.lastMessageId > 0 && room.lastMessageSender !== null ? { sender: room.lastMessageSender, content: room.lastMessageContent ?? "" } : null;
 
-type Row = Awaited<ReturnType<ReturnType<typeof selectRooms>["all"]>>[number];
+type Row = RowOf<typeof selectRooms>;
 
 export const toRoomResponse = (r: Row) => ({
   id: r.room.id,
