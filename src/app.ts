@@ -23,6 +23,7 @@ import { memberRoutes } from "./members/routes";
 import { messageRoutes } from "./messages/routes";
 import { notificationRoutes } from "./notifications/routes";
 import { presenceRoutes } from "./presence/routes";
+import { reactionRoutes } from "./reactions/routes";
 import { roomRoutes } from "./rooms/routes";
 import { statsRoutes } from "./stats/routes";
 import { userRoutes } from "./users/routes";
@@ -82,6 +83,7 @@ export function buildApp() {
   app.route(`${API}/chat-rooms`, joinRequestRoutes);
   app.route(`${API}/chat-rooms`, memberRoutes);
   app.route(`${API}/chat-rooms`, messageRoutes);
+  app.route(`${API}/chat-rooms`, reactionRoutes);
   app.route(`${API}/chat-rooms`, roomRoutes);
   // "/conversations/*" also matches "/conversations" itself: one use, so one user lookup.
   app.use(`${API}/notifications/*`, requireUser);

@@ -2,49 +2,20 @@
 // delete, read positions and receipts, who is online, and the WebSocket upgrade. The worker
 // authorizes every call from D1; the object only orders, stores and fans out.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, sql } from "drizzle-orm";
-import type { Context } from "hono";
-import { blockBetween } from "../blocks/queries";
-import { getDb, type Db } from "../db/client";
+import { and, eq } from "drizzle-orm";
+import { getDb } from "../db/client";
 import { files, roomMembers, users } from "../db/schema";
-import { router, type AppEnv } from "../http/app-env";
-import { ApiError, badRequest, fieldErrors, forbidden, invalidRequest } from "../http/errors";
+import { router } from "../http/app-env";
+import { ApiError, badRequest, fieldErrors, invalidRequest } from "../http/errors";
 import { boolQuery, errors, id, intQuery, json, jsonBody, noContent, pick, RoomIdParam } from "../http/schemas";
 import { deleteFile, detachFile, resolveAttachment, type ResolvedAttachment } from "../media/files";
 import { receiveUpload } from "../media/upload";
 import { forgetMentions, refreshMentions } from "../notifications/produce";
 import { roomStub } from "../room/client";
-import { messageInput, MAX_CONTENT, type Actor, type Refusal } from "../room/protocol";
+import { messageInput, MAX_CONTENT } from "../room/protocol";
 import { ADMISSION_HEADER, type Admission } from "../room/room";
-import { canModerate, canPost, canView, loadRoom, require, type RoomAccess } from "../rooms/access";
-
-const ChatMessage = z
-  .object({
-    id: z.number().int(),
-    room_id: z.number().int(),
-    sender_id: z.number().int(),
-    sender_name: z.string(),
-    content_text: z.string().nullable(),
-    message_type: z.enum(["text", "image", "file", "voice", "location", "system"]),
-    media_url: z.string().nullable(),
-    file_id: z.number().int().nullable(),
-    file_name: z.string().nullable(),
-    file_size: z.number().int().nullable(),
-    content_type: z.string().nullable(),
-    width: z.number().int().nullable(),
-    height: z.number().int().nullable(),
-    media_removed: z.boolean(),
-    location: z
-      .object({ latitude: z.number(), longitude: z.number(), name: z.string().nullable(), address: z.string().nullable() })
-      .nullable()
-      .openapi({ description: "Location messages only" }),
-    reply_to_id: z.number().int().nullable(),
-    client_id: z.string().nullable(),
-    sent_at: z.string(),
-    edited_at: z.string().nullable(),
-    deleted: z.boolean(),
-  })
-  .openapi("ChatMessageResponse");
+import { canModerate, canPost, canView } from "../rooms/access";
+import { actorOf, assertNotBlocked, ChatMessage, memberAccess, MessageParams, unwrap } from "./common";
 
 const MessageCreate = z
   .object({
@@ -79,8 +50,6 @@ const SearchQuery = z
   })
   .refine((q) => !q.since || !q.until || q.since < q.until, { message: "since must be before until", path: ["until"] });
 
-const MessageParams = RoomIdParam.extend({ message_id: id("message_id") });
-
 const UploadFields = z.object({
   content_text: messageInput.content_text,
   client_id: messageInput.client_id,
@@ -96,33 +65,6 @@ const pickAttachment = ({ file_id, file_name, file_size, content_type, width, he
   width,
   height,
 });
-
-const actorOf = (c: Context<AppEnv>): Actor => ({ id: c.var.user.id, username: c.var.user.username, display_name: c.var.user.displayName });
-
-/** A refusal from the room object becomes the API's one error type. */
-function unwrap<R extends { ok: boolean }>(outcome: R): Extract<R, { ok: true }> {
-  if (outcome.ok) return outcome as Extract<R, { ok: true }>;
-  const result = outcome as unknown as Refusal;
-  const headers = result.retry_after ? { "Retry-After": String(result.retry_after) } : undefined;
-  throw new ApiError(result.status, result.code, result.detail, { ...(headers && { headers }), ...(result.retry_after && { retry_after: result.retry_after }) });
-}
-
-/** In a direct chat, a block in either direction stops messages (a generic refusal). */
-async function assertNotBlocked(db: Db, access: RoomAccess) {
-  if (access.room.kind !== "direct") return;
-  const row = await db
-    .select({ blocked: sql<number>`${blockBetween(access.user.id, roomMembers.userId)}` })
-    .from(roomMembers)
-    .where(and(eq(roomMembers.roomId, access.room.id), sql`${roomMembers.userId} <> ${access.user.id}`))
-    .get();
-  if (row?.blocked) throw forbidden("You cannot send messages in this conversation", "cannot_message");
-}
-
-async function memberAccess(c: Context<AppEnv>, roomId: number, need: (a: RoomAccess) => boolean) {
-  const access = await loadRoom(getDb(c.env.DB), roomId, c.var.user, { kinds: ["group", "direct"] });
-  require(need(access), "Only active members of this room can do this", "not_a_member");
-  return access;
-}
 
 export const messageRoutes = router()
   .openapi(
@@ -250,7 +192,7 @@ export const messageRoutes = router()
       const q = c.req.valid("query");
       const roomId = c.req.valid("param").room_id;
       await memberAccess(c, roomId, canView);
-      const page = await roomStub(c.env, roomId).history(roomId, q);
+      const page = await roomStub(c.env, roomId).history(roomId, q, c.var.user.id);
       c.header("X-Last-Message-Id", String(page.last_id));
       c.header("X-Oldest-Message-Id", String(page.oldest_id));
       if (page.gap) c.header("X-History-Gap", `${page.gap.from_id}-${page.gap.to_id}`);
@@ -292,7 +234,7 @@ export const messageRoutes = router()
     async (c) => {
       const roomId = c.req.valid("param").room_id;
       await memberAccess(c, roomId, canView);
-      return c.json(await roomStub(c.env, roomId).search(roomId, c.req.valid("query")), 200);
+      return c.json(await roomStub(c.env, roomId).search(roomId, c.req.valid("query"), c.var.user.id), 200);
     },
   )
   .openapi(
@@ -307,7 +249,7 @@ export const messageRoutes = router()
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
       await memberAccess(c, room_id, canView);
-      const message = await roomStub(c.env, room_id).message(room_id, message_id);
+      const message = await roomStub(c.env, room_id).message(room_id, message_id, c.var.user.id);
       if (!message) throw new ApiError(404, "message_not_found", "Message not found");
       return c.json(message, 200);
     },

@@ -44,11 +44,32 @@ export function withAliases(raw: unknown): unknown {
   return o;
 }
 
+/**
+ * A reaction: one emoji (a sequence such as 👍🏽 or 🇯🇵 counts as one) or a `:shortcode:` for
+ * custom ones. Bounded, so a reaction is never a second message.
+ */
+const EMOJI = /^(?=.*[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3])[\p{Extended_Pictographic}\p{Emoji_Component}\u200d\ufe0f\u20e3]{1,32}$/u;
+const SHORTCODE = /^:[a-z0-9_+-]{1,32}:$/;
+const graphemes = new Intl.Segmenter();
+const oneEmoji = (e: string) => EMOJI.test(e) && [...graphemes.segment(e)].length === 1;
+export const Emoji = z
+  .string()
+  .refine((e) => SHORTCODE.test(e) || oneEmoji(e), "one emoji, or a :shortcode: of a-z 0-9 _ + -");
+/** Different emoji one message can hold, and one user can put on one message. */
+export const MAX_EMOJI_PER_MESSAGE = 50;
+export const MAX_EMOJI_PER_USER = 10;
+
 export const ClientFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("chat_message"), ...messageInput }),
   z.object({ type: z.literal("typing"), is_typing: z.boolean() }),
   z.object({ type: z.literal("ping") }),
   z.object({ type: z.literal("read"), message_id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }),
+  z.object({
+    type: z.literal("reaction"),
+    message_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    emoji: Emoji,
+    action: z.enum(["add", "remove"]),
+  }),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
@@ -74,6 +95,11 @@ export type Attachment = {
 
 export type Actor = { id: number; username: string; display_name: string | null };
 
+/** One emoji's tally on a message, first-reacted first. `me` only on reads made for one user. */
+export type ReactionCount = { emoji: string; count: number; me?: boolean };
+/** What a reply shows of the message it answers (null when that one was pruned). */
+export type ReplyPreview = { id: number; sender_id: number; sender_name: string; preview: string | null; deleted: boolean };
+
 export type ChatMessage = {
   id: number;
   room_id: number;
@@ -91,6 +117,10 @@ export type ChatMessage = {
   media_removed: boolean;
   location: Location | null;
   reply_to_id: number | null;
+  reply_to: ReplyPreview | null;
+  /** Replies to this message that are not deleted. */
+  reply_count: number;
+  reactions: ReactionCount[];
   client_id: string | null;
   sent_at: string;
   edited_at: string | null;
@@ -108,6 +138,7 @@ export type ServerFrame =
   | { type: "user_join"; user: UserRef }
   | { type: "user_leave"; user: UserRef }
   | { type: "read"; user: UserRef; message_id: number }
+  | { type: "reaction"; message_id: number; emoji: string; user: UserRef; action: "add" | "remove"; reactions: ReactionCount[] }
   // kind "pruned": those ids are gone for good; "truncated": too many to replay, fetch them over REST.
   | { type: "gap"; from_id: number; to_id: number; kind: "pruned" | "truncated"; reason: string }
   | { type: "replay_done"; last_message_id: number }

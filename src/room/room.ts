@@ -14,6 +14,8 @@ import { MENTIONS_SQL, mentionsIn } from "../notifications/produce";
 import bundle from "./migrations/migrations";
 import {
   ClientFrame,
+  MAX_EMOJI_PER_MESSAGE,
+  MAX_EMOJI_PER_USER,
   MAX_FRAME_BYTES,
   refuse,
   withAliases,
@@ -21,6 +23,7 @@ import {
   type ChatMessage,
   type Location,
   type NewMessage,
+  type ReactionCount,
   type Refusal,
   type ServerFrame,
 } from "./protocol";
@@ -28,7 +31,7 @@ import { RateLimiter } from "./rate-limit";
 import { Fanout } from "./fanout";
 import { attachment, Sockets, type SocketInfo } from "./sockets";
 import * as schema from "./schema";
-import { messages, meta, typing, type MessageRow } from "./schema";
+import { messages, meta, reactions, typing, type MessageRow } from "./schema";
 
 /** Header on upgrade requests the worker forwards: the admitted identity (never from the client). */
 export const ADMISSION_HEADER = "X-Edge-Chat-Admission";
@@ -65,6 +68,9 @@ export type HistoryQuery = { limit: number; offset: number; before?: number; aft
 export type SearchQuery = { q?: string; sender_id?: number; since?: string; until?: string; before?: number; limit: number };
 export type History = { messages: ChatMessage[]; oldest_id: number; last_id: number; gap: { from_id: number; to_id: number } | null };
 export type Posted = { ok: true; message: ChatMessage; duplicate: boolean };
+export type Reacted = { ok: true; changed: boolean; message: ChatMessage };
+export type ReactionQuery = { emoji?: string; after?: number; limit: number };
+export type Reactor = { id: number; emoji: string; user: { id: number; username: string }; created_at: string };
 
 export class Room extends DurableObject<Env> {
   private readonly db: DrizzleSqliteDODatabase<typeof schema>;
@@ -100,7 +106,6 @@ export class Room extends DurableObject<Env> {
         .from(messages)
         .where(and(eq(messages.senderId, placeholder("sender")), eq(messages.clientId, placeholder("client"))))
         .prepare(),
-      exists: db.select({ id: messages.id }).from(messages).where(eq(messages.id, placeholder("id"))).prepare(),
       byId: db.select().from(messages).where(eq(messages.id, placeholder("id"))).prepare(),
       insert: db
         .insert(messages)
@@ -161,7 +166,7 @@ export class Room extends DurableObject<Env> {
       if (prior) {
         if (prior.fingerprint ? prior.fingerprint !== fingerprint(input) : !sameMessage(prior, input))
           return refuse(409, "client_id_conflict", "This client_id was already used for a different message");
-        return { ok: true, message: this.render(prior), duplicate: true };
+        return { ok: true, message: this.renderAll([prior])[0], duplicate: true };
       }
     }
     if (this.postingBlocked()) return refuse(403, "cannot_message", "You cannot send messages in this conversation");
@@ -175,8 +180,8 @@ export class Room extends DurableObject<Env> {
     if (type !== "text" && type !== "location" && type !== "system" && !input.attachment) return refuse(400, "media_required", `A ${type} message needs a file`);
     if ((type === "text" || type === "location" || type === "system") && input.attachment)
       return refuse(400, "unexpected_media", `${type === "location" ? "Location" : "Text"} messages cannot carry media`);
-    if (input.reply_to_id && !this.q.exists.get({ id: input.reply_to_id }))
-      return refuse(400, "invalid_reply_to", "reply_to_id is not a message of this room");
+    const parent = input.reply_to_id ? this.q.byId.get({ id: input.reply_to_id }) : undefined;
+    if (input.reply_to_id && !parent) return refuse(400, "invalid_reply_to", "reply_to_id is not a message of this room");
 
     const a = input.attachment;
     const row = this.q.insert.get({
@@ -198,19 +203,21 @@ export class Room extends DurableObject<Env> {
     })!;
     this.stopTyping(actor.id);
     this.scheduleSummary();
-    const message = this.render(row);
+    // New: nothing answers or reacts to it yet, so the page queries of renderAll are not needed.
+    const message = this.render(row, { replyTo: parent, replyCount: 0, reactions: [] });
     // Output gates hold these frames and the RPC reply until the insert above is durable.
     this.fanout.broadcast({ type: "chat_message", message });
     return { ok: true, message, duplicate: false };
   }
 
-  history(roomId: number, q: HistoryQuery): History {
+  /** `viewer`: the user the page is for (their reactions are marked `me`). */
+  history(roomId: number, q: HistoryQuery, viewer?: number): History {
     this.remember(roomId);
     const { oldest, last } = this.bounds();
     const rows = this.historyQuery(q, last).all();
     if (q.after === undefined) rows.reverse();
     const gap = q.after !== undefined && oldest > 0 && q.after < oldest - 1 ? { from_id: q.after + 1, to_id: oldest - 1 } : null;
-    return { messages: rows.map((r) => this.render(r)), oldest_id: oldest, last_id: last, gap };
+    return { messages: this.renderAll(rows, viewer), oldest_id: oldest, last_id: last, gap };
   }
 
   /**
@@ -248,7 +255,7 @@ export class Room extends DurableObject<Env> {
       .returning()
       .get();
     if (messageId === this.bounds().last) this.scheduleSummary();
-    const message = this.render(updated);
+    const [message] = this.renderAll([updated]);
     this.fanout.broadcast({ type: "message_updated", message });
     this.fanout.flush();
     return { ok: true, message, duplicate: false };
@@ -272,8 +279,10 @@ export class Room extends DurableObject<Env> {
       .where(eq(messages.id, messageId))
       .returning()
       .get();
+    // Its reactions go with its content (replies keep pointing at it: the thread stays).
+    this.db.delete(reactions).where(eq(reactions.messageId, messageId)).run();
     if (messageId === this.bounds().last) this.scheduleSummary();
-    const message = this.render(updated);
+    const [message] = this.renderAll([updated]);
     this.fanout.broadcast({ type: "message_deleted", message });
     this.fanout.flush();
     const stillUsed = row.fileId !== null && this.db.select({ id: messages.id }).from(messages).where(eq(messages.fileId, row.fileId)).limit(1).get();
@@ -285,7 +294,7 @@ export class Room extends DurableObject<Env> {
     if (this.destroyed) return 0;
     this.remember(roomId);
     const rows = this.db.update(messages).set({ mediaRemoved: true }).where(eq(messages.fileId, fileId)).returning().all();
-    for (const row of rows) this.fanout.broadcast({ type: "message_updated", message: this.render(row) });
+    for (const message of this.renderAll(rows)) this.fanout.broadcast({ type: "message_updated", message });
     this.fanout.flush();
     return rows.length;
   }
@@ -318,14 +327,12 @@ export class Room extends DurableObject<Env> {
    * characters go through the trigram index (messages_fts, brought up to date first); shorter ones
    * are LIKE filters on what the index (or the other filters) left. Deleted messages are never found.
    */
-  search(roomId: number, q: SearchQuery): ChatMessage[] {
+  search(roomId: number, q: SearchQuery, viewer?: number): ChatMessage[] {
     this.remember(roomId);
     // While a long backlog is still being indexed (a big room that predates search), the words are
     // matched with LIKE instead: slower, and case-insensitive for ASCII only, but nothing is skipped.
     const caughtUp = this.indexForSearch();
-    return this.searchQuery(q, caughtUp)
-      .all()
-      .map((r) => this.render(r));
+    return this.renderAll(this.searchQuery(q, caughtUp).all(), viewer);
   }
 
   /** The search statement (exposed for its query plan in tests). */
@@ -370,10 +377,73 @@ export class Room extends DurableObject<Env> {
   }
 
   /** One message, as history renders it. */
-  message(roomId: number, messageId: number): ChatMessage | null {
+  message(roomId: number, messageId: number, viewer?: number): ChatMessage | null {
     this.remember(roomId);
     const row = this.q.byId.get({ id: messageId });
-    return row ? this.render(row) : null;
+    return row ? this.renderAll([row], viewer)[0] : null;
+  }
+
+  // ---------------------------------------------------------------- RPC: reactions
+
+  /**
+   * Adds or removes the actor's emoji on a message. Asking for what is already so (adding twice,
+   * removing what is not there) changes nothing, spends nothing and broadcasts nothing: a retry is
+   * safe. A change is broadcast as a `reaction` frame with the message's new tallies.
+   */
+  react(roomId: number, actor: Actor, messageId: number, emoji: string, add: boolean): Reacted | Refusal {
+    if (this.destroyed) return roomDeleted();
+    this.remember(roomId);
+    const row = this.q.byId.get({ id: messageId });
+    if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
+    const mine = this.db
+      .select({ emoji: reactions.emoji })
+      .from(reactions)
+      .where(and(eq(reactions.messageId, messageId), eq(reactions.userId, actor.id)))
+      .all();
+    if (add === mine.some((m) => m.emoji === emoji)) return { ok: true, changed: false, message: this.renderAll([row], actor.id)[0] };
+    if (add) {
+      if (this.postingBlocked()) return refuse(403, "cannot_message", "You cannot send messages in this conversation");
+      if (mine.length >= MAX_EMOJI_PER_USER)
+        return refuse(409, "too_many_reactions", `One user can put at most ${MAX_EMOJI_PER_USER} different reactions on a message`);
+      const kinds = this.db
+        .select({ n: sql<number>`count(DISTINCT ${reactions.emoji})`, has: sql<number>`max(${reactions.emoji} = ${emoji})` })
+        .from(reactions)
+        .where(eq(reactions.messageId, messageId))
+        .get();
+      if (kinds && kinds.n >= MAX_EMOJI_PER_MESSAGE && !kinds.has)
+        return refuse(409, "too_many_reactions", `A message holds at most ${MAX_EMOJI_PER_MESSAGE} different reactions`);
+    }
+    // Each change is a broadcast to every socket: it spends like a message.
+    const wait = this.limiter.take(actor.id);
+    if (wait) return refuse(429, "rate_limited", `Too many changes; retry in ${wait}s`, wait);
+    if (add)
+      this.db.insert(reactions).values({ messageId, emoji, userId: actor.id, username: actor.username, createdAt: new Date().toISOString() }).run();
+    else this.db.delete(reactions).where(and(eq(reactions.messageId, messageId), eq(reactions.userId, actor.id), eq(reactions.emoji, emoji))).run();
+    const [message] = this.renderAll([row], actor.id);
+    this.fanout.broadcast(reactionFrame(message, emoji, actor, add));
+    this.fanout.flush();
+    return { ok: true, changed: true, message };
+  }
+
+  /** Who reacted to a message, in the order they did; `emoji` narrows it to one. */
+  reactors(roomId: number, messageId: number, q: ReactionQuery): { ok: true; reactions: Reactor[] } | Refusal {
+    this.remember(roomId);
+    const row = this.q.byId.get({ id: messageId });
+    if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
+    const rows = this.db
+      .select()
+      .from(reactions)
+      .where(
+        and(
+          eq(reactions.messageId, messageId),
+          q.emoji !== undefined ? eq(reactions.emoji, q.emoji) : undefined,
+          q.after !== undefined ? gt(reactions.id, q.after) : undefined,
+        ),
+      )
+      .orderBy(asc(reactions.id))
+      .limit(q.limit)
+      .all();
+    return { ok: true, reactions: rows.map((r) => ({ id: r.id, emoji: r.emoji, user: { id: r.userId, username: r.username }, created_at: r.createdAt })) };
   }
 
   /** Highest message id, for validating read positions. */
@@ -394,6 +464,7 @@ export class Room extends DurableObject<Env> {
     // Returns only a count: RETURNING every pruned row would read them all back.
     const before = this.db.select({ n: sql<number>`count(*)` }).from(messages).get()?.n ?? 0;
     this.db.delete(messages).where(lte(messages.id, last - keep)).run();
+    this.db.delete(reactions).where(lte(reactions.messageId, last - keep)).run();
     return before - keep;
   }
 
@@ -510,7 +581,7 @@ export class Room extends DurableObject<Env> {
       online: this.sockets.users().map(ref),
     });
     // Everything below runs in this one turn: no live message can slip between replay and live.
-    if (admission.since !== null) this.replay(server, admission.since, oldest, last, admission.batch);
+    if (admission.since !== null) this.replay(server, admission.since, oldest, last, admission.batch, user.id);
     if (!wasOnline) {
       this.db.delete(meta).where(eq(meta.key, `left:${user.id}`)).run();
       this.fanout.broadcast({ type: "user_join", user: ref(user) }, server);
@@ -564,13 +635,17 @@ export class Room extends DurableObject<Env> {
         if (frame.file_id || frame.media_url || (frame.message_type !== "text" && frame.message_type !== "location"))
           return this.fanout.send(ws, { type: "error", code: "use_rest", message: "Send media messages with POST /chat-rooms/{id}/messages" });
         const result = this.store(roomId, actor, frame);
-        if (!result.ok) {
-          this.fanout.send(ws, { type: "error", code: result.code, message: result.detail, ...(result.retry_after && { retry_after: result.retry_after }) });
-          if (result.code === "rate_limited") this.countAbuse(ws);
-          return;
-        }
+        if (!result.ok) return this.refused(ws, result);
         // A retried client_id: the sender gets its original message again, nobody else hears of it.
         if (result.duplicate) this.fanout.send(ws, { type: "chat_message", message: result.message });
+        return;
+      }
+      case "reaction": {
+        const add = frame.action === "add";
+        const result = this.react(roomId, actor, frame.message_id, frame.emoji, add);
+        if (!result.ok) return this.refused(ws, result);
+        // Nothing changed (a retry): only the asker hears how things stand.
+        if (!result.changed) this.fanout.send(ws, reactionFrame(result.message, frame.emoji, actor, add));
         return;
       }
       default: {
@@ -615,7 +690,7 @@ export class Room extends DurableObject<Env> {
 
   // ---------------------------------------------------------------- internals
 
-  private replay(ws: WebSocket, since: number, oldest: number, last: number, batch: boolean) {
+  private replay(ws: WebSocket, since: number, oldest: number, last: number, batch: boolean, viewer: number) {
     const frames: ServerFrame[] = [];
     if (oldest > 0 && since < oldest - 1)
       frames.push({ type: "gap", from_id: since + 1, to_id: oldest - 1, kind: "pruned", reason: "older messages are no longer kept" });
@@ -629,7 +704,7 @@ export class Room extends DurableObject<Env> {
     for (let from = since; from < last; ) {
       const rows = this.db.select().from(messages).where(gt(messages.id, from)).orderBy(asc(messages.id)).limit(REPLAY_PAGE).all();
       if (!rows.length) break;
-      for (const r of rows) frames.push({ type: "chat_message", message: this.render(r) });
+      for (const message of this.renderAll(rows, viewer)) frames.push({ type: "chat_message", message });
       from = rows[rows.length - 1].id;
     }
     frames.push({ type: "replay_done", last_message_id: last });
@@ -699,6 +774,12 @@ export class Room extends DurableObject<Env> {
     this.scheduleSummary();
   }
 
+  /** A refused command from a socket: an error frame; a rate-limited one counts towards 1008. */
+  private refused(ws: WebSocket, r: Refusal) {
+    this.fanout.send(ws, { type: "error", code: r.code, message: r.detail, ...(r.retry_after && { retry_after: r.retry_after }) });
+    if (r.code === "rate_limited") this.countAbuse(ws);
+  }
+
   private countAbuse(ws: WebSocket) {
     const now = Date.now();
     const prior = this.abuse.get(ws);
@@ -710,8 +791,61 @@ export class Room extends DurableObject<Env> {
     this.closeSocket(ws, 1008, "rate limit abuse");
   }
 
-  private render(r: MessageRow): ChatMessage {
+  /**
+   * Messages as clients see them, with what they quote and what answers and reacts to them: three
+   * queries for the whole page (quoted messages, reply counts, reactions), whatever its size. The
+   * ids go in as one JSON parameter (the storage binds at most 100). `viewer` marks their reactions.
+   */
+  private renderAll(rows: MessageRow[], viewer?: number): ChatMessage[] {
+    if (!rows.length) return [];
+    const ids = JSON.stringify(rows.map((r) => r.id));
+    const quotedIds = [...new Set(rows.flatMap((r) => (r.replyToId ? [r.replyToId] : [])))];
+    const quoted = new Map(
+      quotedIds.length
+        ? this.db
+            .select()
+            .from(messages)
+            .where(sql`${messages.id} IN (SELECT value FROM json_each(${JSON.stringify(quotedIds)}))`)
+            .all()
+            .map((q) => [q.id, q])
+        : [],
+    );
+    const replies = new Map(
+      this.db
+        .select({ id: messages.replyToId, n: sql<number>`count(*)` })
+        .from(messages)
+        .where(and(sql`${messages.replyToId} IN (SELECT value FROM json_each(${ids}))`, isNull(messages.deletedAt)))
+        .groupBy(messages.replyToId)
+        .all()
+        .map((r) => [r.id, r.n]),
+    );
+    const tallies = new Map<number, ReactionCount[]>();
+    const counted = this.db
+      .select({
+        messageId: reactions.messageId,
+        emoji: reactions.emoji,
+        count: sql<number>`count(*)`,
+        me: sql<number>`max(${reactions.userId} = ${viewer ?? 0})`,
+      })
+      .from(reactions)
+      .where(sql`${reactions.messageId} IN (SELECT value FROM json_each(${ids}))`)
+      .groupBy(reactions.messageId, reactions.emoji)
+      .orderBy(reactions.messageId, sql`min(${reactions.id})`)
+      .all();
+    for (const t of counted) {
+      const list = tallies.get(t.messageId) ?? [];
+      list.push({ emoji: t.emoji, count: t.count, ...(viewer !== undefined && { me: t.me === 1 }) });
+      tallies.set(t.messageId, list);
+    }
+    return rows.map((r) =>
+      this.render(r, { replyTo: r.replyToId ? quoted.get(r.replyToId) : undefined, replyCount: replies.get(r.id) ?? 0, reactions: tallies.get(r.id) ?? [] }),
+    );
+  }
+
+  /** One message, given what renderAll looks up for it. */
+  private render(r: MessageRow, extra: { replyTo: MessageRow | undefined; replyCount: number; reactions: ReactionCount[] }): ChatMessage {
     const deleted = r.deletedAt !== null;
+    const q = extra.replyTo;
     return {
       id: r.id,
       room_id: this.roomId(),
@@ -729,6 +863,9 @@ export class Room extends DurableObject<Env> {
       media_removed: r.mediaRemoved,
       location: r.location && !deleted ? (JSON.parse(r.location) as Location) : null,
       reply_to_id: r.replyToId,
+      reply_to: q ? { id: q.id, sender_id: q.senderId, sender_name: q.senderName, preview: q.deletedAt ? null : preview(q), deleted: q.deletedAt !== null } : null,
+      reply_count: extra.replyCount,
+      reactions: extra.reactions,
       client_id: r.clientId,
       sent_at: r.sentAt,
       edited_at: r.editedAt,
@@ -892,6 +1029,16 @@ export class Room extends DurableObject<Env> {
 }
 
 const ref = (u: { id: number; username: string }) => ({ id: u.id, username: u.username });
+
+/** A reaction change, with the message's tallies as everyone sees them (no `me`). */
+const reactionFrame = (message: ChatMessage, emoji: string, actor: Actor, add: boolean): ServerFrame => ({
+  type: "reaction",
+  message_id: message.id,
+  emoji,
+  user: ref(actor),
+  action: add ? "add" : "remove",
+  reactions: message.reactions.map(({ emoji, count }) => ({ emoji, count })),
+});
 
 
 const roomDeleted = () => refuse(404, "room_not_found", "This room was deleted");

@@ -1,5 +1,5 @@
 // The room object's own SQLite storage (drizzle durable-sqlite): the message log, who is typing,
-// and the room summary waiting to be written behind to D1. The search index over the log
+// reactions, and the room summary waiting to be written behind to D1. The search index over the log
 // (messages_fts, an FTS5 trigram table kept by triggers) is in migration 0002, outside drizzle.
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -42,6 +42,27 @@ export const messages = sqliteTable(
     // Search filters (room.ts search): one sender's messages newest first, and a time window.
     index("messages_sender_idx").on(t.senderId, t.id),
     index("messages_sent_at_idx").on(t.sentAt),
+    // Reply counts of a page of messages (render).
+    index("messages_reply_to_idx").on(t.replyToId),
+  ],
+);
+
+/** One user's emoji on one message. Deleting or pruning a message takes its reactions with it. */
+export const reactions = sqliteTable(
+  "reactions",
+  {
+    // The order reactions were made: first-reacted emoji first, and the cursor of the who-reacted list.
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    messageId: integer("message_id").notNull(),
+    emoji: text("emoji").notNull(),
+    userId: integer("user_id").notNull(),
+    username: text("username").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    // One of each emoji per user and message: adding it again changes nothing.
+    uniqueIndex("reactions_message_emoji_user_unique").on(t.messageId, t.emoji, t.userId),
+    index("reactions_message_idx").on(t.messageId, t.id),
   ],
 );
 

@@ -4,6 +4,7 @@ import m0001 from './0001_search_indexes.sql';
 import m0002 from './0002_message_search.sql';
 import m0003 from './0003_location.sql';
 import m0004 from './0004_fingerprint.sql';
+import m0005 from './0005_reactions.sql';
 
   export default {
     journal,
@@ -12,7 +13,8 @@ import m0004 from './0004_fingerprint.sql';
 m0001,
 m0002,
 m0003,
-m0004
+m0004,
+m0005
     }
   }
   

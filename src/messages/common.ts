@@ -1,0 +1,79 @@
+// What the message routes and the reaction routes share: the message as the API returns it, and
+// the checks and conversions around every call into the room object.
+import { z } from "@hono/zod-openapi";
+import { and, eq, sql } from "drizzle-orm";
+import type { Context } from "hono";
+import { blockBetween } from "../blocks/queries";
+import { getDb, type Db } from "../db/client";
+import { roomMembers } from "../db/schema";
+import type { AppEnv } from "../http/app-env";
+import { ApiError, forbidden } from "../http/errors";
+import { id, RoomIdParam } from "../http/schemas";
+import type { Actor, Refusal } from "../room/protocol";
+import { loadRoom, require, type RoomAccess } from "../rooms/access";
+
+export const ChatMessage = z
+  .object({
+    id: z.number().int(),
+    room_id: z.number().int(),
+    sender_id: z.number().int(),
+    sender_name: z.string(),
+    content_text: z.string().nullable(),
+    message_type: z.enum(["text", "image", "file", "voice", "location", "system"]),
+    media_url: z.string().nullable(),
+    file_id: z.number().int().nullable(),
+    file_name: z.string().nullable(),
+    file_size: z.number().int().nullable(),
+    content_type: z.string().nullable(),
+    width: z.number().int().nullable(),
+    height: z.number().int().nullable(),
+    media_removed: z.boolean(),
+    location: z
+      .object({ latitude: z.number(), longitude: z.number(), name: z.string().nullable(), address: z.string().nullable() })
+      .nullable()
+      .openapi({ description: "Location messages only" }),
+    reply_to_id: z.number().int().nullable(),
+    reply_to: z
+      .object({ id: z.number().int(), sender_id: z.number().int(), sender_name: z.string(), preview: z.string().nullable(), deleted: z.boolean() })
+      .nullable()
+      .openapi({ description: "What the message answers, for showing it above the reply (null when not a reply, or when that message was pruned)" }),
+    reply_count: z.number().int().openapi({ description: "Replies to this message that are not deleted" }),
+    reactions: z
+      .array(z.object({ emoji: z.string(), count: z.number().int(), me: z.boolean().optional() }))
+      .openapi({ description: "Tallies, first-reacted emoji first. `me` (whether you reacted) on reads made for you: history, one message, search, socket replay" }),
+    client_id: z.string().nullable(),
+    sent_at: z.string(),
+    edited_at: z.string().nullable(),
+    deleted: z.boolean(),
+  })
+  .openapi("ChatMessageResponse");
+
+export const MessageParams = RoomIdParam.extend({ message_id: id("message_id") });
+
+export const actorOf = (c: Context<AppEnv>): Actor => ({ id: c.var.user.id, username: c.var.user.username, display_name: c.var.user.displayName });
+
+/** A refusal from the room object becomes the API's one error type. */
+export function unwrap<R extends { ok: boolean }>(outcome: R): Extract<R, { ok: true }> {
+  if (outcome.ok) return outcome as Extract<R, { ok: true }>;
+  const result = outcome as unknown as Refusal;
+  const headers = result.retry_after ? { "Retry-After": String(result.retry_after) } : undefined;
+  throw new ApiError(result.status, result.code, result.detail, { ...(headers && { headers }), ...(result.retry_after && { retry_after: result.retry_after }) });
+}
+
+/** In a direct chat, a block in either direction stops messages (a generic refusal). */
+export async function assertNotBlocked(db: Db, access: RoomAccess) {
+  if (access.room.kind !== "direct") return;
+  const row = await db
+    .select({ blocked: sql<number>`${blockBetween(access.user.id, roomMembers.userId)}` })
+    .from(roomMembers)
+    .where(and(eq(roomMembers.roomId, access.room.id), sql`${roomMembers.userId} <> ${access.user.id}`))
+    .get();
+  if (row?.blocked) throw forbidden("You cannot send messages in this conversation", "cannot_message");
+}
+
+export async function memberAccess(c: Context<AppEnv>, roomId: number, need: (a: RoomAccess) => boolean) {
+  const access = await loadRoom(getDb(c.env.DB), roomId, c.var.user, { kinds: ["group", "direct"] });
+  require(need(access), "Only active members of this room can do this", "not_a_member");
+  return access;
+}
+
