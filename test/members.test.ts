@@ -4,7 +4,8 @@ import { eq, sql } from "drizzle-orm";
 import { abortIf, getDb, isAbort } from "../src/db/client";
 import { users as usersTable } from "../src/db/schema";
 import { memberPage } from "../src/members/routes";
-import { api, createRoom, expectError, join, matrix, registerUser, roomCast, type TestUser } from "./helpers";
+import { api, createRoom, expectError, join, matrix, registerUser, roomCast, uniq, type TestUser } from "./helpers";
+import { befriend } from "./social";
 
 async function membership(roomId: number, userId: number) {
   return env.DB.prepare("SELECT role, status FROM room_members WHERE room_id = ? AND user_id = ?").bind(roomId, userId).first<{ role: string; status: string }>();
@@ -337,5 +338,42 @@ describe("concurrent membership changes", () => {
     const row = await env.DB.prepare("SELECT status, role FROM room_members WHERE room_id = ? AND user_id = ?").bind(room.id, target.id).first<{ status: string; role: string }>();
     if (removals.length) expect(row).toEqual({ status: "inactive", role: "member" });
     else expect(row?.status).toBe("active");
+  });
+});
+
+describe("dm_policy \"friends\": nobody but a friend puts you in a conversation", () => {
+  const add = (roomId: number, token: string, user_ids: unknown) => api("POST", `/chat-rooms/${roomId}/members`, { token, body: { user_ids } });
+  const active = async (roomId: number) =>
+    (await env.DB.prepare("SELECT user_id FROM room_members WHERE room_id = ? AND status = 'active'").bind(roomId).all<{ user_id: number }>()).results.map((r) => r.user_id);
+  it("group creation, bulk add and invitations refuse a stranger (403) and admit a friend; an invite code is the user's own step", async () => {
+    const [owner, member, picky, pal] = await Promise.all([registerUser("own"), registerUser("mem"), registerUser("picky"), registerUser("pal")]);
+    const picked = await api("PATCH", "/users/me", { token: picky.token, body: { dm_policy: "friends" } });
+    expect(picked.status, JSON.stringify(picked.json)).toBe(200);
+    await befriend(pal, picky);
+    const room = await createRoom(owner, { require_approval: false });
+    await join(room, owner, member);
+    await join(room, owner, pal);
+
+    const group = (by: TestUser) => api("POST", "/conversations/group", { token: by.token, body: { name: uniq("grp"), member_ids: [picky.id] } });
+    expectError(await group(owner), 403, "cannot_add_user");
+    expectError(await add(room.id, owner.token, [member.id, picky.id]), 403, "cannot_add_user");
+    const invite = (by: TestUser) => api("POST", `/chat-rooms/${room.id}/invitations`, { token: by.token, body: { user_id: picky.id } });
+    expectError(await invite(owner), 403);
+    expectError(await invite(member), 403);
+    expect(await active(room.id)).not.toContain(picky.id);
+
+    // A pending invitation from a friend is theirs to make, and the approval admits them.
+    const pending = await invite(pal);
+    expect(pending.status, JSON.stringify(pending.json)).toBe(200);
+    const approved = await api("POST", `/chat-rooms/invitations/${pending.json.id}/process`, { token: owner.token, body: { status: "approved" } });
+    expect(approved.status, JSON.stringify(approved.json)).toBe(200);
+    expect(await active(room.id)).toContain(picky.id);
+    expect((await group(pal)).status).toBe(200);
+
+    // An invite code is used by the user themself: the policy does not stand in the way.
+    const other = await createRoom(owner, { require_approval: true });
+    const code = await api("POST", `/chat-rooms/${other.id}/invite-codes`, { token: owner.token, body: {} });
+    expect(code.status, JSON.stringify(code.json)).toBe(200);
+    expect((await api("POST", `/chat-rooms/join-by-code`, { token: picky.token, body: { code: code.json.code } })).status).toBe(200);
   });
 });

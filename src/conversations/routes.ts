@@ -7,7 +7,7 @@ import { blockBetween } from "../blocks/queries";
 import { batchRun, getDb, type Db } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { roomMembers, rooms, users } from "../db/schema";
-import { friendsBetween } from "../friends/queries";
+import { cannotBringIn, friendsBetween } from "../friends/queries";
 import { router } from "../http/app-env";
 import { badRequest, conflict, forbidden, usersNotFound } from "../http/errors";
 import { json, jsonBody, pick } from "../http/schemas";
@@ -111,7 +111,7 @@ export const conversationRoutes = router()
       const ids = b.member_ids.filter((id) => id !== me.id);
       if (ids.length) {
         const found = await db
-          .select({ id: users.id, blocked: sql<number>`${blockBetween(me.id, users.id)}` })
+          .select({ id: users.id, blocked: sql<number>`${cannotBringIn(users.id, me.id)}` })
           .from(users)
           .where(inArray(users.id, ids))
           .all();

@@ -4,6 +4,7 @@
 import { sql } from "drizzle-orm";
 import { bannedFrom } from "../bans/queries";
 import { blockBetween } from "../blocks/queries";
+import { cannotBringIn } from "../friends/queries";
 import type { Db } from "../db/client";
 import { roomInvitations, users } from "../db/schema";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../http/errors";
@@ -12,13 +13,17 @@ import { activeCount } from "../rooms/access";
 
 export type AdmissionFacts = { exists: number; member: number; banned: number; blocked: number; invited: number; active: number };
 
-/** Facts about `userId` entering `roomId`; `counterpart` is whoever brings them in (block check). */
-export async function admissionFacts(db: Db, roomId: number, userId: number, counterpart: number | null): Promise<AdmissionFacts> {
+/**
+ * Facts about `userId` entering `roomId`; `counterpart` is whoever brings them in. `brought`: they
+ * are put in by someone else (an invitation), so their dm_policy counts too (cannotBringIn); with
+ * an invite code they step in themselves, and only a block with the code's creator counts.
+ */
+export async function admissionFacts(db: Db, roomId: number, userId: number, counterpart: number | null, brought = true): Promise<AdmissionFacts> {
   const row = await db.get<AdmissionFacts>(sql`SELECT
     EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${userId}) AS "exists",
     ${isActiveMember(roomId, userId)} AS member,
     ${bannedFrom(roomId, userId)} AS banned,
-    ${counterpart === null ? sql`0` : blockBetween(userId, counterpart)} AS blocked,
+    ${counterpart === null ? sql`0` : brought ? cannotBringIn(userId, counterpart) : blockBetween(userId, counterpart)} AS blocked,
     EXISTS (SELECT 1 FROM ${roomInvitations} WHERE ${roomInvitations.roomId} = ${roomId} AND ${roomInvitations.inviteeId} = ${userId} AND ${roomInvitations.status} = 'pending') AS invited,
     ${activeCount(roomId)} AS active`);
   return row!;

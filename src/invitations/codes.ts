@@ -97,7 +97,7 @@ async function findCode(db: Db, code: string) {
 
 /** The reason `userId` cannot join with this code right now, or null. */
 async function joinRefusal(db: Db, found: NonNullable<Awaited<ReturnType<typeof findCode>>>, userId: number) {
-  const facts = await admissionFacts(db, found.c.roomId, userId, found.c.createdById);
+  const facts = await admissionFacts(db, found.c.roomId, userId, found.c.createdById, false);
   const refusal = admissionRefusal(facts, found.maxMembers);
   // Already being a member says more than "expired" to someone who clicks an old link.
   if (refusal?.code === "already_member") return refusal;

@@ -4,7 +4,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import { blockBetween } from "../blocks/queries";
+import { cannotBringIn } from "../friends/queries";
 import { batchRun, getDb, type Db, type RowOf } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { roomInvitations, users } from "../db/schema";
@@ -96,7 +96,7 @@ export const invitationRoutes = router()
       if (direct) {
         const now = new Date().toISOString();
         const [, recorded] = await db.batch([
-          admitMember(db, roomId, user_id, sql`NOT ${blockBetween(user_id, me.id)}`),
+          admitMember(db, roomId, user_id, sql`NOT ${cannotBringIn(user_id, me.id)}`),
           // Kept as an approved invitation so the room remembers who added whom.
           batchRun(db, sql`INSERT INTO ${roomInvitations} (room_id, inviter_id, invitee_id, status, processed_at, processed_by_id)
             SELECT ${roomId}, ${me.id}, ${user_id}, 'approved', ${now}, ${me.id} WHERE changes() > 0 RETURNING id`),

@@ -3,7 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
 import { bannedFrom } from "../bans/queries";
-import { blockBetween } from "../blocks/queries";
+import { cannotBringIn } from "../friends/queries";
 import { abortIf, batchRun, getDb, isAbort, type Db, type RowOf } from "../db/client";
 import { roleRank, roomInvitations, roomMembers, rooms, users, type MemberRow } from "../db/schema";
 import { router } from "../http/app-env";
@@ -74,7 +74,7 @@ async function bulkFacts(db: Db, roomId: number, ids: number[], caller: number) 
   return db.all<{ id: number; exists: number; member: number; banned: number; blocked: number; active: number }>(sql`
     SELECT j.value AS id, EXISTS (SELECT 1 FROM ${users} u WHERE u.id = j.value) AS "exists",
       EXISTS (SELECT 1 FROM ${roomMembers} m WHERE m.room_id = ${roomId} AND m.user_id = j.value AND m.status = 'active') AS member,
-      ${bannedFrom(roomId, j)} AS banned, ${blockBetween(j, caller)} AS blocked, ${activeCount(roomId)} AS active
+      ${bannedFrom(roomId, j)} AS banned, ${cannotBringIn(j, caller)} AS blocked, ${activeCount(roomId)} AS active
     FROM json_each(${JSON.stringify(ids)}) j`);
 }
 
@@ -174,7 +174,7 @@ export const memberRoutes = router()
               WHERE NOT EXISTS (SELECT 1 FROM ${roomInvitations} i WHERE i.room_id = ${roomId} AND i.invitee_id = j.value AND i.status = 'pending')`),
             batchRun(db, sql`UPDATE ${roomInvitations} SET status = 'approved', processed_at = ${now}, processed_by_id = ${me.id}
               WHERE room_id = ${roomId} AND status = 'pending' AND invitee_id IN ${each}`),
-            ...adding.map((id) => admitMember(db, roomId, id, sql`NOT ${blockBetween(id, me.id)}`)),
+            ...adding.map((id) => admitMember(db, roomId, id, sql`NOT ${cannotBringIn(id, me.id)}`)),
             addedToRoom(db, adding, roomId, me.id),
             // All or none: a guard that failed under a race (room filled, ban, block) undoes the rest.
             abortIf(db, sql`(SELECT count(*) FROM ${roomMembers} WHERE room_id = ${roomId} AND status = 'active' AND user_id IN ${each}) < ${adding.length}`),
