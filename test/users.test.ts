@@ -23,14 +23,28 @@ describe("PATCH /users/me", () => {
     const u = await registerUser("patch", { email: "p@example.com" });
     const res = await api("PATCH", "/users/me", {
       token: u.token,
-      body: { display_name: "Patched", phone: "123456", avatar_url: "https://example.com/a.png", bio: "hello" },
+      body: { display_name: "Patched", phone: "123456", avatar_url: "https://example.com/a.png", bio: "hello", current_password: "password123" },
     });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ display_name: "Patched", phone: "123456", avatar_url: "https://example.com/a.png", bio: "hello", email: "p@example.com" });
-    const cleared = await api("PATCH", "/users/me", { token: u.token, body: { email: null } });
+    const cleared = await api("PATCH", "/users/me", { token: u.token, body: { email: null, current_password: "password123" } });
     expect(cleared.status).toBe(200);
     expect(cleared.json).toMatchObject({ email: null, display_name: "Patched" });
     expect((await me(u.token)).json).toMatchObject({ email: null, display_name: "Patched", bio: "hello" });
+  });
+
+  it("changing email or phone needs the current password (400 password_required, 403 wrong_password); the same values need nothing", async () => {
+    const u = await registerUser("patch", { email: "mine@example.com", phone: "5550100123" });
+    expectError(await api("PATCH", "/users/me", { token: u.token, body: { email: "thief@example.com" } }), 400, "password_required");
+    expectError(await api("PATCH", "/users/me", { token: u.token, body: { phone: null, bio: "x" } }), 400, "password_required");
+    expectError(await api("PATCH", "/users/me", { token: u.token, body: { email: "thief@example.com", current_password: "wrong-one" } }), 403, "wrong_password");
+    expect((await me(u.token)).json).toMatchObject({ email: "mine@example.com", phone: "5550100123", bio: null });
+    // A whole profile form sent back unchanged: no password asked.
+    const same = await api("PATCH", "/users/me", { token: u.token, body: { email: "mine@example.com", phone: "5550100123", bio: "hi" } });
+    expect(same.status, JSON.stringify(same.json)).toBe(200);
+    const moved = await api("PATCH", "/users/me", { token: u.token, body: { email: "new@example.com", current_password: "password123" } });
+    expect(moved.status, JSON.stringify(moved.json)).toBe(200);
+    expect(moved.json).toMatchObject({ email: "new@example.com", phone: "5550100123", bio: "hi" });
   });
 
   it("an empty patch changes nothing", async () => {

@@ -10,7 +10,7 @@ import { contains } from "../db/like";
 import { files, follows, roomMembers, rooms, users } from "../db/schema";
 import { friendsBetween } from "../friends/queries";
 import { router } from "../http/app-env";
-import { ApiError, conflict, notFound } from "../http/errors";
+import { ApiError, badRequest, conflict, notFound } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
 import { deleteObjects } from "../media/files";
 import { retryOnce, roomStub } from "../room/client";
@@ -24,6 +24,7 @@ const UpdateMe = z
     avatar_url: z.url().max(2048).nullable(),
     bio: z.string().max(500).nullable(),
     dm_policy: z.enum(["everyone", "friends"]),
+    current_password: z.string().min(1).max(128).openapi({ description: "Required to change email or phone" }),
   })
   .partial()
   .strict()
@@ -59,13 +60,22 @@ export const userRoutes = router()
       method: "patch",
       path: "/me",
       tags: ["users"],
-      summary: "Update your profile (only the fields given)",
+      summary: "Update your profile (only the fields given). Changing email or phone needs current_password",
       request: jsonBody(UpdateMe),
-      responses: { 200: json(UserResponse), ...pick(400, 401) },
+      responses: { 200: json(UserResponse), ...pick(400, 401, 403) },
     }),
     async (c) => {
       const b = c.req.valid("json");
       const db = getDb(c.env.DB);
+      // Email and phone are how an account is reached and recovered: a stolen token alone must not
+      // move them elsewhere. Sending them unchanged (a whole profile form) needs nothing.
+      if (b.email !== undefined || b.phone !== undefined) {
+        const self = await loadSelf(db, c.var.user.id);
+        if ((b.email !== undefined && b.email !== self.email) || (b.phone !== undefined && b.phone !== self.phone)) {
+          if (b.current_password === undefined) throw badRequest("password_required", "Changing email or phone needs current_password");
+          if (!(await verifyPassword(b.current_password, self))) throw wrongPassword();
+        }
+      }
       const patch = {
         ...(b.display_name !== undefined && { displayName: b.display_name }),
         ...(b.email !== undefined && { email: b.email }),
