@@ -202,15 +202,58 @@ describe("conversation settings", () => {
     const room = await createRoom(owner);
     const later = await settings(owner, room.id, { muted_until: "2099-01-01T10:00:00+02:00" });
     expect(later.status, JSON.stringify(later.json)).toBe(200);
-    expect(later.json).toEqual({ room_id: room.id, muted: true, muted_until: "2099-01-01T08:00:00.000Z", hidden: false });
+    expect(later.json).toEqual({ room_id: room.id, muted: true, muted_until: "2099-01-01T08:00:00.000Z", hidden: false, history_cleared_up_to: 0 });
     expect((await settings(owner, room.id, { muted_until: MUTE_FOREVER })).json).toMatchObject({ muted: true, muted_until: MUTE_FOREVER });
     expect((await settings(owner, room.id, { muted_until: "2000-01-01T00:00:00Z" })).json.muted).toBe(false);
-    expect((await settings(owner, room.id, { muted_until: null, hidden: true })).json).toEqual({ room_id: room.id, muted: false, muted_until: null, hidden: true });
+    expect((await settings(owner, room.id, { muted_until: null, hidden: true })).json).toEqual({ room_id: room.id, muted: false, muted_until: null, hidden: true, history_cleared_up_to: 0 });
     expect((await settings(owner, room.id, {})).json.hidden).toBe(true);
     expect((await api("GET", `/chat-rooms/${room.id}/settings`, { token: owner.token })).json.hidden).toBe(true);
     for (const bad of [{ muted_until: "tomorrow" }, { hidden: "yes" }, { muted: true }]) expectError(await settings(owner, room.id, bad), 400, "invalid_request");
     expectError(await settings(outsider, room.id, { hidden: true }), 403, "not_a_member");
     expectError(await settings(owner, 999_999_999, { hidden: true }), 404);
+  });
+
+  it("clear-history hides everything so far from you alone: history, search, one message, replays; it counts as read", async () => {
+    const [me, her, outsider] = await Promise.all([registerUser("clr"), registerUser("clr"), registerUser("o")]);
+    const dm = (await api("POST", "/conversations/direct", { token: me.token, body: { user_id: her.id } })).json;
+    const say = async (who: TestUser, text: string) => (await api("POST", `/chat-rooms/${dm.id}/messages`, { token: who.token, body: { content_text: text } })).json.id as number;
+    const old1 = await say(her, "old secret one");
+    const old2 = await say(me, "old secret two");
+    const cleared = await api("POST", `/chat-rooms/${dm.id}/clear-history`, { token: me.token });
+    expect(cleared.status, JSON.stringify(cleared.json)).toBe(200);
+    expect(cleared.json).toMatchObject({ room_id: dm.id, history_cleared_up_to: old2 });
+    const fresh = await say(her, "after the clear");
+
+    const history = await api("GET", `/chat-rooms/${dm.id}/messages`, { token: me.token });
+    expect(history.json.map((m: any) => m.id)).toEqual([fresh]);
+    expect(history.headers.get("X-Oldest-Message-Id")).toBe(String(old2 + 1));
+    const after0 = await api("GET", `/chat-rooms/${dm.id}/messages?after=0`, { token: me.token });
+    expect(after0.json.map((m: any) => m.id)).toEqual([fresh]);
+    expect(after0.headers.get("X-History-Gap")).toBeNull();
+    expect((await api("GET", `/chat-rooms/${dm.id}/messages?before=${fresh}`, { token: me.token })).json).toEqual([]);
+    expect((await api("GET", `/chat-rooms/${dm.id}/messages/search?q=secret`, { token: me.token })).json).toEqual([]);
+    expectError(await api("GET", `/chat-rooms/${dm.id}/messages/${old1}`, { token: me.token }), 404, "message_not_found");
+    // The other side keeps everything.
+    expect((await api("GET", `/chat-rooms/${dm.id}/messages`, { token: her.token })).json.map((m: any) => m.id)).toEqual([old1, old2, fresh]);
+    expect((await api("GET", `/chat-rooms/${dm.id}/messages/search?q=secret`, { token: her.token })).json).toHaveLength(2);
+
+    // A socket resuming from before the clear replays only what came after it.
+    const c = await connect(dm.id, me.token, "since=0");
+    await c.next("replay_done");
+    expect(c.of("chat_message").map((f) => f.message.id)).toEqual([fresh]);
+    expect(c.of("gap")).toEqual([]);
+    expect(c.frames[0]).toMatchObject({ type: "connection_established", oldest_message_id: old2 + 1 });
+    c.close();
+
+    // Cleared messages count as read; the one after is unread.
+    await flushRoom(dm.id);
+    const row = (await inbox(me)).json.find((x: any) => x.id === dm.id);
+    expect(row.unread_count).toBe(1);
+    expect((await api("GET", `/chat-rooms/${dm.id}/settings`, { token: me.token })).json.history_cleared_up_to).toBe(old2);
+    expectError(await api("POST", `/chat-rooms/${dm.id}/clear-history`, { token: outsider.token }), 403, "not_a_member");
+    expectError(await api("POST", `/chat-rooms/999999999/clear-history`, { token: me.token }), 404);
+    expectError(await api("POST", `/chat-rooms/abc/clear-history`, { token: me.token }), 400, "invalid_request");
+    expectError(await api("POST", `/chat-rooms/${dm.id}/clear-history`), 401);
   });
 });
 

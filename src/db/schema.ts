@@ -104,6 +104,8 @@ export const roomMembers = sqliteTable(
     hidden: integer("hidden", { mode: "boolean" }).notNull().default(false),
     // The room's last message id when it was hidden: any later message brings it back.
     hiddenAtMessageId: integer("hidden_at_message_id").notNull().default(0),
+    // Cleared history: this member no longer sees messages up to this id (the others still do).
+    clearedMessageId: integer("cleared_message_id").notNull().default(0),
     // Has a socket open in this room: written behind by the room object with its summary (~1 s).
     online: integer("online", { mode: "boolean" }).notNull().default(false),
   },

@@ -191,8 +191,8 @@ export const messageRoutes = router()
     async (c) => {
       const q = c.req.valid("query");
       const roomId = c.req.valid("param").room_id;
-      await memberAccess(c, roomId, canView);
-      const page = await roomStub(c.env, roomId).history(roomId, q, c.var.user.id);
+      const access = await memberAccess(c, roomId, canView);
+      const page = await roomStub(c.env, roomId).history(roomId, { ...q, cleared: access.cleared }, c.var.user.id);
       c.header("X-Last-Message-Id", String(page.last_id));
       c.header("X-Oldest-Message-Id", String(page.oldest_id));
       if (page.gap) c.header("X-History-Gap", `${page.gap.from_id}-${page.gap.to_id}`);
@@ -233,8 +233,8 @@ export const messageRoutes = router()
     }),
     async (c) => {
       const roomId = c.req.valid("param").room_id;
-      await memberAccess(c, roomId, canView);
-      return c.json(await roomStub(c.env, roomId).search(roomId, c.req.valid("query"), c.var.user.id), 200);
+      const access = await memberAccess(c, roomId, canView);
+      return c.json(await roomStub(c.env, roomId).search(roomId, { ...c.req.valid("query"), cleared: access.cleared }, c.var.user.id), 200);
     },
   )
   .openapi(
@@ -248,8 +248,8 @@ export const messageRoutes = router()
     }),
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
-      await memberAccess(c, room_id, canView);
-      const message = await roomStub(c.env, room_id).message(room_id, message_id, c.var.user.id);
+      const access = await memberAccess(c, room_id, canView);
+      const message = await roomStub(c.env, room_id).message(room_id, message_id, c.var.user.id, access.cleared);
       if (!message) throw new ApiError(404, "message_not_found", "Message not found");
       return c.json(message, 200);
     },
@@ -389,9 +389,16 @@ export const messageRoutes = router()
       if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
         throw new ApiError(426, "upgrade_required", "This endpoint only accepts WebSocket upgrades", { headers: { Upgrade: "websocket" } });
       const roomId = c.req.valid("param").room_id;
-      await memberAccess(c, roomId, canPost);
+      const access = await memberAccess(c, roomId, canPost);
       const { since, batch } = c.req.valid("query");
-      const admission: Admission = { room_id: roomId, user: actorOf(c), token_version: c.var.user.tokenVersion, since: since ?? null, batch: batch ?? false };
+      const admission: Admission = {
+        room_id: roomId,
+        user: actorOf(c),
+        token_version: c.var.user.tokenVersion,
+        since: since ?? null,
+        batch: batch ?? false,
+        cleared: access.cleared,
+      };
       // A fresh request: only the worker's own headers reach the object, never the client's.
       return roomStub(c.env, roomId).fetch("https://room.internal/ws", {
         headers: { Upgrade: "websocket", [ADMISSION_HEADER]: JSON.stringify(admission) },

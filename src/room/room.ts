@@ -36,7 +36,7 @@ import { messages, meta, reactions, typing, type MessageRow } from "./schema";
 /** Header on upgrade requests the worker forwards: the admitted identity (never from the client). */
 export const ADMISSION_HEADER = "X-Edge-Chat-Admission";
 /** What the worker vouches for at an upgrade; token_version lets the room refuse a token revoked meanwhile. */
-export type Admission = { room_id: number; user: Actor; token_version: number; since: number | null; batch: boolean };
+export type Admission = { room_id: number; user: Actor; token_version: number; since: number | null; batch: boolean; cleared?: number };
 
 const PING = '{"type":"ping"}';
 const PONG = '{"type":"pong"}';
@@ -63,9 +63,10 @@ const READS_PER_SECOND = 10;
 const READS_BURST = 30;
 
 
-export type HistoryQuery = { limit: number; offset: number; before?: number; after?: number };
+/** `cleared`: the reader cleared their history up to this id; nothing at or below it is returned. */
+export type HistoryQuery = { limit: number; offset: number; before?: number; after?: number; cleared?: number };
 /** `since`/`until` are ISO 8601 UTC as Date#toISOString writes them, so they compare as text with sent_at. */
-export type SearchQuery = { q?: string; sender_id?: number; since?: string; until?: string; before?: number; limit: number };
+export type SearchQuery = { q?: string; sender_id?: number; since?: string; until?: string; before?: number; limit: number; cleared?: number };
 export type History = { messages: ChatMessage[]; oldest_id: number; last_id: number; gap: { from_id: number; to_id: number } | null };
 export type Posted = { ok: true; message: ChatMessage; duplicate: boolean };
 export type Reacted = { ok: true; changed: boolean; message: ChatMessage };
@@ -213,10 +214,14 @@ export class Room extends DurableObject<Env> {
   /** `viewer`: the user the page is for (their reactions are marked `me`). */
   history(roomId: number, q: HistoryQuery, viewer?: number): History {
     this.remember(roomId);
-    const { oldest, last } = this.bounds();
+    const bounds = this.bounds();
+    const { last } = bounds;
+    // What this reader cleared is, for them, as if the room never held it: no gap for it either.
+    const oldest = Math.max(bounds.oldest, (q.cleared ?? 0) + 1);
     const rows = this.historyQuery(q, last).all();
     if (q.after === undefined) rows.reverse();
-    const gap = q.after !== undefined && oldest > 0 && q.after < oldest - 1 ? { from_id: q.after + 1, to_id: oldest - 1 } : null;
+    const seen = Math.max(q.after ?? 0, q.cleared ?? 0);
+    const gap = q.after !== undefined && bounds.oldest > 0 && seen < bounds.oldest - 1 ? { from_id: seen + 1, to_id: bounds.oldest - 1 } : null;
     return { messages: this.renderAll(rows, viewer), oldest_id: oldest, last_id: last, gap };
   }
 
@@ -225,8 +230,9 @@ export class Room extends DurableObject<Env> {
    * bound and every page is a primary-key range read of `limit` rows, whatever the room's size.
    */
   historyQuery(q: HistoryQuery, last = this.bounds().last) {
+    const floor = q.cleared ? gt(messages.id, q.cleared) : undefined;
     if (q.after !== undefined) {
-      const from = q.after + 1 + q.offset;
+      const from = Math.max(q.after, q.cleared ?? 0) + 1 + q.offset;
       return this.db
         .select()
         .from(messages)
@@ -235,7 +241,7 @@ export class Room extends DurableObject<Env> {
         .limit(q.limit);
     }
     const top = q.before !== undefined ? q.before - 1 - q.offset : last - q.offset;
-    return this.db.select().from(messages).where(lte(messages.id, top)).orderBy(desc(messages.id)).limit(q.limit);
+    return this.db.select().from(messages).where(and(lte(messages.id, top), floor)).orderBy(desc(messages.id)).limit(q.limit);
   }
 
   edit(roomId: number, actor: Actor, messageId: number, content: string): Posted | Refusal {
@@ -349,6 +355,7 @@ export class Room extends DurableObject<Env> {
       q.since !== undefined ? gte(messages.sentAt, q.since) : undefined,
       q.until !== undefined ? lt(messages.sentAt, q.until) : undefined,
       q.before !== undefined ? lt(messages.id, q.before) : undefined,
+      q.cleared ? gt(messages.id, q.cleared) : undefined,
     ];
     // With words to look up, the index drives: FTS5 yields its matches newest first (rowid DESC)
     // and the scan stops at `limit`, so a word in every message costs a page, not the whole room.
@@ -377,8 +384,9 @@ export class Room extends DurableObject<Env> {
   }
 
   /** One message, as history renders it. */
-  message(roomId: number, messageId: number, viewer?: number): ChatMessage | null {
+  message(roomId: number, messageId: number, viewer?: number, cleared = 0): ChatMessage | null {
     this.remember(roomId);
+    if (messageId <= cleared) return null;
     const row = this.q.byId.get({ id: messageId });
     return row ? this.renderAll([row], viewer)[0] : null;
   }
@@ -577,11 +585,12 @@ export class Room extends DurableObject<Env> {
       room_id: admission.room_id,
       user: ref(user),
       last_message_id: last,
-      oldest_message_id: oldest,
+      oldest_message_id: Math.max(oldest, (admission.cleared ?? 0) + 1),
       online: this.sockets.users().map(ref),
     });
     // Everything below runs in this one turn: no live message can slip between replay and live.
-    if (admission.since !== null) this.replay(server, admission.since, oldest, last, admission.batch, user.id);
+    // A resume from before what this user cleared starts where their history now starts.
+    if (admission.since !== null) this.replay(server, Math.max(admission.since, admission.cleared ?? 0), oldest, last, admission.batch, user.id);
     if (!wasOnline) {
       this.db.delete(meta).where(eq(meta.key, `left:${user.id}`)).run();
       this.fanout.broadcast({ type: "user_join", user: ref(user) }, server);

@@ -11,12 +11,14 @@ export type RoomAccess = {
   room: RoomRow;
   /** The caller's role when they are an active member, else null. */
   role: Role | null;
+  /** Messages up to this id are cleared from the caller's view (0: none; see clear-history). */
+  cleared: number;
   user: AuthUser;
 };
 
 export async function loadRoom(db: Db, roomId: number, user: AuthUser, opts: { kinds?: RoomRow["kind"][] } = {}): Promise<RoomAccess> {
   const row = await db
-    .select({ room: rooms, role: roomMembers.role })
+    .select({ room: rooms, role: roomMembers.role, cleared: roomMembers.clearedMessageId })
     .from(rooms)
     .leftJoin(roomMembers, and(eq(roomMembers.roomId, rooms.id), eq(roomMembers.userId, user.id), eq(roomMembers.status, "active")))
     .where(eq(rooms.id, roomId))
@@ -27,7 +29,7 @@ export async function loadRoom(db: Db, roomId: number, user: AuthUser, opts: { k
     if (row.room.kind === "direct" && row.role) throw directRefusal();
     throw notFound("Room");
   }
-  return { room: row.room, role: row.role ?? null, user };
+  return { room: row.room, role: row.role ?? null, cleared: row.cleared ?? 0, user };
 }
 
 const directRefusal = () =>

@@ -1,0 +1,1 @@
+ALTER TABLE `room_members` ADD `cleared_message_id` integer DEFAULT 0 NOT NULL;
