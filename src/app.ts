@@ -24,6 +24,7 @@ import { messageRoutes } from "./messages/routes";
 import { notificationRoutes } from "./notifications/routes";
 import { presenceRoutes } from "./presence/routes";
 import { reactionRoutes } from "./reactions/routes";
+import { realtimeRoutes } from "./realtime/routes";
 import { roomRoutes } from "./rooms/routes";
 import { statsRoutes } from "./stats/routes";
 import { userRoutes } from "./users/routes";
@@ -90,6 +91,8 @@ export function buildApp() {
   app.route(`${API}/notifications`, notificationRoutes);
   app.use(`${API}/stats/*`, requireUser);
   app.route(`${API}/stats`, statsRoutes);
+  app.use(`${API}/realtime/*`, requireUser);
+  app.route(`${API}/realtime`, realtimeRoutes);
   app.use(`${API}/broadcasts/*`, requireUser);
   app.route(`${API}/broadcasts`, broadcastRoutes);
   app.use(`${API}/conversations/*`, requireUser);

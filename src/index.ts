@@ -1,19 +1,25 @@
 // The worker entry: rewrites the reference spec's path spellings onto the canonical routes and
-// hands everything to the Hono app. Also exports the Durable Object classes (rooms, broadcasts).
+// hands everything to the Hono app. Also exports the Durable Object classes (rooms, broadcasts,
+// user hubs).
 import { API, buildApp } from "./app";
 
 import { resumeBroadcasts } from "./broadcasts/sender";
 
 export { Broadcaster } from "./broadcasts/sender";
 export { Room } from "./room/room";
+export { UserHub } from "./realtime/hub";
 
 const app = buildApp();
 
-/** /api/v1/chatrooms/... is the same route as /api/v1/chat-rooms/...; /ws/chat/{id}/ is the room socket. */
+/**
+ * /api/v1/chatrooms/... is the same route as /api/v1/chat-rooms/...; /ws/chat/{id}/ is the room
+ * socket; /realtime/ws is the user's own socket.
+ */
 export function canonicalPath(path: string): string {
   if (path === `${API}/chatrooms` || path.startsWith(`${API}/chatrooms/`)) return `${API}/chat-rooms${path.slice(API.length + 10)}`;
   const ws = /^\/ws\/chat\/([^/]+)\/?$/.exec(path);
   if (ws) return `${API}/chat-rooms/${ws[1]}/ws`;
+  if (path === "/realtime/ws" || path === "/realtime/ws/") return `${API}/realtime/ws`;
   return path;
 }
 

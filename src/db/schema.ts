@@ -32,6 +32,8 @@ export const users = sqliteTable(
     notifyMention: integer("notify_mention", { mode: "boolean" }).notNull().default(true),
     notifyRoomInvite: integer("notify_room_invite", { mode: "boolean" }).notNull().default(true),
     notifySystem: integer("notify_system", { mode: "boolean" }).notNull().default(true),
+    // Has a /realtime/ws socket open: kept by the user's hub, read by producers to poke only those.
+    realtimeOnline: integer("realtime_online", { mode: "boolean" }).notNull().default(false),
     createdAt: text("created_at").notNull().default(now),
     updatedAt: text("updated_at").notNull().default(now),
   },

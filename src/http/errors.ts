@@ -22,6 +22,12 @@ export const forbidden = (detail = "You do not have permission to do this", code
   new ApiError(403, code, detail);
 export const notFound = (what: string, code = "not_found") => new ApiError(404, code, `${what} not found`);
 export const conflict = (code: string, detail: string) => new ApiError(409, code, detail);
+
+/** Socket routes answer anything but a WebSocket upgrade with 426. */
+export function requireUpgrade(upgrade: string | undefined) {
+  if (upgrade?.toLowerCase() !== "websocket")
+    throw new ApiError(426, "upgrade_required", "This endpoint only accepts WebSocket upgrades", { headers: { Upgrade: "websocket" } });
+}
 /** 404 user_not_found naming every missing id (bulk operations). */
 export const usersNotFound = (ids: number[]) =>
   new ApiError(404, "user_not_found", ids.length === 1 ? `User ${ids[0]} not found` : `Users not found: ${ids.join(", ")}`);

@@ -62,3 +62,6 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   body: { content: { "application/json": { schema } }, required: true },
 });
 export const noContent = { 204: { description: "No content" } } as const;
+
+/** The responses of a WebSocket route besides its refusals: 101, or 426 for a plain request. */
+export const upgraded = () => ({ 101: { description: "Switching protocols" }, 426: json(ErrorBody, "Not a WebSocket upgrade") });

@@ -13,6 +13,7 @@ import { badRequest, conflict, notFound } from "../http/errors";
 import { id, json, jsonBody, PageQuery, pick, RoomIdParam } from "../http/schemas";
 import { admitMember, isActiveMember } from "../members/admit";
 import { addedToRoom } from "../notifications/produce";
+import { pokeHubs } from "../realtime/push";
 import { canModerate, loadRoom, require } from "../rooms/access";
 import { admissionFacts, admissionRefusal, bannedError, blockedError, roomFull } from "./admission";
 
@@ -107,6 +108,7 @@ export const invitationRoutes = router()
           // Something changed between the check and the write: report what.
           throw admissionRefusal(await admissionFacts(db, roomId, user_id, me.id), access.room.maxMembers) ?? roomFull();
         }
+        c.executionCtx.waitUntil(pokeHubs(c.env, [user_id]));
       } else {
         try {
           const row = await db.insert(roomInvitations).values({ roomId, inviterId: me.id, inviteeId: user_id }).returning({ id: roomInvitations.id }).get();
@@ -203,6 +205,7 @@ export const invitationRoutes = router()
           if (now?.status !== "pending") throw notPending(now?.status);
           throw roomFull();
         }
+        c.executionCtx.waitUntil(pokeHubs(c.env, [inv.inviteeId]));
       } else {
         const done = await db.update(roomInvitations).set(decision).where(stillPending).returning({ id: roomInvitations.id }).all();
         if (!done.length) throw notPending();

@@ -13,6 +13,7 @@ import { retryOnce, roomStub } from "../room/client";
 import { roomFull } from "../invitations/admission";
 import { activeCount, canManageRoom, canModerate, canView, isOwner, loadRoom, require, type RoomAccess } from "../rooms/access";
 import { addedToRoom } from "../notifications/produce";
+import { pokeHubs } from "../realtime/push";
 import { admitMember } from "./admit";
 
 export const MemberResponse = z
@@ -183,6 +184,7 @@ export const memberRoutes = router()
           if (!isAbort(e)) throw e;
           throw conflict("membership_changed", "The room or these users changed meanwhile (full, banned or blocked); nothing was added");
         }
+        c.executionCtx.waitUntil(pokeHubs(c.env, adding));
       }
       const added = adding.length
         ? await selectMembers(db)

@@ -6,8 +6,8 @@ import { and, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { files, roomMembers, users } from "../db/schema";
 import { router } from "../http/app-env";
-import { ApiError, badRequest, fieldErrors, invalidRequest } from "../http/errors";
-import { boolQuery, errors, id, intQuery, json, jsonBody, noContent, pick, RoomIdParam } from "../http/schemas";
+import { ApiError, badRequest, fieldErrors, invalidRequest, requireUpgrade } from "../http/errors";
+import { boolQuery, errors, id, intQuery, json, jsonBody, noContent, pick, RoomIdParam, upgraded } from "../http/schemas";
 import { deleteFile, detachFile, resolveAttachment, type ResolvedAttachment } from "../media/files";
 import { receiveUpload } from "../media/upload";
 import { forgetMentions, refreshMentions } from "../notifications/produce";
@@ -383,11 +383,10 @@ export const messageRoutes = router()
           batch: boolQuery.optional().openapi({ description: "1: under load, receive frames queued together as one `batch` frame (see docs/realtime.md)" }),
         }),
       },
-      responses: { 101: { description: "Switching protocols" }, 426: json(z.object({ detail: z.string(), code: z.string() }), "Not a WebSocket upgrade"), ...pick(400, 401, 403, 404) },
+      responses: { ...upgraded(), ...pick(400, 401, 403, 404) },
     }),
     async (c) => {
-      if (c.req.header("Upgrade")?.toLowerCase() !== "websocket")
-        throw new ApiError(426, "upgrade_required", "This endpoint only accepts WebSocket upgrades", { headers: { Upgrade: "websocket" } });
+      requireUpgrade(c.req.header("Upgrade"));
       const roomId = c.req.valid("param").room_id;
       const access = await memberAccess(c, roomId, canPost);
       const { since, batch } = c.req.valid("query");

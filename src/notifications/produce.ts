@@ -51,7 +51,9 @@ export const MENTIONS_SQL = `INSERT INTO notifications (user_id, type, title, co
     -- Runs before the summary moves the room's last_message_id: a repeated write notifies nobody twice.
     AND json_extract(j.value, '$.message_id') > r.last_message_id
     AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = u.id AND b.blocked_id = json_extract(j.value, '$.sender_id'))
-                                           OR (b.blocker_id = json_extract(j.value, '$.sender_id') AND b.blocked_id = u.id))`;
+                                           OR (b.blocker_id = json_extract(j.value, '$.sender_id') AND b.blocked_id = u.id))
+  -- Who to poke on their own socket (src/realtime).
+  RETURNING user_id`;
 
 /** A deleted message takes its mentions with it (their preview quotes it). */
 export const forgetMentions = (db: Db, roomId: number, messageId: number) =>

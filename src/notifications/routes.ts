@@ -1,30 +1,15 @@
 // A user's notifications (mounted at /notifications): list, counts, mark read, delete,
-// preferences, and system notices from system admins. Produced by produce.ts; clients poll
-// (rooms push over their sockets, but there is no per-user socket).
+// preferences, and system notices from system admins. Produced by produce.ts; pushed live on the
+// user's own socket (src/realtime), and listed here for everyone else and for catching up.
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/sqlite-core";
-import { getDb, type Db, type RowOf } from "../db/client";
-import { NOTIFICATION_TYPES, notifications, rooms, users } from "../db/schema";
+import { getDb } from "../db/client";
+import { NOTIFICATION_TYPES, notifications, users } from "../db/schema";
 import { router } from "../http/app-env";
 import { forbidden, notFound } from "../http/errors";
 import { boolQuery, id, intQuery, json, jsonBody, noContent, pick } from "../http/schemas";
-
-const actor = alias(users, "actor");
-
-const Notification = z
-  .object({
-    id: z.number().int(),
-    notification_type: z.enum(NOTIFICATION_TYPES),
-    title: z.string(),
-    content: z.string().nullable(),
-    room: z.object({ id: z.number().int(), name: z.string(), kind: z.enum(["group", "direct"]) }).nullable(),
-    message_id: z.number().int().nullable().openapi({ description: "For mentions: the message, in that room" }),
-    actor: z.object({ id: z.number().int(), username: z.string() }).nullable(),
-    is_read: z.boolean(),
-    created_at: z.string(),
-  })
-  .openapi("Notification");
+import { pokeHubs } from "../realtime/push";
+import { Notification, selectNotifications, toNotification } from "./read";
 
 const ListQuery = z.object({
   unread_only: boolQuery.default(false),
@@ -40,27 +25,6 @@ const Preferences = z
 const NotificationIdParam = z.object({ notification_id: id("notification_id") });
 
 const mine = (userId: number, notificationId: number) => and(eq(notifications.userId, userId), eq(notifications.id, notificationId));
-
-const selectNotifications = (db: Db) =>
-  db
-    .select({ n: notifications, room: { id: rooms.id, name: rooms.name, kind: rooms.kind }, actor: { id: actor.id, username: actor.username } })
-    .from(notifications)
-    .leftJoin(rooms, eq(rooms.id, notifications.roomId))
-    .leftJoin(actor, eq(actor.id, notifications.actorId));
-
-type Row = RowOf<typeof selectNotifications>;
-const toResponse = (r: Row) => ({
-  id: r.n.id,
-  notification_type: r.n.type,
-  title: r.n.title,
-  content: r.n.content,
-  // A direct chat's internal name is not for display.
-  room: r.room?.id ? { id: r.room.id, name: r.room.kind === "direct" ? "" : r.room.name, kind: r.room.kind } : null,
-  message_id: r.n.messageId,
-  actor: r.actor?.id ? { id: r.actor.id, username: r.actor.username } : null,
-  is_read: r.n.isRead,
-  created_at: r.n.createdAt,
-});
 
 const toPreferences = (u: { notifyMention: boolean; notifyRoomInvite: boolean; notifySystem: boolean }) => ({
   mention: u.notifyMention,
@@ -92,7 +56,7 @@ export const notificationRoutes = router()
         .orderBy(desc(notifications.id))
         .limit(q.limit)
         .all();
-      return c.json(rows.map(toResponse), 200);
+      return c.json(rows.map(toNotification), 200);
     },
   )
   .openapi(
@@ -211,6 +175,7 @@ export const notificationRoutes = router()
       const who = b.user_ids ? sql`u.id IN (SELECT value FROM json_each(${JSON.stringify(b.user_ids)}))` : sql`1`;
       const res = await getDb(c.env.DB).run(sql`INSERT INTO ${notifications} (user_id, type, title, content, actor_id)
         SELECT u.id, 'system', ${b.title}, ${b.content ?? null}, ${c.var.user.id} FROM ${users} u WHERE ${who} AND u.notify_system = 1`);
+      c.executionCtx.waitUntil(pokeHubs(c.env, b.user_ids ?? "online"));
       return c.json({ sent: res.meta.changes ?? 0 }, 200);
     },
   )
@@ -229,7 +194,7 @@ export const notificationRoutes = router()
       const done = await db.update(notifications).set({ isRead: true }).where(mine(c.var.user.id, notification_id)).returning({ id: notifications.id }).all();
       if (!done.length) throw notFound("Notification", "notification_not_found");
       const row = await selectNotifications(db).where(eq(notifications.id, notification_id)).get();
-      return c.json(toResponse(row!), 200);
+      return c.json(toNotification(row!), 200);
     },
   )
   .openapi(

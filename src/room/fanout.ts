@@ -5,6 +5,7 @@
 // window opens again. So a quiet room adds no wait, and a busy one writes each socket's frames back
 // to back; sockets that opted in with `?batch=1` take them as one `batch` frame. Under load the
 // runtime's per-frame cost, not JavaScript, bounds a room (bench/README.md).
+import { trySend } from "../http/ws";
 import type { ServerFrame } from "./protocol";
 import type { Sockets } from "./sockets";
 
@@ -104,10 +105,3 @@ function batches(frames: string[]): string[] {
   return out;
 }
 
-function trySend(ws: WebSocket, text: string) {
-  try {
-    ws.send(text);
-  } catch {
-    // Closing or gone: its close handler does the bookkeeping.
-  }
-}

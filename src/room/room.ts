@@ -9,8 +9,10 @@ import { placeholder } from "drizzle-orm/sql";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import { contains } from "../db/like";
+import { autoPong, closeBack, safeClose } from "../http/ws";
 import { signedFileUrl } from "../media/signing";
 import { MENTIONS_SQL, mentionsIn } from "../notifications/produce";
+import { pokeHubs } from "../realtime/push";
 import bundle from "./migrations/migrations";
 import {
   ClientFrame,
@@ -38,8 +40,6 @@ export const ADMISSION_HEADER = "X-Edge-Chat-Admission";
 /** What the worker vouches for at an upgrade; token_version lets the room refuse a token revoked meanwhile. */
 export type Admission = { room_id: number; user: Actor; token_version: number; since: number | null; batch: boolean; cleared?: number };
 
-const PING = '{"type":"ping"}';
-const PONG = '{"type":"pong"}';
 const TYPING_TTL_MS = 5_000;
 const TYPING_REFRESH_MS = 3_000;
 const SUMMARY_DELAY_MS = 1_000;
@@ -131,7 +131,7 @@ export class Room extends DurableObject<Env> {
         .prepare(),
     };
     // Answered by the runtime without waking a hibernating object.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+    ctx.setWebSocketAutoResponse(autoPong());
     this.limiter = new RateLimiter(Number(env.RATE_LIMIT_PER_SECOND) || 10, Number(env.RATE_LIMIT_BURST) || 20);
   }
 
@@ -665,7 +665,7 @@ export class Room extends DurableObject<Env> {
   }
 
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    safeClose(ws, code === 1005 || code === 1006 || code === 1015 ? 1000 : code, reason);
+    closeBack(ws, code, reason);
     this.socketGone(ws);
   }
 
@@ -1022,13 +1022,19 @@ export class Room extends DurableObject<Env> {
     // Marked done before the await, so messages arriving meanwhile schedule the next flush.
     this.db.delete(meta).where(eq(meta.key, "summary_due")).run();
     this.cache.summaryDue = false;
+    let results: D1Result[];
     try {
-      await this.env.DB.batch(stmts);
+      results = await this.env.DB.batch(stmts);
     } catch (err) {
       if (this.destroyed) return;
       // Due again; the throw makes the runtime retry the alarm.
       this.scheduleSummary();
       throw err;
+    }
+    // The mentioned users hear of it on their own sockets (the first statement's RETURNING).
+    if (mentions.length) {
+      const mentioned = [...new Set((results[0].results as { user_id: number }[]).map((r) => r.user_id))];
+      this.ctx.waitUntil(pokeHubs(this.env, mentioned));
     }
     // Deleted while the write was out: its storage stays wiped.
     if (this.destroyed) return;
@@ -1052,12 +1058,6 @@ const reactionFrame = (message: ChatMessage, emoji: string, actor: Actor, add: b
 
 const roomDeleted = () => refuse(404, "room_not_found", "This room was deleted");
 const roomDeletedResponse = () => Response.json({ detail: "This room was deleted", code: "room_not_found" }, { status: 404 });
-
-function safeClose(ws: WebSocket, code: number, reason: string) {
-  try {
-    ws.close(code, reason);
-  } catch {}
-}
 
 const preview = (r: MessageRow) => {
   if (r.deletedAt) return "(deleted)";

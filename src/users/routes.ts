@@ -13,6 +13,7 @@ import { router } from "../http/app-env";
 import { ApiError, badRequest, conflict, notFound } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
 import { deleteObjects } from "../media/files";
+import { hubStub } from "../realtime/push";
 import { retryOnce, roomStub } from "../room/client";
 import { displayName, email, password, phone, PublicUser, toPublicUser, toUserResponse, UserResponse } from "./schemas";
 
@@ -39,9 +40,14 @@ const wrongPassword = () => new ApiError(403, "wrong_password", "Password is inc
 const activeRooms = (db: Db, userId: number) =>
   db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(and(eq(roomMembers.userId, userId), eq(roomMembers.status, "active")));
 
-/** Closes a user's sockets in each room (which then announces user_leave); one retry per room. */
-const closeSockets = (env: Env, userId: number, roomIds: number[], code?: 4001 | 4003, reason?: string) =>
-  roomIds.map((roomId) => retryOnce(() => roomStub(env, roomId).kick(userId, code, reason)));
+/**
+ * Closes a user's sockets in each room (which then announces user_leave) and their own socket
+ * (/realtime/ws); one retry per object.
+ */
+const closeSockets = (env: Env, userId: number, roomIds: number[], code: 4001 | 4003, reason: string) => [
+  ...roomIds.map((roomId) => retryOnce(() => roomStub(env, roomId).kick(userId, code, reason))),
+  retryOnce(() => hubStub(env, userId).kick(code, reason)),
+];
 
 async function loadSelf(db: ReturnType<typeof getDb>, id: number) {
   const me = await db.select().from(users).where(eq(users.id, id)).get();
@@ -165,7 +171,7 @@ export const userRoutes = router()
       // The account is gone: its sockets close everywhere, and rooms deleted with it are emptied.
       const destroyed = new Set(deletedRooms.map((r) => r.id));
       await Promise.all([
-        ...closeSockets(c.env, me.id, memberships.map((m) => m.roomId).filter((id) => !destroyed.has(id))),
+        ...closeSockets(c.env, me.id, memberships.map((m) => m.roomId).filter((id) => !destroyed.has(id)), 4003, "account deleted"),
         ...deletedRooms.map((r) => retryOnce(() => roomStub(c.env, r.id).destroy())),
       ]);
       // Bytes last: the rows are gone, so a failure here only leaves unreachable objects behind.

@@ -1,0 +1,1 @@
+ALTER TABLE `users` ADD `realtime_online` integer DEFAULT false NOT NULL;

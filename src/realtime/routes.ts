@@ -1,0 +1,29 @@
+// The user's own socket (mounted at /realtime; also /realtime/ws at the root): authorized here,
+// served by the user's hub object (hub.ts), which pushes their notifications.
+import { createRoute, z } from "@hono/zod-openapi";
+import { router } from "../http/app-env";
+import { requireUpgrade } from "../http/errors";
+import { intQuery, pick, upgraded } from "../http/schemas";
+import { HUB_ADMISSION_HEADER, type HubAdmission } from "./hub";
+import { hubStub } from "./push";
+
+export const realtimeRoutes = router().openapi(
+  createRoute({
+    method: "get",
+    path: "/ws",
+    tags: ["realtime"],
+    summary:
+      "Your own WebSocket (also /realtime/ws): every notification (mentions, room invites, system notices) the moment it exists, on every tab. Token as Bearer header or ?token=; ?since=<notification id> replays what came after it first. See docs/realtime.md",
+    request: { query: z.object({ since: intQuery(0, Number.MAX_SAFE_INTEGER).optional(), token: z.string().optional() }) },
+    responses: { ...upgraded(), ...pick(400, 401) },
+  }),
+  async (c) => {
+    requireUpgrade(c.req.header("Upgrade"));
+    const user = c.var.user;
+    const admission: HubAdmission = { user: { id: user.id, username: user.username }, token_version: user.tokenVersion, since: c.req.valid("query").since ?? null };
+    // A fresh request: only the worker's own headers reach the object, never the client's.
+    return hubStub(c.env, user.id).fetch("https://hub.internal/ws", {
+      headers: { Upgrade: "websocket", [HUB_ADMISSION_HEADER]: JSON.stringify(admission) },
+    });
+  },
+);
