@@ -200,6 +200,39 @@ describe("system notices and managing notifications", () => {
     expect(await list(u)).toHaveLength(4);
   });
 
+  it("PATCH marks one read or unread; batch-action marks many read or unread or deletes them, by ids (hundreds at once) or all", async () => {
+    const [admin, u, other] = await Promise.all([registerUser("ad"), registerUser("bt"), registerUser("ot")]);
+    await makeAdmin(admin);
+    for (const who of [u, other]) for (let i = 0; i < 3; i++) await api("POST", "/notifications/send", { token: admin.token, body: { title: `b${i}`, user_ids: [who.id] } });
+    const mineIds = (await list(u)).map((n) => n.id);
+    const theirs = (await list(other)).map((n) => n.id);
+    const stats = async (who: TestUser) => (await api("GET", "/notifications/stats", { token: who.token })).json.unread;
+
+    expect((await api("PATCH", `/notifications/${mineIds[0]}`, { token: u.token, body: { is_read: true } })).json).toMatchObject({ id: mineIds[0], is_read: true });
+    expect((await api("PATCH", `/notifications/${mineIds[0]}`, { token: u.token, body: { is_read: false } })).json.is_read).toBe(false);
+    expectError(await api("PATCH", `/notifications/${theirs[0]}`, { token: u.token, body: { is_read: true } }), 404, "notification_not_found");
+    for (const body of [{}, { is_read: "yes" }, { is_read: true, title: "x" }])
+      expectError(await api("PATCH", `/notifications/${mineIds[0]}`, { token: u.token, body }), 400, "invalid_request");
+
+    // Hundreds of ids in one call (one JSON parameter, not one per id); someone else's are ignored.
+    const many = [...mineIds, ...theirs, ...Array.from({ length: 300 }, (_, i) => 900_000_000 + i)];
+    const batch = (body: unknown) => api("POST", "/notifications/batch-action", { token: u.token, body });
+    expect((await batch({ action: "read", ids: many })).json).toEqual({ affected: 3 });
+    expect(await stats(u)).toBe(0);
+    expect(await stats(other)).toBe(3);
+    expect((await batch({ action: "unread", ids: [mineIds[1]] })).json).toEqual({ affected: 1 });
+    expect((await batch({ action: "read", all: true })).json).toEqual({ affected: 1 });
+    expect((await api("POST", "/notifications/read", { token: u.token, body: { ids: many } })).json).toEqual({ updated: 0 });
+    expect((await batch({ action: "unread", all: true })).json).toEqual({ affected: 3 });
+    expect((await batch({ action: "delete", ids: [mineIds[0], theirs[0]] })).json).toEqual({ affected: 1 });
+    expect((await batch({ action: "delete", all: true })).json).toEqual({ affected: 2 });
+    expect(await list(u)).toEqual([]);
+    expect(await list(other)).toHaveLength(3);
+    for (const body of [{ action: "read" }, { action: "archive", all: true }, { action: "delete", ids: [] }, { action: "read", ids: [1], all: true }, { ids: [1] }])
+      expectError(await batch(body), 400, "invalid_request");
+    expectError(await api("POST", "/notifications/batch-action", { body: { action: "read", all: true } }), 401);
+  });
+
   it("preferences read back; bad values and bad queries get 400; no token 401", async () => {
     const u = await registerUser("pr");
     expect((await api("GET", "/notifications/preferences", { token: u.token })).json).toEqual({ mention: true, room_invite: true, system: true });

@@ -2,8 +2,8 @@
 // preferences, and system notices from system admins. Produced by produce.ts; pushed live on the
 // user's own socket (src/realtime), and listed here for everyone else and for catching up.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
-import { getDb } from "../db/client";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { getDb, type Db } from "../db/client";
 import { NOTIFICATION_TYPES, notifications, users } from "../db/schema";
 import { router } from "../http/app-env";
 import { forbidden, notFound } from "../http/errors";
@@ -24,7 +24,25 @@ const Preferences = z
 
 const NotificationIdParam = z.object({ notification_id: id("notification_id") });
 
+/** Which of your notifications a batch means: `ids` (anyone else's are ignored) or `all: true`, never neither. */
+const Selection = z.object({ ids: z.array(z.number().int().positive()).min(1).max(500).optional(), all: z.literal(true).optional() });
+const oneOf: [(b: { ids?: number[]; all?: true }) => boolean, { message: string; path: string[] }] = [
+  (b) => !!b.ids !== !!b.all,
+  { message: "give ids or all: true", path: ["ids"] },
+];
+
+/** The caller's notifications among `ids` (one JSON parameter: D1 binds at most 100), or all of them. */
+const selected = (userId: number, ids: number[] | undefined) =>
+  and(eq(notifications.userId, userId), ids ? sql`${notifications.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))` : undefined);
+
 const mine = (userId: number, notificationId: number) => and(eq(notifications.userId, userId), eq(notifications.id, notificationId));
+
+async function setRead(db: Db, userId: number, notificationId: number, isRead: boolean) {
+  const done = await db.update(notifications).set({ isRead }).where(mine(userId, notificationId)).returning({ id: notifications.id }).all();
+  if (!done.length) throw notFound("Notification", "notification_not_found");
+  const row = await selectNotifications(db).where(eq(notifications.id, notificationId)).get();
+  return toNotification(row!);
+}
 
 const toPreferences = (u: { notifyMention: boolean; notifyRoomInvite: boolean; notifySystem: boolean }) => ({
   mention: u.notifyMention,
@@ -87,13 +105,7 @@ export const notificationRoutes = router()
       path: "/read",
       tags: ["notifications"],
       summary: "Mark notifications read: the given ids (yours; others are ignored), or all of them with `all: true`",
-      request: jsonBody(
-        z
-          .object({ ids: z.array(z.number().int().positive()).min(1).max(500).optional(), all: z.literal(true).optional() })
-          .strict()
-          .refine((b) => !!b.ids !== !!b.all, { message: "give ids or all: true", path: ["ids"] })
-          .openapi("NotificationsRead"),
-      ),
+      request: jsonBody(Selection.strict().refine(...oneOf).openapi("NotificationsRead")),
       responses: { 200: json(z.object({ updated: z.number().int() })), ...pick(400, 401) },
     }),
     async (c) => {
@@ -101,10 +113,40 @@ export const notificationRoutes = router()
       const done = await getDb(c.env.DB)
         .update(notifications)
         .set({ isRead: true })
-        .where(and(eq(notifications.userId, c.var.user.id), eq(notifications.isRead, false), ids ? inArray(notifications.id, ids) : undefined))
+        .where(and(selected(c.var.user.id, ids), eq(notifications.isRead, false)))
         .returning({ id: notifications.id })
         .all();
       return c.json({ updated: done.length }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/batch-action",
+      tags: ["notifications"],
+      summary: "Mark read, mark unread or delete many of your notifications at once: the given ids (yours; others are ignored) or all with `all: true`",
+      request: jsonBody(
+        Selection.extend({ action: z.enum(["read", "unread", "delete"]) })
+          .strict()
+          .refine(...oneOf)
+          .openapi("NotificationsBatchAction"),
+      ),
+      responses: { 200: json(z.object({ affected: z.number().int() })), ...pick(400, 401) },
+    }),
+    async (c) => {
+      const { action, ids } = c.req.valid("json");
+      const db = getDb(c.env.DB);
+      const which = selected(c.var.user.id, ids);
+      const done =
+        action === "delete"
+          ? await db.delete(notifications).where(which).returning({ id: notifications.id }).all()
+          : await db
+              .update(notifications)
+              .set({ isRead: action === "read" })
+              .where(and(which, eq(notifications.isRead, action !== "read")))
+              .returning({ id: notifications.id })
+              .all();
+      return c.json({ affected: done.length }, 200);
     },
   )
   .openapi(
@@ -189,12 +231,23 @@ export const notificationRoutes = router()
       responses: { 200: json(Notification), ...pick(400, 401, 404) },
     }),
     async (c) => {
+      const { notification_id } = c.req.valid("param");
+      return c.json(await setRead(getDb(c.env.DB), c.var.user.id, notification_id, true), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/{notification_id}",
+      tags: ["notifications"],
+      summary: "Mark one of your notifications read or unread",
+      request: { params: NotificationIdParam, ...jsonBody(z.object({ is_read: z.boolean() }).strict().openapi("NotificationUpdate")) },
+      responses: { 200: json(Notification), ...pick(400, 401, 404) },
+    }),
+    async (c) => {
       const db = getDb(c.env.DB);
       const { notification_id } = c.req.valid("param");
-      const done = await db.update(notifications).set({ isRead: true }).where(mine(c.var.user.id, notification_id)).returning({ id: notifications.id }).all();
-      if (!done.length) throw notFound("Notification", "notification_not_found");
-      const row = await selectNotifications(db).where(eq(notifications.id, notification_id)).get();
-      return c.json(toNotification(row!), 200);
+      return c.json(await setRead(db, c.var.user.id, notification_id, c.req.valid("json").is_read), 200);
     },
   )
   .openapi(
