@@ -3,7 +3,7 @@
 // by the broadcast's own Durable Object (sender.ts); this module records the broadcast and starts it.
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, sql } from "drizzle-orm";
-import { getDb } from "../db/client";
+import { getDb, inIds } from "../db/client";
 import { broadcasts, rooms, type BroadcastRow } from "../db/schema";
 import { router } from "../http/app-env";
 import { conflict, forbidden, notFound } from "../http/errors";
@@ -118,7 +118,7 @@ export const broadcastRoutes = router()
         const found = await db
           .select({ id: rooms.id })
           .from(rooms)
-          .where(and(sql`${rooms.id} IN (SELECT value FROM json_each(${JSON.stringify(b.room_ids)}))`, eq(rooms.kind, "group")))
+          .where(and(inIds(rooms.id, b.room_ids), eq(rooms.kind, "group")))
           .all();
         const missing = b.room_ids.filter((rid) => !found.some((r) => r.id === rid));
         if (missing.length) throw notFound(`Group room ${missing.join(", ")}`, "room_not_found");

@@ -2,9 +2,9 @@
 // inbox. Both kinds are rooms, so everything else (messages, members, renaming, transfer,
 // dissolving) goes through the room routes.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { blockBetween } from "../blocks/queries";
-import { batchRun, getDb, type Db } from "../db/client";
+import { batchRun, getDb, inIds, type Db } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { roomMembers, rooms, users } from "../db/schema";
 import { cannotBringIn, friendsBetween } from "../friends/queries";
@@ -113,7 +113,7 @@ export const conversationRoutes = router()
         const found = await db
           .select({ id: users.id, blocked: sql<number>`${cannotBringIn(users.id, me.id)}` })
           .from(users)
-          .where(inArray(users.id, ids))
+          .where(inIds(users.id, ids))
           .all();
         const known = new Set(found.map((u) => u.id));
         const missing = ids.filter((id) => !known.has(id));

@@ -1,10 +1,16 @@
 // One drizzle handle per request over the D1 binding, and the raw-statement helper for batches.
-import { sql, type SQL } from "drizzle-orm";
+import { sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
 export const getDb = (d1: D1Database) => drizzle(d1, { schema });
 export type Db = ReturnType<typeof getDb>;
+
+/**
+ * `column IN (ids)` with the ids as one JSON parameter: D1 (and Durable Object SQLite) bind at most
+ * 100 parameters per statement, which a list of 100 ids plus anything else would pass.
+ */
+export const inIds = (column: SQLWrapper, ids: readonly number[]) => sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 
 /**
  * db.run(sql) that can go into db.batch(). drizzle-orm's D1 batch binds parameters on a prepared

@@ -1,10 +1,10 @@
 // Room members: list, add in bulk, change roles, remove, leave, transfer ownership. Anyone who loses access
 // has their sockets closed by the room object at once.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { bannedFrom } from "../bans/queries";
 import { cannotBringIn } from "../friends/queries";
-import { abortIf, batchRun, getDb, isAbort, type Db, type RowOf } from "../db/client";
+import { abortIf, batchRun, getDb, inIds, isAbort, type Db, type RowOf } from "../db/client";
 import { roleRank, roomInvitations, roomMembers, rooms, users, type MemberRow } from "../db/schema";
 import { router } from "../http/app-env";
 import { badRequest, conflict, forbidden, notFound, usersNotFound } from "../http/errors";
@@ -188,7 +188,7 @@ export const memberRoutes = router()
       }
       const added = adding.length
         ? await selectMembers(db)
-            .where(and(eq(roomMembers.roomId, roomId), inArray(roomMembers.userId, adding)))
+            .where(and(eq(roomMembers.roomId, roomId), inIds(roomMembers.userId, adding)))
             .orderBy(asc(roomMembers.id))
             .all()
         : [];

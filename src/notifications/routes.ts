@@ -3,7 +3,7 @@
 // user's own socket (src/realtime), and listed here for everyone else and for catching up.
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, lt, sql } from "drizzle-orm";
-import { getDb, type Db } from "../db/client";
+import { getDb, inIds, type Db } from "../db/client";
 import { NOTIFICATION_TYPES, notifications, users } from "../db/schema";
 import { router } from "../http/app-env";
 import { forbidden, notFound } from "../http/errors";
@@ -31,9 +31,9 @@ const oneOf: [(b: { ids?: number[]; all?: true }) => boolean, { message: string;
   { message: "give ids or all: true", path: ["ids"] },
 ];
 
-/** The caller's notifications among `ids` (one JSON parameter: D1 binds at most 100), or all of them. */
+/** The caller's notifications among `ids`, or all of them. */
 const selected = (userId: number, ids: number[] | undefined) =>
-  and(eq(notifications.userId, userId), ids ? sql`${notifications.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))` : undefined);
+  and(eq(notifications.userId, userId), ids ? inIds(notifications.id, ids) : undefined);
 
 const mine = (userId: number, notificationId: number) => and(eq(notifications.userId, userId), eq(notifications.id, notificationId));
 

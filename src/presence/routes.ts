@@ -3,10 +3,10 @@
 // with their summary (~1 s late). Presence is shown only between users who share an active room
 // and have no block between them; for anyone else it is `null` (unknown), never a guess.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, eq, inArray, ne, sql, type SQLWrapper } from "drizzle-orm";
+import { and, asc, eq, ne, sql, type SQLWrapper } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { blockBetween, type UserRef } from "../blocks/queries";
-import { getDb } from "../db/client";
+import { getDb, inIds } from "../db/client";
 import { roomMembers, users } from "../db/schema";
 import { router } from "../http/app-env";
 import { json, PageQuery, pick } from "../http/schemas";
@@ -59,7 +59,7 @@ export const presenceRoutes = router()
           visible: sql<number>`${users.id} = ${me} OR (${shareRoom(me, users.id)} AND NOT ${blockBetween(me, users.id)})`,
         })
         .from(users)
-        .where(inArray(users.id, ids))
+        .where(inIds(users.id, ids))
         .all();
       const byId = new Map(rows.map((r) => [r.id, r]));
       const out = ids.flatMap((id) => {
