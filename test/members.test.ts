@@ -4,7 +4,7 @@ import { eq, sql } from "drizzle-orm";
 import { abortIf, getDb, isAbort } from "../src/db/client";
 import { users as usersTable } from "../src/db/schema";
 import { memberPage } from "../src/members/routes";
-import { api, createRoom, expectError, join, matrix, registerUser, roomCast, uniq, type TestUser } from "./helpers";
+import { api, bulkUsers, createRoom, expectError, join, matrix, registerUser, roomCast, uniq, type TestUser } from "./helpers";
 import { befriend } from "./social";
 
 async function membership(roomId: number, userId: number) {
@@ -370,6 +370,17 @@ describe("dm_policy \"friends\": nobody but a friend puts you in a conversation"
     expect(await active(room.id)).toContain(picky.id);
     expect((await group(pal)).status).toBe(200);
 
+    // A pending invitation whose inviter deleted their account: the approver's friendship counts.
+    const gone = await registerUser("gone");
+    await join(room, owner, gone);
+    const stranger = await registerUser("picky");
+    const orphan = await api("POST", `/chat-rooms/${room.id}/invitations`, { token: gone.token, body: { user_id: stranger.id } });
+    expect(orphan.status, JSON.stringify(orphan.json)).toBe(200);
+    expect((await api("PATCH", "/users/me", { token: stranger.token, body: { dm_policy: "friends" } })).status).toBe(200);
+    expect((await api("DELETE", "/users/me", { token: gone.token, body: { password: "password123" } })).status).toBe(204);
+    expectError(await api("POST", `/chat-rooms/invitations/${orphan.json.id}/process`, { token: owner.token, body: { status: "approved" } }), 403);
+    expect(await active(room.id)).not.toContain(stranger.id);
+
     // An invite code is used by the user themself: the policy does not stand in the way.
     const other = await createRoom(owner, { require_approval: true });
     const code = await api("POST", `/chat-rooms/${other.id}/invite-codes`, { token: owner.token, body: {} });
@@ -377,3 +388,20 @@ describe("dm_policy \"friends\": nobody but a friend puts you in a conversation"
     expect((await api("POST", `/chat-rooms/join-by-code`, { token: picky.token, body: { code: code.json.code } })).status).toBe(200);
   });
 });
+
+describe("lists of 100 ids stay within D1's 100 bound parameters", () => {
+  it("creating a group with 100 members, adding 100 at once and asking the status of 100 users all work", async () => {
+    const owner = await registerUser("own");
+    const hundred = await bulkUsers(100);
+    const group = await api("POST", "/conversations/group", { token: owner.token, body: { name: uniq("big"), member_ids: hundred } });
+    expect(group.status, JSON.stringify(group.json)).toBe(200);
+    const room = await createRoom(owner, { require_approval: false });
+    const added = await api("POST", `/chat-rooms/${room.id}/members`, { token: owner.token, body: { user_ids: hundred } });
+    expect(added.status, JSON.stringify(added.json)).toBe(200);
+    expect(added.json.added).toHaveLength(100);
+    const status = await api("GET", `/users/status?ids=${hundred.join(",")}`, { token: owner.token });
+    expect(status.status, JSON.stringify(status.json)).toBe(200);
+    expect(status.json).toHaveLength(100);
+  });
+});
+

@@ -129,12 +129,29 @@ describe("reactions over REST", () => {
     expect((await historyOf(bob, room.id)).find((m) => m.id === messageId).reactions).toHaveLength(50);
   });
 
+  it("a message you cleared from your history is not yours to react to or to list (404)", async () => {
+    const { room, owner, bob, messageId } = await setup();
+    await react(owner, room.id, messageId, "👍");
+    expect((await api("POST", `/chat-rooms/${room.id}/clear-history`, { token: bob.token })).status).toBe(200);
+    expectError(await react(bob, room.id, messageId, "👍"), 404, "message_not_found");
+    expectError(await unreact(bob, room.id, messageId, "👍"), 404, "message_not_found");
+    expectError(await api("GET", path(room.id, messageId), { token: bob.token }), 404, "message_not_found");
+    const c = await connect(room.id, bob.token);
+    c.send({ type: "reaction", message_id: messageId, emoji: "👍", action: "add" });
+    expect((await c.next("error")).code).toBe("message_not_found");
+    c.close();
+    // The others still can.
+    expect((await api("GET", path(room.id, messageId), { token: owner.token })).json).toHaveLength(1);
+  });
+
   it("reactions spend from the message budget (429), a block stops them in a direct chat (403), and taking one back still works", async () => {
     const { room, owner, messageId } = await setup();
     const actor = { id: owner.id, username: owner.username, display_name: null };
+    // Repeats spend too (each reads the tallies back): 200 adds of the same emoji run dry.
     const outcomes = await runInDurableObject(roomStub(env, room.id), (instance: Room) =>
-      Array.from({ length: 200 }, (_, i) => instance.react(room.id, actor, messageId, ":x:", i % 2 === 0)),
+      Array.from({ length: 200 }, () => instance.react(room.id, actor, messageId, ":x:", true)),
     );
+    expect(outcomes.filter((o) => o.ok && o.changed)).toHaveLength(1);
     expect(outcomes.some((o) => !o.ok && o.code === "rate_limited")).toBe(true);
     const limited = await react(owner, room.id, messageId, ":y:");
     expectError(limited, 429, "rate_limited");
@@ -231,23 +248,25 @@ describe("replies", () => {
     c.close();
   });
 
-  it("a page of replies costs three lookups through indexes, and pruning drops the pruned messages' reactions", async () => {
+  it("a page's quotes, reply counts and tallies are three statements through indexes, and pruning drops the pruned messages' reactions", async () => {
     const { room, owner, messageId } = await setup();
     await react(owner, room.id, messageId, "✅");
-    const plans = await runInDurableObject(roomStub(env, room.id), (_r: Room, state) => {
-      const plan = (q: string) =>
-        state.storage.sql
-          .exec(`EXPLAIN QUERY PLAN ${q}`, "[1,2,3]")
+    const plans = await runInDurableObject(roomStub(env, room.id), (instance: Room, state) => {
+      const plan = (q: { toSQL(): { sql: string; params: unknown[] } }) => {
+        const { sql, params } = q.toSQL();
+        return state.storage.sql
+          .exec(`EXPLAIN QUERY PLAN ${sql}`, ...params)
           .toArray()
           .map((r) => String(r.detail))
           .join(" | ");
-      return {
-        replies: plan("SELECT reply_to_id, count(*) FROM messages WHERE reply_to_id IN (SELECT value FROM json_each(?)) AND deleted_at IS NULL GROUP BY reply_to_id"),
-        reactions: plan("SELECT message_id, emoji, count(*) FROM reactions WHERE message_id IN (SELECT value FROM json_each(?)) GROUP BY message_id, emoji"),
       };
+      const q = instance.pageQueries([1, 2, 3], [1], 7);
+      return { quoted: plan(q.quoted!), replies: plan(q.replies), tallies: plan(q.tallies) };
     });
+    expect(plans.quoted).toContain("USING INTEGER PRIMARY KEY");
     expect(plans.replies).toContain("USING INDEX messages_reply_to_idx");
-    expect(plans.reactions).toMatch(/USING (COVERING )?INDEX reactions_message_/);
+    expect(plans.tallies).toMatch(/USING (COVERING )?INDEX reactions_message_/);
+    expect(`${plans.quoted} ${plans.replies} ${plans.tallies}`).not.toMatch(/SCAN (messages|reactions)\b/);
     for (let i = 0; i < 3; i++) await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: `m${i}` } });
     const left = await runInDurableObject(roomStub(env, room.id), (instance: Room, state) => {
       instance.prune(2);

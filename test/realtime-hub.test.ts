@@ -114,6 +114,21 @@ describe("/realtime/ws", () => {
     back.close();
   });
 
+  it("a resume stays valid after notifications are deleted (the mark never goes down)", async () => {
+    const [admin, me] = await Promise.all([registerUser("adm"), registerUser("me")]);
+    await makeAdmin(admin);
+    const c = await hub(me);
+    await api("POST", "/notifications/send", { token: admin.token, body: { title: "soon gone", user_ids: [me.id] } });
+    const seen = (await c.next("notification")).notification.id as number;
+    c.close();
+    await c.waitClosed();
+    expect((await api("DELETE", `/notifications/${seen}`, { token: me.token })).status).toBe(204);
+    const back = await hub(me, `since=${seen}`);
+    await back.next("replay_done");
+    expect(back.frames[0].last_notification_id).toBe(seen);
+    back.close();
+  });
+
   it("a long absence replays the newest 200 after a gap frame", async () => {
     const [admin, me] = await Promise.all([registerUser("adm"), registerUser("me")]);
     await makeAdmin(admin);

@@ -37,7 +37,11 @@ export const users = sqliteTable(
     createdAt: text("created_at").notNull().default(now),
     updatedAt: text("updated_at").notNull().default(now),
   },
-  (t) => [uniqueIndex("users_username_lower_unique").on(sql`lower(${t.username})`)],
+  (t) => [
+    uniqueIndex("users_username_lower_unique").on(sql`lower(${t.username})`),
+    // Who to poke for a notice to everyone: only the users with a socket open.
+    index("users_realtime_online_idx").on(t.id).where(sql`realtime_online = 1`),
+  ],
 );
 
 export const rooms = sqliteTable(

@@ -174,7 +174,8 @@ export const invitationRoutes = router()
       const decision = { status, processedAt: new Date().toISOString(), processedById: me.id };
       const stillPending = and(eq(roomInvitations.id, invitation_id), eq(roomInvitations.status, "pending"));
       if (status === "approved") {
-        const facts = await admissionFacts(db, inv.roomId, inv.inviteeId, inv.inviterId);
+        // The inviter's say counts (blocks, dm_policy); the approver's when the inviter's account is gone.
+        const facts = await admissionFacts(db, inv.roomId, inv.inviteeId, inv.inviterId ?? me.id);
         if (facts.banned) throw bannedError();
         if (facts.blocked) throw blockedError();
         if (!facts.member && access.room.maxMembers !== null && facts.active >= access.room.maxMembers) throw roomFull();

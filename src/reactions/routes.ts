@@ -43,7 +43,7 @@ export const reactionRoutes = router()
       const { room_id, message_id, emoji } = c.req.valid("param");
       const access = await memberAccess(c, room_id, canPost);
       await assertNotBlocked(getDb(c.env.DB), access);
-      return c.json(unwrap(await roomStub(c.env, room_id).react(room_id, actorOf(c), message_id, emoji, true)).message, 200);
+      return c.json(unwrap(await roomStub(c.env, room_id).react(room_id, actorOf(c), message_id, emoji, true, access.cleared)).message, 200);
     },
   )
   .openapi(
@@ -57,8 +57,8 @@ export const reactionRoutes = router()
     }),
     async (c) => {
       const { room_id, message_id, emoji } = c.req.valid("param");
-      await memberAccess(c, room_id, canPost);
-      unwrap(await roomStub(c.env, room_id).react(room_id, actorOf(c), message_id, emoji, false));
+      const access = await memberAccess(c, room_id, canPost);
+      unwrap(await roomStub(c.env, room_id).react(room_id, actorOf(c), message_id, emoji, false, access.cleared));
       return c.body(null, 204);
     },
   )
@@ -73,7 +73,7 @@ export const reactionRoutes = router()
     }),
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
-      await memberAccess(c, room_id, canView);
-      return c.json(unwrap(await roomStub(c.env, room_id).reactors(room_id, message_id, c.req.valid("query"))).reactions, 200);
+      const access = await memberAccess(c, room_id, canView);
+      return c.json(unwrap(await roomStub(c.env, room_id).reactors(room_id, message_id, c.req.valid("query"), access.cleared)).reactions, 200);
     },
   );

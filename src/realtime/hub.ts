@@ -68,17 +68,21 @@ export class UserHub extends DurableObject<Env> {
       // The password changed (or the account went) between the worker's token check and here.
       if (!user || user.tokenVersion !== admission.token_version)
         return Response.json({ detail: "Invalid or expired token", code: "unauthorized" }, { status: 401 });
+      // Online before the mark is read: a notification written after this is poked (and waits for
+      // this connect to finish), one written before it is at or below the mark, so in the replay.
+      await this.setOnline(true, admission.user.id);
       // Existing sockets first, so the mark below is what every socket has been given.
       const last = await this.pump(admission.user.id);
-      if (admission.since !== null && admission.since > last)
+      if (admission.since !== null && admission.since > last) {
+        if (!this.open().length) await this.setOnline(false, admission.user.id);
         return Response.json({ detail: `since is after your last notification (${last})`, code: "invalid_since" }, { status: 400 });
+      }
 
       const [client, server] = Object.values(new WebSocketPair());
       this.ctx.acceptWebSocket(server);
       server.serializeAttachment({ id: admission.user.id, username: admission.user.username } satisfies Attachment);
       send(server, { type: "connection_established", user: admission.user, last_notification_id: last });
       if (admission.since !== null) await this.replay(server, admission.user.id, admission.since, last);
-      if (this.open().length === 1) await this.setOnline(true, admission.user.id);
       return new Response(null, { status: 101, webSocket: client });
     });
   }
@@ -120,6 +124,8 @@ export class UserHub extends DurableObject<Env> {
   /**
    * Sends the notifications created since the last pass to every open socket and moves the mark;
    * returns the mark. With no socket open, nothing is owed to anyone: the mark jumps to the newest.
+   * The mark never goes down (deleting a notification lowers the newest id), so a `since` a client
+   * was given stays valid, and it is stored after each page, so a failed read resends nothing.
    */
   private async pump(userId: number): Promise<number> {
     const db = getDb(this.env.DB);
@@ -127,7 +133,7 @@ export class UserHub extends DurableObject<Env> {
     let sent = await this.ctx.storage.get<number>(SENT);
     if (sent === undefined || !sockets.length) {
       const row = await db.select({ last: sql<number | null>`max(${notifications.id})` }).from(notifications).where(eq(notifications.userId, userId)).get();
-      sent = row?.last ?? 0;
+      sent = Math.max(sent ?? 0, row?.last ?? 0);
       await this.ctx.storage.put(SENT, sent);
       return sent;
     }
@@ -141,10 +147,12 @@ export class UserHub extends DurableObject<Env> {
         const frame = JSON.stringify({ type: "notification", notification: toNotification(r) } satisfies HubFrame);
         for (const ws of sockets) trySend(ws, frame);
       }
-      if (rows.length) sent = rows[rows.length - 1].n.id;
+      if (rows.length) {
+        sent = rows[rows.length - 1].n.id;
+        await this.ctx.storage.put(SENT, sent);
+      }
       if (rows.length < PAGE) break;
     }
-    await this.ctx.storage.put(SENT, sent);
     return sent;
   }
 

@@ -395,14 +395,18 @@ export class Room extends DurableObject<Env> {
 
   /**
    * Adds or removes the actor's emoji on a message. Asking for what is already so (adding twice,
-   * removing what is not there) changes nothing, spends nothing and broadcasts nothing: a retry is
-   * safe. A change is broadcast as a `reaction` frame with the message's new tallies.
+   * removing what is not there) changes nothing and broadcasts nothing: a retry is safe. A change is
+   * broadcast as a `reaction` frame with the message's new tallies. `cleared`: the actor cleared
+   * their history up to there, and those messages are not theirs to see (404).
    */
-  react(roomId: number, actor: Actor, messageId: number, emoji: string, add: boolean): Reacted | Refusal {
+  react(roomId: number, actor: Actor, messageId: number, emoji: string, add: boolean, cleared = 0): Reacted | Refusal {
     if (this.destroyed) return roomDeleted();
     this.remember(roomId);
-    const row = this.q.byId.get({ id: messageId });
+    const row = messageId > cleared ? this.q.byId.get({ id: messageId }) : undefined;
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
+    // Every call spends, a repeat included: each one reads the message's tallies back.
+    const wait = this.limiter.take(actor.id);
+    if (wait) return refuse(429, "rate_limited", `Too many changes; retry in ${wait}s`, wait);
     const mine = this.db
       .select({ emoji: reactions.emoji })
       .from(reactions)
@@ -421,9 +425,6 @@ export class Room extends DurableObject<Env> {
       if (kinds && kinds.n >= MAX_EMOJI_PER_MESSAGE && !kinds.has)
         return refuse(409, "too_many_reactions", `A message holds at most ${MAX_EMOJI_PER_MESSAGE} different reactions`);
     }
-    // Each change is a broadcast to every socket: it spends like a message.
-    const wait = this.limiter.take(actor.id);
-    if (wait) return refuse(429, "rate_limited", `Too many changes; retry in ${wait}s`, wait);
     if (add)
       this.db.insert(reactions).values({ messageId, emoji, userId: actor.id, username: actor.username, createdAt: new Date().toISOString() }).run();
     else this.db.delete(reactions).where(and(eq(reactions.messageId, messageId), eq(reactions.userId, actor.id), eq(reactions.emoji, emoji))).run();
@@ -434,9 +435,9 @@ export class Room extends DurableObject<Env> {
   }
 
   /** Who reacted to a message, in the order they did; `emoji` narrows it to one. */
-  reactors(roomId: number, messageId: number, q: ReactionQuery): { ok: true; reactions: Reactor[] } | Refusal {
+  reactors(roomId: number, messageId: number, q: ReactionQuery, cleared = 0): { ok: true; reactions: Reactor[] } | Refusal {
     this.remember(roomId);
-    const row = this.q.byId.get({ id: messageId });
+    const row = messageId > cleared ? this.q.byId.get({ id: messageId }) : undefined;
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
     const rows = this.db
       .select()
@@ -575,7 +576,13 @@ export class Room extends DurableObject<Env> {
     this.fanout.flush();
     const [client, server] = Object.values(new WebSocketPair());
     this.ctx.acceptWebSocket(server, [`u:${user.id}`]);
-    const info: SocketInfo = { id: user.id, username: user.username, display_name: user.display_name, ...(admission.batch && { batch: true }) };
+    const info: SocketInfo = {
+      id: user.id,
+      username: user.username,
+      display_name: user.display_name,
+      ...(admission.batch && { batch: true }),
+      ...(admission.cleared && { cleared: admission.cleared }),
+    };
     server.serializeAttachment(info);
     this.sockets.add(server, info);
 
@@ -651,7 +658,7 @@ export class Room extends DurableObject<Env> {
       }
       case "reaction": {
         const add = frame.action === "add";
-        const result = this.react(roomId, actor, frame.message_id, frame.emoji, add);
+        const result = this.react(roomId, actor, frame.message_id, frame.emoji, add, me.cleared);
         if (!result.ok) return this.refused(ws, result);
         // Nothing changed (a retry): only the asker hears how things stand.
         if (!result.changed) this.fanout.send(ws, reactionFrame(result.message, frame.emoji, actor, add));
@@ -807,41 +814,15 @@ export class Room extends DurableObject<Env> {
    */
   private renderAll(rows: MessageRow[], viewer?: number): ChatMessage[] {
     if (!rows.length) return [];
-    const ids = JSON.stringify(rows.map((r) => r.id));
-    const quotedIds = [...new Set(rows.flatMap((r) => (r.replyToId ? [r.replyToId] : [])))];
-    const quoted = new Map(
-      quotedIds.length
-        ? this.db
-            .select()
-            .from(messages)
-            .where(sql`${messages.id} IN (SELECT value FROM json_each(${JSON.stringify(quotedIds)}))`)
-            .all()
-            .map((q) => [q.id, q])
-        : [],
+    const q = this.pageQueries(
+      rows.map((r) => r.id),
+      [...new Set(rows.flatMap((r) => (r.replyToId ? [r.replyToId] : [])))],
+      viewer,
     );
-    const replies = new Map(
-      this.db
-        .select({ id: messages.replyToId, n: sql<number>`count(*)` })
-        .from(messages)
-        .where(and(sql`${messages.replyToId} IN (SELECT value FROM json_each(${ids}))`, isNull(messages.deletedAt)))
-        .groupBy(messages.replyToId)
-        .all()
-        .map((r) => [r.id, r.n]),
-    );
+    const quoted = new Map(q.quoted ? q.quoted.all().map((m) => [m.id, m]) : []);
+    const replies = new Map(q.replies.all().map((r) => [r.id, r.n]));
     const tallies = new Map<number, ReactionCount[]>();
-    const counted = this.db
-      .select({
-        messageId: reactions.messageId,
-        emoji: reactions.emoji,
-        count: sql<number>`count(*)`,
-        me: sql<number>`max(${reactions.userId} = ${viewer ?? 0})`,
-      })
-      .from(reactions)
-      .where(sql`${reactions.messageId} IN (SELECT value FROM json_each(${ids}))`)
-      .groupBy(reactions.messageId, reactions.emoji)
-      .orderBy(reactions.messageId, sql`min(${reactions.id})`)
-      .all();
-    for (const t of counted) {
+    for (const t of q.tallies.all()) {
       const list = tallies.get(t.messageId) ?? [];
       list.push({ emoji: t.emoji, count: t.count, ...(viewer !== undefined && { me: t.me === 1 }) });
       tallies.set(t.messageId, list);
@@ -849,6 +830,35 @@ export class Room extends DurableObject<Env> {
     return rows.map((r) =>
       this.render(r, { replyTo: r.replyToId ? quoted.get(r.replyToId) : undefined, replyCount: replies.get(r.id) ?? 0, reactions: tallies.get(r.id) ?? [] }),
     );
+  }
+
+  /** renderAll's three statements (exposed for their query plans in tests). */
+  pageQueries(ids: number[], quotedIds: number[], viewer?: number) {
+    const page = JSON.stringify(ids);
+    return {
+      quoted: quotedIds.length
+        ? this.db
+            .select()
+            .from(messages)
+            .where(sql`${messages.id} IN (SELECT value FROM json_each(${JSON.stringify(quotedIds)}))`)
+        : undefined,
+      replies: this.db
+        .select({ id: messages.replyToId, n: sql<number>`count(*)` })
+        .from(messages)
+        .where(and(sql`${messages.replyToId} IN (SELECT value FROM json_each(${page}))`, isNull(messages.deletedAt)))
+        .groupBy(messages.replyToId),
+      tallies: this.db
+        .select({
+          messageId: reactions.messageId,
+          emoji: reactions.emoji,
+          count: sql<number>`count(*)`,
+          me: sql<number>`max(${reactions.userId} = ${viewer ?? 0})`,
+        })
+        .from(reactions)
+        .where(sql`${reactions.messageId} IN (SELECT value FROM json_each(${page}))`)
+        .groupBy(reactions.messageId, reactions.emoji)
+        .orderBy(reactions.messageId, sql`min(${reactions.id})`),
+    };
   }
 
   /** One message, given what renderAll looks up for it. */

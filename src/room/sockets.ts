@@ -3,7 +3,8 @@
 // ctx.getWebSockets() the first time it is needed after the object wakes.
 
 /** What a socket carries across hibernation (well under the 2 KB attachment limit). */
-export type SocketInfo = { id: number; username: string; display_name: string | null; left?: boolean; batch?: true };
+/** `cleared`: the user's cleared-history mark when the socket opened (see clear-history). */
+export type SocketInfo = { id: number; username: string; display_name: string | null; left?: boolean; batch?: true; cleared?: number };
 
 export const attachment = (ws: WebSocket) => ws.deserializeAttachment() as SocketInfo | null;
 

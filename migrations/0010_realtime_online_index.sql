@@ -1,0 +1,1 @@
+CREATE INDEX `users_realtime_online_idx` ON `users` (`id`) WHERE realtime_online = 1;
