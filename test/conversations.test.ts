@@ -335,10 +335,25 @@ describe("inbox", () => {
     expect(a).toMatchObject({ kind: "group", name: g1.name, peer: null, unread_count: 0, my_role: "owner", last_message: { content: "g1 c" } });
     expect(b).toMatchObject({ kind: "group", unread_count: 1, muted: true, muted_until: MUTE_FOREVER, my_role: "member" });
     expect(typeof d.cursor).toBe("string");
+    expect([d.disabled, a.disabled, b.disabled]).toEqual([false, false, false]);
+    // A block either way disables the direct chat, for both sides; unblocking enables it again.
+    await blockUser(bob, me);
+    expect((await inbox(me, "?kind=direct")).json[0].disabled).toBe(true);
+    expect((await inbox(bob, "?kind=direct")).json[0].disabled).toBe(true);
+    expect((await api("DELETE", `/users/${me.id}/block`, { token: bob.token })).status).toBe(204);
+    expect((await inbox(me, "?kind=direct")).json[0].disabled).toBe(false);
 
     expect((await inbox(me, "?kind=direct")).json.map((c: any) => c.id)).toEqual([dm.id]);
     expect((await inbox(me, "?kind=group")).json.map((c: any) => c.id)).toEqual([g1.id, g2.id]);
     expect((await inbox(carol)).json.map((c: any) => c.id)).toEqual([g2.id, left.id]);
+
+    // So does the other account's deletion.
+    const eve = await registerUser("eve");
+    const withEve = (await api("POST", "/conversations/direct", { token: eve.token, body: { user_id: me.id } })).json;
+    await api("POST", `/chat-rooms/${withEve.id}/messages`, { token: eve.token, body: { content_text: "bye" } });
+    expect((await api("DELETE", "/users/me", { token: eve.token, body: { password: "password123" } })).status).toBe(204);
+    const gone = (await inbox(me, "?kind=direct")).json.find((c: any) => c.id === withEve.id);
+    expect(gone).toMatchObject({ disabled: true, name: "Deleted user", peer: null });
   });
 
   it("pages with an opaque cursor, ties broken by id", async () => {

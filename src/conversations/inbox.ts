@@ -5,6 +5,7 @@ import { and, desc, eq, gt, lt, ne, or, sql, type AnyColumn } from "drizzle-orm"
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Db, RowOf } from "../db/client";
 import { roomMembers, rooms, users } from "../db/schema";
+import { blockBetween } from "../blocks/queries";
 import { badRequest } from "../http/errors";
 import { activeCount } from "../rooms/access";
 import { lastMessageOf } from "../rooms/queries";
@@ -42,6 +43,8 @@ export function selectInbox(db: Db, userId: number, opts: { limit: number; curso
       mutedUntil: me.mutedUntil,
       peer: { id: peer.id, username: peer.username, displayName: peer.displayName, avatarUrl: peer.avatarUrl },
       membersCount: sql<number>`${activeCount(rooms.id)}`,
+      // A direct chat that takes no messages: a block either way, or the other account is gone.
+      disabled: sql<number>`CASE WHEN ${rooms.kind} = 'direct' THEN (${peer.id} IS NULL OR ${blockBetween(userId, peer.id)}) ELSE 0 END`,
     })
     .from(me)
     .innerJoin(rooms, eq(rooms.id, me.roomId))
@@ -88,6 +91,7 @@ export function toInboxItem(r: Row, now: string) {
     my_role: r.role,
     members_count: r.membersCount,
     online_members_count: r.room.onlineCount,
+    disabled: !!r.disabled,
     cursor: encodeCursor({ at: r.room.lastActivityAt, id: r.room.id }),
   };
 }

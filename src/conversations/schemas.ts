@@ -69,6 +69,7 @@ export const InboxItem = z
     my_role: z.enum(["owner", "admin", "member"]),
     members_count: z.number().int(),
     online_members_count: z.number().int(),
+    disabled: z.boolean().openapi({ description: "A direct chat that takes no messages now: a block between the two, or the other account was deleted" }),
     cursor: z.string(),
   })
   .openapi("ConversationSummary");
