@@ -1,8 +1,8 @@
 // Presence across rooms (GET /users/status, GET /users/online) and chat statistics (GET /stats),
 // both read from what the room objects write behind to D1 with their summary.
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, flushRoom, createRoom, expectError, join, registerUser, type TestUser } from "./helpers";
+import { api, BASE, flushRoom, createRoom, expectError, join, registerUser, type TestUser } from "./helpers";
 import { connect, type Client } from "./ws";
 
 /** The room's summary alarm, which writes presence and counts behind to D1 (normally ~1 s later). */
@@ -29,12 +29,15 @@ describe("presence", () => {
 
     const res = await status(me, [mate.id, stranger.id, blocker.id, me.id, 999999999]);
     expect(res.status).toBe(200);
-    expect(res.json).toEqual([
+    expect(res.json.map(({ user_id, online }: any) => ({ user_id, online }))).toEqual([
       { user_id: mate.id, online: true },
       { user_id: stranger.id, online: null },
       { user_id: blocker.id, online: null },
       { user_id: me.id, online: false },
     ]);
+    // Where presence is not shown, neither is the last-seen time.
+    expect(res.json[1].last_seen_at).toBeNull();
+    expect(res.json[2].last_seen_at).toBeNull();
     expect(await online(me)).toEqual([mate.id]);
     // The other side sees the same rule: the stranger's roommate sees them, I do not.
     expect(await online(elsewhere)).toEqual([stranger.id]);
@@ -44,7 +47,7 @@ describe("presence", () => {
     await sockets[0].waitClosed();
     await new Promise((r) => setTimeout(r, 50));
     await flush(shared.id);
-    expect((await status(me, [mate.id])).json).toEqual([{ user_id: mate.id, online: false }]);
+    expect((await status(me, [mate.id])).json).toMatchObject([{ user_id: mate.id, online: false }]);
     expect(await online(me)).toEqual([]);
     sockets.slice(1).forEach((s) => s.close());
   });
@@ -61,6 +64,34 @@ describe("presence", () => {
     const flag = await env.DB.prepare("SELECT online FROM room_members WHERE room_id = ? AND user_id = ?").bind(room.id, member.id).first<{ online: number }>();
     expect(flag?.online).toBe(0);
     expect(await online(owner)).toEqual([]);
+  });
+
+  it("a heartbeat keeps a REST-only client online for 60 s; a user socket counts too; both set last_seen_at", async () => {
+    const [me, rest, hubUser, stranger] = await Promise.all(["me", "rest", "hub", "str"].map((p) => registerUser(p)));
+    await roomOf(me, rest, hubUser);
+    expect(await online(me)).toEqual([]);
+
+    const beat = await api("POST", "/users/me/heartbeat", { token: rest.token });
+    expect(beat.status).toBe(200);
+    expect(beat.json).toEqual({ status: "ok", timestamp: expect.stringMatching(/Z$/) });
+    const res = await exports.default.fetch(`${BASE}/realtime/ws?token=${hubUser.token}`, { headers: { Upgrade: "websocket" } });
+    expect(res.status).toBe(101);
+    res.webSocket!.accept();
+
+    expect(await online(me)).toEqual([rest.id, hubUser.id].sort());
+    const both = (await status(me, [rest.id, hubUser.id])).json;
+    expect(both.map((s: any) => s.online)).toEqual([true, true]);
+    expect(both[0].last_seen_at).toBe(beat.json.timestamp);
+    expect(both[1].last_seen_at).toMatch(/Z$/);
+    // Someone who shares no room with them still sees nothing.
+    expect((await status(stranger, [rest.id])).json[0]).toEqual({ user_id: rest.id, online: null, last_seen_at: null });
+
+    // A heartbeat older than the window no longer counts; the last-seen time stays.
+    await env.DB.prepare("UPDATE users SET last_seen_at = ? WHERE id = ?").bind(new Date(Date.now() - 61_000).toISOString(), rest.id).run();
+    expect(await online(me)).toEqual([hubUser.id]);
+    expect((await status(me, [rest.id])).json[0]).toMatchObject({ online: false, last_seen_at: expect.stringMatching(/Z$/) });
+    res.webSocket!.close(1000);
+    expectError(await api("POST", "/users/me/heartbeat"), 401);
   });
 
   it("400 for bad id lists, 401 without a token", async () => {

@@ -34,6 +34,8 @@ export const users = sqliteTable(
     notifySystem: integer("notify_system", { mode: "boolean" }).notNull().default(true),
     // Has a /realtime/ws socket open: kept by the user's hub, read by producers to poke only those.
     realtimeOnline: integer("realtime_online", { mode: "boolean" }).notNull().default(false),
+    // Last heartbeat (POST /users/me/heartbeat) or user-socket connect/close: presence without a room socket.
+    lastSeenAt: text("last_seen_at"),
     createdAt: text("created_at").notNull().default(now),
     updatedAt: text("updated_at").notNull().default(now),
   },
@@ -41,6 +43,8 @@ export const users = sqliteTable(
     uniqueIndex("users_username_lower_unique").on(sql`lower(${t.username})`),
     // Who to poke for a notice to everyone: only the users with a socket open.
     index("users_realtime_online_idx").on(t.id).where(sql`realtime_online = 1`),
+    // Who sent a heartbeat lately (presence without a room socket).
+    index("users_last_seen_idx").on(t.lastSeenAt),
   ],
 );
 

@@ -1,10 +1,11 @@
 // Presence across rooms (mounted under /users): who of the people you share a room with is online,
-// and the online state of given users. The room objects write each member's `online` flag behind
-// with their summary (~1 s late). Presence is shown only between users who share an active room
-// and have no block between them; for anyone else it is `null` (unknown), never a guess.
+// the online state of given users, and the heartbeat of clients without sockets. Online means any
+// of: a socket in a room (each member's `online` flag, written behind by the room objects with their
+// summary, ~1 s late), a socket of their own (/realtime/ws, users.realtime_online), or a heartbeat
+// within HEARTBEAT_WINDOW_MS. Presence is shown only between users who share an active room and
+// have no block between them; for anyone else it is `null` (unknown), never a guess.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, eq, ne, sql, type SQLWrapper } from "drizzle-orm";
-import { alias } from "drizzle-orm/sqlite-core";
+import { and, asc, eq, sql, type SQLWrapper } from "drizzle-orm";
 import { blockBetween, type UserRef } from "../blocks/queries";
 import { getDb, inIds } from "../db/client";
 import { roomMembers, users } from "../db/schema";
@@ -12,16 +13,25 @@ import { router } from "../http/app-env";
 import { json, PageQuery, pick } from "../http/schemas";
 import { PublicUser, toPublicUser } from "../users/schemas";
 
-const mine = alias(roomMembers, "mine");
-const theirs = alias(roomMembers, "theirs");
 
 /** SQL condition: `a` and `b` are both active members of some room. */
 const shareRoom = (a: UserRef, b: UserRef) =>
   sql`EXISTS (SELECT 1 FROM ${roomMembers} x JOIN ${roomMembers} y ON y.room_id = x.room_id
     WHERE x.user_id = ${a} AND x.status = 'active' AND y.user_id = ${b} AND y.status = 'active')`;
 
+/** A heartbeat keeps a user online this long; clients send one about every 30 s. */
+export const HEARTBEAT_WINDOW_MS = 60_000;
+const heartbeatCutoff = () => new Date(Date.now() - HEARTBEAT_WINDOW_MS).toISOString();
+
 /** SQL condition: `u` has a socket open in some room (room_members_online_idx). */
-const onlineAnywhere = (u: SQLWrapper) => sql`EXISTS (SELECT 1 FROM ${roomMembers} o WHERE o.user_id = ${u} AND o.online = 1 AND o.status = 'active')`;
+const inARoom = (u: SQLWrapper) => sql`EXISTS (SELECT 1 FROM ${roomMembers} o WHERE o.user_id = ${u} AND o.online = 1 AND o.status = 'active')`;
+/** SQL condition on the users row: their own socket is open, or they sent a heartbeat lately. */
+const onlineElsewhere = (cutoff: string) => sql`(${users.realtimeOnline} = 1 OR ${users.lastSeenAt} > ${cutoff})`;
+/**
+ * When the user was last seen: their last heartbeat or user-socket connect, or their last read or
+ * send in any room (room_members.last_active_at), whichever is later.
+ */
+const lastSeen = sql<string | null>`max(coalesce(${users.lastSeenAt}, ''), coalesce((SELECT max(s.last_active_at) FROM ${roomMembers} s WHERE s.user_id = ${users.id}), ''))`;
 
 const UserIds = z
   .string()
@@ -36,7 +46,13 @@ const UserIds = z
   })
   .openapi({ example: "12,15,40" });
 
-const UserStatus = z.object({ user_id: z.number().int(), online: z.boolean().nullable() }).openapi("UserStatus");
+const UserStatus = z
+  .object({
+    user_id: z.number().int(),
+    online: z.boolean().nullable(),
+    last_seen_at: z.string().nullable().openapi({ description: "Last heartbeat, user-socket connect, read or send; null when unknown or not visible to you" }),
+  })
+  .openapi("UserStatus");
 
 export const presenceRoutes = router()
   .openapi(
@@ -45,7 +61,7 @@ export const presenceRoutes = router()
       path: "/status",
       tags: ["presence"],
       summary:
-        "Online state of up to 100 users: `online` is true or false for yourself and for users you share an active room with (no block either way), null for anyone else. Unknown ids are left out.",
+        "Online state of up to 100 users: `online` and `last_seen_at` for yourself and for users you share an active room with (no block either way), null for anyone else. Online: a socket in a room or of their own (/realtime/ws), or a heartbeat in the last 60 s. Unknown ids are left out.",
       request: { query: z.object({ ids: UserIds }) },
       responses: { 200: json(z.array(UserStatus)), ...pick(400, 401) },
     }),
@@ -55,7 +71,8 @@ export const presenceRoutes = router()
       const rows = await getDb(c.env.DB)
         .select({
           id: users.id,
-          online: sql<number>`${onlineAnywhere(users.id)}`,
+          online: sql<number>`(${inARoom(users.id)} OR ${onlineElsewhere(heartbeatCutoff())})`,
+          lastSeen,
           visible: sql<number>`${users.id} = ${me} OR (${shareRoom(me, users.id)} AND NOT ${blockBetween(me, users.id)})`,
         })
         .from(users)
@@ -64,9 +81,23 @@ export const presenceRoutes = router()
       const byId = new Map(rows.map((r) => [r.id, r]));
       const out = ids.flatMap((id) => {
         const r = byId.get(id);
-        return r ? [{ user_id: id, online: r.visible ? !!r.online : null }] : [];
+        return r ? [{ user_id: id, online: r.visible ? !!r.online : null, last_seen_at: r.visible ? r.lastSeen || null : null }] : [];
       });
       return c.json(out, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/me/heartbeat",
+      tags: ["presence"],
+      summary: "Keep yourself online without a socket (REST-only clients): send one about every 30 s; you count as online for 60 s after each",
+      responses: { 200: json(z.object({ status: z.literal("ok"), timestamp: z.string() })), ...pick(401) },
+    }),
+    async (c) => {
+      const now = new Date().toISOString();
+      await getDb(c.env.DB).update(users).set({ lastSeenAt: now }).where(eq(users.id, c.var.user.id)).run();
+      return c.json({ status: "ok" as const, timestamp: now }, 200);
     },
   )
   .openapi(
@@ -74,23 +105,27 @@ export const presenceRoutes = router()
       method: "get",
       path: "/online",
       tags: ["presence"],
-      summary: "Users you share an active room with who are online now (no block either way), by username",
+      summary:
+        "Users you share an active room with who are online now (no block either way), by username: a socket in a room or of their own, or a heartbeat in the last 60 s",
       request: { query: PageQuery },
       responses: { 200: json(z.array(PublicUser)), ...pick(400, 401) },
     }),
     async (c) => {
       const me = c.var.user.id;
       const { limit, offset } = c.req.valid("query");
+      // Two ways in: roommates with a room socket (from my rooms, room_members_online_idx), and
+      // users online elsewhere (their own socket or a heartbeat: the users indexes) who share a room with me.
+      const inMyRooms = sql`SELECT t.user_id FROM ${roomMembers} m JOIN ${roomMembers} t ON t.room_id = m.room_id AND t.status = 'active' AND t.online = 1 AND t.user_id <> ${me}
+        WHERE m.user_id = ${me} AND m.status = 'active'`;
+      const elsewhere = sql`SELECT e.id FROM ${users} e WHERE (e.realtime_online = 1 OR e.last_seen_at > ${heartbeatCutoff()}) AND e.id <> ${me} AND ${shareRoom(me, sql`e.id`)}`;
       const rows = await getDb(c.env.DB)
-        .selectDistinct({ user: users })
-        .from(mine)
-        .innerJoin(theirs, and(eq(theirs.roomId, mine.roomId), eq(theirs.status, "active"), eq(theirs.online, true), ne(theirs.userId, me)))
-        .innerJoin(users, eq(users.id, theirs.userId))
-        .where(and(eq(mine.userId, me), eq(mine.status, "active"), sql`NOT ${blockBetween(me, users.id)}`))
+        .select()
+        .from(users)
+        .where(and(sql`${users.id} IN (${inMyRooms} UNION ${elsewhere})`, sql`NOT ${blockBetween(me, users.id)}`))
         .orderBy(asc(sql`lower(${users.username})`), asc(users.id))
         .limit(limit)
         .offset(offset)
         .all();
-      return c.json(rows.map((r) => toPublicUser(r.user)), 200);
+      return c.json(rows.map(toPublicUser), 200);
     },
   );

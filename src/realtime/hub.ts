@@ -48,7 +48,7 @@ export class UserHub extends DurableObject<Env> {
     await this.ctx.blockConcurrencyWhile(async () => {
       await this.pump(userId);
       // A stale "online" hint (sockets dropped without a close): stop being poked.
-      if (!this.open().length) await this.setOnline(false, userId);
+      if (!this.open().length) await this.setOnline(false, userId, false);
     });
   }
 
@@ -74,7 +74,7 @@ export class UserHub extends DurableObject<Env> {
       // Existing sockets first, so the mark below is what every socket has been given.
       const last = await this.pump(admission.user.id);
       if (admission.since !== null && admission.since > last) {
-        if (!this.open().length) await this.setOnline(false, admission.user.id);
+        if (!this.open().length) await this.setOnline(false, admission.user.id, false);
         return Response.json({ detail: `since is after your last notification (${last})`, code: "invalid_since" }, { status: 400 });
       }
 
@@ -171,9 +171,16 @@ export class UserHub extends DurableObject<Env> {
     send(ws, { type: "replay_done", last_notification_id: last });
   }
 
-  /** Whether producers should poke this hub (users.realtime_online); a hint, corrected by the next poke. */
-  private async setOnline(online: boolean, userId: number) {
-    await getDb(this.env.DB).update(users).set({ realtimeOnline: online }).where(eq(users.id, userId)).run();
+  /**
+   * Whether producers should poke this hub (users.realtime_online; a hint, corrected by the next
+   * poke). It is presence too, so the time is the user's last_seen_at.
+   */
+  private async setOnline(online: boolean, userId: number, seen = true) {
+    await getDb(this.env.DB)
+      .update(users)
+      .set({ realtimeOnline: online, ...(seen && { lastSeenAt: new Date().toISOString() }) })
+      .where(eq(users.id, userId))
+      .run();
   }
 
   private open(): WebSocket[] {
