@@ -6,6 +6,7 @@ import { except } from "hono/combine";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requireUser } from "./auth/middleware";
 import { authRoutes } from "./auth/routes";
+import { avatarFileRoutes, roomAvatarRoutes, userAvatarRoutes } from "./avatars/routes";
 import { banRoutes } from "./bans/routes";
 import { broadcastRoutes } from "./broadcasts/routes";
 import { blockRoutes } from "./blocks/routes";
@@ -80,11 +81,13 @@ export function buildApp() {
   app.route(`${API}/users`, followRoutes);
   app.route(`${API}/users`, blockRoutes);
   app.route(`${API}/users`, presenceRoutes);
+  app.route(`${API}/users`, userAvatarRoutes);
   app.route(`${API}/users`, userRoutes);
   app.route(`${API}/chat-rooms`, joinRequestRoutes);
   app.route(`${API}/chat-rooms`, memberRoutes);
   app.route(`${API}/chat-rooms`, messageRoutes);
   app.route(`${API}/chat-rooms`, reactionRoutes);
+  app.route(`${API}/chat-rooms`, roomAvatarRoutes);
   app.route(`${API}/chat-rooms`, roomRoutes);
   // "/conversations/*" also matches "/conversations" itself: one use, so one user lookup.
   app.use(`${API}/notifications/*`, requireUser);
@@ -104,6 +107,8 @@ export function buildApp() {
   app.route(`${API}/friends`, friendRoutes);
   // Not behind requireUser as a whole: downloads also accept signed URLs (see media/routes.ts).
   app.route(`${API}/files`, fileRoutes);
+  // Public: pictures are shown next to names, to anyone who sees the names.
+  app.route(`${API}/avatars`, avatarFileRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31(`${API}/openapi.json`, {

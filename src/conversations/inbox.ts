@@ -80,7 +80,7 @@ export function toInboxItem(r: Row, now: string) {
     kind: r.room.kind,
     name: r.room.kind === "direct" ? (p?.displayName ?? p?.username ?? "Deleted user") : r.room.name,
     description: r.room.description,
-    avatar_url: p?.avatarUrl ?? null,
+    avatar_url: r.room.kind === "direct" ? (p?.avatarUrl ?? null) : r.room.avatarUrl,
     peer: p ? { id: p.id, username: p.username, display_name: p.displayName, avatar_url: p.avatarUrl, online: isOnline(r.room.onlineUserIds, p.id) } : null,
     last_message: lastMessageOf(r.room),
     last_message_id: r.room.lastMessageId,

@@ -18,6 +18,8 @@ export const users = sqliteTable(
     email: text("email"),
     phone: text("phone"),
     avatarUrl: text("avatar_url"),
+    // An uploaded avatar (PUT /users/me/avatar): the file behind avatar_url, served publicly.
+    avatarFileId: integer("avatar_file_id"),
     bio: text("bio"),
     // PBKDF2-SHA256: base64 hash and salt, and the iteration count used, so it can be raised later.
     passwordHash: text("password_hash").notNull(),
@@ -45,6 +47,8 @@ export const users = sqliteTable(
     index("users_realtime_online_idx").on(t.id).where(sql`realtime_online = 1`),
     // Who sent a heartbeat lately (presence without a room socket).
     index("users_last_seen_idx").on(t.lastSeenAt),
+    // GET /avatars/{file_id} serves only files that are someone's avatar.
+    index("users_avatar_file_idx").on(t.avatarFileId).where(sql`avatar_file_id IS NOT NULL`),
   ],
 );
 
@@ -61,6 +65,9 @@ export const rooms = sqliteTable(
     visibility: text("visibility", { enum: ["public", "private"] }).notNull().default("public"),
     requireApproval: integer("require_approval", { mode: "boolean" }).notNull().default(true),
     maxMembers: integer("max_members"),
+    // A group's picture (PUT /chat-rooms/{id}/avatar): /api/v1/avatars/{file id}, served publicly.
+    avatarUrl: text("avatar_url"),
+    avatarFileId: integer("avatar_file_id"),
     // The current owner. The reference spec calls the owner "creator"; ownership can be transferred.
     creatorId: integer("creator_id")
       .notNull()
@@ -90,6 +97,7 @@ export const rooms = sqliteTable(
     index("rooms_visibility_idx").on(t.visibility, t.id),
     index("rooms_creator_idx").on(t.creatorId),
     index("rooms_messages_day_idx").on(t.messagesDay),
+    index("rooms_avatar_file_idx").on(t.avatarFileId).where(sql`avatar_file_id IS NOT NULL`),
   ],
 );
 

@@ -47,14 +47,15 @@ export function contentDisposition(f: Pick<FileRow, "name" | "contentType">) {
   return `${type}; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
-export async function serveFile(env: Env, req: Request, f: FileRow, maxAge: number): Promise<Response> {
+/** `cache`: private unless the file is public by nature (avatars), which shared caches may keep too. */
+export async function serveFile(env: Env, req: Request, f: FileRow, maxAge: number, cache: "private" | "public" = "private"): Promise<Response> {
   const etag = `"${f.etag}"`;
   const lastModified = httpDate(f.createdAt);
   const headers = new Headers({
     ETag: etag,
     "Last-Modified": lastModified,
     // The bytes behind an id never change; private because access is per user (or per signed URL).
-    "Cache-Control": `private, max-age=${Math.max(0, Math.floor(maxAge))}`,
+    "Cache-Control": cache === "public" ? `public, max-age=${Math.max(0, Math.floor(maxAge))}, immutable` : `private, max-age=${Math.max(0, Math.floor(maxAge))}`,
     "X-Content-Type-Options": "nosniff",
   });
   if (notModified(req, etag, lastModified)) return new Response(null, { status: 304, headers });

@@ -17,7 +17,10 @@ import { receiveUpload } from "./upload";
 
 /** Uploads stream past the global JSON body limit; they enforce MAX_UPLOAD_BYTES themselves. */
 const UPLOAD_PATH = /^\/api\/v1\/(?:files|chat-rooms\/[^/]+\/upload)\/?$/;
-export const isUploadRequest = (c: Context) => c.req.method === "POST" && UPLOAD_PATH.test(c.req.path);
+/** Avatars (src/avatars) stream through the same pipeline. */
+const AVATAR_PATH = /^\/api\/v1\/(?:users\/me|chat-rooms\/[^/]+)\/avatar\/?$/;
+export const isUploadRequest = (c: Context) =>
+  (c.req.method === "POST" && UPLOAD_PATH.test(c.req.path)) || (c.req.method === "PUT" && AVATAR_PATH.test(c.req.path));
 
 const isSigned = (c: Context) => c.req.query("sig") !== undefined || c.req.query("exp") !== undefined;
 

@@ -41,6 +41,8 @@ export type UploadOptions = {
   roomId?: number;
   /** Names of small text fields to return besides `file` (others are skipped). */
   fields?: readonly string[];
+  /** Only these kinds of file (avatars: images); anything else is 415 and stores nothing. */
+  kinds?: readonly Sniffed["kind"][];
 };
 export type Upload = { file: FileRow; sniffed: Sniffed; fields: Record<string, string> };
 
@@ -97,6 +99,8 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
     if (total > length) throw longerThanDeclared();
     if (total < length) throw badRequest("content_length_mismatch", "The body is shorter than its Content-Length");
     await checkRoom(); // room_id came after the file: the object is still open and is dropped on refusal
+    if (opts.kinds && !opts.kinds.includes(pending.sniffed.kind))
+      throw new ApiError(415, "unsupported_media_type", `Only ${opts.kinds.join(", ")} files are accepted here`);
     const etag = await closeObject(pending);
     const file = await db
       .insert(files)

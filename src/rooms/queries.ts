@@ -35,6 +35,7 @@ export const toRoomResponse = (r: Row) => ({
   creator_name: r.creatorName,
   name: r.room.name,
   description: r.room.description,
+  avatar_url: r.room.avatarUrl,
   visibility: r.room.visibility,
   require_approval: r.room.requireApproval,
   max_members: r.room.maxMembers,

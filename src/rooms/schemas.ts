@@ -33,6 +33,7 @@ export const RoomResponse = z
     creator_name: z.string().nullable(),
     name: z.string(),
     description: z.string().nullable(),
+    avatar_url: z.string().nullable().openapi({ description: "The group's picture (PUT /chat-rooms/{id}/avatar), public" }),
     visibility: z.enum(["public", "private"]),
     require_approval: z.boolean(),
     max_members: z.number().int().nullable(),

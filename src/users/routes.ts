@@ -13,6 +13,7 @@ import { router } from "../http/app-env";
 import { ApiError, badRequest, conflict, notFound } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
 import { deleteObjects } from "../media/files";
+import { dropReplaced } from "../avatars/routes";
 import { hubStub } from "../realtime/push";
 import { retryOnce, roomStub } from "../room/client";
 import { displayName, email, password, phone, PublicUser, toPublicUser, toUserResponse, UserResponse } from "./schemas";
@@ -91,12 +92,15 @@ export const userRoutes = router()
         ...(b.dm_policy !== undefined && { dmPolicy: b.dm_policy }),
       };
       if (Object.keys(patch).length === 0) return c.json(toUserResponse(await loadSelf(db, c.var.user.id)), 200);
+      // A URL given here replaces an uploaded picture, which then goes.
+      const uploaded = b.avatar_url !== undefined ? (await loadSelf(db, c.var.user.id)).avatarFileId : null;
       const row = await db
         .update(users)
-        .set({ ...patch, updatedAt: new Date().toISOString() })
+        .set({ ...patch, ...(b.avatar_url !== undefined && { avatarFileId: null }), updatedAt: new Date().toISOString() })
         .where(eq(users.id, c.var.user.id))
         .returning()
         .get();
+      await dropReplaced(c.env, db, uploaded);
       return c.json(toUserResponse(row), 200);
     },
   )
