@@ -63,6 +63,7 @@ describe("media messages by file_id / media_url", () => {
     const post = (body: Record<string, unknown>, u = member) => api("POST", `/chat-rooms/${room.id}/messages`, { token: u.token, body });
     expectError(await post({ message_type: "image", file_id: pdf.id }), 400, "media_type_mismatch");
     expectError(await post({ message_type: "voice", file_id: pdf.id }), 400, "media_type_mismatch");
+    expectError(await post({ message_type: "video", file_id: pdf.id }), 400, "media_type_mismatch");
     expectError(await post({ content_text: "hi", file_id: pdf.id }), 400, "unexpected_media");
     expectError(await post({ message_type: "image" }), 400, "media_required");
     expectError(await post({ message_type: "file", media_url: "https://evil.example/x.png" }), 400, "invalid_media_url");
@@ -86,6 +87,11 @@ describe("POST /chat-rooms/{id}/upload", () => {
     expect(image.json).toMatchObject({ message_type: "image", content_text: "look", width: 8, height: 6, content_type: "image/png" });
     const voice = await uploadMessage(member, room.id, fx.wav(), "note.wav");
     expect(voice.json).toMatchObject({ message_type: "voice", content_type: "audio/wav" });
+    const video = await uploadMessage(member, room.id, fx.isoMedia("isom"), "clip.mp4");
+    expect(video.json).toMatchObject({ message_type: "video", content_type: "video/mp4", file_name: "clip.mp4" });
+    const clip = await uploadFile(member, fx.webm("V_VP8"), "clip.webm");
+    const sent = await api("POST", `/chat-rooms/${room.id}/messages`, { token: member.token, body: { message_type: "video", file_id: clip.id } });
+    expect(sent.json).toMatchObject({ message_type: "video", content_type: "video/webm" });
     const file = await uploadMessage(member, room.id, fx.pdf(), "spec.pdf");
     expect(file.json).toMatchObject({ message_type: "file", content_type: "application/pdf", file_name: "spec.pdf" });
     await sock.next("chat_message", (f) => f.message.id === file.json.id);

@@ -59,6 +59,11 @@ describe("upload: type by content", () => {
     ["aac (ADTS)", fx.adts, "audio/aac", null],
     ["m4a", fx.m4a, "audio/mp4", null],
     ["wav", fx.wav, "audio/wav", null],
+    ["webm/vp9 video", () => fx.webm("V_VP9"), "video/webm", null],
+    ["mp4 (isom)", () => fx.isoMedia("isom"), "video/mp4", null],
+    ["mp4 (mp42)", () => fx.isoMedia("mp42"), "video/mp4", null],
+    ["mov", () => fx.isoMedia("qt  "), "video/quicktime", null],
+    ["3gp", () => fx.isoMedia("3gp5"), "video/3gpp", null],
   ];
   for (const [label, make, type, size] of cases) {
     it(`accepts ${label} as ${type}`, async () => {
@@ -69,7 +74,7 @@ describe("upload: type by content", () => {
       expect(res.status, JSON.stringify(res.json)).toBe(201);
       expect(res.json).toMatchObject({ content_type: type, size: data.length, uploader_id: u.id, room_id: null });
       expect([res.json.width, res.json.height]).toEqual(size ?? [null, null]);
-      expect(res.json.kind).toBe(type.startsWith("image/") ? "image" : type.startsWith("audio/") ? "voice" : "file");
+      expect(res.json.kind).toBe(type.startsWith("image/") ? "image" : type.startsWith("audio/") ? "voice" : type.startsWith("video/") ? "video" : "file");
       const { res: got, body } = await download(`/api/v1/files/${res.json.id}`, { token: u.token });
       expect(got.status).toBe(200);
       expect(got.headers.get("content-type")).toBe(type);
@@ -82,7 +87,8 @@ describe("upload: type by content", () => {
     ["an ELF binary named .png", fx.elf],
     ["a zip that is not an Office document", () => fx.zip(["a.txt", "b/c.txt"])],
     ["an OLE2 file that is neither Word nor Excel", () => fx.ole("PowerPoint Document")],
-    ["a WebM with a video track", () => fx.webm("V_VP9")],
+    ["a WebM with an unknown codec", () => fx.webm("V_THEORA")],
+    ["ISO media of an unknown brand", () => fx.isoMedia("heic")],
     ["text with a NUL byte", () => fx.bytes("hello\0world")],
     ["invalid UTF-8", () => fx.bytes("caf\xe9 au lait")],
   ];

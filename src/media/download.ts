@@ -41,7 +41,7 @@ const rangeStillValid = (ifRange: string | null, etag: string, lastModified: str
 
 /** Images and audio play in the page; everything else downloads. filename* carries the UTF-8 name (RFC 6266/5987). */
 export function contentDisposition(f: Pick<FileRow, "name" | "contentType">) {
-  const type = /^(image|audio)\//.test(f.contentType) ? "inline" : "attachment";
+  const type = /^(image|audio|video)\//.test(f.contentType) ? "inline" : "attachment";
   const fallback = f.name.replace(/[^\x20-\x7e]|["\\%]/g, "_");
   const encoded = encodeURIComponent(f.name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
   return `${type}; filename="${fallback}"; filename*=UTF-8''${encoded}`;

@@ -10,7 +10,7 @@ export const FileResponse = z
     name: z.string(),
     size: z.number().int(),
     content_type: z.string().openapi({ description: "Sniffed from the bytes, not taken from the client" }),
-    kind: z.enum(["image", "voice", "file"]).openapi({ description: "The message_type this file fits" }),
+    kind: z.enum(["image", "voice", "video", "file"]).openapi({ description: "The message_type this file fits" }),
     url: z.string().openapi({
       description: "Signed download path, usable without Authorization (e.g. <img src>) until it expires; fresh on every response",
       example: "/api/v1/files/1?exp=1767225600&sig=3f2a...",

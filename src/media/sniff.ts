@@ -2,7 +2,7 @@
 // image dimensions from format headers. Most types are settled by the first bytes; text, OLE2
 // (DOC/XLS) and OOXML zips (DOCX/XLSX) are confirmed while the rest of the file streams past.
 
-export type Kind = "image" | "voice" | "file";
+export type Kind = "image" | "voice" | "video" | "file";
 export type Sniffed = { contentType: string; kind: Kind; width: number | null; height: number | null };
 
 /** Looks at the bytes that follow the head, in order; settles the type once the file has ended. */
@@ -23,7 +23,7 @@ export const DOCX = "application/vnd.openxmlformats-officedocument.wordprocessin
 export const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 export const kindOf = (contentType: string): Kind =>
-  contentType.startsWith("image/") ? "image" : contentType.startsWith("audio/") ? "voice" : "file";
+  contentType.startsWith("image/") ? "image" : contentType.startsWith("audio/") ? "voice" : contentType.startsWith("video/") ? "video" : "file";
 
 /** An inspector for the file starting with `head` (the first SNIFF_BYTES, or all of a smaller file); null = refuse now. */
 export function sniff(head: Uint8Array): Inspector | null {
@@ -37,9 +37,16 @@ export function sniff(head: Uint8Array): Inspector | null {
   if (ascii(b, 0, "%PDF-")) return settled("application/pdf");
   if (starts(b, 0, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return fed(oleInspector(), b);
   if (starts(b, 0, [0x50, 0x4b, 0x03, 0x04])) return fed(ooxmlInspector(), b);
-  if (starts(b, 0, [0x1a, 0x45, 0xdf, 0xa3])) return webmAudio(b) ? settled("audio/webm") : null;
+  if (starts(b, 0, [0x1a, 0x45, 0xdf, 0xa3])) {
+    const w = webm(b);
+    return w === "audio" ? settled("audio/webm") : w === "video" ? settled("video/webm") : null;
+  }
   if (ascii(b, 0, "OggS")) return oggAudio(b) ? settled("audio/ogg") : null;
-  if (ascii(b, 4, "ftyp")) return m4a(b) ? settled("audio/mp4") : null;
+  if (ascii(b, 4, "ftyp")) {
+    if (m4a(b)) return settled("audio/mp4");
+    const video = isoVideo(b);
+    return video ? settled(video) : null;
+  }
   if (ascii(b, 0, "ID3")) return settled("audio/mpeg");
   if (b[0] === 0xff && b.length >= 4) {
     if (frames(b, adtsFrame)) return settled("audio/aac");
@@ -118,15 +125,30 @@ function webpSize(b: Uint8Array): [number, number] | null {
 
 // ---------------------------------------------------------------- audio
 
-/** WebM with an Opus or Vorbis track and no video track in the head (MediaRecorder voice notes). */
-function webmAudio(b: Uint8Array) {
+/**
+ * WebM by its tracks in the head: "audio" with an Opus or Vorbis track and no video track
+ * (MediaRecorder voice notes), "video" with a VP8, VP9 or AV1 track; null otherwise.
+ */
+function webm(b: Uint8Array): "audio" | "video" | null {
   const codec = (prefix: string) => {
     // CodecID element (0x86), a one-byte size, then the id.
     for (let i = indexOfBytes(b, bytes(prefix)); i !== -1; i = indexOfBytes(b, bytes(prefix), i + 1))
       if (i >= 2 && b[i - 2] === 0x86 && b[i - 1] >= 0x81) return true;
     return false;
   };
-  return indexOfBytes(b, bytes("\x42\x82\x84webm")) !== -1 && (codec("A_OPUS") || codec("A_VORBIS")) && !codec("V_");
+  if (indexOfBytes(b, bytes("\x42\x82\x84webm")) === -1) return null;
+  if (codec("V_VP8") || codec("V_VP9") || codec("V_AV1")) return "video";
+  return (codec("A_OPUS") || codec("A_VORBIS")) && !codec("V_") ? "audio" : null;
+}
+
+/** ISO media (MP4, QuickTime, 3GP) by its major brand: the video containers phones and browsers record. */
+function isoVideo(b: Uint8Array): string | null {
+  if (b.length < 12) return null;
+  const brand = String.fromCharCode(b[8], b[9], b[10], b[11]);
+  if (brand === "qt  ") return "video/quicktime";
+  if (/^3g[p2]/.test(brand)) return "video/3gpp";
+  if (/^(isom|iso[2-9]|mp41|mp42|avc1|M4V |M4VH|M4VP|dash|mmp4)$/.test(brand)) return "video/mp4";
+  return null;
 }
 
 /** The first Ogg page carries the codec's identification header: audio codecs only. */

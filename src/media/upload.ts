@@ -33,7 +33,7 @@ const unsupported = () =>
   new ApiError(
     415,
     "unsupported_media_type",
-    "Unsupported file type: allowed are JPEG, PNG, GIF, WebP, PDF, plain text (UTF-8), DOC, DOCX, XLS, XLSX and WebM/Ogg/MP3/M4A/AAC/WAV audio",
+    "Unsupported file type: allowed are JPEG, PNG, GIF, WebP, PDF, plain text (UTF-8), DOC, DOCX, XLS, XLSX, WebM/Ogg/MP3/M4A/AAC/WAV audio and MP4/MOV/3GP/WebM video",
   );
 
 export type UploadOptions = {

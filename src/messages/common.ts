@@ -19,7 +19,7 @@ export const ChatMessage = z
     sender_id: z.number().int(),
     sender_name: z.string(),
     content_text: z.string().nullable(),
-    message_type: z.enum(["text", "image", "file", "voice", "location", "system"]),
+    message_type: z.enum(["text", "image", "file", "voice", "video", "location", "system"]),
     media_url: z.string().nullable(),
     file_id: z.number().int().nullable(),
     file_name: z.string().nullable(),

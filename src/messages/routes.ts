@@ -95,7 +95,8 @@ export const messageRoutes = router()
             media_url: body.media_url,
             origin: new URL(c.req.url).origin,
             accept: (kind) => {
-              if (type !== "file" && kind !== type) throw badRequest("media_type_mismatch", `This file is not ${type === "image" ? "an image" : "audio"}`);
+              if (type !== "file" && kind !== type)
+                throw badRequest("media_type_mismatch", `This file is not ${type === "image" ? "an image" : type === "video" ? "a video" : "audio"}`);
             },
           })
         : null;

@@ -4,7 +4,7 @@ import { z } from "zod";
 
 export const MAX_CONTENT = 4000;
 export const MAX_FRAME_BYTES = 64 * 1024;
-export const MESSAGE_TYPES = ["text", "image", "file", "voice", "location"] as const;
+export const MESSAGE_TYPES = ["text", "image", "file", "voice", "video", "location"] as const;
 
 /** A shared place: WGS 84 coordinates, optionally named (what a map app's share sheet gives). */
 export const LocationInput = z
@@ -106,7 +106,7 @@ export type ChatMessage = {
   sender_id: number;
   sender_name: string;
   content_text: string | null;
-  message_type: "text" | "image" | "file" | "voice" | "location" | "system";
+  message_type: "text" | "image" | "file" | "voice" | "video" | "location" | "system";
   media_url: string | null;
   file_id: number | null;
   file_name: string | null;

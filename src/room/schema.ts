@@ -12,7 +12,7 @@ export const messages = sqliteTable(
     senderId: integer("sender_id").notNull(),
     senderName: text("sender_name").notNull(),
     contentText: text("content_text"),
-    messageType: text("message_type", { enum: ["text", "image", "file", "voice", "location", "system"] }).notNull(),
+    messageType: text("message_type", { enum: ["text", "image", "file", "voice", "video", "location", "system"] }).notNull(),
     mediaUrl: text("media_url"),
     fileId: integer("file_id"),
     fileName: text("file_name"),
