@@ -18,6 +18,8 @@ export default defineConfig(async () => {
             RATE_LIMIT_BURST: "150",
             // Only the 100 000-message history test reaches it.
             HISTORY_RETENTION_MESSAGES: "100000",
+            // A century: the time-based retention test back-dates messages past it.
+            HISTORY_RETENTION_DAYS: "36500",
             // Broadcast tests cross several delivery pages with a handful of rooms.
             BROADCAST_PAGE_ROOMS: "2",
           },

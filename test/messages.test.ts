@@ -166,6 +166,31 @@ describe("GET /chatrooms/{id}/messages/", () => {
   });
 });
 
+describe("time-based retention (HISTORY_RETENTION_DAYS = 36 500 in the tests)", () => {
+  it("an alarm waits for the oldest message to expire, then prunes what expired; resuming from before it gets a gap", async () => {
+    const { owner, room } = await setup();
+    for (const text of ["old one", "old two", "recent"]) await send(owner, room.id, { content_text: text });
+    const stub = roomStub(env, room.id);
+    expect(await flushRoom(room.id)).toBe(true);
+    const DAY = 86_400_000;
+    // With nothing else to do, the room's next alarm is its oldest message's expiry.
+    const { alarm, sentAt } = await runInDurableObject(stub, async (_i: Room, state) => ({
+      alarm: await state.storage.getAlarm(),
+      sentAt: state.storage.sql.exec<{ sent_at: string }>("SELECT sent_at FROM messages ORDER BY id LIMIT 1").one().sent_at,
+    }));
+    expect(alarm).toBe(Date.parse(sentAt) + 36_500 * DAY);
+    // The first two were sent a century and a day ago: the alarm prunes them, and only them.
+    await runInDurableObject(stub, (_i: Room, state) => {
+      state.storage.sql.exec("UPDATE messages SET sent_at = ? WHERE id <= 2", new Date(Date.now() - 36_501 * DAY).toISOString());
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const page = await history(owner, room.id, "?after=0");
+    expect(page.json.map((m: any) => m.content_text)).toEqual(["recent"]);
+    expect(page.headers.get("X-History-Gap")).toBe("1-2");
+    expect(await runInDurableObject(stub, (instance: Room) => instance.pruneOlderThan(36_500))).toBe(0);
+  });
+});
+
 describe("edit and delete", () => {
   it("the sender edits (message_updated); sender, room admins, owner and system admins delete (message_deleted)", async () => {
     const { owner, member, admin, outsider, sysadmin, room } = await setup();
@@ -273,7 +298,9 @@ describe("read positions, receipts and the room summary", () => {
     expect(await flushRoom(room.id)).toBe(true);
     const row = await env.DB.prepare("SELECT last_message_id, last_message_content FROM rooms WHERE id = ?").bind(room.id).first();
     expect(row).toEqual({ last_message_id: 5, last_message_content: "burst 5" });
-    expect(await runDurableObjectAlarm(roomStub(env, room.id))).toBe(false);
+    // Nothing else is due: the only alarm left is the oldest message's expiry, a century away.
+    const next = await runInDurableObject(roomStub(env, room.id), (_i: Room, state) => state.storage.getAlarm());
+    expect(next).toBeGreaterThan(Date.now() + 36_000 * 86_400_000);
   });
 
   it("an alarm that comes early for something else (a typing expiry) does not write the summary before its second is up", async () => {

@@ -477,6 +477,29 @@ export class Room extends DurableObject<Env> {
     return before - keep;
   }
 
+  /**
+   * Drops messages sent more than `days` ago (HISTORY_RETENTION_DAYS). Ids follow send time, so
+   * this is the oldest ids up to the newest expired one (messages_sent_at_idx), and later
+   * `since`/`after` below them get a gap as with count-based pruning.
+   */
+  pruneOlderThan(days: number, now = Date.now()): number {
+    const cutoff = new Date(now - days * DAY_MS).toISOString();
+    const upTo = this.db.select({ id: sql<number | null>`max(${messages.id})` }).from(messages).where(lt(messages.sentAt, cutoff)).get()?.id;
+    if (!upTo) return 0;
+    const n = this.db.select({ n: sql<number>`count(*)` }).from(messages).where(lte(messages.id, upTo)).get()?.n ?? 0;
+    this.db.delete(messages).where(lte(messages.id, upTo)).run();
+    this.db.delete(reactions).where(lte(reactions.messageId, upTo)).run();
+    return n;
+  }
+
+  /** When the oldest kept message expires under HISTORY_RETENTION_DAYS (Infinity: never). */
+  private retentionDue(): number {
+    const days = retentionDays(this.env);
+    if (!days) return Infinity;
+    const oldest = this.db.select({ sentAt: messages.sentAt }).from(messages).orderBy(asc(messages.id)).limit(1).get();
+    return oldest ? Date.parse(oldest.sentAt) + days * DAY_MS : Infinity;
+  }
+
   // ---------------------------------------------------------------- RPC: membership
 
   /**
@@ -685,6 +708,9 @@ export class Room extends DurableObject<Env> {
   async alarm(): Promise<void> {
     if (this.destroyed) return;
     const now = Date.now();
+    // Time-based retention: checked on every alarm, and an alarm is set for the next expiry.
+    const days = retentionDays(this.env);
+    if (days) this.pruneOlderThan(days, now);
     for (const t of this.db.delete(typing).where(lte(typing.expiresAt, now)).returning().all())
       this.fanout.broadcast({ type: "typing", user: { id: t.userId, username: t.username }, is_typing: false }, t.userId);
     this.cache.typing = undefined;
@@ -954,7 +980,7 @@ export class Room extends DurableObject<Env> {
   private rescheduleAlarm() {
     const due = Math.min(Number(this.getMeta("summary_due") ?? Infinity), Number(this.getMeta("index_due") ?? Infinity));
     const typingDue = this.db.select({ at: sql<number | null>`min(${typing.expiresAt})` }).from(typing).get()?.at ?? Infinity;
-    const next = Math.min(due, typingDue);
+    const next = Math.min(due, typingDue, this.retentionDue());
     if (next === Infinity) return;
     // `next` is the earliest thing any reason needs, so replacing the schedule never delays one.
     void this.ctx.storage.setAlarm(next);
@@ -1067,6 +1093,9 @@ const reactionFrame = (message: ChatMessage, emoji: string, actor: Actor, add: b
 
 
 const roomDeleted = () => refuse(404, "room_not_found", "This room was deleted");
+
+const DAY_MS = 86_400_000;
+const retentionDays = (env: Env) => Math.max(0, Number(env.HISTORY_RETENTION_DAYS) || 0);
 const roomDeletedResponse = () => Response.json({ detail: "This room was deleted", code: "room_not_found" }, { status: 404 });
 
 const preview = (r: MessageRow) => {
