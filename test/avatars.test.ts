@@ -62,6 +62,30 @@ describe("user avatars", () => {
     expect((await fetchPublic(third.json.avatar_url)).res.status).toBe(404);
   });
 
+  it("a picture is not media: not attachable to a message, not deletable through /files, and a room_id field does not move it", async () => {
+    const [me, owner] = await Promise.all([registerUser("av"), registerUser("own")]);
+    const room = await createRoom(owner, { require_approval: false });
+    await join(room, owner, me);
+    const form = fx.multipart([{ name: "room_id", data: String(room.id) }, { name: "file", filename: "me.png", data: fx.png(4, 4) }]);
+    const set = await api("PUT", "/users/me/avatar", { token: me.token, raw: form.body, headers: { "Content-Type": form.contentType } });
+    expect(set.status, JSON.stringify(set.json)).toBe(200);
+    const id = fileIdOf(set.json.avatar_url);
+    const row = await env.DB.prepare("SELECT room_id, purpose FROM files WHERE id = ?").bind(id).first();
+    expect(row).toEqual({ room_id: null, purpose: "avatar" });
+    expectError(await api("POST", `/chat-rooms/${room.id}/messages`, { token: me.token, body: { message_type: "image", file_id: id } }), 404, "file_not_found");
+    expectError(await api("DELETE", `/files/${id}`, { token: me.token }), 409, "avatar_file");
+    expect((await fetchPublic(set.json.avatar_url)).res.status).toBe(200);
+
+    // The profile sent back whole keeps the picture; another avatar path is refused.
+    const profile = (await api("GET", "/users/me", { token: me.token })).json;
+    const back = await api("PATCH", "/users/me", { token: me.token, body: { display_name: "Me", avatar_url: profile.avatar_url, bio: profile.bio } });
+    expect(back.status, JSON.stringify(back.json)).toBe(200);
+    expect(back.json.avatar_url).toBe(set.json.avatar_url);
+    expect(await objectExists(id)).toBe(true);
+    expectError(await api("PATCH", "/users/me", { token: me.token, body: { avatar_url: "/api/v1/avatars/1" } }), 400, "invalid_avatar_url");
+    expect((await fetchPublic(set.json.avatar_url)).res.status).toBe(200);
+  });
+
   it("only images (415), with a token (401); other files are never served as avatars (404)", async () => {
     const me = await registerUser("av");
     expectError(await put("/users/me/avatar", me, fx.pdf(), "cv.pdf"), 415, "unsupported_media_type");

@@ -354,6 +354,7 @@ describe("inbox", () => {
     expect((await api("DELETE", "/users/me", { token: eve.token, body: { password: "password123" } })).status).toBe(204);
     const gone = (await inbox(me, "?kind=direct")).json.find((c: any) => c.id === withEve.id);
     expect(gone).toMatchObject({ disabled: true, name: "Deleted user", peer: null });
+    expectError(await api("POST", `/chat-rooms/${withEve.id}/messages`, { token: me.token, body: { content_text: "hello?" } }), 403, "cannot_message");
   });
 
   it("pages with an opaque cursor, ties broken by id", async () => {

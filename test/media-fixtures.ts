@@ -88,8 +88,16 @@ export const adts = () => {
 };
 
 export const m4a = () => bytes(be32(24), "ftyp", "M4A ", be32(0), "M4A ", "isom", be32(8), "mdat");
-/** ISO media with `brand` as its major brand (MP4 "isom", QuickTime "qt  ", 3GP "3gp5" ...). */
-export const isoMedia = (brand: string) => bytes(be32(24), "ftyp", brand, be32(0), brand, "isom", be32(8), "mdat");
+/**
+ * ISO media with `brand` as its major brand (MP4 "isom", QuickTime "qt  ", 3GP "3gp5" ...) and one
+ * track per handler ("vide", "soun"), its `moov` after the media data as most recorders write it.
+ */
+export const isoMedia = (brand: string, handlers: string[] = ["vide"]) =>
+  bytes(
+    be32(24), "ftyp", brand, be32(0), brand, "isom",
+    be32(8 + 100), "mdat", zeros(100),
+    ...handlers.map((h) => bytes(be32(33), "hdlr", be32(0), be32(0), h, zeros(12), [0])),
+  );
 
 export const exe = () => bytes("MZ", [0x90, 0, 3, 0, 0, 0, 4, 0, 0, 0, 0xff, 0xff], zeros(48), "This program cannot be run in DOS mode.");
 export const elf = () => bytes([0x7f], "ELF", [2, 1, 1, 0], zeros(8), le16(2), le16(0x3e), le32(1));

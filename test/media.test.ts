@@ -64,6 +64,10 @@ describe("upload: type by content", () => {
     ["mp4 (mp42)", () => fx.isoMedia("mp42"), "video/mp4", null],
     ["mov", () => fx.isoMedia("qt  "), "video/quicktime", null],
     ["3gp", () => fx.isoMedia("3gp5"), "video/3gpp", null],
+    ["mp4 with sound and picture", () => fx.isoMedia("mp42", ["soun", "vide"]), "video/mp4", null],
+    // Android's voice recorder: an MP4 (or 3GP) of one sound track is a voice note, not a video.
+    ["mp4 voice note (sound track only)", () => fx.isoMedia("mp42", ["soun"]), "audio/mp4", null],
+    ["3gp voice note", () => fx.isoMedia("3gp4", ["soun"]), "audio/mp4", null],
   ];
   for (const [label, make, type, size] of cases) {
     it(`accepts ${label} as ${type}`, async () => {
@@ -89,6 +93,7 @@ describe("upload: type by content", () => {
     ["an OLE2 file that is neither Word nor Excel", () => fx.ole("PowerPoint Document")],
     ["a WebM with an unknown codec", () => fx.webm("V_THEORA")],
     ["ISO media of an unknown brand", () => fx.isoMedia("heic")],
+    ["MP4 with no track", () => fx.isoMedia("isom", [])],
     ["text with a NUL byte", () => fx.bytes("hello\0world")],
     ["invalid UTF-8", () => fx.bytes("caf\xe9 au lait")],
   ];

@@ -87,10 +87,13 @@ describe("presence", () => {
     expect((await status(stranger, [rest.id])).json[0]).toEqual({ user_id: rest.id, online: null, last_seen_at: null });
 
     // A heartbeat older than the window no longer counts; the last-seen time stays.
-    await env.DB.prepare("UPDATE users SET last_seen_at = ? WHERE id = ?").bind(new Date(Date.now() - 61_000).toISOString(), rest.id).run();
+    await env.DB.prepare("UPDATE users SET heartbeat_at = ?, last_seen_at = ? WHERE id = ?").bind(new Date(Date.now() - 61_000).toISOString(), new Date(Date.now() - 61_000).toISOString(), rest.id).run();
     expect(await online(me)).toEqual([hubUser.id]);
     expect((await status(me, [rest.id])).json[0]).toMatchObject({ online: false, last_seen_at: expect.stringMatching(/Z$/) });
+    // Closing the user socket ends it at once (the close is a last-seen time, not a heartbeat).
     res.webSocket!.close(1000);
+    await expect.poll(async () => (await online(me)).length).toBe(0);
+    expect((await status(me, [hubUser.id])).json[0]).toMatchObject({ online: false, last_seen_at: expect.stringMatching(/Z$/) });
     expectError(await api("POST", "/users/me/heartbeat"), 401);
   });
 

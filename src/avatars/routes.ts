@@ -31,7 +31,7 @@ const RoomAvatar = z.object({ room_id: z.number().int(), avatar_url: z.string().
 
 /** Streams an image into storage as a file of nobody's room (a user's) or of the room (a group's). */
 const receiveImage = (c: Context<AppEnv>, db: Db, roomId?: number) =>
-  receiveUpload(c.env, db, c.req.raw, c.var.user, { kinds: ["image"], ...(roomId !== undefined && { roomId }) });
+  receiveUpload(c.env, db, c.req.raw, c.var.user, { kinds: ["image"], purpose: "avatar", ...(roomId !== undefined && { roomId }) });
 
 /** After the swap: the picture it replaced goes, bytes and row (an id is never reused, so no URL breaks into another picture). */
 export async function dropReplaced(env: Env, db: Db, oldFileId: number | null | undefined, keep?: number) {

@@ -36,8 +36,10 @@ export const users = sqliteTable(
     notifySystem: integer("notify_system", { mode: "boolean" }).notNull().default(true),
     // Has a /realtime/ws socket open: kept by the user's hub, read by producers to poke only those.
     realtimeOnline: integer("realtime_online", { mode: "boolean" }).notNull().default(false),
-    // Last heartbeat (POST /users/me/heartbeat) or user-socket connect/close: presence without a room socket.
+    // Last heartbeat, user-socket connect or close: shown as last_seen_at.
     lastSeenAt: text("last_seen_at"),
+    // Last heartbeat (POST /users/me/heartbeat) alone: online for a minute after it, without a socket.
+    heartbeatAt: text("heartbeat_at"),
     createdAt: text("created_at").notNull().default(now),
     updatedAt: text("updated_at").notNull().default(now),
   },
@@ -45,8 +47,8 @@ export const users = sqliteTable(
     uniqueIndex("users_username_lower_unique").on(sql`lower(${t.username})`),
     // Who to poke for a notice to everyone: only the users with a socket open.
     index("users_realtime_online_idx").on(t.id).where(sql`realtime_online = 1`),
-    // Who sent a heartbeat lately (presence without a room socket).
-    index("users_last_seen_idx").on(t.lastSeenAt),
+    // Who sent a heartbeat lately (presence without a socket).
+    index("users_heartbeat_idx").on(t.heartbeatAt),
     // GET /avatars/{file_id} serves only files that are someone's avatar.
     index("users_avatar_file_idx").on(t.avatarFileId).where(sql`avatar_file_id IS NOT NULL`),
   ],
@@ -317,6 +319,9 @@ export const files = sqliteTable(
     width: integer("width"),
     height: integer("height"),
     etag: text("etag"),
+    // "avatar": a user's or group's picture (src/avatars), never a message's media and never
+    // deleted through the files API or with a message, only by replacing or removing the picture.
+    purpose: text("purpose", { enum: ["media", "avatar"] }).notNull().default("media"),
     createdAt: text("created_at").notNull().default(now),
   },
   (t) => [

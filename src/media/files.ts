@@ -69,7 +69,8 @@ export async function resolveAttachment(env: Env, db: Db, user: AuthUser, roomId
   const id = ref.file_id ?? fromUrl;
   if (!id) throw badRequest("media_required", "A media message needs file_id or media_url");
   const file = await findVisibleFile(db, id, user);
-  if (!file) throw notFound("File", "file_not_found");
+  // A picture is not a message's media: it is shared by URL, and goes with its owner's choice only.
+  if (!file || file.purpose === "avatar") throw notFound("File", "file_not_found");
   ref.accept?.(kindOf(file.contentType));
   let attachedNow = false;
   if (file.roomId === null) {

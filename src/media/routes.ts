@@ -7,7 +7,7 @@ import { requireUser } from "../auth/middleware";
 import { getDb } from "../db/client";
 import { files } from "../db/schema";
 import { router, type AppEnv } from "../http/app-env";
-import { forbidden, notFound } from "../http/errors";
+import { conflict, forbidden, notFound } from "../http/errors";
 import { errors, json, noContent, PageQuery, pick } from "../http/schemas";
 import { serveFile } from "./download";
 import { deleteFile, findVisibleFile, toFileResponse } from "./files";
@@ -139,10 +139,10 @@ export const fileRoutes = router()
       method: "delete",
       path: "/{file_id}",
       tags: ["files"],
-      summary: "Delete a file (uploader or system admin); messages that used it show the media as removed",
+      summary: "Delete a file (uploader or system admin); messages that used it show the media as removed. A picture in use is 409 avatar_file",
       middleware: [requireUser] as const,
       request: { params: FileIdParam },
-      responses: { ...noContent, ...pick(400, 401, 403, 404) },
+      responses: { ...noContent, ...pick(400, 401, 403, 404, 409) },
     }),
     async (c) => {
       const db = getDb(c.env.DB);
@@ -150,6 +150,7 @@ export const fileRoutes = router()
       const file = await findVisibleFile(db, c.req.valid("param").file_id, me);
       if (!file) throw notFound("File");
       if (file.uploaderId !== me.id && !me.isAdmin) throw forbidden("Only the uploader can delete this file");
+      if (file.purpose === "avatar") throw conflict("avatar_file", "This file is a picture in use: remove it with DELETE /users/me/avatar or /chat-rooms/{id}/avatar");
       await deleteFile(c.env, db, file);
       return c.body(null, 204);
     },

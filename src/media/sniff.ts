@@ -45,7 +45,7 @@ export function sniff(head: Uint8Array): Inspector | null {
   if (ascii(b, 4, "ftyp")) {
     if (m4a(b)) return settled("audio/mp4");
     const video = isoVideo(b);
-    return video ? settled(video) : null;
+    return video ? fed(isoInspector(video), b) : null;
   }
   if (ascii(b, 0, "ID3")) return settled("audio/mpeg");
   if (b[0] === 0xff && b.length >= 4) {
@@ -89,6 +89,32 @@ function settled(contentType: string, size: [number, number] | null = null): Ins
   return { push: () => true, finish: () => verdict };
 }
 const fed = (inspector: Inspector, head: Uint8Array) => (inspector.push(head) ? inspector : null);
+
+/**
+ * Reads the handler of every track (`hdlr` boxes, wherever `moov` sits, often at the end) as the
+ * file streams past: a `vide` track makes it `videoType`, sound only makes it audio/mp4 (a voice
+ * note), and no track handler at all is not a media file.
+ */
+function isoInspector(videoType: string): Inspector {
+  const HDLR = bytes("hdlr");
+  // "hdlr", version and flags (4), pre_defined (4), then the handler type.
+  const SPAN = 16;
+  let carry = new Uint8Array(0);
+  let video = false;
+  let sound = false;
+  return {
+    push(chunk) {
+      const b = carry.length ? concat(carry, chunk) : chunk;
+      for (let i = indexOfBytes(b, HDLR); i !== -1 && i + SPAN <= b.length; i = indexOfBytes(b, HDLR, i + 1)) {
+        if (ascii(b, i + 12, "vide")) video = true;
+        else if (ascii(b, i + 12, "soun")) sound = true;
+      }
+      carry = b.slice(Math.max(0, b.length - (SPAN - 1)));
+      return true;
+    },
+    finish: () => (video ? settled(videoType).finish() : sound ? settled("audio/mp4").finish() : null),
+  };
+}
 
 // ---------------------------------------------------------------- image dimensions
 
@@ -141,7 +167,11 @@ function webm(b: Uint8Array): "audio" | "video" | null {
   return (codec("A_OPUS") || codec("A_VORBIS")) && !codec("V_") ? "audio" : null;
 }
 
-/** ISO media (MP4, QuickTime, 3GP) by its major brand: the video containers phones and browsers record. */
+/**
+ * ISO media (MP4, QuickTime, 3GP) by its major brand: the containers phones and browsers record.
+ * The brand does not say whether there is a picture (an Android voice note is `mp42` or `3gp4`),
+ * so isoInspector settles it from the tracks' handlers.
+ */
 function isoVideo(b: Uint8Array): string | null {
   if (b.length < 12) return null;
   const brand = String.fromCharCode(b[8], b[9], b[10], b[11]);

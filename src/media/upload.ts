@@ -11,7 +11,8 @@
 import type { Db } from "../db/client";
 import { files, type FileRow } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
-import { ApiError, badRequest, invalidRequest } from "../http/errors";
+import { isForeignKeyViolation } from "../db/errors";
+import { ApiError, badRequest, invalidRequest, notFound } from "../http/errors";
 import { canPost, loadRoom, require } from "../rooms/access";
 import { formBoundary, MultipartReader, type PartHeaders } from "./multipart";
 import { concat, SNIFF_BYTES, sniff, type Sniffed } from "./sniff";
@@ -43,6 +44,8 @@ export type UploadOptions = {
   fields?: readonly string[];
   /** Only these kinds of file (avatars: images); anything else is 415 and stores nothing. */
   kinds?: readonly Sniffed["kind"][];
+  /** An avatar: stored with that purpose, and a `room_id` field is ignored (the caller decides the room). */
+  purpose?: "media" | "avatar";
 };
 export type Upload = { file: FileRow; sniffed: Sniffed; fields: Record<string, string> };
 
@@ -88,7 +91,7 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
       const value = await readField(form);
       fieldBytes += value.length;
       if (fieldBytes > FORM_SLACK) throw badRequest("fields_too_large", "Form fields are too large");
-      if (part.name === "room_id" && opts.roomId === undefined) {
+      if (part.name === "room_id" && opts.roomId === undefined && opts.purpose !== "avatar") {
         if (!/^[1-9][0-9]{0,15}$/.test(value.trim()))
           throw invalidRequest([{ path: "body.room_id", message: "must be a positive integer" }]);
         roomId = Number(value.trim());
@@ -114,6 +117,7 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
         width: pending.sniffed.width,
         height: pending.sniffed.height,
         etag,
+        purpose: opts.purpose ?? "media",
       })
       .returning()
       .get();
@@ -121,6 +125,8 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
   } catch (e) {
     form.cancel();
     if (pending) await dropObject(env, pending, e);
+    // The room was deleted while the file streamed in (the row's room no longer exists).
+    if (isForeignKeyViolation(e)) throw notFound("Room");
     throw e;
   }
 }

@@ -60,7 +60,10 @@ export function unwrap<R extends { ok: boolean }>(outcome: R): Extract<R, { ok: 
   throw new ApiError(result.status, result.code, result.detail, { ...(headers && { headers }), ...(result.retry_after && { retry_after: result.retry_after }) });
 }
 
-/** In a direct chat, a block in either direction stops messages (a generic refusal). */
+/**
+ * In a direct chat, a block in either direction stops messages (a generic refusal), and so does the
+ * other account's deletion (the inbox shows the chat as `disabled` in both cases).
+ */
 export async function assertNotBlocked(db: Db, access: RoomAccess) {
   if (access.room.kind !== "direct") return;
   const row = await db
@@ -68,7 +71,7 @@ export async function assertNotBlocked(db: Db, access: RoomAccess) {
     .from(roomMembers)
     .where(and(eq(roomMembers.roomId, access.room.id), sql`${roomMembers.userId} <> ${access.user.id}`))
     .get();
-  if (row?.blocked) throw forbidden("You cannot send messages in this conversation", "cannot_message");
+  if (!row || row.blocked) throw forbidden("You cannot send messages in this conversation", "cannot_message");
 }
 
 export async function memberAccess(c: Context<AppEnv>, roomId: number, need: (a: RoomAccess) => boolean) {

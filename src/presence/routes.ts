@@ -26,7 +26,7 @@ const heartbeatCutoff = () => new Date(Date.now() - HEARTBEAT_WINDOW_MS).toISOSt
 /** SQL condition: `u` has a socket open in some room (room_members_online_idx). */
 const inARoom = (u: SQLWrapper) => sql`EXISTS (SELECT 1 FROM ${roomMembers} o WHERE o.user_id = ${u} AND o.online = 1 AND o.status = 'active')`;
 /** SQL condition on the users row: their own socket is open, or they sent a heartbeat lately. */
-const onlineElsewhere = (cutoff: string) => sql`(${users.realtimeOnline} = 1 OR ${users.lastSeenAt} > ${cutoff})`;
+const onlineElsewhere = (cutoff: string) => sql`(${users.realtimeOnline} = 1 OR ${users.heartbeatAt} > ${cutoff})`;
 /**
  * When the user was last seen: their last heartbeat or user-socket connect, or their last read or
  * send in any room (room_members.last_active_at), whichever is later.
@@ -96,7 +96,7 @@ export const presenceRoutes = router()
     }),
     async (c) => {
       const now = new Date().toISOString();
-      await getDb(c.env.DB).update(users).set({ lastSeenAt: now }).where(eq(users.id, c.var.user.id)).run();
+      await getDb(c.env.DB).update(users).set({ lastSeenAt: now, heartbeatAt: now }).where(eq(users.id, c.var.user.id)).run();
       return c.json({ status: "ok" as const, timestamp: now }, 200);
     },
   )
@@ -117,7 +117,7 @@ export const presenceRoutes = router()
       // users online elsewhere (their own socket or a heartbeat: the users indexes) who share a room with me.
       const inMyRooms = sql`SELECT t.user_id FROM ${roomMembers} m JOIN ${roomMembers} t ON t.room_id = m.room_id AND t.status = 'active' AND t.online = 1 AND t.user_id <> ${me}
         WHERE m.user_id = ${me} AND m.status = 'active'`;
-      const elsewhere = sql`SELECT e.id FROM ${users} e WHERE (e.realtime_online = 1 OR e.last_seen_at > ${heartbeatCutoff()}) AND e.id <> ${me} AND ${shareRoom(me, sql`e.id`)}`;
+      const elsewhere = sql`SELECT e.id FROM ${users} e WHERE (e.realtime_online = 1 OR e.heartbeat_at > ${heartbeatCutoff()}) AND e.id <> ${me} AND ${shareRoom(me, sql`e.id`)}`;
       const rows = await getDb(c.env.DB)
         .select()
         .from(users)

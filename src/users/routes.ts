@@ -23,7 +23,8 @@ const UpdateMe = z
     display_name: displayName.nullable(),
     email: email.nullable(),
     phone: phone.nullable(),
-    avatar_url: z.url().max(2048).nullable(),
+    // An outside URL, or the user's own uploaded picture sent back unchanged (a whole profile form).
+    avatar_url: z.union([z.url().max(2048), z.string().regex(/^\/api\/v1\/avatars\/[1-9][0-9]{0,15}$/)]).nullable(),
     bio: z.string().max(500).nullable(),
     dm_policy: z.enum(["everyone", "friends"]),
     current_password: z.string().min(1).max(128).openapi({ description: "Required to change email or phone" }),
@@ -74,33 +75,36 @@ export const userRoutes = router()
     async (c) => {
       const b = c.req.valid("json");
       const db = getDb(c.env.DB);
+      const self = b.email !== undefined || b.phone !== undefined || b.avatar_url !== undefined ? await loadSelf(db, c.var.user.id) : null;
       // Email and phone are how an account is reached and recovered: a stolen token alone must not
       // move them elsewhere. Sending them unchanged (a whole profile form) needs nothing.
-      if (b.email !== undefined || b.phone !== undefined) {
-        const self = await loadSelf(db, c.var.user.id);
-        if ((b.email !== undefined && b.email !== self.email) || (b.phone !== undefined && b.phone !== self.phone)) {
-          if (b.current_password === undefined) throw badRequest("password_required", "Changing email or phone needs current_password");
-          if (!(await verifyPassword(b.current_password, self))) throw wrongPassword();
-        }
+      if (self && ((b.email !== undefined && b.email !== self.email) || (b.phone !== undefined && b.phone !== self.phone))) {
+        if (b.current_password === undefined) throw badRequest("password_required", "Changing email or phone needs current_password");
+        if (!(await verifyPassword(b.current_password, self))) throw wrongPassword();
       }
+      const avatarChanged = self !== null && b.avatar_url !== undefined && b.avatar_url !== self.avatarUrl;
+      if (avatarChanged && b.avatar_url?.startsWith("/"))
+        throw badRequest("invalid_avatar_url", "Upload a picture with PUT /users/me/avatar; avatar_url takes an outside URL");
       const patch = {
         ...(b.display_name !== undefined && { displayName: b.display_name }),
         ...(b.email !== undefined && { email: b.email }),
         ...(b.phone !== undefined && { phone: b.phone }),
-        ...(b.avatar_url !== undefined && { avatarUrl: b.avatar_url }),
+        // An outside URL replaces an uploaded picture, which then goes.
+        ...(avatarChanged && { avatarUrl: b.avatar_url, avatarFileId: null }),
         ...(b.bio !== undefined && { bio: b.bio }),
         ...(b.dm_policy !== undefined && { dmPolicy: b.dm_policy }),
       };
-      if (Object.keys(patch).length === 0) return c.json(toUserResponse(await loadSelf(db, c.var.user.id)), 200);
-      // A URL given here replaces an uploaded picture, which then goes.
-      const uploaded = b.avatar_url !== undefined ? (await loadSelf(db, c.var.user.id)).avatarFileId : null;
-      const row = await db
-        .update(users)
-        .set({ ...patch, ...(b.avatar_url !== undefined && { avatarFileId: null }), updatedAt: new Date().toISOString() })
-        .where(eq(users.id, c.var.user.id))
-        .returning()
-        .get();
-      await dropReplaced(c.env, db, uploaded);
+      if (Object.keys(patch).length === 0) return c.json(toUserResponse(self ?? (await loadSelf(db, c.var.user.id))), 200);
+      // What the update replaced is read in the same transaction, so a concurrent upload is not lost.
+      const [[before], [row]] = await db.batch([
+        db.select({ fileId: users.avatarFileId }).from(users).where(eq(users.id, c.var.user.id)),
+        db
+          .update(users)
+          .set({ ...patch, updatedAt: new Date().toISOString() })
+          .where(eq(users.id, c.var.user.id))
+          .returning(),
+      ]);
+      if (avatarChanged) await dropReplaced(c.env, db, before?.fileId);
       return c.json(toUserResponse(row), 200);
     },
   )
