@@ -22,6 +22,7 @@ import { joinRequestRoutes } from "./join-requests/routes";
 import { fileRoutes, isUploadRequest } from "./media/routes";
 import { memberRoutes } from "./members/routes";
 import { messageRoutes } from "./messages/routes";
+import { searchRoutes } from "./messages/search";
 import { notificationRoutes } from "./notifications/routes";
 import { presenceRoutes } from "./presence/routes";
 import { reactionRoutes } from "./reactions/routes";
@@ -94,6 +95,8 @@ export function buildApp() {
   app.route(`${API}/notifications`, notificationRoutes);
   app.use(`${API}/stats/*`, requireUser);
   app.route(`${API}/stats`, statsRoutes);
+  app.use(`${API}/messages/*`, requireUser);
+  app.route(`${API}/messages`, searchRoutes);
   app.use(`${API}/realtime/*`, requireUser);
   app.route(`${API}/realtime`, realtimeRoutes);
   app.use(`${API}/broadcasts/*`, requireUser);

@@ -5,7 +5,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { roomStub } from "../src/room/client";
 import type { Room } from "../src/room/room";
-import { api, createRoom, expectError, join, makeAdmin, registerUser, type TestUser } from "./helpers";
+import { api, createRoom, expectError, flushRoom, join, makeAdmin, registerUser, type TestUser } from "./helpers";
 
 const send = async (u: TestUser, roomId: number, content_text: string) => {
   const res = await api("POST", `/chat-rooms/${roomId}/messages`, { token: u.token, body: { content_text } });
@@ -218,5 +218,81 @@ describe("GET /chat-rooms/{id}/messages/search", () => {
     // Short words only: the log newest first through its primary key.
     expect(plans[2]).toMatch(/SCAN messages/);
     expect(plans[2]).not.toContain("TEMP B-TREE");
+  });
+});
+
+describe("GET /messages/search (across your conversations)", () => {
+  const across = (u: TestUser, params: Record<string, string | number>) =>
+    api("GET", `/messages/search?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`, { token: u.token });
+
+  it("searches every room you are in, newest first, with the conversation of each hit; nothing from rooms you are not in or left", async () => {
+    const [me, other, stranger] = await Promise.all([registerUser("xs"), registerUser("xs"), registerUser("xs")]);
+    const g = await createRoom(other, { require_approval: false });
+    await join(g, other, me);
+    const dm = (await api("POST", "/conversations/direct", { token: me.token, body: { user_id: other.id } })).json;
+    const notMine = await createRoom(stranger, { require_approval: false });
+    const left = await createRoom(other, { require_approval: false });
+    await join(left, other, me);
+    await send(other, left.id, "budget from a room I left");
+    expect((await api("POST", `/chat-rooms/${left.id}/leave`, { token: me.token })).status).toBe(204);
+
+    const m1 = await send(other, g.id, "the Budget for march");
+    await send(stranger, notMine.id, "budget nobody else sees");
+    const m2 = await send(me, dm.id, "did you see the budget?");
+    await send(other, g.id, "lunch?");
+    const m3 = await send(other, dm.id, "budget approved 预算");
+
+    const res = await across(me, { q: "budget" });
+    expect(res.status, JSON.stringify(res.json)).toBe(200);
+    expect(res.json.map((h: any) => h.message.id)).toEqual([m3.id, m2.id, m1.id]);
+    expect(res.json[0].room).toEqual({ id: dm.id, kind: "direct", name: "" });
+    expect(res.json[2].room).toEqual({ id: g.id, kind: "group", name: g.name });
+    expect(res.headers.get("X-Searched-Rooms")).toBe("2");
+    expect(res.headers.get("X-More-Rooms")).toBeNull();
+
+    // Narrowed to rooms, a sender, a time window; paged with until.
+    expect((await across(me, { q: "budget", room_ids: String(g.id) })).json.map((h: any) => h.message.id)).toEqual([m1.id]);
+    expect((await across(me, { q: "budget", room_ids: `${g.id},${notMine.id}` })).json.map((h: any) => h.message.id)).toEqual([m1.id]);
+    expect((await across(me, { q: "budget", sender_id: me.id })).json.map((h: any) => h.message.id)).toEqual([m2.id]);
+    const page1 = await across(me, { q: "budget", limit: 2 });
+    expect(page1.json.map((h: any) => h.message.id)).toEqual([m3.id, m2.id]);
+    const page2 = await across(me, { q: "budget", limit: 2, until: page1.json[1].message.sent_at });
+    expect(page2.json.map((h: any) => h.message.id)).toEqual([m1.id]);
+    expect((await across(me, { q: "预算" })).json.map((h: any) => h.message.id)).toEqual([m3.id]);
+
+    // What you cleared from your history is not found.
+    expect((await api("POST", `/chat-rooms/${dm.id}/clear-history`, { token: me.token })).status).toBe(200);
+    expect((await across(me, { q: "budget" })).json.map((h: any) => h.message.id)).toEqual([m1.id]);
+  });
+
+  it("searches your 50 most recently active rooms and says when there are more", async () => {
+    const me = await registerUser("xs");
+    const stmts = Array.from({ length: 51 }, (_, i) =>
+      env.DB.prepare(
+        `INSERT INTO rooms (name, creator_id, last_activity_at) VALUES (?1, ?2, ?3) RETURNING id`,
+      ).bind(`many-${me.id}-${i}`, me.id, new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString()),
+    );
+    const ids = (await env.DB.batch(stmts)).map((r) => (r.results[0] as { id: number }).id);
+    const member = env.DB.prepare("INSERT INTO room_members (room_id, user_id, role, status) VALUES (?, ?, 'owner', 'active')");
+    await env.DB.batch(ids.map((id) => member.bind(id, me.id)));
+    // The oldest room (i = 0) is the one left out: a message there is not found.
+    await send(me, ids[0], "needle in the oldest room");
+    // Its summary written now, so no later write moves the room's activity time back up.
+    expect(await flushRoom(ids[0])).toBe(true);
+    await env.DB.prepare("UPDATE rooms SET last_activity_at = '2026-01-01T00:00:00.000Z' WHERE id = ?").bind(ids[0]).run();
+    const res = await across(me, { q: "needle" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("X-Searched-Rooms")).toBe("50");
+    expect(res.headers.get("X-More-Rooms")).toBe("true");
+    expect(res.json).toEqual([]);
+    expect((await across(me, { q: "needle", room_ids: String(ids[0]) })).json).toHaveLength(1);
+  });
+
+  it("400 without q or with bad filters, 401 without a token", async () => {
+    const me = await registerUser("xs");
+    for (const params of [{}, { q: "" }, { q: "x", limit: 0 }, { q: "x", limit: 51 }, { q: "x", room_ids: "a,b" }, { q: "x", room_ids: Array.from({ length: 51 }, (_, i) => i + 1).join(",") }, { q: "x", since: "2026-02-01T00:00:00Z", until: "2026-01-01T00:00:00Z" }, { q: "x", until: "yesterday" }])
+      expectError(await across(me, params), 400, "invalid_request");
+    expect((await across(me, { q: "anything" })).json).toEqual([]);
+    expectError(await api("GET", "/messages/search?q=x"), 401);
   });
 });

@@ -24,6 +24,21 @@ export const intQuery = (min: number, max: number) =>
     .pipe(z.number().int().min(min).max(max))
     .openapi({ type: "integer", minimum: min, maximum: max });
 
+/** Ids in a query string, comma separated ("12,15,40"): 1 to `max` positive integers, duplicates dropped. */
+export const idList = (max: number, what: string) =>
+  z
+    .string()
+    .transform((raw, ctx) => {
+      const parts = raw.split(",").map((s) => s.trim());
+      const ids = parts.map(Number);
+      if (!parts.length || parts.length > max || parts.some((p) => !/^[1-9][0-9]{0,15}$/.test(p)) || ids.some((n) => !Number.isSafeInteger(n))) {
+        ctx.addIssue({ code: "custom", message: `1 to ${max} ${what}, comma separated` });
+        return z.NEVER;
+      }
+      return [...new Set(ids)];
+    })
+    .openapi({ example: "12,15,40" });
+
 export const PageQuery = z.object({
   limit: intQuery(1, 100).default(50).openapi({ description: "Page size (1-100, default 50)" }),
   offset: intQuery(0, 1_000_000).default(0).openapi({ description: "Rows to skip" }),

@@ -50,6 +50,12 @@ export const ChatMessage = z
 
 export const MessageParams = RoomIdParam.extend({ message_id: id("message_id") });
 
+/** A point in time, any ISO 8601 offset, normalized to UTC `...Z` (how sent_at is stored). */
+export const instant = z.iso
+  .datetime({ offset: true })
+  .transform((t) => new Date(t).toISOString())
+  .openapi({ example: "2026-01-01T00:00:00Z" });
+
 export const actorOf = (c: Context<AppEnv>): Actor => ({ id: c.var.user.id, username: c.var.user.username, display_name: c.var.user.displayName });
 
 /** A refusal from the room object becomes the API's one error type. */

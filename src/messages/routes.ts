@@ -15,7 +15,7 @@ import { roomStub } from "../room/client";
 import { messageInput, MAX_CONTENT } from "../room/protocol";
 import { ADMISSION_HEADER, type Admission } from "../room/room";
 import { canModerate, canPost, canView } from "../rooms/access";
-import { actorOf, assertNotBlocked, ChatMessage, memberAccess, MessageParams, unwrap } from "./common";
+import { actorOf, assertNotBlocked, ChatMessage, instant, memberAccess, MessageParams, unwrap } from "./common";
 
 const MessageCreate = z
   .object({
@@ -34,11 +34,6 @@ const HistoryQuery = z.object({
   after: cursor.optional().openapi({ description: "Only messages with a larger id, oldest first (for pollers)" }),
 });
 
-/** A point in time, any ISO 8601 offset, normalized to UTC `...Z` (how sent_at is stored). */
-const instant = z.iso
-  .datetime({ offset: true })
-  .transform((t) => new Date(t).toISOString())
-  .openapi({ example: "2026-01-01T00:00:00Z" });
 const SearchQuery = z
   .object({
     q: z.string().trim().min(1).max(200).optional().openapi({ description: "Words that must all occur (case-insensitive substrings, any script)" }),

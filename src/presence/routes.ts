@@ -10,7 +10,7 @@ import { blockBetween, type UserRef } from "../blocks/queries";
 import { getDb, inIds } from "../db/client";
 import { roomMembers, users } from "../db/schema";
 import { router } from "../http/app-env";
-import { json, PageQuery, pick } from "../http/schemas";
+import { idList, json, PageQuery, pick } from "../http/schemas";
 import { PublicUser, toPublicUser } from "../users/schemas";
 
 
@@ -33,18 +33,7 @@ const onlineElsewhere = (cutoff: string) => sql`(${users.realtimeOnline} = 1 OR 
  */
 const lastSeen = sql<string | null>`max(coalesce(${users.lastSeenAt}, ''), coalesce((SELECT max(s.last_active_at) FROM ${roomMembers} s WHERE s.user_id = ${users.id}), ''))`;
 
-const UserIds = z
-  .string()
-  .transform((raw, ctx) => {
-    const parts = raw.split(",").map((s) => s.trim());
-    const ids = parts.map(Number);
-    if (!parts.length || parts.length > 100 || parts.some((p) => !/^[1-9][0-9]{0,15}$/.test(p)) || ids.some((n) => !Number.isSafeInteger(n))) {
-      ctx.addIssue({ code: "custom", message: "1 to 100 user ids, comma separated" });
-      return z.NEVER;
-    }
-    return [...new Set(ids)];
-  })
-  .openapi({ example: "12,15,40" });
+const UserIds = idList(100, "user ids");
 
 const UserStatus = z
   .object({
