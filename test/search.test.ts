@@ -290,8 +290,8 @@ describe("GET /messages/search (across your conversations)", () => {
 
   it("400 without q or with bad filters, 401 without a token", async () => {
     const me = await registerUser("xs");
-    for (const params of [{}, { q: "" }, { q: "x", limit: 0 }, { q: "x", limit: 51 }, { q: "x", room_ids: "a,b" }, { q: "x", room_ids: Array.from({ length: 51 }, (_, i) => i + 1).join(",") }, { q: "x", since: "2026-02-01T00:00:00Z", until: "2026-01-01T00:00:00Z" }, { q: "x", until: "yesterday" }])
-      expectError(await across(me, params), 400, "invalid_request");
+    const bad: Record<string, string | number>[] = [{}, { q: "" }, { q: "x", limit: 0 }, { q: "x", limit: 51 }, { q: "x", room_ids: "a,b" }, { q: "x", room_ids: Array.from({ length: 51 }, (_, i) => i + 1).join(",") }, { q: "x", since: "2026-02-01T00:00:00Z", until: "2026-01-01T00:00:00Z" }, { q: "x", until: "yesterday" }];
+    for (const params of bad) expectError(await across(me, params), 400, "invalid_request");
     expect((await across(me, { q: "anything" })).json).toEqual([]);
     expectError(await api("GET", "/messages/search?q=x"), 401);
   });
