@@ -358,3 +358,60 @@ describe("DELETE /chatrooms/{room_id}", () => {
     expect(await roomRow(room.id)).not.toBeNull();
   });
 });
+
+describe("archiving a room (is_active: false)", () => {
+  it("makes it read-only for everyone, over REST and sockets, and closed to joins; reactivating opens it again", async () => {
+    const { connect } = await import("./ws");
+    const [owner, member, outsider, invitee] = await Promise.all(["own", "mem", "out", "inv"].map((p) => registerUser(p)));
+    const room = await createRoom(owner, { require_approval: false });
+    await join(room, owner, member);
+    const first = (await api("POST", `/chat-rooms/${room.id}/messages`, { token: member.token, body: { content_text: "before the archive" } })).json;
+    const code = (await api("POST", `/chat-rooms/${room.id}/invite-codes`, { token: owner.token, body: {} })).json.code;
+    const sock = await connect(room.id, member.token);
+
+    expectError(await api("PUT", `/chat-rooms/${room.id}`, { token: member.token, body: { is_active: false } }), 403);
+    const archived = await api("PUT", `/chat-rooms/${room.id}`, { token: owner.token, body: { is_active: false } });
+    expect(archived.status, JSON.stringify(archived.json)).toBe(200);
+    expect(archived.json).toMatchObject({ is_active: false, archived_at: expect.stringMatching(ISO_Z) });
+
+    const send = (text: string) => api("POST", `/chat-rooms/${room.id}/messages`, { token: member.token, body: { content_text: text } });
+    expectError(await send("after"), 403, "room_archived");
+    expectError(await api("PATCH", `/chat-rooms/${room.id}/messages/${first.id}`, { token: member.token, body: { content_text: "edited" } }), 403, "room_archived");
+    expectError(await api("PUT", `/chat-rooms/${room.id}/messages/${first.id}/reactions/${encodeURIComponent("👍")}`, { token: member.token }), 403, "room_archived");
+    expectError(await api("POST", `/chat-rooms/${room.id}/typing`, { token: member.token }), 403, "room_archived");
+    sock.send({ type: "chat_message", content_text: "over the socket" });
+    expect((await sock.next("error")).code).toBe("room_archived");
+    // Reading goes on: history, search, read positions.
+    expect((await api("GET", `/chat-rooms/${room.id}/messages`, { token: member.token })).json.map((m: any) => m.id)).toEqual([first.id]);
+    expect((await api("POST", `/chat-rooms/${room.id}/read`, { token: member.token, body: {} })).status).toBe(200);
+    // Nobody joins.
+    expectError(await api("POST", `/chat-rooms/${room.id}/join-request`, { token: outsider.token, body: {} }), 403, "room_archived");
+    expectError(await api("POST", "/chat-rooms/join-by-code", { token: outsider.token, body: { code } }), 403, "room_archived");
+    expectError(await api("POST", `/chat-rooms/${room.id}/invitations`, { token: owner.token, body: { user_id: invitee.id } }), 403, "room_archived");
+    expectError(await api("POST", `/chat-rooms/${room.id}/members`, { token: owner.token, body: { user_ids: [invitee.id] } }), 403, "room_archived");
+    // Archiving twice keeps the first time.
+    expect((await api("PUT", `/chat-rooms/${room.id}`, { token: owner.token, body: { is_active: false } })).json.archived_at).toBe(archived.json.archived_at);
+
+    const back = await api("PUT", `/chat-rooms/${room.id}`, { token: owner.token, body: { is_active: true } });
+    expect(back.json).toMatchObject({ is_active: true, archived_at: null });
+    expect((await send("open again")).status).toBe(200);
+    sock.send({ type: "chat_message", content_text: "socket again" });
+    expect((await sock.next("chat_message", (f) => f.message.content_text === "socket again")).message.sender_id).toBe(member.id);
+    expect((await api("POST", `/chat-rooms/${room.id}/join-request`, { token: outsider.token, body: {} })).status).toBe(200);
+    expectError(await api("PUT", `/chat-rooms/${room.id}`, { token: owner.token, body: { is_active: "no" } }), 400, "invalid_request");
+    sock.close();
+  });
+
+  it("a room object that missed the archive call learns it from the next socket that connects", async () => {
+    const { connect } = await import("./ws");
+    const [owner, member] = await Promise.all([registerUser("own"), registerUser("mem")]);
+    const room = await createRoom(owner, { require_approval: false });
+    await join(room, owner, member);
+    // As if the call to the object had been lost: D1 alone says archived.
+    await env.DB.prepare("UPDATE rooms SET archived_at = ?, archive_version = archive_version + 1 WHERE id = ?").bind(new Date().toISOString(), room.id).run();
+    const sock = await connect(room.id, member.token);
+    sock.send({ type: "chat_message", content_text: "should not land" });
+    expect((await sock.next("error")).code).toBe("room_archived");
+    sock.close();
+  });
+});

@@ -90,6 +90,10 @@ export const rooms = sqliteTable(
     // Direct chats only: bumped by every block / unblock between the two users, in the same
     // statement that reads the block state, so the room object can drop a reordered older sync.
     blockVersion: integer("block_version").notNull().default(0),
+    // Archived (is_active false): read-only, nobody joins or posts. The version orders the room
+    // object's copy of it, as block_version does for blocks.
+    archivedAt: text("archived_at"),
+    archiveVersion: integer("archive_version").notNull().default(0),
   },
   (t) => [
     // Group names are globally unique (case-insensitive); direct chats are keyed by their two users.

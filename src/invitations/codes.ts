@@ -7,7 +7,7 @@ import { blockBetween } from "../blocks/queries";
 import { getDb, type Db } from "../db/client";
 import { inviteCodes, rooms } from "../db/schema";
 import { router } from "../http/app-env";
-import { ApiError, notFound } from "../http/errors";
+import { ApiError, forbidden, notFound } from "../http/errors";
 import { ErrorBody, json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../http/schemas";
 import { admitMember } from "../members/admit";
 import { canModerate, loadRoom, require } from "../rooms/access";
@@ -88,7 +88,7 @@ const usable = (code: string) =>
 
 async function findCode(db: Db, code: string) {
   return db
-    .select({ c: inviteCodes, maxMembers: rooms.maxMembers })
+    .select({ c: inviteCodes, maxMembers: rooms.maxMembers, archivedAt: rooms.archivedAt })
     .from(inviteCodes)
     .innerJoin(rooms, and(eq(rooms.id, inviteCodes.roomId), eq(rooms.kind, "group")))
     .where(eq(inviteCodes.code, code))
@@ -123,6 +123,7 @@ export const inviteCodeRoutes = router()
       const { code } = c.req.valid("json");
       const found = await findCode(db, code);
       if (!found) throw notFound("Invite code", "invite_code_not_found");
+      if (found.archivedAt !== null) throw forbidden("This room is archived: it is read-only", "room_archived");
       const refusal = await joinRefusal(db, found, me.id);
       if (refusal) throw refusal;
       const roomId = found.c.roomId;

@@ -14,7 +14,7 @@ import { id, json, jsonBody, PageQuery, pick, RoomIdParam } from "../http/schema
 import { admitMember, isActiveMember } from "../members/admit";
 import { addedToRoom } from "../notifications/produce";
 import { pokeHubs } from "../realtime/push";
-import { canModerate, loadRoom, require } from "../rooms/access";
+import { canModerate, loadRoom, require, requireActive } from "../rooms/access";
 import { admissionFacts, admissionRefusal, bannedError, blockedError, roomFull } from "./admission";
 
 const InvitationCreate = z.object({ user_id: z.number().int().positive() }).strict().openapi("RoomInvitationCreate");
@@ -89,6 +89,7 @@ export const invitationRoutes = router()
       const direct = canModerate(access);
       require(direct || access.role !== null, "Only members can invite people to this room", "not_a_member");
       if (user_id === me.id) throw badRequest("cannot_invite_self", "You cannot invite yourself");
+      requireActive(access);
       const roomId = access.room.id;
       const refusal = admissionRefusal(await admissionFacts(db, roomId, user_id, me.id), access.room.maxMembers, { checkPending: true });
       if (refusal) throw refusal;
@@ -170,6 +171,7 @@ export const invitationRoutes = router()
       const access = await loadRoom(db, inv.roomId, me);
       require(canModerate(access), moderatorsOnly);
       if (inv.status !== "pending") throw notPending(inv.status);
+      if (status === "approved") requireActive(access);
 
       const decision = { status, processedAt: new Date().toISOString(), processedById: me.id };
       const stillPending = and(eq(roomInvitations.id, invitation_id), eq(roomInvitations.status, "pending"));

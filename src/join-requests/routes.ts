@@ -10,7 +10,7 @@ import { router } from "../http/app-env";
 import { badRequest, conflict, forbidden, notFound } from "../http/errors";
 import { id, json, jsonBody, PageQuery, pick, RoomIdParam } from "../http/schemas";
 import { admitMember } from "../members/admit";
-import { activeCount, canModerate, loadRoom, require } from "../rooms/access";
+import { activeCount, canModerate, loadRoom, require, requireActive } from "../rooms/access";
 
 const JoinRequestResponse = z
   .object({
@@ -81,6 +81,7 @@ export const joinRequestRoutes = router()
       const access = await loadRoom(db, c.req.valid("param").room_id, me);
       const { room } = access;
       if (access.role) throw alreadyMember();
+      requireActive(access);
       const pending = await db
         .select({ id: joinRequests.id, count: sql<number>`${activeCount(room.id)}`, banned: sql<number>`${bannedFrom(room.id, me.id)}` })
         .from(rooms)
@@ -165,6 +166,7 @@ export const joinRequestRoutes = router()
       const access = await loadRoom(db, request.roomId, c.var.user);
       require(canModerate(access), "Only the owner and room admins can process join requests");
       if (request.status !== "pending") throw badRequest("request_not_pending", `This request was already ${request.status}`);
+      if (status === "approved") requireActive(access);
 
       const decision = { status, processedAt: new Date().toISOString(), processedById: c.var.user.id, processMessage: process_message ?? null };
       const stillPending = and(eq(joinRequests.id, request_id), eq(joinRequests.status, "pending"));

@@ -11,7 +11,7 @@ import { badRequest, conflict, forbidden, notFound, usersNotFound } from "../htt
 import { id, json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../http/schemas";
 import { retryOnce, roomStub } from "../room/client";
 import { roomFull } from "../invitations/admission";
-import { activeCount, canManageRoom, canModerate, canView, isOwner, loadRoom, require, type RoomAccess } from "../rooms/access";
+import { activeCount, canManageRoom, canModerate, canView, isOwner, loadRoom, require, requireActive, type RoomAccess } from "../rooms/access";
 import { addedToRoom } from "../notifications/produce";
 import { pokeHubs } from "../realtime/push";
 import { admitMember } from "./admit";
@@ -153,6 +153,7 @@ export const memberRoutes = router()
       const ids = c.req.valid("json").user_ids;
       const access = await loadRoom(db, c.req.valid("param").room_id, me);
       require(canModerate(access), "Only the owner and room admins can add members");
+      requireActive(access);
       const roomId = access.room.id;
       const facts = await bulkFacts(db, roomId, ids, me.id);
       const missing = facts.filter((f) => !f.exists).map((f) => f.id);

@@ -14,7 +14,7 @@ import { forgetMentions, refreshMentions } from "../notifications/produce";
 import { roomStub } from "../room/client";
 import { messageInput, MAX_CONTENT } from "../room/protocol";
 import { ADMISSION_HEADER, type Admission } from "../room/room";
-import { canModerate, canPost, canView } from "../rooms/access";
+import { canModerate, canPost, canView, requireActive } from "../rooms/access";
 import { actorOf, assertNotBlocked, ChatMessage, instant, memberAccess, MessageParams, unwrap } from "./common";
 
 const MessageCreate = z
@@ -77,6 +77,7 @@ export const messageRoutes = router()
       // Taken before the membership read, so a removal that lands after it is seen by the room.
       const checkedAt = Date.now();
       const access = await memberAccess(c, roomId, canPost);
+      requireActive(access);
       const db = getDb(c.env.DB);
       await assertNotBlocked(db, access);
       const type = body.message_type;
@@ -145,6 +146,7 @@ export const messageRoutes = router()
       const roomId = c.req.valid("param").room_id;
       const checkedAt = Date.now();
       const access = await memberAccess(c, roomId, canPost);
+      requireActive(access);
       const db = getDb(c.env.DB);
       await assertNotBlocked(db, access);
       const { file, sniffed, fields } = await receiveUpload(c.env, db, c.req.raw, c.var.user, {
@@ -211,6 +213,7 @@ export const messageRoutes = router()
     async (c) => {
       const roomId = c.req.valid("param").room_id;
       const access = await memberAccess(c, roomId, canPost);
+      requireActive(access);
       await assertNotBlocked(getDb(c.env.DB), access);
       const { is_typing = true } = c.req.valid("json") ?? {};
       await roomStub(c.env, roomId).typing(roomId, actorOf(c), is_typing);
@@ -261,7 +264,8 @@ export const messageRoutes = router()
     }),
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
-      await memberAccess(c, room_id, canPost);
+      const access = await memberAccess(c, room_id, canPost);
+      requireActive(access);
       const result = unwrap(await roomStub(c.env, room_id).edit(room_id, actorOf(c), message_id, c.req.valid("json").content_text));
       await refreshMentions(getDb(c.env.DB), room_id, message_id, result.message.content_text);
       return c.json(result.message, 200);

@@ -7,7 +7,7 @@ import { router } from "../http/app-env";
 import { intQuery, json, noContent, pick } from "../http/schemas";
 import { roomStub } from "../room/client";
 import { Emoji } from "../room/protocol";
-import { canPost, canView } from "../rooms/access";
+import { canPost, canView, requireActive } from "../rooms/access";
 import { actorOf, assertNotBlocked, ChatMessage, memberAccess, MessageParams, unwrap } from "../messages/common";
 
 const EmojiParam = Emoji.openapi({ param: { name: "emoji", in: "path" }, example: "👍" });
@@ -42,6 +42,7 @@ export const reactionRoutes = router()
     async (c) => {
       const { room_id, message_id, emoji } = c.req.valid("param");
       const access = await memberAccess(c, room_id, canPost);
+      requireActive(access);
       await assertNotBlocked(getDb(c.env.DB), access);
       return c.json(unwrap(await roomStub(c.env, room_id).react(room_id, actorOf(c), message_id, emoji, true, access.cleared)).message, 200);
     },
@@ -58,6 +59,7 @@ export const reactionRoutes = router()
     async (c) => {
       const { room_id, message_id, emoji } = c.req.valid("param");
       const access = await memberAccess(c, room_id, canPost);
+      requireActive(access);
       unwrap(await roomStub(c.env, room_id).react(room_id, actorOf(c), message_id, emoji, false, access.cleared));
       return c.body(null, 204);
     },

@@ -82,7 +82,7 @@ export class Room extends DurableObject<Env> {
   /** Rate-limited frames per socket in the current window; in memory, so counting restarts after hibernation. */
   private abuse = new WeakMap<WebSocket, { n: number; since: number }>();
   /** Caches of values whose truth is in storage (meta, typing), read once per instance. */
-  private cache: { roomId?: number; summaryDue?: boolean; typing?: number; blocked?: boolean } = {};
+  private cache: { roomId?: number; summaryDue?: boolean; typing?: number; blocked?: boolean; archived?: boolean } = {};
   /**
    * Set by destroy(): a call the worker authorized just before the room's deletion may still arrive.
    * It must not write again into the storage that was just wiped (in memory: an evicted object has
@@ -172,6 +172,8 @@ export class Room extends DurableObject<Env> {
     }
     if (this.postingBlocked()) return refuse(403, "cannot_message", "You cannot send messages in this conversation");
     const type = input.message_type;
+    // An admin broadcast still reaches an archived room: it is read-only for its members.
+    if (type !== "system" && this.archived()) return roomArchived();
     const wait = type === "system" ? 0 : this.limiter.take(actor.id);
     if (wait) return refuse(429, "rate_limited", `Too many messages; retry in ${wait}s`, wait);
     const content = input.content_text?.trim() ? input.content_text : null;
@@ -250,6 +252,7 @@ export class Room extends DurableObject<Env> {
     const row = this.db.select().from(messages).where(eq(messages.id, messageId)).get();
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
     if (row.senderId !== actor.id) return refuse(403, "not_your_message", "Only the sender can edit a message");
+    if (this.archived()) return roomArchived();
     if (row.messageType === "text" && !content.trim()) return refuse(400, "empty_message", "A text message needs content_text");
     // Each edit is a broadcast to every socket: it spends like a message.
     const wait = this.limiter.take(actor.id);
@@ -404,6 +407,7 @@ export class Room extends DurableObject<Env> {
     this.remember(roomId);
     const row = messageId > cleared ? this.q.byId.get({ id: messageId }) : undefined;
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
+    if (this.archived()) return roomArchived();
     // Every call spends, a repeat included: each one reads the message's tallies back.
     const wait = this.limiter.take(actor.id);
     if (wait) return refuse(429, "rate_limited", `Too many changes; retry in ${wait}s`, wait);
@@ -508,14 +512,24 @@ export class Room extends DurableObject<Env> {
    * Returns whether it was applied.
    */
   setPostingBlocked(roomId: number, blocked: boolean, version: number): boolean {
+    return this.setFlag(roomId, "blocked", blocked, version);
+  }
+
+  /** The room was archived or reactivated; `version` is D1's archive_version (older ones are ignored). */
+  setArchived(roomId: number, archived: boolean, version: number): boolean {
+    return this.setFlag(roomId, "archived", archived, version);
+  }
+
+  /** A state D1 owns and this object enforces, applied only if newer than the copy it holds. */
+  private setFlag(roomId: number, flag: "blocked" | "archived", on: boolean, version: number): boolean {
     if (this.destroyed) return false;
     this.remember(roomId);
-    if (version <= Number(this.getMeta("blocked_version") ?? 0)) return false;
-    this.setMeta("blocked_version", String(version));
-    this.setMeta("blocked", blocked ? "1" : "0");
-    this.cache.blocked = blocked;
+    if (version <= Number(this.getMeta(`${flag}_version`) ?? 0)) return false;
+    this.setMeta(`${flag}_version`, String(version));
+    this.setMeta(flag, on ? "1" : "0");
+    this.cache[flag] = on;
     // Whoever was typing stops now, not when their indicator would have expired.
-    if (blocked) for (const t of this.db.select({ userId: typing.userId }).from(typing).all()) this.stopTyping(t.userId);
+    if (on) for (const t of this.db.select({ userId: typing.userId }).from(typing).all()) this.stopTyping(t.userId);
     this.fanout.flush();
     return true;
   }
@@ -575,12 +589,12 @@ export class Room extends DurableObject<Env> {
       `SELECT r.block_version AS version, CASE WHEN r.kind = 'direct' AND r.block_version > 0 THEN EXISTS (
            SELECT 1 FROM room_members o JOIN blocks b ON (b.blocker_id = o.user_id AND b.blocked_id = ?2) OR (b.blocker_id = ?2 AND b.blocked_id = o.user_id)
            WHERE o.room_id = r.id AND o.user_id <> ?2) ELSE 0 END AS blocked
-            , u.token_version AS tokenVersion
+            , u.token_version AS tokenVersion, r.archived_at IS NOT NULL AS archived, r.archive_version AS archiveVersion
        FROM room_members m JOIN rooms r ON r.id = m.room_id JOIN users u ON u.id = m.user_id
        WHERE m.room_id = ?1 AND m.user_id = ?2 AND m.status = 'active'`,
     )
       .bind(admission.room_id, user.id)
-      .first<{ version: number; blocked: number; tokenVersion: number }>();
+      .first<{ version: number; blocked: number; tokenVersion: number; archived: number; archiveVersion: number }>();
     if (this.destroyed) return roomDeletedResponse();
     // The password changed between the worker's token check and here (its sockets were just closed).
     if (member && member.tokenVersion !== admission.token_version)
@@ -588,6 +602,8 @@ export class Room extends DurableObject<Env> {
     if (!member || Number(this.getMeta(`revoked:${user.id}`) ?? 0) >= startedAt)
       return Response.json({ detail: "You are not a member of this room", code: "not_a_member" }, { status: 403 });
     if (member.version > 0) this.setPostingBlocked(admission.room_id, !!member.blocked, member.version);
+    // Likewise an archive change whose call was lost.
+    if (member.archiveVersion > 0) this.setArchived(admission.room_id, !!member.archived, member.archiveVersion);
     const { oldest, last } = this.bounds();
     // A resume point past the newest message is the client's mistake, not an empty replay: it would
     // go on to take the ids up to it for ones already seen.
@@ -758,8 +774,13 @@ export class Room extends DurableObject<Env> {
     return (this.cache.blocked ??= this.getMeta("blocked") === "1");
   }
 
+  /** An archived room (setArchived) is read-only: no messages, edits, reactions or typing. */
+  private archived(): boolean {
+    return (this.cache.archived ??= this.getMeta("archived") === "1");
+  }
+
   private setTyping(actor: Actor, isTyping: boolean) {
-    if (isTyping && this.postingBlocked()) return;
+    if (isTyping && (this.postingBlocked() || this.archived())) return;
     if (isTyping) {
       const now = Date.now();
       // Keystroke-rate typing frames are folded: a typist is re-announced at most every
@@ -1093,6 +1114,7 @@ const reactionFrame = (message: ChatMessage, emoji: string, actor: Actor, add: b
 
 
 const roomDeleted = () => refuse(404, "room_not_found", "This room was deleted");
+const roomArchived = () => refuse(403, "room_archived", "This room is archived: it is read-only");
 
 const DAY_MS = 86_400_000;
 const retentionDays = (env: Env) => Math.max(0, Number(env.HISTORY_RETENTION_DAYS) || 0);

@@ -53,6 +53,11 @@ export function require(ok: boolean, detail?: string, code?: string) {
   if (!ok) throw forbidden(detail, code);
 }
 
+/** An archived room is read-only: nobody posts, edits, reacts, types or joins (403 room_archived). */
+export function requireActive(a: RoomAccess) {
+  if (a.room.archivedAt !== null) throw forbidden("This room is archived: it is read-only", "room_archived");
+}
+
 /** Active members right now, for capacity checks in a single statement. */
 export const activeCount = (roomId: number | SQLWrapper) =>
   sql`(SELECT count(*) FROM ${roomMembers} WHERE ${roomMembers.roomId} = ${roomId} AND ${roomMembers.status} = 'active')`;

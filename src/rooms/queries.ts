@@ -39,6 +39,8 @@ export const toRoomResponse = (r: Row) => ({
   visibility: r.room.visibility,
   require_approval: r.room.requireApproval,
   max_members: r.room.maxMembers,
+  is_active: r.room.archivedAt === null,
+  archived_at: r.room.archivedAt,
   created_at: r.room.createdAt,
   updated_at: r.room.updatedAt,
   members_count: r.membersCount,

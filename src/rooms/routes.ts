@@ -121,7 +121,14 @@ export const roomRoutes = router()
         ...(b.visibility !== undefined && { visibility: b.visibility }),
         ...(b.require_approval !== undefined && { requireApproval: b.require_approval }),
         ...(b.max_members !== undefined && { maxMembers: b.max_members }),
+        // Archiving keeps the first archive time; each change of state moves the version.
+        ...(b.is_active !== undefined &&
+          b.is_active === (access.room.archivedAt !== null) && {
+            archivedAt: b.is_active ? null : new Date().toISOString(),
+            archiveVersion: sql<number>`${rooms.archiveVersion} + 1`,
+          }),
       };
+      let archive: { archived: boolean; version: number } | undefined;
       if (Object.keys(patch).length) {
         try {
           // The capacity guard is in the statement itself, so a concurrent join cannot slip under it.
@@ -134,16 +141,26 @@ export const roomRoutes = router()
                 b.max_members ? sql`${activeCount(access.room.id)} <= ${b.max_members}` : undefined,
               ),
             )
-            .returning({ id: rooms.id })
+            .returning({ id: rooms.id, archivedAt: rooms.archivedAt, archiveVersion: rooms.archiveVersion })
             .all();
           if (!updated.length)
             throw new ApiError(400, "max_members_too_low", "max_members is below the current number of members");
+          if ("archiveVersion" in patch) archive = { archived: updated[0].archivedAt !== null, version: updated[0].archiveVersion };
         } catch (e) {
           if (isUniqueViolation(e)) throw nameTaken();
           throw e;
         }
       }
-      return c.json((await getRoomResponse(db, access.room.id, c.var.user.id))!, 200);
+      const room = (await getRoomResponse(db, access.room.id, c.var.user.id))!;
+      // The room object enforces it on sockets: told at once (the version orders a late call), and
+      // any socket that connects later brings D1's state along anyway.
+      if (archive) {
+        const { archived, version } = archive;
+        await retryOnce(() => roomStub(c.env, access.room.id).setArchived(access.room.id, archived, version)).catch((e) =>
+          console.error("archive: the room object was not told (its next socket will sync it)", e),
+        );
+      }
+      return c.json(room, 200);
     },
   )
   .openapi(

@@ -23,7 +23,14 @@ export const RoomCreate = z
   .strict()
   .openapi("ChatRoomCreate");
 
-export const RoomUpdate = z.object(fields).partial().strict().openapi("ChatRoomUpdate");
+export const RoomUpdate = z
+  .object({
+    ...fields,
+    is_active: z.boolean().openapi({ description: "false archives the room (read-only: nobody posts, edits, reacts or joins); true reactivates it" }),
+  })
+  .partial()
+  .strict()
+  .openapi("ChatRoomUpdate");
 
 export const RoomResponse = z
   .object({
@@ -37,6 +44,8 @@ export const RoomResponse = z
     visibility: z.enum(["public", "private"]),
     require_approval: z.boolean(),
     max_members: z.number().int().nullable(),
+    is_active: z.boolean().openapi({ description: "false: archived, read-only" }),
+    archived_at: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
     members_count: z.number().int(),
