@@ -28,7 +28,7 @@ import { presenceRoutes } from "./presence/routes";
 import { reactionRoutes } from "./reactions/routes";
 import { realtimeRoutes } from "./realtime/routes";
 import { roomRoutes } from "./rooms/routes";
-import { statsRoutes } from "./stats/routes";
+import { roomStatsRoutes, statsRoutes } from "./stats/routes";
 import { userRoutes } from "./users/routes";
 import pkg from "../package.json";
 
@@ -89,6 +89,7 @@ export function buildApp() {
   app.route(`${API}/chat-rooms`, messageRoutes);
   app.route(`${API}/chat-rooms`, reactionRoutes);
   app.route(`${API}/chat-rooms`, roomAvatarRoutes);
+  app.route(`${API}/chat-rooms`, roomStatsRoutes);
   app.route(`${API}/chat-rooms`, roomRoutes);
   // "/conversations/*" also matches "/conversations" itself: one use, so one user lookup.
   app.use(`${API}/notifications/*`, requireUser);

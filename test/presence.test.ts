@@ -128,4 +128,30 @@ describe("GET /stats", () => {
     socket.close();
     expectError(await api("GET", "/stats"), 401);
   });
+
+  it("GET /chat-rooms/{id}/stats: one room's members, admins, online members and messages, for its members", async () => {
+    const [owner, member, admin, outsider] = await Promise.all(["so", "sm", "sa", "sx"].map((p) => registerUser(p)));
+    const room = await roomOf(owner, member, admin);
+    expect((await api("PUT", `/chat-rooms/${room.id}/members/${admin.id}/set-role`, { token: owner.token, body: { role: "admin" } })).status).toBe(200);
+    const socket = await connect(room.id, member.token);
+    for (let i = 0; i < 4; i++) await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: `s${i}` } });
+    await flush(room.id);
+    const res = await api("GET", `/chat-rooms/${room.id}/stats`, { token: member.token });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      room_id: room.id,
+      members_count: 3,
+      admins_count: 2,
+      online_members_count: 1,
+      messages_total: 4,
+      messages_today: 4,
+      last_activity_at: expect.stringMatching(/Z$/),
+      created_at: expect.any(String),
+      day: new Date().toISOString().slice(0, 10),
+    });
+    expectError(await api("GET", `/chat-rooms/${room.id}/stats`, { token: outsider.token }), 403, "not_a_member");
+    expectError(await api("GET", "/chat-rooms/999999999/stats", { token: owner.token }), 404);
+    expectError(await api("GET", `/chat-rooms/${room.id}/stats`), 401);
+    socket.close();
+  });
 });
