@@ -2,7 +2,7 @@
 // both read from what the room objects write behind to D1 with their summary.
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, BASE, flushRoom, createRoom, expectError, join, registerUser, type TestUser } from "./helpers";
+import { api, BASE, flushRoom, createRoom, expectError, join, makeAdmin, registerUser, type TestUser } from "./helpers";
 import { connect, type Client } from "./ws";
 
 /** The room's summary alarm, which writes presence and counts behind to D1 (normally ~1 s later). */
@@ -103,6 +103,26 @@ describe("presence", () => {
       expectError(await status(me, ids), 400, "invalid_request");
     expectError(await api("GET", "/users/status"), 401);
     expectError(await api("GET", "/users/online"), 401);
+  });
+});
+
+describe("GET /users/{id}/connection", () => {
+  it("shows the last login's address, client and time to the user and to system admins only", async () => {
+    const [u, other, admin] = await Promise.all([registerUser("cn"), registerUser("cn"), registerUser("cn")]);
+    await makeAdmin(admin);
+    const login = await api("POST", "/auth/login", {
+      body: { username: u.username, password: "password123" },
+      headers: { "CF-Connecting-IP": "203.0.113.7", "User-Agent": "EdgeChatTest/1.0" },
+    });
+    expect(login.status).toBe(200);
+    await api("POST", "/users/me/heartbeat", { token: u.token });
+    const mine = await api("GET", `/users/${u.id}/connection`, { token: u.token });
+    expect(mine.status).toBe(200);
+    expect(mine.json).toEqual({ user_id: u.id, ip: "203.0.113.7", user_agent: "EdgeChatTest/1.0", login_time: expect.stringMatching(/Z$/), last_activity: expect.stringMatching(/Z$/) });
+    expect((await api("GET", `/users/${u.id}/connection`, { token: admin.token })).json.ip).toBe("203.0.113.7");
+    expectError(await api("GET", `/users/${u.id}/connection`, { token: other.token }), 403);
+    expectError(await api("GET", "/users/999999999/connection", { token: admin.token }), 404, "user_not_found");
+    expectError(await api("GET", `/users/${u.id}/connection`), 401);
   });
 });
 

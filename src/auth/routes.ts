@@ -1,6 +1,6 @@
 // Registration and login (JSON and the OAuth2 password form). Everything else needs a token.
 import { createRoute, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { users } from "../db/schema";
@@ -28,7 +28,7 @@ const Login = z.object({ username: z.string().min(1).max(64), password: z.string
 
 const bad = () => new ApiError(401, "invalid_credentials", "Incorrect username or password");
 
-async function authenticate(env: Env, name: string, pw: string) {
+async function authenticate(env: Env, name: string, pw: string, req: Request) {
   const user = await getDb(env.DB)
     .select()
     .from(users)
@@ -36,7 +36,20 @@ async function authenticate(env: Env, name: string, pw: string) {
     .get();
   if (!user) throw (await verifyAgainstNothing(pw), bad());
   if (!(await verifyPassword(pw, user))) throw bad();
+  await recordLogin(env, user.id, req);
   return user;
+}
+
+/** When, from where and with what a user logs in (the reference specs' user IP lookup). */
+const loginFacts = (req: Request) => ({
+  lastLoginAt: new Date().toISOString(),
+  // The client's address as Cloudflare saw it (absent locally).
+  lastIp: req.headers.get("CF-Connecting-IP"),
+  lastUserAgent: req.headers.get("User-Agent")?.slice(0, 512) ?? null,
+});
+
+async function recordLogin(env: Env, userId: number, req: Request) {
+  await getDb(env.DB).update(users).set(loginFacts(req)).where(eq(users.id, userId)).run();
 }
 
 export const authRoutes = router()
@@ -61,6 +74,7 @@ export const authRoutes = router()
             phone: body.phone ?? null,
             displayName: body.display_name ?? null,
             ...(await hashPassword(body.password)),
+            ...loginFacts(c.req.raw),
           })
           .returning()
           .get();
@@ -82,7 +96,7 @@ export const authRoutes = router()
     }),
     async (c) => {
       const { username: name, password: pw } = c.req.valid("json");
-      const user = await authenticate(c.env, name, pw);
+      const user = await authenticate(c.env, name, pw, c.req.raw);
       return c.json({ ...(await issueToken(c.env, user)), user: toUserResponse(user) }, 200);
     },
   )
@@ -105,7 +119,7 @@ export const authRoutes = router()
     }),
     async (c) => {
       const { username: name, password: pw } = c.req.valid("form");
-      const user = await authenticate(c.env, name, pw);
+      const user = await authenticate(c.env, name, pw, c.req.raw);
       return c.json(await issueToken(c.env, user), 200);
     },
   );

@@ -40,6 +40,11 @@ export const users = sqliteTable(
     lastSeenAt: text("last_seen_at"),
     // Last heartbeat (POST /users/me/heartbeat) alone: online for a minute after it, without a socket.
     heartbeatAt: text("heartbeat_at"),
+    // The last login (or registration): when, from which address and client. Shown to the user and
+    // to system admins only (GET /users/{id}/connection).
+    lastLoginAt: text("last_login_at"),
+    lastIp: text("last_ip"),
+    lastUserAgent: text("last_user_agent"),
     createdAt: text("created_at").notNull().default(now),
     updatedAt: text("updated_at").notNull().default(now),
   },

@@ -10,7 +10,8 @@ import { blockBetween, type UserRef } from "../blocks/queries";
 import { getDb, inIds } from "../db/client";
 import { roomMembers, users } from "../db/schema";
 import { router } from "../http/app-env";
-import { idList, json, PageQuery, pick } from "../http/schemas";
+import { forbidden, notFound } from "../http/errors";
+import { idList, json, PageQuery, pick, UserIdParam } from "../http/schemas";
 import { PublicUser, toPublicUser } from "../users/schemas";
 
 
@@ -43,6 +44,16 @@ const UserStatus = z
   })
   .openapi("UserStatus");
 
+const Connection = z
+  .object({
+    user_id: z.number().int(),
+    ip: z.string().nullable().openapi({ description: "Address of the last login, as Cloudflare saw it (null locally)" }),
+    user_agent: z.string().nullable(),
+    login_time: z.string().nullable(),
+    last_activity: z.string().nullable().openapi({ description: "As last_seen_at in /users/status" }),
+  })
+  .openapi("UserConnection");
+
 export const presenceRoutes = router()
   .openapi(
     createRoute({
@@ -73,6 +84,29 @@ export const presenceRoutes = router()
         return r ? [{ user_id: id, online: r.visible ? !!r.online : null, last_seen_at: r.visible ? r.lastSeen || null : null }] : [];
       });
       return c.json(out, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/{user_id}/connection",
+      tags: ["presence"],
+      summary: "Where and with what a user last logged in (the reference specs' user IP lookup): yourself, or anyone for system admins",
+      request: { params: UserIdParam },
+      responses: { 200: json(Connection), ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { user_id } = c.req.valid("param");
+      const me = c.var.user;
+      // An address is personal data: not for roommates, only for its owner and the service's admins.
+      if (user_id !== me.id && !me.isAdmin) throw forbidden("Only system admins can see another user's connection", "forbidden");
+      const row = await getDb(c.env.DB)
+        .select({ ip: users.lastIp, userAgent: users.lastUserAgent, loginAt: users.lastLoginAt, lastSeen })
+        .from(users)
+        .where(eq(users.id, user_id))
+        .get();
+      if (!row) throw notFound("User", "user_not_found");
+      return c.json({ user_id, ip: row.ip, user_agent: row.userAgent, login_time: row.loginAt, last_activity: row.lastSeen || null }, 200);
     },
   )
   .openapi(
