@@ -9,6 +9,7 @@ import { authRoutes } from "./auth/routes";
 import { avatarFileRoutes, roomAvatarRoutes, userAvatarRoutes } from "./avatars/routes";
 import { banRoutes } from "./bans/routes";
 import { broadcastRoutes } from "./broadcasts/routes";
+import { eventRoutes } from "./events/routes";
 import { blockRoutes } from "./blocks/routes";
 import { conversationRoutes } from "./conversations/routes";
 import { settingsRoutes } from "./conversations/settings";
@@ -100,6 +101,8 @@ export function buildApp() {
   app.route(`${API}/messages`, searchRoutes);
   app.use(`${API}/realtime/*`, requireUser);
   app.route(`${API}/realtime`, realtimeRoutes);
+  app.use(`${API}/events/*`, requireUser);
+  app.route(`${API}/events`, eventRoutes);
   app.use(`${API}/broadcasts/*`, requireUser);
   app.route(`${API}/broadcasts`, broadcastRoutes);
   app.use(`${API}/conversations/*`, requireUser);

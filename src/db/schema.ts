@@ -398,3 +398,30 @@ export const broadcasts = sqliteTable(
 );
 
 export type BroadcastRow = typeof broadcasts.$inferSelect;
+
+/**
+ * Events clients report (the reference specs' event system: check-ins, alarms ...): a typed,
+ * timestamped record with a small JSON payload, optionally about a room. Kept with the account.
+ */
+export const events = sqliteTable(
+  "events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    payload: text("payload"),
+    roomId: integer("room_id").references(() => rooms.id, { onDelete: "set null" }),
+    // Exactly once: a retried report with the same client_id returns the first.
+    clientId: text("client_id"),
+    createdAt: text("created_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("events_user_client_unique").on(t.userId, t.clientId),
+    index("events_user_idx").on(t.userId, t.id),
+    index("events_type_idx").on(t.type, t.id),
+  ],
+);
+
+export type EventRow = typeof events.$inferSelect;

@@ -17,17 +17,19 @@ export const LocationInput = z
   .strict();
 export type Location = { latitude: number; longitude: number; name: string | null; address: string | null };
 
+/** An idempotency key a client chooses (messages, events): a retry with it is recognized. */
+export const ClientId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits and _ . : - only");
+
 /** Fields of a new message, shared by REST bodies and WebSocket frames. */
 export const messageInput = {
   content_text: z.string().max(MAX_CONTENT, `at most ${MAX_CONTENT} characters`).nullish(),
   message_type: z.enum(MESSAGE_TYPES).default("text"),
   reply_to_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullish(),
-  client_id: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9_.:-]+$/, "letters, digits and _ . : - only")
-    .nullish(),
+  client_id: ClientId.nullish(),
   media_url: z.string().max(2048).nullish(),
   file_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullish(),
   location: LocationInput.nullish(),
