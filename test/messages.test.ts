@@ -188,6 +188,22 @@ describe("time-based retention (HISTORY_RETENTION_DAYS = 36 500 in the tests)", 
     expect(page.json.map((m: any) => m.content_text)).toEqual(["recent"]);
     expect(page.headers.get("X-History-Gap")).toBe("1-2");
     expect(await runInDurableObject(stub, (instance: Room) => instance.pruneOlderThan(36_500))).toBe(0);
+    // The next expiry is a quarter of an hour away: the room waits at least an hour, not a wake per message.
+    const next = await runInDurableObject(stub, async (_i: Room, state) => {
+      state.storage.sql.exec("UPDATE messages SET sent_at = ? WHERE id = 3", new Date(Date.now() - 36_500 * DAY + 15 * 60_000).toISOString());
+      await state.storage.deleteAlarm();
+      return null;
+    });
+    expect(next).toBeNull();
+    // A socket connecting to a room without an alarm sets one (its presence summary first, then,
+    // with nothing else due, retention's, an hour away).
+    const c = await connect(room.id, owner.token);
+    expect(await runInDurableObject(stub, (_i: Room, state) => state.storage.getAlarm())).not.toBeNull();
+    expect(await flushRoom(room.id)).toBe(true);
+    const alarmAfter = await runInDurableObject(stub, (_i: Room, state) => state.storage.getAlarm());
+    expect(alarmAfter).toBeGreaterThanOrEqual(Date.now() + 59 * 60_000);
+    expect(alarmAfter).toBeLessThanOrEqual(Date.now() + 61 * 60_000);
+    c.close();
   });
 });
 

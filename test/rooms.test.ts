@@ -379,6 +379,9 @@ describe("archiving a room (is_active: false)", () => {
     expectError(await api("PATCH", `/chat-rooms/${room.id}/messages/${first.id}`, { token: member.token, body: { content_text: "edited" } }), 403, "room_archived");
     expectError(await api("PUT", `/chat-rooms/${room.id}/messages/${first.id}/reactions/${encodeURIComponent("👍")}`, { token: member.token }), 403, "room_archived");
     expectError(await api("POST", `/chat-rooms/${room.id}/typing`, { token: member.token }), 403, "room_archived");
+    const fx = await import("./media-fixtures");
+    const form = fx.multipart([{ name: "room_id", data: String(room.id) }, { name: "file", filename: "a.png", data: fx.png(2, 2) }]);
+    expectError(await api("POST", "/files", { token: member.token, raw: form.body, headers: { "Content-Type": form.contentType } }), 403, "room_archived");
     sock.send({ type: "chat_message", content_text: "over the socket" });
     expect((await sock.next("error")).code).toBe("room_archived");
     // Reading goes on: history, search, read positions.
@@ -412,6 +415,24 @@ describe("archiving a room (is_active: false)", () => {
     const sock = await connect(room.id, member.token);
     sock.send({ type: "chat_message", content_text: "should not land" });
     expect((await sock.next("error")).code).toBe("room_archived");
+    // And a lost reactivation: the next REST send, let through by D1, brings the object along.
+    await env.DB.prepare("UPDATE rooms SET archived_at = NULL, archive_version = archive_version + 1 WHERE id = ?").bind(room.id).run();
+    const sent = await api("POST", `/chat-rooms/${room.id}/messages`, { token: member.token, body: { content_text: "open again" } });
+    expect(sent.status, JSON.stringify(sent.json)).toBe(200);
+    sock.send({ type: "chat_message", content_text: "and over the socket" });
+    expect((await sock.next("chat_message", (f) => f.message.content_text === "and over the socket")).message.sender_id).toBe(member.id);
     sock.close();
+  });
+
+  it("a join that races an archive is refused by the admission itself", async () => {
+    const [owner, late] = await Promise.all([registerUser("own"), registerUser("late")]);
+    const room = await createRoom(owner, { require_approval: false });
+    const { getDb } = await import("../src/db/client");
+    const { admitMember } = await import("../src/members/admit");
+    await env.DB.prepare("UPDATE rooms SET archived_at = ? WHERE id = ?").bind(new Date().toISOString(), room.id).run();
+    const db = getDb(env.DB);
+    await db.batch([admitMember(db, room.id, late.id)]);
+    const row = await env.DB.prepare("SELECT status FROM room_members WHERE room_id = ? AND user_id = ?").bind(room.id, late.id).first();
+    expect(row).toBeNull();
   });
 });

@@ -4,10 +4,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, gte, lt } from "drizzle-orm";
 import { getDb } from "../db/client";
-import { isUniqueViolation } from "../db/errors";
+import { isForeignKeyViolation, isUniqueViolation } from "../db/errors";
 import { events, type EventRow } from "../db/schema";
 import { router } from "../http/app-env";
-import { badRequest, conflict } from "../http/errors";
+import { badRequest, conflict, notFound } from "../http/errors";
 import { intQuery, json, jsonBody, pick } from "../http/schemas";
 import { instant } from "../messages/common";
 import { ClientId } from "../room/protocol";
@@ -102,6 +102,8 @@ export const eventRoutes = router()
         // Two identical retries raced: the loser answers with the winner's row.
         const winner = isUniqueViolation(e) ? await prior() : undefined;
         if (winner) return retried(winner);
+        // The room was deleted after the membership check.
+        if (isForeignKeyViolation(e)) throw notFound("Room");
         throw e;
       }
     },

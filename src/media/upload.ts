@@ -13,7 +13,7 @@ import { files, type FileRow } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
 import { isForeignKeyViolation } from "../db/errors";
 import { ApiError, badRequest, invalidRequest, notFound } from "../http/errors";
-import { canPost, loadRoom, require } from "../rooms/access";
+import { canPost, loadRoom, require, requireActive } from "../rooms/access";
 import { formBoundary, MultipartReader, type PartHeaders } from "./multipart";
 import { concat, SNIFF_BYTES, sniff, type Sniffed } from "./sniff";
 
@@ -77,6 +77,7 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
     if (roomChecked || roomId === null) return;
     const access = await loadRoom(db, roomId, user, { kinds: ["group", "direct"] });
     require(canPost(access), "Only members of the room can upload to it", "not_a_member");
+    requireActive(access);
     roomChecked = true;
   };
   try {

@@ -1,6 +1,7 @@
 // Making someone an active member, as one guarded statement: it inserts or reactivates the
 // membership only while the room has room (max_members) and the given guard holds, so concurrent
-// approvals can never overfill a room, and never while the user is banned from it. Callers batch
+// approvals can never overfill a room, and never while the user is banned from it or the room is
+// archived (an archive that lands between a caller's check and this write still wins). Callers batch
 // it with the write that justifies it.
 import { sql, type SQL } from "drizzle-orm";
 import { bannedFrom } from "../bans/queries";
@@ -15,6 +16,7 @@ export function admitMember(db: Db, roomId: number, userId: number, guard: SQL =
     SELECT ${roomId}, ${userId}, 'member', 'active', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), r.last_message_id
     FROM ${rooms} r
     WHERE r.id = ${roomId}
+      AND r.archived_at IS NULL
       AND (r.max_members IS NULL OR ${activeCount(roomId)} < r.max_members)
       AND NOT ${bannedFrom(roomId, userId)}
       AND ${guard}

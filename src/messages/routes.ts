@@ -104,7 +104,7 @@ export const messageRoutes = router()
           client_id: body.client_id ?? null,
           attachment: attachment && pickAttachment(attachment),
           location: body.location ?? null,
-        }, checkedAt)
+        }, checkedAt, access.room.archiveVersion)
         .catch((err: unknown) => ({ ok: false as const, err }));
       // Refused: a file attached for this message is detached again. A call that failed has an
       // unknown outcome (the room may have stored the message), so the file stays where it is.
@@ -165,7 +165,7 @@ export const messageRoutes = router()
               ...extra.data,
               message_type: sniffed.kind,
               attachment: { file_id: file.id, file_name: file.name, file_size: file.size, content_type: file.contentType, width: file.width, height: file.height },
-            }, checkedAt)
+            }, checkedAt, access.room.archiveVersion)
             .catch((err: unknown) => ({ ok: false as const, err }))
         : null;
       // A refused message takes its upload with it, and so does a retry answered with the original.
@@ -266,7 +266,7 @@ export const messageRoutes = router()
       const { room_id, message_id } = c.req.valid("param");
       const access = await memberAccess(c, room_id, canPost);
       requireActive(access);
-      const result = unwrap(await roomStub(c.env, room_id).edit(room_id, actorOf(c), message_id, c.req.valid("json").content_text));
+      const result = unwrap(await roomStub(c.env, room_id).edit(room_id, actorOf(c), message_id, c.req.valid("json").content_text, access.room.archiveVersion));
       await refreshMentions(getDb(c.env.DB), room_id, message_id, result.message.content_text);
       return c.json(result.message, 200);
     },

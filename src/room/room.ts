@@ -142,9 +142,10 @@ export class Room extends DurableObject<Env> {
    * `checkedAt`: when the worker checked the sender's membership in D1. A removal that reached
    * this room after that check (kick) wins: the send is refused, as the sender's sockets were closed.
    */
-  post(roomId: number, actor: Actor, input: NewMessage, checkedAt?: number): Posted | Refusal {
+  post(roomId: number, actor: Actor, input: NewMessage, checkedAt?: number, activeVersion?: number): Posted | Refusal {
     if (checkedAt !== undefined && Number(this.getMeta(`revoked:${actor.id}`) ?? 0) >= checkedAt)
       return refuse(403, "not_a_member", "Only active members of this room can do this");
+    this.activeInD1(roomId, activeVersion);
     const result = this.store(roomId, actor, input);
     this.fanout.flush();
     return result;
@@ -246,9 +247,10 @@ export class Room extends DurableObject<Env> {
     return this.db.select().from(messages).where(and(lte(messages.id, top), floor)).orderBy(desc(messages.id)).limit(q.limit);
   }
 
-  edit(roomId: number, actor: Actor, messageId: number, content: string): Posted | Refusal {
+  edit(roomId: number, actor: Actor, messageId: number, content: string, activeVersion?: number): Posted | Refusal {
     if (this.destroyed) return roomDeleted();
     this.remember(roomId);
+    this.activeInD1(roomId, activeVersion);
     const row = this.db.select().from(messages).where(eq(messages.id, messageId)).get();
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
     if (row.senderId !== actor.id) return refuse(403, "not_your_message", "Only the sender can edit a message");
@@ -402,9 +404,10 @@ export class Room extends DurableObject<Env> {
    * broadcast as a `reaction` frame with the message's new tallies. `cleared`: the actor cleared
    * their history up to there, and those messages are not theirs to see (404).
    */
-  react(roomId: number, actor: Actor, messageId: number, emoji: string, add: boolean, cleared = 0): Reacted | Refusal {
+  react(roomId: number, actor: Actor, messageId: number, emoji: string, add: boolean, cleared = 0, activeVersion?: number): Reacted | Refusal {
     if (this.destroyed) return roomDeleted();
     this.remember(roomId);
+    this.activeInD1(roomId, activeVersion);
     const row = messageId > cleared ? this.q.byId.get({ id: messageId }) : undefined;
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
     if (this.archived()) return roomArchived();
@@ -486,22 +489,29 @@ export class Room extends DurableObject<Env> {
    * this is the oldest ids up to the newest expired one (messages_sent_at_idx), and later
    * `since`/`after` below them get a gap as with count-based pruning.
    */
-  pruneOlderThan(days: number, now = Date.now()): number {
+  pruneOlderThan(days: number, now = Date.now(), max = Infinity): number {
     const cutoff = new Date(now - days * DAY_MS).toISOString();
-    const upTo = this.db.select({ id: sql<number | null>`max(${messages.id})` }).from(messages).where(lt(messages.sentAt, cutoff)).get()?.id;
-    if (!upTo) return 0;
+    const expired = this.db.select({ id: sql<number | null>`max(${messages.id})` }).from(messages).where(lt(messages.sentAt, cutoff)).get()?.id;
+    if (!expired) return 0;
+    const upTo = Math.min(expired, this.bounds().oldest + max - 1);
     const n = this.db.select({ n: sql<number>`count(*)` }).from(messages).where(lte(messages.id, upTo)).get()?.n ?? 0;
     this.db.delete(messages).where(lte(messages.id, upTo)).run();
     this.db.delete(reactions).where(lte(reactions.messageId, upTo)).run();
     return n;
   }
 
-  /** When the oldest kept message expires under HISTORY_RETENTION_DAYS (Infinity: never). */
+  /**
+   * When retention next has work (Infinity: never): the rest of a backlog a second after a step,
+   * else the oldest kept message's expiry, but never sooner than an hour away, so a room idle
+   * since a busy day wakes hourly to prune, not once per expiring message.
+   */
   private retentionDue(): number {
     const days = retentionDays(this.env);
     if (!days) return Infinity;
+    const more = this.getMeta("prune_more");
+    if (more !== undefined) return Number(more);
     const oldest = this.db.select({ sentAt: messages.sentAt }).from(messages).orderBy(asc(messages.id)).limit(1).get();
-    return oldest ? Date.parse(oldest.sentAt) + days * DAY_MS : Infinity;
+    return oldest ? Math.max(Date.parse(oldest.sentAt) + days * DAY_MS, Date.now() + RETENTION_STEP_MS) : Infinity;
   }
 
   // ---------------------------------------------------------------- RPC: membership
@@ -518,6 +528,14 @@ export class Room extends DurableObject<Env> {
   /** The room was archived or reactivated; `version` is D1's archive_version (older ones are ignored). */
   setArchived(roomId: number, archived: boolean, version: number): boolean {
     return this.setFlag(roomId, "archived", archived, version);
+  }
+
+  /**
+   * A REST call the worker let through found the room active in D1 at `version` (archive_version):
+   * if this object holds an older state (a reactivation call that was lost), it catches up.
+   */
+  private activeInD1(roomId: number, version: number | undefined) {
+    if (version !== undefined && version > 0) this.setFlag(roomId, "archived", false, version);
   }
 
   /** A state D1 owns and this object enforces, applied only if newer than the copy it holds. */
@@ -642,6 +660,8 @@ export class Room extends DurableObject<Env> {
       this.fanout.broadcast({ type: "user_join", user: ref(user) }, server);
       this.scheduleSummary();
     }
+    // A room idle since before retention was switched on has no alarm: its first socket sets one.
+    if (retentionDays(this.env) && (await this.ctx.storage.getAlarm()) === null) this.rescheduleAlarm();
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -724,9 +744,6 @@ export class Room extends DurableObject<Env> {
   async alarm(): Promise<void> {
     if (this.destroyed) return;
     const now = Date.now();
-    // Time-based retention: checked on every alarm, and an alarm is set for the next expiry.
-    const days = retentionDays(this.env);
-    if (days) this.pruneOlderThan(days, now);
     for (const t of this.db.delete(typing).where(lte(typing.expiresAt, now)).returning().all())
       this.fanout.broadcast({ type: "typing", user: { id: t.userId, username: t.username }, is_typing: false }, t.userId);
     this.cache.typing = undefined;
@@ -739,6 +756,11 @@ export class Room extends DurableObject<Env> {
       if (keep > 0) this.prune(keep);
       await this.flushSummary();
     }
+    // Time-based retention, after the summary (a big first prune never holds it up), in bounded
+    // steps: what is left of a backlog goes at the next step, a second later.
+    const days = retentionDays(this.env);
+    this.db.delete(meta).where(eq(meta.key, "prune_more")).run();
+    if (days && this.pruneOlderThan(days, now, PRUNE_BATCH) === PRUNE_BATCH) this.setMeta("prune_more", String(Date.now() + INDEX_PAUSE_MS));
     // The search index follows the log in bounded batches, after the summary, so a long backlog
     // never holds the summary up and no single event runs long.
     this.db.delete(meta).where(eq(meta.key, "index_due")).run();
@@ -1117,6 +1139,9 @@ const roomDeleted = () => refuse(404, "room_not_found", "This room was deleted")
 const roomArchived = () => refuse(403, "room_archived", "This room is archived: it is read-only");
 
 const DAY_MS = 86_400_000;
+/** Retention prunes at most this many messages per alarm, at most hourly outside a backlog. */
+const PRUNE_BATCH = 10_000;
+const RETENTION_STEP_MS = 3_600_000;
 const retentionDays = (env: Env) => Math.max(0, Number(env.HISTORY_RETENTION_DAYS) || 0);
 const roomDeletedResponse = () => Response.json({ detail: "This room was deleted", code: "room_not_found" }, { status: 404 });
 
