@@ -25,6 +25,7 @@ import { memberRoutes } from "./members/routes";
 import { messageRoutes } from "./messages/routes";
 import { searchRoutes } from "./messages/search";
 import { notificationRoutes } from "./notifications/routes";
+import { templateRoutes } from "./notifications/templates";
 import { presenceRoutes } from "./presence/routes";
 import { reactionRoutes } from "./reactions/routes";
 import { realtimeRoutes } from "./realtime/routes";
@@ -94,6 +95,8 @@ export function buildApp() {
   app.route(`${API}/chat-rooms`, roomRoutes);
   // "/conversations/*" also matches "/conversations" itself: one use, so one user lookup.
   app.use(`${API}/notifications/*`, requireUser);
+  // Before the notification routes: /templates is not a notification id.
+  app.route(`${API}/notifications/templates`, templateRoutes);
   app.route(`${API}/notifications`, notificationRoutes);
   app.use(`${API}/stats/*`, requireUser);
   app.route(`${API}/stats`, statsRoutes);

@@ -246,3 +246,43 @@ describe("system notices and managing notifications", () => {
     expectError(await api("GET", "/notifications"), 401);
   });
 });
+
+describe("notification templates", () => {
+  it("system admins create, list, change and delete templates, and send notices from them with params", async () => {
+    const [admin, u, plain] = await Promise.all([registerUser("ta"), registerUser("tu"), registerUser("tp")]);
+    await makeAdmin(admin);
+    const name = `maint-${u.id}`;
+    const created = await api("POST", "/notifications/templates", {
+      token: admin.token,
+      body: { name, title: "Maintenance on {{day}}", content: "Down from {{from}} to {{ to }} on {{day}}." },
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    expect(created.json).toMatchObject({ name, params: ["day", "from", "to"], created_by_id: admin.id });
+    expectError(await api("POST", "/notifications/templates", { token: admin.token, body: { name, title: "again" } }), 409, "template_name_taken");
+    expect((await api("GET", "/notifications/templates", { token: admin.token })).json.map((t: any) => t.id)).toContain(created.json.id);
+    expect((await api("GET", `/notifications/templates/${created.json.id}`, { token: admin.token })).json.title).toBe("Maintenance on {{day}}");
+
+    const send = (body: Record<string, unknown>) => api("POST", "/notifications/send", { token: admin.token, body: { user_ids: [u.id], ...body } });
+    expectError(await send({ template_id: created.json.id, params: { day: "Sunday" } }), 400, "missing_template_params");
+    const sent = await send({ template_id: created.json.id, params: { day: "Sunday", from: "02:00", to: "04:00" } });
+    expect(sent.json).toEqual({ sent: 1 });
+    expect((await list(u))[0]).toMatchObject({ notification_type: "system", title: "Maintenance on Sunday", content: "Down from 02:00 to 04:00 on Sunday." });
+
+    const changed = await api("PATCH", `/notifications/templates/${created.json.id}`, { token: admin.token, body: { content: null } });
+    expect(changed.json).toMatchObject({ content: null, params: ["day"] });
+    expectError(await send({ template_id: 999_999_999 }), 404, "template_not_found");
+    for (const body of [{ template_id: created.json.id, title: "both" }, {}, { template_id: created.json.id, content: "extra" }, { template_id: created.json.id, params: { "Bad Key": "x" } }])
+      expectError(await send(body), 400, "invalid_request");
+    expect((await api("DELETE", `/notifications/templates/${created.json.id}`, { token: admin.token })).status).toBe(204);
+    expectError(await api("DELETE", `/notifications/templates/${created.json.id}`, { token: admin.token }), 404, "template_not_found");
+    // Notices already sent stay.
+    expect((await list(u))[0].title).toBe("Maintenance on Sunday");
+
+    expectError(await api("GET", "/notifications/templates", { token: plain.token }), 403);
+    expectError(await api("POST", "/notifications/templates", { token: plain.token, body: { name: "x", title: "y" } }), 403);
+    for (const body of [{ name: "Bad Name", title: "t" }, { name: "ok" }, { name: "ok", title: "" }, { name: "ok", title: "t", extra: 1 }])
+      expectError(await api("POST", "/notifications/templates", { token: admin.token, body }), 400, "invalid_request");
+    expectError(await api("GET", "/notifications/templates/abc", { token: admin.token }), 400, "invalid_request");
+    expectError(await api("GET", "/notifications/templates"), 401);
+  });
+});

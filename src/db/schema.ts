@@ -425,3 +425,20 @@ export const events = sqliteTable(
 );
 
 export type EventRow = typeof events.$inferSelect;
+
+/** Reusable system notices (seed 003's notification templates): `{{name}}` placeholders in title and content. */
+export const notificationTemplates = sqliteTable(
+  "notification_templates",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    title: text("title").notNull(),
+    content: text("content"),
+    createdById: integer("created_by_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: text("created_at").notNull().default(now),
+    updatedAt: text("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("notification_templates_name_unique").on(t.name)],
+);
+
+export type NotificationTemplateRow = typeof notificationTemplates.$inferSelect;

@@ -10,6 +10,7 @@ import { forbidden, notFound } from "../http/errors";
 import { boolQuery, id, intQuery, json, jsonBody, noContent, pick } from "../http/schemas";
 import { pokeHubs } from "../realtime/push";
 import { Notification, selectNotifications, toNotification } from "./read";
+import { renderTemplate } from "./templates";
 
 const ListQuery = z.object({
   unread_only: boolQuery.default(false),
@@ -194,26 +195,35 @@ export const notificationRoutes = router()
       method: "post",
       path: "/send",
       tags: ["notifications"],
-      summary: "Send a system notice (system admins): to the given users, or to everyone with `all: true`. Users who turned system notices off are skipped",
+      summary:
+        "Send a system notice (system admins): to the given users, or to everyone with `all: true`. Its text is `title` (and `content`), or a template filled with `params`. Users who turned system notices off are skipped",
       request: {
         ...jsonBody(
           z
             .object({
-              title: z.string().trim().min(1).max(200),
+              title: z.string().trim().min(1).max(200).optional(),
               content: z.string().max(2000).nullish(),
+              template_id: z.number().int().positive().optional().openapi({ description: "A notification template instead of title and content" }),
+              params: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.string().max(500)).optional().openapi({ description: "Values of the template's {{placeholders}}" }),
               user_ids: z.array(z.number().int().positive()).min(1).max(1000).optional(),
               all: z.literal(true).optional(),
             })
             .strict()
             .refine((b) => !!b.user_ids !== !!b.all, { message: "give user_ids or all: true, not both", path: ["user_ids"] })
+            .refine((b) => !!b.title !== !!b.template_id, { message: "give title or template_id, not both", path: ["title"] })
+            .refine((b) => !b.template_id || b.content === undefined, { message: "a template brings its own content", path: ["content"] })
             .openapi("SystemNotice"),
         ),
       },
-      responses: { 200: json(z.object({ sent: z.number().int() })), ...pick(400, 401, 403) },
+      responses: { 200: json(z.object({ sent: z.number().int() })), ...pick(400, 401, 403, 404) },
     }),
     async (c) => {
       if (!c.var.user.isAdmin) throw forbidden("Only system admins send system notices");
-      const b = c.req.valid("json");
+      const body = c.req.valid("json");
+      const text = body.template_id
+        ? await renderTemplate(getDb(c.env.DB), body.template_id, body.params ?? {})
+        : { title: body.title!, content: body.content ?? null };
+      const b = { ...body, ...text };
       const who = b.user_ids ? sql`u.id IN (SELECT value FROM json_each(${JSON.stringify(b.user_ids)}))` : sql`1`;
       const res = await getDb(c.env.DB).run(sql`INSERT INTO ${notifications} (user_id, type, title, content, actor_id)
         SELECT u.id, 'system', ${b.title}, ${b.content ?? null}, ${c.var.user.id} FROM ${users} u WHERE ${who} AND u.notify_system = 1`);
