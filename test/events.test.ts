@@ -40,6 +40,21 @@ describe("/events", () => {
     expect(stored!.n).toBe(2);
   });
 
+  it("at most 60 reports a minute per user (429 with Retry-After); a retry of a recorded one still answers", async () => {
+    const me = await registerUser("ev");
+    const first = await api("POST", "/events", { token: me.token, body: { type: "tick", client_id: "t-0" } });
+    expect(first.status).toBe(201);
+    const stmt = env.DB.prepare("INSERT INTO events (user_id, type) VALUES (?, 'tick')");
+    await env.DB.batch(Array.from({ length: 59 }, () => stmt.bind(me.id)));
+    const limited = await api("POST", "/events", { token: me.token, body: { type: "tick" } });
+    expectError(limited, 429, "rate_limited");
+    expect(limited.headers.get("Retry-After")).toBe("60");
+    expect((await api("POST", "/events", { token: me.token, body: { type: "tick", client_id: "t-0" } })).status).toBe(200);
+    // A minute later the window has moved on.
+    await env.DB.prepare("UPDATE events SET created_at = ? WHERE user_id = ?").bind(new Date(Date.now() - 61_000).toISOString(), me.id).run();
+    expect((await api("POST", "/events", { token: me.token, body: { type: "tick" } })).status).toBe(201);
+  });
+
   it("system admins read anyone's; others get 403 for someone else's", async () => {
     const [me, admin] = await Promise.all([registerUser("ev"), registerUser("ev")]);
     await makeAdmin(admin);

@@ -2,12 +2,12 @@
 // the like): a client reports a typed event with a small JSON payload, optionally about one of its
 // rooms, and reads its history back; system admins read everyone's. Retries are safe (client_id).
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, gte, lt } from "drizzle-orm";
+import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { isForeignKeyViolation, isUniqueViolation } from "../db/errors";
 import { events, type EventRow } from "../db/schema";
 import { router } from "../http/app-env";
-import { badRequest, conflict, notFound } from "../http/errors";
+import { ApiError, badRequest, conflict, notFound } from "../http/errors";
 import { intQuery, json, jsonBody, pick } from "../http/schemas";
 import { instant } from "../messages/common";
 import { ClientId } from "../room/protocol";
@@ -15,6 +15,8 @@ import { canPost, loadRoom, require } from "../rooms/access";
 
 /** A payload is a note, not a file: at most this many characters of JSON. */
 const MAX_PAYLOAD = 8_000;
+/** Reports per user per minute: events are a log of what happens to a client, not a data store. */
+const PER_MINUTE = 60;
 
 const EventCreate = z
   .object({
@@ -71,7 +73,7 @@ export const eventRoutes = router()
       tags: ["events"],
       summary: "Report an event (201); a retry with the same client_id returns the first report (200), with different content 409",
       request: jsonBody(EventCreate),
-      responses: { 201: json(EventResponse, "Recorded"), 200: json(EventResponse, "Already recorded"), ...pick(400, 401, 403, 404, 409) },
+      responses: { 201: json(EventResponse, "Recorded"), 200: json(EventResponse, "Already recorded"), ...pick(400, 401, 403, 404, 409, 429) },
     }),
     async (c) => {
       const b = c.req.valid("json");
@@ -91,6 +93,15 @@ export const eventRoutes = router()
       };
       const first = await prior();
       if (first) return retried(first);
+      // Counted from the log itself (events_user_idx, newest first), so the limit holds across isolates.
+      const since = new Date(Date.now() - 60_000).toISOString();
+      const recent = await db
+        .select({ n: sql<number>`count(*)` })
+        .from(sql`(SELECT ${events.createdAt} AS at FROM ${events} WHERE ${events.userId} = ${me.id} ORDER BY ${events.id} DESC LIMIT ${PER_MINUTE})`)
+        .where(sql`at > ${since}`)
+        .get();
+      if ((recent?.n ?? 0) >= PER_MINUTE)
+        throw new ApiError(429, "rate_limited", `At most ${PER_MINUTE} events a minute; retry in a minute`, { headers: { "Retry-After": "60" }, retry_after: 60 });
       try {
         const row = await db
           .insert(events)
