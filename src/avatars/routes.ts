@@ -41,20 +41,24 @@ export async function dropReplaced(env: Env, db: Db, oldFileId: number | null | 
 }
 
 /**
- * Points a user or a room at a new picture (or none) in one batch that also reads what it replaced:
- * the batch is one transaction, so two concurrent changes each see what they themselves replaced.
+ * Updates a user (a new picture, none, or other profile fields) in one batch that also reads the
+ * uploaded picture it may replace: the batch is one transaction, so two concurrent changes each see
+ * what they themselves replaced. Rooms' pictures go the same way (swapRoomAvatar).
  */
-async function swapUserAvatar(db: Db, userId: number, fileId: number | null) {
+export async function updateUser(db: Db, userId: number, set: Partial<typeof users.$inferInsert>) {
   const [[before], [after]] = await db.batch([
     db.select({ fileId: users.avatarFileId }).from(users).where(eq(users.id, userId)),
     db
       .update(users)
-      .set({ avatarFileId: fileId, avatarUrl: fileId ? avatarPath(fileId) : null, updatedAt: new Date().toISOString() })
+      .set({ ...set, updatedAt: new Date().toISOString() })
       .where(eq(users.id, userId))
       .returning(),
   ]);
   return { replaced: before?.fileId ?? null, user: after };
 }
+
+const swapUserAvatar = (db: Db, userId: number, fileId: number | null) =>
+  updateUser(db, userId, { avatarFileId: fileId, avatarUrl: fileId ? avatarPath(fileId) : null });
 
 async function swapRoomAvatar(db: Db, roomId: number, fileId: number | null) {
   const [[before]] = await db.batch([

@@ -13,7 +13,7 @@ import { router } from "../http/app-env";
 import { ApiError, badRequest, conflict, notFound } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
 import { deleteObjects } from "../media/files";
-import { dropReplaced } from "../avatars/routes";
+import { dropReplaced, updateUser } from "../avatars/routes";
 import { hubStub } from "../realtime/push";
 import { retryOnce, roomStub } from "../room/client";
 import { displayName, email, password, phone, PublicUser, toPublicUser, toUserResponse, UserResponse } from "./schemas";
@@ -96,16 +96,9 @@ export const userRoutes = router()
       };
       if (Object.keys(patch).length === 0) return c.json(toUserResponse(self ?? (await loadSelf(db, c.var.user.id))), 200);
       // What the update replaced is read in the same transaction, so a concurrent upload is not lost.
-      const [[before], [row]] = await db.batch([
-        db.select({ fileId: users.avatarFileId }).from(users).where(eq(users.id, c.var.user.id)),
-        db
-          .update(users)
-          .set({ ...patch, updatedAt: new Date().toISOString() })
-          .where(eq(users.id, c.var.user.id))
-          .returning(),
-      ]);
-      if (avatarChanged) await dropReplaced(c.env, db, before?.fileId);
-      return c.json(toUserResponse(row), 200);
+      const { replaced, user } = await updateUser(db, c.var.user.id, patch);
+      if (avatarChanged) await dropReplaced(c.env, db, replaced);
+      return c.json(toUserResponse(user), 200);
     },
   )
   .openapi(
