@@ -1,4 +1,4 @@
-// Tests run inside workerd with the real bindings of wrangler.toml (local D1, R2, Durable
+// Tests run inside workerd with the real bindings of wrangler.jsonc (local D1, R2, Durable
 // Objects). D1 migrations are read here and applied by test/setup.ts.
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -8,7 +8,7 @@ export default defineConfig(async () => {
   return {
     plugins: [
       cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
+        wrangler: { configPath: "./wrangler.jsonc" },
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,

@@ -33,7 +33,7 @@ export default {
     }
     return app.fetch(request, env, ctx);
   },
-  /** The cron trigger (wrangler.toml): restarts admin broadcasts whose delivery never started. */
+  /** The cron trigger (wrangler.jsonc): restarts admin broadcasts whose delivery never started. */
   async scheduled(_controller, env) {
     await resumeBroadcasts(env);
   },
