@@ -70,8 +70,16 @@ export async function createRoom(owner: TestUser, body: Record<string, unknown> 
   return res.json as { id: number; name: string; [k: string]: any };
 }
 
-/** Adds `user` to the room through the real join flow (auto-approved room or owner approval). */
-export async function join(room: { id: number }, owner: TestUser, user: TestUser) {
+/**
+ * Adds `user` to the room through the real join flow (auto-approved room or owner approval); a
+ * private room takes an invitation from its owner instead (join requests there are 403).
+ */
+export async function join(room: { id: number; visibility?: string }, owner: TestUser, user: TestUser) {
+  if (room.visibility === "private") {
+    const invited = await api("POST", `/chat-rooms/${room.id}/invitations`, { token: owner.token, body: { user_id: user.id } });
+    expect(invited.status, JSON.stringify(invited.json)).toBe(200);
+    return;
+  }
   const applied = await api("POST", `/chat-rooms/${room.id}/join-request`, { token: user.token, body: {} });
   expect(applied.status, JSON.stringify(applied.json)).toBe(200);
   if (applied.json.status === "pending") {

@@ -49,6 +49,12 @@ export const boolQuery = z
   .enum(["true", "false", "1", "0"])
   .transform((v) => v === "true" || v === "1");
 
+/**
+ * An outside URL a user sets (avatar_url and any later one): https only, so no javascript:, data:
+ * or plain-http link ever reaches a client that renders it.
+ */
+export const httpsUrl = z.url({ protocol: /^https$/, error: "must be an https: URL" }).max(2048);
+
 export const ErrorBody = z
   .object({
     detail: z.string(),

@@ -10,6 +10,7 @@ import { router } from "../http/app-env";
 import { badRequest, conflict, forbidden, notFound } from "../http/errors";
 import { id, json, jsonBody, PageQuery, pick, RoomIdParam } from "../http/schemas";
 import { admitMember } from "../members/admit";
+import { contactFor, type Viewer } from "../users/privacy";
 import { activeCount, canModerate, loadRoom, require, requireActive } from "../rooms/access";
 
 const JoinRequestResponse = z
@@ -37,22 +38,23 @@ const JoinRequestProcess = z
 const roomFull = () => conflict("room_full", "The room has reached its member limit");
 const alreadyMember = () => badRequest("already_member", "You are already a member of this room");
 
-async function readRequest(db: Db, requestId: number) {
+async function readRequest(db: Db, requestId: number, viewer: Viewer) {
   const row = await db
     .select({ r: joinRequests, name: users.username, email: users.email })
     .from(joinRequests)
     .leftJoin(users, eq(users.id, joinRequests.applicantId))
     .where(eq(joinRequests.id, requestId))
     .get();
-  return row ? toResponse(row) : null;
+  return row ? toResponse(viewer)(row) : null;
 }
 
-const toResponse = (x: { r: typeof joinRequests.$inferSelect; name: string | null; email: string | null }) => ({
+/** A request as `viewer` sees it: the applicant's e-mail only for themself and system admins. */
+const toResponse = (viewer: Viewer) => (x: { r: typeof joinRequests.$inferSelect; name: string | null; email: string | null }) => ({
   id: x.r.id,
   room_id: x.r.roomId,
   applicant_id: x.r.applicantId,
   applicant_name: x.name,
-  applicant_email: x.email,
+  applicant_email: contactFor(viewer, x.r.applicantId, x).email,
   message: x.r.message,
   status: x.r.status,
   applied_at: x.r.appliedAt,
@@ -81,6 +83,8 @@ export const joinRequestRoutes = router()
       const access = await loadRoom(db, c.req.valid("param").room_id, me);
       const { room } = access;
       if (access.role) throw alreadyMember();
+      // A private room is entered only through an invitation or an invite code, never by its id.
+      if (room.visibility === "private") throw forbidden("This room is private: joining takes an invitation or an invite code", "invitation_required");
       requireActive(access);
       const pending = await db
         .select({ id: joinRequests.id, count: sql<number>`${activeCount(room.id)}`, banned: sql<number>`${bannedFrom(room.id, me.id)}` })
@@ -116,7 +120,7 @@ export const joinRequestRoutes = router()
         if (isUniqueViolation(e)) throw conflict("request_pending", "You already have a pending request for this room");
         throw e;
       }
-      return c.json((await readRequest(db, requestId))!, 200);
+      return c.json((await readRequest(db, requestId, me))!, 200);
     },
   )
   .openapi(
@@ -145,7 +149,7 @@ export const joinRequestRoutes = router()
         .limit(limit)
         .offset(offset)
         .all();
-      return c.json(rows.map(toResponse), 200);
+      return c.json(rows.map(toResponse(c.var.user)), 200);
     },
   )
   .openapi(
@@ -194,6 +198,6 @@ export const joinRequestRoutes = router()
         const done = await db.update(joinRequests).set(decision).where(stillPending).returning({ id: joinRequests.id }).all();
         if (!done.length) throw badRequest("request_not_pending", "This request was already processed");
       }
-      return c.json((await readRequest(db, request_id))!, 200);
+      return c.json((await readRequest(db, request_id, c.var.user))!, 200);
     },
   );

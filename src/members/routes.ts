@@ -15,6 +15,7 @@ import { activeCount, canManageRoom, canModerate, canView, isOwner, loadRoom, re
 import { addedToRoom } from "../notifications/produce";
 import { pokeHubs } from "../realtime/push";
 import { admitMember } from "./admit";
+import { contactFor, type Viewer } from "../users/privacy";
 
 export const MemberResponse = z
   .object({
@@ -42,13 +43,14 @@ const selectMembers = (db: Db) =>
     .innerJoin(users, eq(users.id, roomMembers.userId));
 
 type Row = RowOf<typeof selectMembers>;
-const toResponse = (r: Row) => ({
+/** A member as `viewer` sees them: the e-mail only for themself and system admins (users/privacy). */
+const toResponse = (viewer: Viewer) => (r: Row) => ({
   id: r.m.id,
   room_id: r.m.roomId,
   member_id: r.m.userId,
   member_name: r.name,
   member_display_name: r.displayName,
-  member_email: r.email,
+  member_email: contactFor(viewer, r.m.userId, r).email,
   avatar_url: r.avatar,
   role: r.m.role,
   status: r.m.status,
@@ -134,7 +136,7 @@ export const memberRoutes = router()
       const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user, { kinds: ["group", "direct"] });
       require(canView(access), "Only members can see the member list", "not_a_member");
       const rows = await memberPage(db, access.room.id, c.req.valid("query")).all();
-      return c.json(rows.map(toResponse), 200);
+      return c.json(rows.map(toResponse(c.var.user)), 200);
     },
   )
   .openapi(
@@ -193,7 +195,7 @@ export const memberRoutes = router()
             .orderBy(asc(roomMembers.id))
             .all()
         : [];
-      return c.json({ added: added.map(toResponse), already_members: already }, 200);
+      return c.json({ added: added.map(toResponse(me)), already_members: already }, 200);
     },
   )
   .openapi(
@@ -220,7 +222,7 @@ export const memberRoutes = router()
         .where(and(eq(roomMembers.id, target.m.id), eq(roomMembers.status, "active"), ne(roomMembers.role, "owner")))
         .returning({ id: roomMembers.id });
       if (!done.length) throw membershipChanged();
-      return c.json(toResponse({ ...target, m: { ...target.m, role } }), 200);
+      return c.json(toResponse(c.var.user)({ ...target, m: { ...target.m, role } }), 200);
     },
   )
   .openapi(
@@ -302,6 +304,6 @@ export const memberRoutes = router()
         db.update(roomMembers).set({ role: "owner" }).where(and(eq(roomMembers.id, target.m.id), handedOver)),
       ]);
       if (!moved.length) throw conflict("ownership_changed", "The room's owner or the new owner's membership changed meanwhile; try again");
-      return c.json(toResponse({ ...target, m: { ...target.m, role: "owner" } }), 200);
+      return c.json(toResponse(c.var.user)({ ...target, m: { ...target.m, role: "owner" } }), 200);
     },
   );

@@ -44,7 +44,8 @@ export const toRoomResponse = (r: Row) => ({
   created_at: r.room.createdAt,
   updated_at: r.room.updatedAt,
   members_count: r.membersCount,
-  last_message: lastMessageOf(r.room),
+  // Outsiders see nothing of the conversation: no last message, no unread count.
+  last_message: r.myRole ? lastMessageOf(r.room) : null,
   last_message_id: r.room.lastMessageId,
   last_activity_at: r.room.lastActivityAt,
   unread_messages_count: r.myRole ? Math.max(0, r.room.lastMessageId - (r.myLastRead ?? 0)) : 0,

@@ -11,7 +11,7 @@ import { files, follows, roomMembers, rooms, users } from "../db/schema";
 import { friendsBetween } from "../friends/queries";
 import { router } from "../http/app-env";
 import { ApiError, badRequest, conflict, notFound } from "../http/errors";
-import { json, jsonBody, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
+import { httpsUrl, json, jsonBody, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
 import { deleteObjects } from "../media/files";
 import { dropReplaced, updateUser } from "../avatars/routes";
 import { hubStub } from "../realtime/push";
@@ -24,7 +24,7 @@ const UpdateMe = z
     email: email.nullable(),
     phone: phone.nullable(),
     // An outside URL, or the user's own uploaded picture sent back unchanged (a whole profile form).
-    avatar_url: z.union([z.url().max(2048), z.string().regex(/^\/api\/v1\/avatars\/[1-9][0-9]{0,15}$/)]).nullable(),
+    avatar_url: z.union([httpsUrl, z.string().regex(/^\/api\/v1\/avatars\/[1-9][0-9]{0,15}$/)]).nullable(),
     bio: z.string().max(500).nullable(),
     dm_policy: z.enum(["everyone", "friends"]),
     current_password: z.string().min(1).max(128).openapi({ description: "Required to change email or phone" }),

@@ -2,6 +2,7 @@
 // registration and profile updates.
 import { z } from "@hono/zod-openapi";
 import type { UserRow } from "../db/schema";
+import { contactFor, type Viewer } from "./privacy";
 
 export const username = z
   .string()
@@ -43,12 +44,12 @@ export const PublicUser = z
   })
   .openapi("PublicUser");
 
-export const toUserResponse = (u: UserRow): z.infer<typeof UserResponse> => ({
+/** An account as `viewer` sees it (the account itself unless given): contact fields per users/privacy. */
+export const toUserResponse = (u: UserRow, viewer: Viewer = u): z.infer<typeof UserResponse> => ({
   id: u.id,
   username: u.username,
   display_name: u.displayName,
-  email: u.email,
-  phone: u.phone,
+  ...contactFor(viewer, u.id, u),
   avatar_url: u.avatarUrl,
   bio: u.bio,
   is_admin: u.isAdmin,
