@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { except } from "hono/combine";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requireUser } from "./auth/middleware";
+import { corsMiddleware } from "./http/cors";
 import { authRoutes } from "./auth/routes";
 import { avatarFileRoutes, roomAvatarRoutes, userAvatarRoutes } from "./avatars/routes";
 import { banRoutes } from "./bans/routes";
@@ -40,6 +41,8 @@ export const MAX_JSON_BODY = 1024 * 1024;
 export function buildApp() {
   // strict: false -> "/chat-rooms" and "/chat-rooms/" are the same route.
   const app = router({ strict: false });
+  // First: a preflight (OPTIONS) is answered here for every path, before routing can 404/405 it.
+  app.use(corsMiddleware);
   // Unknown path -> 404 JSON; known path with another method -> 405 with Allow.
   app.use(
     methodNotAllowed({
