@@ -24,6 +24,8 @@ import { fileRoutes, isUploadRequest } from "./media/routes";
 import { memberRoutes } from "./members/routes";
 import { messageRoutes } from "./messages/routes";
 import { searchRoutes } from "./messages/search";
+import { healthRoutes } from "./ops/health";
+import { requestContext } from "./ops/request";
 import { notificationRoutes } from "./notifications/routes";
 import { templateRoutes } from "./notifications/templates";
 import { presenceRoutes } from "./presence/routes";
@@ -40,14 +42,17 @@ export const MAX_JSON_BODY = 1024 * 1024;
 export function buildApp() {
   // strict: false -> "/chat-rooms" and "/chat-rooms/" are the same route.
   const app = router({ strict: false });
+  // First: every response, errors and 404s included, gets its request id and its log line.
+  app.use(requestContext);
   // Unknown path -> 404 JSON; known path with another method -> 405 with Allow.
   app.use(
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) =>
-        c.json({ detail: `Method ${c.req.method} not allowed; use ${methods.join(", ")}`, code: "method_not_allowed" }, 405, {
-          Allow: methods.join(", "),
-        }),
+        renderError(
+          new ApiError(405, "method_not_allowed", `Method ${c.req.method} not allowed; use ${methods.join(", ")}`, { headers: { Allow: methods.join(", ") } }),
+          c,
+        ),
     }),
   );
   app.use(
@@ -73,7 +78,7 @@ export function buildApp() {
       health: `${API}/health`,
     }),
   );
-  app.get(`${API}/health`, (c) => c.json({ status: "ok" }));
+  app.route(`${API}/health`, healthRoutes);
 
   app.route(`${API}/auth`, authRoutes);
   app.use(`${API}/users/*`, requireUser);
@@ -133,7 +138,7 @@ export function buildApp() {
   });
   app.get(`${API}/docs`, swaggerUI({ url: `${API}/openapi.json` }));
 
-  app.notFound((c) => c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: "not_found" }, 404));
+  app.notFound((c) => renderError(new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`), c));
   app.onError(renderError);
   return app;
 }
