@@ -31,6 +31,8 @@ export default defineConfig(async () => {
     test: {
       include: ["test/**/*.test.ts"],
       setupFiles: ["./test/setup.ts"],
+      // The per-request JSON log lines (src/ops/request.ts) would drown the output.
+      onConsoleLog: (line: string) => !line.startsWith('{"level":"info","msg":"request"'),
       testTimeout: 30_000,
       hookTimeout: 30_000,
     },

@@ -5,10 +5,8 @@ import { bodyLimit } from "hono/body-limit";
 import { except } from "hono/combine";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requireUser } from "./auth/middleware";
-import { createRoute, z } from "@hono/zod-openapi";
 import { corsMiddleware } from "./http/cors";
 import { nameOperations, registerDocumentRoutes } from "./http/openapi";
-import { json } from "./http/schemas";
 import { authRoutes } from "./auth/routes";
 import { avatarFileRoutes, roomAvatarRoutes, userAvatarRoutes } from "./avatars/routes";
 import { banRoutes } from "./bans/routes";
@@ -28,6 +26,8 @@ import { fileRoutes, isUploadRequest } from "./media/routes";
 import { memberRoutes } from "./members/routes";
 import { messageRoutes } from "./messages/routes";
 import { searchRoutes } from "./messages/search";
+import { healthRoutes } from "./ops/health";
+import { requestContext } from "./ops/request";
 import { notificationRoutes } from "./notifications/routes";
 import { templateRoutes } from "./notifications/templates";
 import { presenceRoutes } from "./presence/routes";
@@ -44,16 +44,19 @@ export const MAX_JSON_BODY = 1024 * 1024;
 export function buildApp() {
   // strict: false -> "/chat-rooms" and "/chat-rooms/" are the same route.
   const app = router({ strict: false });
-  // First: a preflight (OPTIONS) is answered here for every path, before routing can 404/405 it.
+  // First: every response, errors and 404s included, gets its request id and its log line.
+  app.use(requestContext);
+  // Then a preflight (OPTIONS) is answered here for every path, before routing can 404/405 it.
   app.use(corsMiddleware);
   // Unknown path -> 404 JSON; known path with another method -> 405 with Allow.
   app.use(
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) =>
-        c.json({ detail: `Method ${c.req.method} not allowed; use ${methods.join(", ")}`, code: "method_not_allowed" }, 405, {
-          Allow: methods.join(", "),
-        }),
+        renderError(
+          new ApiError(405, "method_not_allowed", `Method ${c.req.method} not allowed; use ${methods.join(", ")}`, { headers: { Allow: methods.join(", ") } }),
+          c,
+        ),
     }),
   );
   app.use(
@@ -79,18 +82,7 @@ export function buildApp() {
       health: `${API}/health`,
     }),
   );
-  app.openapi(
-    createRoute({
-      method: "get",
-      path: `${API}/health`,
-      operationId: "getHealth",
-      security: [],
-      tags: ["meta"],
-      summary: "Liveness",
-      responses: { 200: json(z.object({ status: z.literal("ok") })) },
-    }),
-    (c) => c.json({ status: "ok" as const }, 200),
-  );
+  app.route(`${API}/health`, healthRoutes);
 
   app.route(`${API}/auth`, authRoutes);
   app.use(`${API}/users/*`, requireUser);
@@ -152,7 +144,7 @@ export function buildApp() {
   });
   app.get(`${API}/docs`, swaggerUI({ url: `${API}/openapi.json` }));
 
-  app.notFound((c) => c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: "not_found" }, 404));
+  app.notFound((c) => renderError(new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`), c));
   app.onError(renderError);
   return app;
 }

@@ -6,7 +6,8 @@ import { ApiError, fieldErrors } from "./errors";
 /** The caller, from a verified token; tokenVersion is the one the token carries (and D1 had). */
 export type AuthUser = { id: number; username: string; displayName: string | null; email: string | null; isAdmin: boolean; tokenVersion: number };
 
-export type AppEnv = { Bindings: Env; Variables: { user: AuthUser } };
+/** requestId: set first of all (src/ops/request.ts), echoed in error bodies. */
+export type AppEnv = { Bindings: Env; Variables: { user: AuthUser; requestId: string } };
 
 /** A sub-app whose validation failures go through the one error path (400 invalid_request). */
 export const router = (opts: { strict?: boolean } = {}) =>

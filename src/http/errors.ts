@@ -1,8 +1,9 @@
 // The one error type of the API and its rendering. Handlers throw ApiError; only app.onError
-// turns errors into responses: {"detail", "code"} (+ "errors" for validation failures).
+// turns errors into responses: {"detail", "code", "request_id"} (+ "errors" for validation failures).
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { errorFields, log } from "../ops/log";
 
 export type FieldError = { path: string; message: string };
 
@@ -50,18 +51,22 @@ const HTTP_CODES: Record<number, string> = {
   415: "unsupported_media_type",
 };
 
+/** The request's id (src/ops/request.ts), quoted by users to support and found in the logs. */
+const requestId = (c: Context): string | undefined => c.get("requestId");
+
 export function renderError(err: Error, c: Context): Response {
+  const request_id = requestId(c);
   if (err instanceof ApiError) {
     const { headers, ...extra } = err.extra;
-    return c.json({ detail: err.detail, code: err.code, ...extra }, err.status, headers);
+    return c.json({ detail: err.detail, code: err.code, request_id, ...extra }, err.status, headers);
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
     const detail = err.message || "Request failed";
     const code = /malformed json/i.test(detail) ? "malformed_json" : (HTTP_CODES[status] ?? "error");
-    return c.json({ detail, code }, status);
+    return c.json({ detail, code, request_id }, status);
   }
-  // Unexpected: log it for observability, never leak a stack trace.
-  console.error("unhandled error", err);
-  return c.json({ detail: "Internal server error", code: "internal_error" }, 500);
+  // Unexpected: logged with the request id for operators, never a stack trace for the client.
+  log("error", "unhandled error", { request_id, method: c.req.method, ...errorFields(err) });
+  return c.json({ detail: "Internal server error", code: "internal_error", request_id }, 500);
 }

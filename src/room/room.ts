@@ -11,6 +11,7 @@ import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import { contains } from "../db/like";
 import { autoPong, closeBack, safeClose } from "../http/ws";
 import { signedFileUrl } from "../media/signing";
+import { errorFields, log, type LogFields } from "../ops/log";
 import { MENTIONS_SQL, mentionsIn } from "../notifications/produce";
 import { pokeHubs } from "../realtime/push";
 import bundle from "./migrations/migrations";
@@ -552,7 +553,12 @@ export class Room extends DurableObject<Env> {
     return true;
   }
 
-  /** A user lost access (removed, left, banned): close their sockets with 4003. */
+  /** The health check's round trip: answers from this object's own storage. */
+  ping(): { ok: true; at: number } {
+    this.ctx.storage.sql.exec("SELECT 1").toArray();
+    return { ok: true, at: Date.now() };
+  }
+
   /** Closes a user's sockets: 4003 when they left the room, 4001 when their tokens were revoked. */
   kick(userId: number, code: 4001 | 4003 = 4003, reason = "removed from room"): number {
     if (this.destroyed) return 0;
@@ -666,6 +672,16 @@ export class Room extends DurableObject<Env> {
   }
 
   async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    try {
+      await this.onFrame(ws, data);
+    } catch (err) {
+      // The sender hears that it failed; the socket and the room carry on.
+      this.logError("websocket frame failed", err, { user_id: attachment(ws)?.id ?? null });
+      this.fanout.send(ws, { type: "error", code: "internal_error", message: "The frame could not be handled; try again" });
+    }
+  }
+
+  private async onFrame(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const me = attachment(ws);
     if (!me || me.left) return;
     const size = typeof data === "string" ? new TextEncoder().encode(data).byteLength : data.byteLength;
@@ -700,7 +716,7 @@ export class Room extends DurableObject<Env> {
           return this.fanout.send(ws, { type: "error", code: "rate_limited", message: `Too many read frames; send the latest id, retry in ${wait}s`, retry_after: wait });
         // D1 can fail here: the client hears so (and may send the frame again); the socket stays open.
         const result = await this.markRead(roomId, actor, frame.message_id).catch((err: unknown) => {
-          console.error("read frame: the read position was not recorded", err);
+          this.logError("read frame: the read position was not recorded", err, { user_id: actor.id });
           return { ok: false as const, code: "unavailable", detail: "The read position could not be recorded; send the frame again" };
         });
         if (!result.ok) this.fanout.send(ws, { type: "error", code: result.code, message: result.detail });
@@ -742,6 +758,15 @@ export class Room extends DurableObject<Env> {
   // ---------------------------------------------------------------- alarm: typing expiry + summary
 
   async alarm(): Promise<void> {
+    try {
+      await this.onAlarm();
+    } catch (err) {
+      this.logError("alarm failed", err);
+      throw err; // the runtime retries a failed alarm
+    }
+  }
+
+  private async onAlarm(): Promise<void> {
     if (this.destroyed) return;
     const now = Date.now();
     for (const t of this.db.delete(typing).where(lte(typing.expiresAt, now)).returning().all())
@@ -969,6 +994,11 @@ export class Room extends DurableObject<Env> {
     // After pruning everything, max() is null but ids must keep counting from the sequence.
     const seq = row?.last ?? this.ctx.storage.sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'messages'").toArray()[0]?.seq ?? 0;
     return { oldest: row?.oldest ?? seq + 1, last: seq };
+  }
+
+  /** Errors name the room, so an operator can find its other log lines and its object. */
+  private logError(msg: string, err: unknown, fields: LogFields = {}) {
+    log("error", msg, { room_id: this.roomId() || null, ...fields, ...errorFields(err) });
   }
 
   private roomId(): number {
