@@ -12,6 +12,7 @@ import { broadcastRoutes } from "./broadcasts/routes";
 import { eventRoutes } from "./events/routes";
 import { blockRoutes } from "./blocks/routes";
 import { conversationRoutes } from "./conversations/routes";
+import { DOC004_PREFIX, doc004Routes, isDoc004Path, methodNotAllowed004, notFound004, renderDoc004Error } from "./dialects/doc004-django-im";
 import { settingsRoutes } from "./conversations/settings";
 import { followRoutes } from "./follows/routes";
 import { friendRoutes } from "./friends/routes";
@@ -45,7 +46,7 @@ export function buildApp() {
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) =>
-        c.json({ detail: `Method ${c.req.method} not allowed; use ${methods.join(", ")}`, code: "method_not_allowed" }, 405, {
+        isDoc004Path(c.req.path) ? methodNotAllowed004(c, methods) : c.json({ detail: `Method ${c.req.method} not allowed; use ${methods.join(", ")}`, code: "method_not_allowed" }, 405, {
           Allow: methods.join(", "),
         }),
     }),
@@ -120,7 +121,11 @@ export function buildApp() {
   // Public: pictures are shown next to names, to anyone who sees the names.
   app.route(`${API}/avatars`, avatarFileRoutes);
 
+  // Reference document 004 (the Django IM API), its own paths and envelope: docs/dialects.md.
+  app.route(DOC004_PREFIX, doc004Routes(app));
+
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "Doc004Jwt", { type: "apiKey", in: "header", name: "Authorization", description: "Document 004: the JWT itself (Bearer also accepted)" });
   app.doc31(`${API}/openapi.json`, {
     openapi: "3.1.0",
     info: {
@@ -133,7 +138,7 @@ export function buildApp() {
   });
   app.get(`${API}/docs`, swaggerUI({ url: `${API}/openapi.json` }));
 
-  app.notFound((c) => c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: "not_found" }, 404));
-  app.onError(renderError);
+  app.notFound((c) => isDoc004Path(c.req.path) ? notFound004(c) : c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: "not_found" }, 404));
+  app.onError((err, c) => (isDoc004Path(c.req.path) ? renderDoc004Error(err, c) : renderError(err, c)));
   return app;
 }
