@@ -14,6 +14,7 @@ import { broadcastRoutes } from "./broadcasts/routes";
 import { eventRoutes } from "./events/routes";
 import { blockRoutes } from "./blocks/routes";
 import { conversationRoutes } from "./conversations/routes";
+import { DOC004_PREFIX, doc004Routes, isDoc004Path, methodNotAllowed004, notFound004, renderDoc004Error } from "./dialects/doc004-django-im";
 import { settingsRoutes } from "./conversations/settings";
 import { followRoutes } from "./follows/routes";
 import { friendRoutes } from "./friends/routes";
@@ -53,10 +54,12 @@ export function buildApp() {
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) =>
-        renderError(
-          new ApiError(405, "method_not_allowed", `Method ${c.req.method} not allowed; use ${methods.join(", ")}`, { headers: { Allow: methods.join(", ") } }),
-          c,
-        ),
+        isDoc004Path(c.req.path)
+          ? methodNotAllowed004(c, methods)
+          : renderError(
+              new ApiError(405, "method_not_allowed", `Method ${c.req.method} not allowed; use ${methods.join(", ")}`, { headers: { Allow: methods.join(", ") } }),
+              c,
+            ),
     }),
   );
   app.use(
@@ -129,7 +132,11 @@ export function buildApp() {
   // Public: pictures are shown next to names, to anyone who sees the names.
   app.route(`${API}/avatars`, avatarFileRoutes);
 
+  // Reference document 004 (the Django IM API), its own paths and envelope: docs/dialects.md.
+  app.route(DOC004_PREFIX, doc004Routes(app));
+
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "Doc004Jwt", { type: "apiKey", in: "header", name: "Authorization", description: "Document 004: the JWT itself (Bearer also accepted)" });
   registerDocumentRoutes(app.openAPIRegistry, API);
   nameOperations(app.openAPIRegistry);
   app.doc31(`${API}/openapi.json`, {
@@ -144,7 +151,9 @@ export function buildApp() {
   });
   app.get(`${API}/docs`, swaggerUI({ url: `${API}/openapi.json` }));
 
-  app.notFound((c) => renderError(new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`), c));
-  app.onError(renderError);
+  app.notFound((c) =>
+    isDoc004Path(c.req.path) ? notFound004(c) : renderError(new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`), c),
+  );
+  app.onError((err, c) => (isDoc004Path(c.req.path) ? renderDoc004Error(err, c) : renderError(err, c)));
   return app;
 }

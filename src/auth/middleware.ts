@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { createMiddleware } from "hono/factory";
 import { getDb } from "../db/client";
 import { users } from "../db/schema";
-import type { AppEnv } from "../http/app-env";
+import type { AppEnv, AuthUser } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { readToken } from "./tokens";
 
@@ -22,9 +22,20 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
     token = c.req.query("token");
   }
   if (!token) throw unauthorized("Not authenticated");
-  const claims = await readToken(c.env, token);
-  if (!claims) throw unauthorized("Invalid or expired token");
-  const row = await getDb(c.env.DB)
+  const user = await userFromToken(c.env, token);
+  if (!user) throw unauthorized("Invalid or expired token");
+  c.set("user", user);
+  await next();
+});
+
+/**
+ * The user a token stands for, or null (bad signature, expired, revoked by a password change, or
+ * the account is gone). Every door's authentication ends here, whatever header shape it reads.
+ */
+export async function userFromToken(env: Env, token: string): Promise<AuthUser | null> {
+  const claims = await readToken(env, token);
+  if (!claims) return null;
+  const row = await getDb(env.DB)
     .select({
       id: users.id,
       username: users.username,
@@ -36,7 +47,6 @@ export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
     .from(users)
     .where(eq(users.id, claims.userId))
     .get();
-  if (!row || row.tokenVersion !== claims.ver) throw unauthorized("Invalid or expired token");
-  c.set("user", { id: row.id, username: row.username, displayName: row.displayName, email: row.email, isAdmin: row.isAdmin, tokenVersion: row.tokenVersion });
-  await next();
-});
+  if (!row || row.tokenVersion !== claims.ver) return null;
+  return row;
+}

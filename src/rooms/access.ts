@@ -61,3 +61,13 @@ export function requireActive(a: RoomAccess) {
 /** Active members right now, for capacity checks in a single statement. */
 export const activeCount = (roomId: number | SQLWrapper) =>
   sql`(SELECT count(*) FROM ${roomMembers} WHERE ${roomMembers.roomId} = ${roomId} AND ${roomMembers.status} = 'active')`;
+
+/** A user's role in a room while an active member, else null. */
+export async function activeRole(db: Db, roomId: number, userId: number): Promise<Role | null> {
+  const row = await db
+    .select({ role: roomMembers.role })
+    .from(roomMembers)
+    .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId), eq(roomMembers.status, "active")))
+    .get();
+  return row?.role ?? null;
+}

@@ -1,0 +1,91 @@
+// What every route of document 004 shares: its OpenAPI tag, its id fields, the signed-in check
+// (the JWT alone in Authorization, or Bearer), and the call into the core with the caller's token.
+import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { userFromToken } from "../../auth/middleware";
+import type { AppEnv } from "../../http/app-env";
+import { callCore, query, type Core, type CoreCall } from "../in-process";
+import { expectOk, fail } from "./envelope";
+
+export const TAG = "doc 004: Django IM (/user)";
+
+/** The token of a 004 request: the document sends the JWT bare; Bearer works too. */
+export function tokenOf(c: Context<AppEnv>): string | null {
+  const header = c.req.header("Authorization")?.trim();
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  return m ? m[1] : /^\S+$/.test(header) ? header : null;
+}
+
+/** "需要登录": a valid token for a live account, else code 1. */
+export const signedIn = createMiddleware<AppEnv>(async (c, next) => {
+  const token = tokenOf(c);
+  const user = token ? await userFromToken(c.env, token) : null;
+  if (!user) throw fail(1);
+  c.set("user", user);
+  await next();
+});
+
+/** The core, called as the signed-in user. */
+export const asUser = (core: Core, c: Context<AppEnv>, call: Omit<CoreCall, "token">) => callCore(core, c, { ...call, token: tokenOf(c) ?? undefined });
+
+/** The document writes ids as numbers or as numeric strings ("friend_id": "2"); both are read. */
+export const id004 = z
+  .union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^[1-9][0-9]{0,15}$/).transform(Number)])
+  .openapi({ type: "integer", example: 1 });
+
+const Envelope = z.object({ code: z.number().int(), info: z.string() }).passthrough().openapi("Doc004Envelope");
+
+/** A route of the document: one tag, its envelope as the answer, the bare-JWT header as security. */
+export function route004<R extends RouteConfig["request"] = undefined>(method: "get" | "post" | "put", path: string, summary: string, request?: R, open = false) {
+  return createRoute({
+    method,
+    path,
+    tags: [TAG],
+    summary,
+    request: request as R,
+    security: open ? [] : [{ Doc004Jwt: [] }],
+    responses: {
+      200: { content: { "application/json": { schema: Envelope } }, description: '{"code": 0, "info": "Succeed", ...data}' },
+      400: { content: { "application/json": { schema: Envelope } }, description: "{code, info} from the document's error tables" },
+    },
+  });
+}
+
+export const body004 = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
+
+/** "2024-03-21 12:00:00" (UTC), as the document prints times. */
+export const docTime = (iso: string) => iso.replace("T", " ").replace(/\.\d+Z$|Z$/, "");
+
+/** Base64 of a picture uploaded through the avatar pipeline; "" for none or an outside URL. */
+export async function avatarBase64(core: Core, c: Context<AppEnv>, avatarUrl: string | null): Promise<string> {
+  const m = avatarUrl ? /^\/api\/v1\/avatars\/([1-9][0-9]*)$/.exec(avatarUrl) : null;
+  if (!m) return "";
+  const reply = await callCore(core, c, { method: "GET", path: `/avatars/${m[1]}` });
+  if (!reply.ok || !(reply.body instanceof ArrayBuffer)) return "";
+  const bytes = new Uint8Array(reply.body);
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export type InboxItem = {
+  id: number;
+  name: string;
+  avatar_url: string | null;
+  peer: { id: number; username: string; avatar_url: string | null } | null;
+  unread_count: number;
+  disabled: boolean;
+};
+
+/** The whole inbox of one kind (the document has no paging), page by page through the core's cursor. */
+export async function wholeInbox(core: Core, c: Context<AppEnv>, kind: "direct" | "group") {
+  const items: InboxItem[] = [];
+  for (let cursor: string | undefined; ; ) {
+    const reply = await asUser(core, c, { method: "GET", path: `/conversations${query({ kind, limit: 100, cursor })}` });
+    items.push(...(expectOk(reply) as InboxItem[]));
+    cursor = reply.headers.get("X-Next-Cursor") ?? undefined;
+    if (!cursor) return items;
+  }
+}

@@ -1,0 +1,104 @@
+// Document 004's envelope: success is {"code": 0, "info": "Succeed", ...data}; every failure is
+// {"code": <number>, "info": "<text>"} with the HTTP status of the document's error tables. Core
+// refusals are translated here, by their core code, into the document's numbers.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../../http/app-env";
+import { ApiError } from "../../http/errors";
+import type { CoreReply } from "../in-process";
+
+export const DOC004_PREFIX = "/user";
+
+/** The document's error table: code -> [HTTP status, info]. */
+export const DOC004_ERRORS = {
+  1: [401, "User not logged in"],
+  2: [404, "User does not exist"],
+  3: [400, "Invalid request"],
+  10: [409, "Username already exists"],
+  11: [400, "Invalid username"],
+  12: [400, "Invalid password"],
+  13: [400, "Invalid email"],
+  14: [400, "Invalid phone"],
+  15: [403, "Incorrect password"],
+  20: [404, "User not found"],
+  21: [404, "Request not found"],
+  22: [404, "Friend not found"],
+  23: [400, "Cannot send request to self"],
+  24: [409, "Already friends"],
+  25: [409, "Request already sent"],
+  26: [409, "Not friends"],
+  27: [400, "Invalid friend group name"],
+  30: [404, "Conversation not found"],
+  31: [404, "Member not found"],
+  32: [404, "Message not found"],
+  33: [403, "User not in conversation"],
+  40: [404, "Group not found"],
+  41: [403, "User not authorized"],
+  42: [403, "Member not admin"],
+  43: [403, "Not in group"],
+  44: [403, "Cannot remove self"],
+  45: [403, "Cannot remove owner"],
+  46: [403, "Cannot remove admin"],
+  47: [403, "Owner cannot quit"],
+  48: [409, "Already owner"],
+  49: [409, "Already admin"],
+  50: [409, "Invitation already sent"],
+  51: [404, "Invitation not found"],
+} as const satisfies Record<number, readonly [ContentfulStatusCode, string]>;
+
+export type Doc004Code = keyof typeof DOC004_ERRORS;
+
+/** A failure in the document's words; rendered by app.onError like every other error. */
+export const fail = (code: Doc004Code) => {
+  const [status, info] = DOC004_ERRORS[code];
+  return new ApiError(status, `doc004_${code}`, info, { doc004: code });
+};
+
+/** Core code -> document code, per call site (the same core refusal means different rows). */
+export type CodeMap = Partial<Record<string, Doc004Code>>;
+
+/** Core codes every call site reads the same way. */
+const COMMON: CodeMap = { unauthorized: 1, invalid_request: 3, malformed_json: 3, bad_request: 3 };
+
+/**
+ * The body of a successful core reply, or the document's error for a refusal. A refusal the
+ * document has no row for keeps the core's status and says what happened in `info` (code 3).
+ */
+export function expectOk<T = any>(reply: CoreReply<T>, map: CodeMap = {}): T {
+  if (reply.ok) return reply.body;
+  const coreCode = (reply.body as { code?: string } | null)?.code ?? "";
+  const mapped = map[coreCode] ?? COMMON[coreCode];
+  if (mapped !== undefined) throw fail(mapped);
+  if (reply.status === 401) throw fail(1);
+  const detail = (reply.body as { detail?: string } | null)?.detail ?? "Request failed";
+  const headers: Record<string, string> = {};
+  const retry = reply.headers.get("Retry-After");
+  if (retry) headers["Retry-After"] = retry;
+  throw new ApiError(reply.status as ContentfulStatusCode, coreCode || "error", detail, { doc004: 3, headers });
+}
+
+export const ok = (c: Context<AppEnv>, data: Record<string, unknown> = {}) => c.json({ code: 0, info: "Succeed", ...data }, 200);
+
+export const isDoc004Path = (path: string) => path === DOC004_PREFIX || path.startsWith(`${DOC004_PREFIX}/`);
+
+/** app.onError for the document's paths: nothing in the core's {detail} shape leaks through. */
+export function renderDoc004Error(err: Error, c: Context): Response {
+  if (err instanceof ApiError) {
+    const headers = err.extra.headers;
+    const code = typeof err.extra.doc004 === "number" ? err.extra.doc004 : err.status === 401 ? 1 : 3;
+    const info = err.extra.doc004 === 3 && err.code !== "doc004_3" ? err.detail : code === 3 ? "Invalid request" : err.detail;
+    return c.json({ code, info }, err.status, headers);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    return c.json({ code: status === 401 ? 1 : 3, info: status === 400 ? "Invalid request" : err.message || "Request failed" }, status);
+  }
+  console.error("unhandled error", err);
+  return c.json({ code: 500, info: "Internal server error" }, 500);
+}
+
+/** Django's own answers, which the document keeps without a number of its own: the HTTP status stands in. */
+export const notFound004 = (c: Context) => c.json({ code: 404, info: "Not Found" }, 404);
+export const methodNotAllowed004 = (c: Context, methods: string[]) =>
+  c.json({ code: 405, info: "Method Not Allowed" }, 405, { Allow: methods.join(", ") });
