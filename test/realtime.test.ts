@@ -612,11 +612,15 @@ describe("rate limit, beyond messages", () => {
     const res = await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: "v0" } });
     const id = res.json.id as number;
     const actor = { id: owner.id, username: owner.username, display_name: null };
+    const started = Date.now();
     const outcomes = await runInDurableObject(roomStub(env, room.id), (instance: Room) =>
-      Array.from({ length: 300 }, (_, i) => instance.edit(room.id, actor, id, `v${i + 1}`)),
+      Promise.all(Array.from({ length: 300 }, (_, i) => instance.edit(room.id, actor, id, `v${i + 1}`))),
     );
+    // One burst (150 in tests) plus what refilled meanwhile (100/s) may pass; a loaded machine refills more.
+    const mayPass = 150 + Math.ceil(((Date.now() - started) / 1000) * 100) + 1;
     const refused = outcomes.filter((o) => !o.ok);
-    expect(refused.length).toBeGreaterThan(100);
+    expect(refused.length).toBeGreaterThanOrEqual(Math.min(300 - mayPass, 100));
+    expect(refused.length).toBeGreaterThan(0);
     expect(refused.every((o) => !o.ok && o.code === "rate_limited")).toBe(true);
     for (const call of [
       () => api("PATCH", `/chat-rooms/${room.id}/messages/${id}`, { token: owner.token, body: { content_text: "one more" } }),
