@@ -17,6 +17,7 @@ import { followRoutes } from "./follows/routes";
 import { friendRoutes } from "./friends/routes";
 import { router } from "./http/app-env";
 import { ApiError, renderError } from "./http/errors";
+import { failClosed, securityHeaders } from "./http/secure";
 import { inviteCodeRoutes } from "./invitations/codes";
 import { invitationRoutes } from "./invitations/routes";
 import { joinRequestRoutes } from "./join-requests/routes";
@@ -40,6 +41,10 @@ export const MAX_JSON_BODY = 1024 * 1024;
 export function buildApp() {
   // strict: false -> "/chat-rooms" and "/chat-rooms/" are the same route.
   const app = router({ strict: false });
+  // First: every answer, errors and 404s included, carries the security headers; nothing is served
+  // without JWT_SECRET (src/http/secure.ts).
+  app.use(securityHeaders(API));
+  app.use(failClosed);
   // Unknown path -> 404 JSON; known path with another method -> 405 with Allow.
   app.use(
     methodNotAllowed({
