@@ -20,6 +20,7 @@ import { followRoutes } from "./follows/routes";
 import { friendRoutes } from "./friends/routes";
 import { router } from "./http/app-env";
 import { ApiError, renderError } from "./http/errors";
+import { failClosed, securityHeaders } from "./http/secure";
 import { inviteCodeRoutes } from "./invitations/codes";
 import { invitationRoutes } from "./invitations/routes";
 import { joinRequestRoutes } from "./join-requests/routes";
@@ -45,10 +46,14 @@ export const MAX_JSON_BODY = 1024 * 1024;
 export function buildApp() {
   // strict: false -> "/chat-rooms" and "/chat-rooms/" are the same route.
   const app = router({ strict: false });
-  // First: every response, errors and 404s included, gets its request id and its log line.
+  // First: every response, errors and 404s included, gets its request id and its log line, and
+  // carries the security headers.
   app.use(requestContext);
+  app.use(securityHeaders(API));
   // Then a preflight (OPTIONS) is answered here for every path, before routing can 404/405 it.
   app.use(corsMiddleware);
+  // Nothing is served without JWT_SECRET (src/http/secure.ts).
+  app.use(failClosed);
   // Unknown path -> 404 JSON; known path with another method -> 405 with Allow.
   app.use(
     methodNotAllowed({

@@ -2,7 +2,11 @@
 // "ver" = the user's token version (bumped on password change, revoking older tokens).
 import { SignJWT, jwtVerify } from "jose";
 
-const key = (secret: string) => new TextEncoder().encode(secret);
+/** The token key; a missing secret is an error, never an empty key (the worker answers 503 before this). */
+const key = (secret: string | undefined) => {
+  if (typeof secret !== "string" || !secret) throw new Error("JWT_SECRET is missing: refusing to sign or verify a token");
+  return new TextEncoder().encode(secret);
+};
 
 export async function issueToken(env: Env, user: { id: number; tokenVersion: number }) {
   const ttl = Number(env.JWT_TTL_SECONDS) || 86_400;

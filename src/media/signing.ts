@@ -1,16 +1,25 @@
 // Signed media URLs: `/api/v1/files/{id}?exp=<unix seconds>&sig=<hex>` lets <img>/<audio> fetch a
-// file without an Authorization header. HMAC-SHA256 over the file id and expiry, keyed by
-// JWT_SECRET with a domain prefix so a media signature can never pass as anything else.
+// file without an Authorization header. HMAC-SHA256 over the file id and expiry, keyed by a key of
+// its own derived from JWT_SECRET with HKDF (info "edge-chat/media-url/v1"), so a media signature
+// can never pass as anything else and a leaked media key says nothing about the token key.
 // Synchronous (node:crypto) on purpose: the room object signs while it broadcasts, in one turn.
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 
 const DOMAIN = "edge-chat/media-url/v1";
 const enc = new TextEncoder();
 
 const ttl = (env: Env) => Number(env.MEDIA_URL_TTL_SECONDS) || 3600;
 
-const mac = (env: Env, fileId: number, exp: number) =>
-  createHmac("sha256", `${DOMAIN}:${env.JWT_SECRET}`).update(`${fileId}.${exp}`).digest("hex");
+/** The media key, derived once per secret. No secret, no key: nothing is ever signed with an empty one. */
+let derived: { secret: string; key: Uint8Array } | undefined;
+function mediaKey(env: Env): Uint8Array {
+  const secret = env.JWT_SECRET;
+  if (typeof secret !== "string" || !secret) throw new Error("JWT_SECRET is missing: refusing to sign or check a media URL");
+  if (derived?.secret !== secret) derived = { secret, key: new Uint8Array(hkdfSync("sha256", secret, "", DOMAIN, 32)) };
+  return derived.key;
+}
+
+const mac = (env: Env, fileId: number, exp: number) => createHmac("sha256", mediaKey(env)).update(`${fileId}.${exp}`).digest("hex");
 
 /** Expiries are rounded up to this many seconds, so a URL re-issued within the window is the same URL and browsers can cache the file. */
 export const URL_WINDOW_SECONDS = 300;
