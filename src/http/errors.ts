@@ -54,19 +54,25 @@ const HTTP_CODES: Record<number, string> = {
 /** The request's id (src/ops/request.ts), quoted by users to support and found in the logs. */
 const requestId = (c: Context): string | undefined => c.get("requestId");
 
-export function renderError(err: Error, c: Context): Response {
-  const request_id = requestId(c);
-  if (err instanceof ApiError) {
-    const { headers, ...extra } = err.extra;
-    return c.json({ detail: err.detail, code: err.code, request_id, ...extra }, err.status, headers);
-  }
+/**
+ * Any thrown error as the one error type: HTTPExceptions (malformed JSON, body limits) keep their
+ * status; anything else is a 500, logged with the request id (when there is a request).
+ */
+export function normalizeError(err: Error, c?: Context): ApiError {
+  if (err instanceof ApiError) return err;
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
     const detail = err.message || "Request failed";
     const code = /malformed json/i.test(detail) ? "malformed_json" : (HTTP_CODES[status] ?? "error");
-    return c.json({ detail, code, request_id }, status);
+    return new ApiError(status, code, detail);
   }
   // Unexpected: logged with the request id for operators, never a stack trace for the client.
-  log("error", "unhandled error", { request_id, method: c.req.method, ...errorFields(err) });
-  return c.json({ detail: "Internal server error", code: "internal_error", request_id }, 500);
+  log("error", "unhandled error", { request_id: c && requestId(c), method: c?.req.method, ...errorFields(err) });
+  return new ApiError(500, "internal_error", "Internal server error");
+}
+
+export function renderError(err: Error, c: Context): Response {
+  const { status, code, detail, extra } = normalizeError(err, c);
+  const { headers, ...rest } = extra;
+  return c.json({ detail, code, request_id: requestId(c), ...rest }, status, headers);
 }
