@@ -10,8 +10,8 @@ import { api, BASE, createRoom, expectError, registerUser } from "./helpers";
 /** The real worker, with bindings the test may swap for failing ones. */
 async function call(path: string, init: RequestInit = {}, bindings: Partial<Env> = {}) {
   const ctx = createExecutionContext();
-  const request = new Request(`${BASE}${path}`, init) as Request<unknown, IncomingRequestCfProperties>;
-  const res = await worker.fetch(request, { ...env, ...bindings }, ctx);
+  const req = new Request(`${BASE}${path}`, init) as Request<unknown, IncomingRequestCfProperties>;
+  const res = await worker.fetch(req, { ...env, ...bindings }, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }

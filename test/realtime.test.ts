@@ -555,6 +555,47 @@ describe("rate limit", () => {
   });
 });
 
+describe("abuse", () => {
+  /** Milliseconds from sending a message to hearing it back, through the room object. */
+  async function roundTrip(c: Client, tag: string) {
+    const started = Date.now();
+    c.send({ type: "chat_message", content_text: tag, client_id: tag });
+    await c.next("chat_message", (f) => f.message.client_id === tag);
+    return Date.now() - started;
+  }
+
+  it("1 000 junk frames close the sender with 1008 while the room keeps serving its other sockets", async () => {
+    const { room, members } = await roomWith(2);
+    const [flooder, other] = await Promise.all(members.map((m) => connect(room.id, m.token)));
+    const baseline: number[] = [];
+    for (let i = 0; i < 5; i++) baseline.push(await roundTrip(other, `before-${i}`));
+    const junk: (string | Uint8Array)[] = ["not json", "{", '{"type":"shout"}', '{"type":"chat_message","content_text":42}', new Uint8Array([0, 1, 2]), '{"type":"reaction","message_id":999999,"emoji":"x","action":"add"}'];
+    const flood = Array.from({ length: 1000 }, (_, i) => junk[i % junk.length]);
+    for (const f of flood) {
+      try {
+        flooder.ws.send(f);
+      } catch {
+        break; // closed under us
+      }
+    }
+    expect((await flooder.waitClosed()).code).toBe(1008);
+    // Closed long before the flood was answered: at most the abuse limit of error frames went back.
+    expect(flooder.of("error").length).toBeLessThanOrEqual(25);
+    const after: number[] = [];
+    for (let i = 0; i < 5; i++) after.push(await roundTrip(other, `after-${i}`));
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    expect(median(after), `before ${baseline} after ${after}`).toBeLessThan(median(baseline) * 5 + 100);
+    expect(other.closed).toBeNull();
+    // Nothing of the junk was stored, and the flooder may come back.
+    const history = await api("GET", `/chat-rooms/${room.id}/messages?limit=100`, { token: members[1].token });
+    expect(history.json.map((m: { content_text: string }) => m.content_text).every((t: string) => /^(before|after)-/.test(t))).toBe(true);
+    const again = await connect(room.id, members[0].token);
+    expect(again.closed).toBeNull();
+    again.close();
+    other.close();
+  });
+});
+
 describe("rate limit, beyond messages", () => {
   it("read frames have their own budget: a flood of them is refused without costing a message or closing the socket", async () => {
     const { room, owner } = await roomWith(1);

@@ -86,6 +86,27 @@ describe("GET /chat-rooms/{id}/messages/search", () => {
     expect(ids(await search(owner, r.id, { limit: 1 }))).toEqual([m3.id]);
   });
 
+  it("takes at most 20 words and never fails with a 5xx, whatever the words", async () => {
+    const { owner, room: r } = await room();
+    const a = await send(owner, r.id, "a b c d e f g h i j k l m n o p q r s t");
+    // 20 distinct one-letter words: each a LIKE filter with two bound parameters.
+    const twenty = "a b c d e f g h i j k l m n o p q r s t";
+    expect(ids(await search(owner, r.id, { q: twenty }))).toEqual([a.id]);
+    // A repeated word counts once.
+    expect(ids(await search(owner, r.id, { q: `${twenty} a b c` }))).toEqual([a.id]);
+    const many = Array.from({ length: 99 }, (_, i) => String.fromCharCode(0x4e00 + i)).join(" ");
+    expectError(await search(owner, r.id, { q: many }), 400, "invalid_request");
+    expectError(await search(owner, r.id, { q: `${twenty} u` }), 400, "invalid_request");
+    const across = await api("GET", `/messages/search?q=${encodeURIComponent(many)}`, { token: owner.token });
+    expectError(across, 400, "invalid_request");
+    expect(across.json.errors[0]).toMatchObject({ path: "query.q", message: "at most 20 words" });
+    // Hostile words: quotes, FTS operators, LIKE wildcards, NUL and lone surrogates.
+    for (const q of ['"', '""" AND', "% _ \\", "\u0000 x", "\ud800abc", "NOT OR AND NEAR(*)", "a".repeat(200)]) {
+      const res = await search(owner, r.id, { q });
+      expect(res.status, q).toBeLessThan(500);
+    }
+  });
+
   it("an edit moves a message to its new words; a deleted message is not found", async () => {
     const { owner, room: r } = await room();
     const a = await send(owner, r.id, "original wording");

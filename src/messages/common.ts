@@ -8,8 +8,17 @@ import { roomMembers } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
 import { ApiError, forbidden } from "../http/errors";
 import { id, RoomIdParam } from "../http/schemas";
-import type { Actor, Refusal } from "../room/protocol";
+import { MAX_SEARCH_WORDS, type Actor, type Refusal } from "../room/protocol";
 import { loadRoom, require, type RoomAccess } from "../rooms/access";
+
+export const searchWords = (q: string) => new Set(q.split(/\s+/).filter(Boolean)).size;
+export const SearchText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((q) => searchWords(q) <= MAX_SEARCH_WORDS, { message: `at most ${MAX_SEARCH_WORDS} words` })
+  .openapi({ description: `Words that must all occur (case-insensitive substrings, any script); at most ${MAX_SEARCH_WORDS} words` });
 
 export const ChatMessage = z
   .object({

@@ -13,7 +13,7 @@ import { roomStub } from "../room/client";
 import { messageInput, MAX_CONTENT } from "../room/protocol";
 import { ADMISSION_HEADER, type Admission } from "../room/room";
 import { canPost, canView, requireActive } from "../rooms/access";
-import { actorOf, assertNotBlocked, ChatMessage, instant, memberAccess, MessageParams, unwrap } from "./common";
+import { actorOf, assertNotBlocked, ChatMessage, instant, memberAccess, MessageParams, SearchText, unwrap } from "./common";
 import { deleteMessage, markRead, readHistory, readMessage, sendMessage, uploadMessage } from "./service";
 
 const MessageCreate = z
@@ -35,7 +35,7 @@ const HistoryQuery = z.object({
 
 const SearchQuery = z
   .object({
-    q: z.string().trim().min(1).max(200).optional().openapi({ description: "Words that must all occur (case-insensitive substrings, any script)" }),
+    q: SearchText.optional(),
     sender_id: intQuery(1, Number.MAX_SAFE_INTEGER).optional().openapi({ description: "Only this sender's messages" }),
     since: instant.optional().openapi({ description: "Sent at or after" }),
     until: instant.optional().openapi({ description: "Sent before" }),

@@ -11,13 +11,13 @@ import { router } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { ErrorBody, idList, intQuery, json, pick } from "../http/schemas";
 import { roomStub } from "../room/client";
-import { ChatMessage, instant } from "./common";
+import { ChatMessage, instant, SearchText } from "./common";
 
 const MAX_ROOMS = 50;
 
 const Query = z
   .object({
-    q: z.string().trim().min(1).max(200).openapi({ description: "Words that must all occur (case-insensitive substrings, any script)" }),
+    q: SearchText,
     room_ids: idList(MAX_ROOMS, "room ids").optional().openapi({ description: `Only these conversations (at most ${MAX_ROOMS}); default: your ${MAX_ROOMS} most recently active` }),
     sender_id: intQuery(1, Number.MAX_SAFE_INTEGER).optional().openapi({ description: "Only this sender's messages" }),
     since: instant.optional().openapi({ description: "Sent at or after" }),

@@ -5,6 +5,11 @@ import { z } from "zod";
 /** Characters of message text, for every door (the reference documents allow up to 5000). */
 export const MAX_CONTENT = 5000;
 export const MAX_FRAME_BYTES = 64 * 1024;
+/**
+ * Search words are bound as SQL parameters (two for each short word), and SQLite binds at most
+ * 100: 20 distinct words keep every search well inside that, whatever the words.
+ */
+export const MAX_SEARCH_WORDS = 20;
 export const MESSAGE_TYPES = ["text", "image", "file", "voice", "video", "location"] as const;
 
 /** A shared place: WGS 84 coordinates, optionally named (what a map app's share sheet gives). */

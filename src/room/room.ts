@@ -20,6 +20,7 @@ import {
   MAX_EMOJI_PER_MESSAGE,
   MAX_EMOJI_PER_USER,
   MAX_FRAME_BYTES,
+  MAX_SEARCH_WORDS,
   refuse,
   withAliases,
   type Actor,
@@ -50,7 +51,7 @@ const REPLAY_MAX = 2_000;
 /** Messages added to the search index per step (~0.15 s of work), and the pause between steps of a backlog. */
 const INDEX_BATCH = 20_000;
 const INDEX_PAUSE_MS = 1_000;
-/** Rate-limited frames a socket may send within ABUSE_WINDOW_MS before it is closed with 1008. */
+/** Refused frames a socket may send within ABUSE_WINDOW_MS before it is closed with 1008. */
 const ABUSE_LIMIT = 20;
 const ABUSE_WINDOW_MS = 10_000;
 /**
@@ -80,7 +81,7 @@ export class Room extends DurableObject<Env> {
   private readonly limiter: RateLimiter;
   private readonly typingLimiter = new RateLimiter(TYPING_STARTS_PER_SECOND, TYPING_STARTS_BURST);
   private readonly readLimiter = new RateLimiter(READS_PER_SECOND, READS_BURST);
-  /** Rate-limited frames per socket in the current window; in memory, so counting restarts after hibernation. */
+  /** Refused frames per socket in the current window; in memory, so counting restarts after hibernation. */
   private abuse = new WeakMap<WebSocket, { n: number; since: number }>();
   /** Caches of values whose truth is in storage (meta, typing), read once per instance. */
   private cache: { roomId?: number; summaryDue?: boolean; typing?: number; blocked?: boolean; archived?: boolean } = {};
@@ -349,7 +350,8 @@ export class Room extends DurableObject<Env> {
 
   /** The search statement (exposed for its query plan in tests). */
   searchQuery(q: SearchQuery, useIndex = true) {
-    const words = [...new Set((q.q ?? "").split(/\s+/).filter(Boolean))];
+    // The API refuses more words (SearchText); the cap keeps any caller under SQLite's 100 parameters.
+    const words = [...new Set((q.q ?? "").split(/\s+/).filter(Boolean))].slice(0, MAX_SEARCH_WORDS);
     const indexed = useIndex ? words.filter((w) => [...w].length >= 3) : [];
     const short = words.filter((w) => !indexed.includes(w));
     // Each word a quoted FTS5 string: operators and punctuation in it are plain text.
@@ -686,19 +688,19 @@ export class Room extends DurableObject<Env> {
     if (!me || me.left) return;
     const size = typeof data === "string" ? new TextEncoder().encode(data).byteLength : data.byteLength;
     if (size > MAX_FRAME_BYTES) return this.closeSocket(ws, 1009, "frame too large");
-    if (typeof data !== "string") return this.fanout.send(ws, { type: "error", code: "binary_not_supported", message: "Frames must be JSON text" });
+    if (typeof data !== "string") return this.refused(ws, refuse(400, "binary_not_supported", "Frames must be JSON text"));
 
     let json: unknown;
     try {
       json = JSON.parse(data);
     } catch {
-      return this.fanout.send(ws, { type: "error", code: "invalid_json", message: "Frame is not valid JSON" });
+      return this.refused(ws, refuse(400, "invalid_json", "Frame is not valid JSON"));
     }
     const parsed = ClientFrame.safeParse(withAliases(json));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-      return this.fanout.send(ws, { type: "error", code: "invalid_frame", message: `${where}${issue?.message ?? "invalid frame"}` });
+      return this.refused(ws, refuse(400, "invalid_frame", `${where}${issue?.message ?? "invalid frame"}`));
     }
     const frame = parsed.data;
     const actor: Actor = { id: me.id, username: me.username, display_name: me.display_name };
@@ -724,7 +726,7 @@ export class Room extends DurableObject<Env> {
       }
       case "chat_message": {
         if (frame.file_id || frame.media_url || (frame.message_type !== "text" && frame.message_type !== "location"))
-          return this.fanout.send(ws, { type: "error", code: "use_rest", message: "Send media messages with POST /chat-rooms/{id}/messages" });
+          return this.refused(ws, refuse(400, "use_rest", "Send media messages with POST /chat-rooms/{id}/messages"));
         const result = this.store(roomId, actor, frame);
         if (!result.ok) return this.refused(ws, result);
         // A retried client_id: the sender gets its original message again, nobody else hears of it.
@@ -884,10 +886,16 @@ export class Room extends DurableObject<Env> {
     this.scheduleSummary();
   }
 
-  /** A refused command from a socket: an error frame; a rate-limited one counts towards 1008. */
+  /**
+   * A refused frame (not JSON, binary, unknown or malformed, refused by the room's rules or its
+   * rate limit): an error frame, and it counts towards the abuse close (1008), so no client keeps
+   * the room busy answering junk. Frames over MAX_FRAME_BYTES close at once (1009); read frames
+   * over their own budget are only told to slow down (a client acknowledging every message of a
+   * busy room is not abusive, and such a refusal costs the room nothing but the answer).
+   */
   private refused(ws: WebSocket, r: Refusal) {
     this.fanout.send(ws, { type: "error", code: r.code, message: r.detail, ...(r.retry_after && { retry_after: r.retry_after }) });
-    if (r.code === "rate_limited") this.countAbuse(ws);
+    this.countAbuse(ws);
   }
 
   private countAbuse(ws: WebSocket) {
@@ -898,7 +906,7 @@ export class Room extends DurableObject<Env> {
     if (n < ABUSE_LIMIT) return;
     const who = attachment(ws);
     if (who) this.limiter.penalize(who.id);
-    this.closeSocket(ws, 1008, "rate limit abuse");
+    this.closeSocket(ws, 1008, "too many refused frames");
   }
 
   /**
