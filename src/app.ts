@@ -37,6 +37,13 @@ import pkg from "../package.json";
 export const API = "/api/v1";
 export const MAX_JSON_BODY = 1024 * 1024;
 
+/** Paths the API owns (and its aliases); everything else is the web app's. */
+const API_PREFIXES = [`${API}/`, "/ws/", "/realtime/", "/user/", "/api/"];
+
+function isAppPage(method: string, path: string) {
+  return (method === "GET" || method === "HEAD") && path !== API && !API_PREFIXES.some((p) => path.startsWith(p));
+}
+
 export function buildApp() {
   // strict: false -> "/chat-rooms" and "/chat-rooms/" are the same route.
   const app = router({ strict: false });
@@ -63,7 +70,8 @@ export function buildApp() {
     ),
   );
 
-  app.get("/", (c) =>
+  // The JSON index lives under the API; "/" is the web app (static assets, web/).
+  app.get(API, (c) =>
     c.json({
       name: "edge chat",
       version: pkg.version,
@@ -133,7 +141,13 @@ export function buildApp() {
   });
   app.get(`${API}/docs`, swaggerUI({ url: `${API}/openapi.json` }));
 
-  app.notFound((c) => c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: "not_found" }, 404));
+  app.notFound((c) =>
+    // A page of the web app that reached the worker (run_worker_first, or a test calling the worker
+    // directly) is answered by the assets, which fall back to index.html for client-side routes.
+    isAppPage(c.req.method, c.req.path)
+      ? c.env.ASSETS.fetch(c.req.raw)
+      : c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: "not_found" }, 404),
+  );
   app.onError(renderError);
   return app;
 }
