@@ -27,6 +27,8 @@ export default defineConfig(async () => {
             HISTORY_RETENTION_DAYS: "36500",
             // Broadcast tests cross several delivery pages with a handful of rooms.
             BROADCAST_PAGE_ROOMS: "2",
+            // A list, so tests see allowed and refused origins (test/cors.test.ts covers "*" too).
+            ALLOWED_ORIGINS: "https://app.example.com, http://localhost:5173/",
           },
         },
       }),

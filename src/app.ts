@@ -5,6 +5,10 @@ import { bodyLimit } from "hono/body-limit";
 import { except } from "hono/combine";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requireUser } from "./auth/middleware";
+import { createRoute, z } from "@hono/zod-openapi";
+import { corsMiddleware } from "./http/cors";
+import { nameOperations, registerDocumentRoutes } from "./http/openapi";
+import { json } from "./http/schemas";
 import { authRoutes } from "./auth/routes";
 import { avatarFileRoutes, roomAvatarRoutes, userAvatarRoutes } from "./avatars/routes";
 import { banRoutes } from "./bans/routes";
@@ -47,6 +51,8 @@ function isAppPage(method: string, path: string) {
 export function buildApp() {
   // strict: false -> "/chat-rooms" and "/chat-rooms/" are the same route.
   const app = router({ strict: false });
+  // First: a preflight (OPTIONS) is answered here for every path, before routing can 404/405 it.
+  app.use(corsMiddleware);
   // Unknown path -> 404 JSON; known path with another method -> 405 with Allow.
   app.use(
     methodNotAllowed({
@@ -81,7 +87,18 @@ export function buildApp() {
       health: `${API}/health`,
     }),
   );
-  app.get(`${API}/health`, (c) => c.json({ status: "ok" }));
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: `${API}/health`,
+      operationId: "getHealth",
+      security: [],
+      tags: ["meta"],
+      summary: "Liveness",
+      responses: { 200: json(z.object({ status: z.literal("ok") })) },
+    }),
+    (c) => c.json({ status: "ok" as const }, 200),
+  );
 
   app.route(`${API}/auth`, authRoutes);
   app.use(`${API}/users/*`, requireUser);
@@ -129,6 +146,8 @@ export function buildApp() {
   app.route(`${API}/avatars`, avatarFileRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  registerDocumentRoutes(app.openAPIRegistry, API);
+  nameOperations(app.openAPIRegistry);
   app.doc31(`${API}/openapi.json`, {
     openapi: "3.1.0",
     info: {

@@ -57,6 +57,9 @@ export const authRoutes = router()
     createRoute({
       method: "post",
       path: "/register",
+      operationId: "register",
+      // Public: how a caller gets a token in the first place.
+      security: [],
       tags: ["auth"],
       summary: "Create an account and get a token",
       request: jsonBody(Register),
@@ -89,6 +92,8 @@ export const authRoutes = router()
     createRoute({
       method: "post",
       path: "/login",
+      operationId: "login",
+      security: [],
       tags: ["auth"],
       summary: "Log in with username and password (JSON)",
       request: jsonBody(Login),
@@ -104,6 +109,8 @@ export const authRoutes = router()
     createRoute({
       method: "post",
       path: "/login/access-token",
+      operationId: "loginForAccessToken",
+      security: [],
       tags: ["auth"],
       summary: "OAuth2 password flow (form-urlencoded username/password)",
       request: {
