@@ -43,6 +43,13 @@ import pkg from "../package.json";
 export const API = "/api/v1";
 export { MAX_JSON_BODY };
 
+/** Paths the API owns (and its aliases); everything else is the web app's. */
+const API_PREFIXES = [`${API}/`, "/ws/", "/realtime/", "/user/", "/api/"];
+
+function isAppPage(method: string, path: string) {
+  return (method === "GET" || method === "HEAD") && path !== API && !API_PREFIXES.some((p) => path.startsWith(p));
+}
+
 export function buildApp() {
   // strict: false -> "/chat-rooms" and "/chat-rooms/" are the same route.
   const app = router({ strict: false });
@@ -69,7 +76,8 @@ export function buildApp() {
   );
   app.use(`${API}/*`, except(isUploadRequest, jsonBodyLimit));
 
-  app.get("/", (c) =>
+  // The JSON index lives under the API; "/" is the web app (static assets, web/).
+  app.get(API, (c) =>
     c.json({
       name: "edge chat",
       version: pkg.version,
@@ -146,7 +154,13 @@ export function buildApp() {
   app.get(`${API}/docs`, swaggerUI({ url: `${API}/openapi.json` }));
 
   app.notFound((c) =>
-    isDoc004Path(c.req.path) ? notFound004(c) : renderError(new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`), c),
+    // A page of the web app that reached the worker (run_worker_first, or a test calling the worker
+    // directly) is answered by the assets, which fall back to index.html for client-side routes.
+    isAppPage(c.req.method, c.req.path)
+      ? c.env.ASSETS.fetch(c.req.raw)
+      : isDoc004Path(c.req.path)
+        ? notFound004(c)
+        : renderError(new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`), c),
   );
   app.onError((err, c) => (isDoc004Path(c.req.path) ? renderDoc004Error(err, c) : renderError(err, c)));
   return app;

@@ -10,7 +10,8 @@ const roomsNamed = async (name: string) =>
 describe("errors are JSON {detail, code}", () => {
   it("unknown routes are a JSON 404", async () => {
     const u = await registerUser("h");
-    for (const path of [`${ROOT}/nope`, `${BASE}/nope`, `${BASE}/chat-rooms/1/nope`, `${BASE}/users/me/nope`]) {
+    // Paths outside the API are the web app's (its own 404 is client-side): see "discovery".
+    for (const path of [`${ROOT}/api/nope`, `${BASE}/nope`, `${BASE}/chat-rooms/1/nope`, `${BASE}/users/me/nope`]) {
       const res = await api("GET", path, { token: u.token });
       expectError(res, 404, "not_found");
       expect(res.headers.get("content-type")).toMatch(/application\/json/);
@@ -155,11 +156,24 @@ describe("paths", () => {
 });
 
 describe("discovery", () => {
-  it("GET / names the service and links to the docs", async () => {
-    const res = await api("GET", `${ROOT}/`);
-    expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ version: pkg.version, docs: "/api/v1/docs", openapi: "/api/v1/openapi.json" });
-    expect(typeof res.json.name).toBe("string");
+  it("GET /api/v1 names the service and links to the docs", async () => {
+    for (const path of ["/api/v1", "/api/v1/"]) {
+      const res = await api("GET", `${ROOT}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.json).toMatchObject({ version: pkg.version, docs: "/api/v1/docs", openapi: "/api/v1/openapi.json" });
+      expect(typeof res.json.name).toBe("string");
+    }
+  });
+
+  it("GET / and the app's own pages are the web app; unknown API paths stay JSON 404s", async () => {
+    for (const path of ["/", "/rooms/12", "/browse"]) {
+      const res = await api("GET", `${ROOT}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-type"), path).toMatch(/^text\/html/);
+      expect(res.json, path).toContain('<div id="app">');
+    }
+    for (const path of ["/api/v1/nope", "/api/other", "/ws/nope/x/y", "/realtime/nope", "/user/nope"]) expectError(await api("GET", `${ROOT}${path}`), 404, "not_found");
+    expectError(await api("POST", `${ROOT}/rooms/12`), 404, "not_found");
   });
 
   it("the OpenAPI document lists every route", async () => {

@@ -1,0 +1,160 @@
+// One message: sender, time in the viewer's locale, the quoted message it answers, its text (always
+// rendered as text, never as markup), image or file, reactions, and the actions on your own.
+import { useState } from "preact/hooks";
+import { assetUrl } from "./api";
+import { formatSize, formatTime, fullTime } from "./format";
+import type { ChatMessage } from "./types";
+
+export type Pending = { client_id: string; content_text: string; reply_to_id: number | null; reply_to: ChatMessage | null };
+
+const QUICK = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+
+type Props =
+  | {
+      m: ChatMessage;
+      pending?: undefined;
+      mine: boolean;
+      myReactions: Set<string>;
+      readBy?: string[];
+      onReply: () => void;
+      onReact: (emoji: string, on: boolean) => void;
+      onEdit: (text: string) => void;
+      onDelete: () => void;
+    }
+  | { pending: Pending; mine: true; m?: undefined };
+
+export function MessageItem(props: Props) {
+  const [picking, setPicking] = useState(false);
+  const [editing, setEditing] = useState<string | null>(null);
+
+  if (props.pending) {
+    const p = props.pending;
+    return (
+      <article class="msg mine pending" data-client-id={p.client_id} aria-label="Message being sent">
+        {p.reply_to && <Quote name={p.reply_to.sender_name} text={p.reply_to.content_text ?? p.reply_to.file_name} />}
+        <p class="msg-text">{p.content_text}</p>
+        <span class="muted small">Sending…</span>
+      </article>
+    );
+  }
+  const { m, mine, myReactions, readBy } = props;
+  const image = m.message_type === "image" && m.media_url && !m.media_removed;
+  const file = !image && m.media_url && !m.media_removed;
+  return (
+    <article class={`msg ${mine ? "mine" : ""} ${m.deleted ? "deleted" : ""}`} data-id={m.id} aria-label={`Message from ${m.sender_name}`}>
+      <header class="msg-head">
+        <strong class="msg-sender">{m.sender_name}</strong>
+        <time class="muted small" dateTime={m.sent_at} title={fullTime(m.sent_at)}>
+          {formatTime(m.sent_at)}
+        </time>
+        {m.edited_at && !m.deleted && <span class="muted small">(edited)</span>}
+      </header>
+      {m.reply_to && <Quote name={m.reply_to.sender_name} text={m.reply_to.deleted ? null : m.reply_to.preview} />}
+      {m.deleted ? (
+        <p class="msg-text muted">Message deleted</p>
+      ) : editing !== null ? (
+        <form
+          class="edit"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (editing.trim()) props.onEdit(editing.trim());
+            setEditing(null);
+          }}
+        >
+          <label class="sr-only" for={`edit-${m.id}`}>
+            Edit message
+          </label>
+          <textarea id={`edit-${m.id}`} value={editing} onInput={(e) => setEditing(e.currentTarget.value)} onKeyDown={(e) => e.key === "Escape" && setEditing(null)} />
+          <button type="submit" class="primary">
+            Save
+          </button>
+          <button type="button" onClick={() => setEditing(null)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        m.content_text && <p class="msg-text">{m.content_text}</p>
+      )}
+      {image && (
+        <a href={assetUrl(m.media_url)!} target="_blank" rel="noopener">
+          <img
+            class="msg-image"
+            src={assetUrl(m.media_url)!}
+            alt={m.file_name ?? "image"}
+            width={m.width ?? undefined}
+            height={m.height ?? undefined}
+            loading="lazy"
+          />
+        </a>
+      )}
+      {file && (
+        <a class="msg-file" href={assetUrl(m.media_url)!} download={m.file_name ?? true}>
+          📄 {m.file_name ?? "file"} <span class="muted small">{formatSize(m.file_size)}</span>
+        </a>
+      )}
+      {m.media_removed && <p class="muted small">The file was removed.</p>}
+      {!m.deleted && (
+        <div class="msg-foot">
+          {m.reactions.map((r) => {
+            const on = myReactions.has(`${m.id} ${r.emoji}`);
+            return (
+              <button
+                key={r.emoji}
+                class={`reaction ${on ? "on" : ""}`}
+                aria-pressed={on}
+                aria-label={`${r.emoji} ${r.count}`}
+                onClick={() => props.onReact(r.emoji, !on)}
+              >
+                {r.emoji} <span class="count">{r.count}</span>
+              </button>
+            );
+          })}
+          <span class="msg-actions">
+            <button class="icon" aria-label="React" aria-expanded={picking} onClick={() => setPicking(!picking)}>
+              🙂
+            </button>
+            <button class="icon" aria-label="Reply" onClick={props.onReply}>
+              ↩
+            </button>
+            {mine && m.message_type === "text" && (
+              <button class="icon" aria-label="Edit" onClick={() => setEditing(m.content_text ?? "")}>
+                ✎
+              </button>
+            )}
+            {mine && (
+              <button class="icon" aria-label="Delete" onClick={() => confirm("Delete this message for everyone?") && props.onDelete()}>
+                🗑
+              </button>
+            )}
+          </span>
+          {picking && (
+            <span class="picker" role="group" aria-label="Pick a reaction">
+              {QUICK.map((e) => (
+                <button
+                  key={e}
+                  class="icon"
+                  aria-label={`React with ${e}`}
+                  onClick={() => {
+                    setPicking(false);
+                    props.onReact(e, !myReactions.has(`${m.id} ${e}`));
+                  }}
+                >
+                  {e}
+                </button>
+              ))}
+            </span>
+          )}
+        </div>
+      )}
+      {readBy && readBy.length > 0 && <p class="seen muted small">Seen by {readBy.join(", ")}</p>}
+    </article>
+  );
+}
+
+function Quote({ name, text }: { name: string; text: string | null }) {
+  return (
+    <blockquote class="quote">
+      <strong>{name}</strong> <span>{text ?? "(deleted)"}</span>
+    </blockquote>
+  );
+}
