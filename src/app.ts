@@ -21,6 +21,7 @@ import { router } from "./http/app-env";
 import { jsonBodyLimit, MAX_JSON_BODY } from "./http/body-limit";
 import { ApiError, renderError } from "./http/errors";
 import { failClosed, securityHeaders } from "./http/secure";
+import { isAppPage } from "./http/web-app";
 import { inviteCodeRoutes } from "./invitations/codes";
 import { invitationRoutes } from "./invitations/routes";
 import { joinRequestRoutes } from "./join-requests/routes";
@@ -42,13 +43,6 @@ import pkg from "../package.json";
 
 export const API = "/api/v1";
 export { MAX_JSON_BODY };
-
-/** Paths the API owns (and its aliases); everything else is the web app's. */
-const API_PREFIXES = [`${API}/`, "/ws/", "/realtime/", "/user/", "/api/"];
-
-function isAppPage(method: string, path: string) {
-  return (method === "GET" || method === "HEAD") && path !== API && !API_PREFIXES.some((p) => path.startsWith(p));
-}
 
 export function buildApp() {
   // strict: false -> "/chat-rooms" and "/chat-rooms/" are the same route.
@@ -156,8 +150,9 @@ export function buildApp() {
   app.notFound((c) =>
     // A page of the web app that reached the worker (run_worker_first, or a test calling the worker
     // directly) is answered by the assets, which fall back to index.html for client-side routes.
-    isAppPage(c.req.method, c.req.path)
-      ? c.env.ASSETS.fetch(c.req.raw)
+    isAppPage(c.req.method, c.req.path, API)
+      ? // A copy: the assets' response headers are immutable, and the request id is still added.
+        c.env.ASSETS.fetch(c.req.raw).then((res) => new Response(res.body, res))
       : isDoc004Path(c.req.path)
         ? notFound004(c)
         : renderError(new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`), c),

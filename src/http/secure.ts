@@ -7,6 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 type SecureHeadersOptions = NonNullable<Parameters<typeof secureHeaders>[0]>;
 import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors";
+import { isAppPage } from "./web-app";
 
 /** The secret every key derives from; a request never gets past here without it. */
 export const hasSecret = (env: Env) => typeof env.JWT_SECRET === "string" && env.JWT_SECRET.length > 0;
@@ -55,6 +56,8 @@ export function securityHeaders(api: string): MiddlewareHandler<AppEnv> {
   return (c: Context<AppEnv>, next) => {
     if (c.req.header("Upgrade")?.toLowerCase() === "websocket") return next();
     const path = c.req.path;
+    // The web app's pages carry the headers of web/public/_headers (a policy that lets it run).
+    if (isAppPage(c.req.method, path, api)) return next();
     if (path === `${api}/docs` || path === `${api}/docs/`) return docsPage(c, next);
     if (path.startsWith(`${api}/avatars/`) || path.startsWith(`${api}/files/`)) return embeddable(c, next);
     return apiHeaders(c, next);
