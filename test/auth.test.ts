@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { SignJWT, UnsecuredJWT } from "jose";
+import { decodeJwt, SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { api, expectError, registerUser, uniq } from "./helpers";
 
@@ -13,6 +13,8 @@ async function sign(claims: Record<string, unknown>, opts: { secret?: string; su
 }
 
 const me = (token: string) => api("GET", "/users/me", { token });
+/** The session a user's token names: a token built here must name a live one. */
+const sid = (u: { token: string }) => decodeJwt(u.token).sid as string;
 const form = (fields: Record<string, string>) => ({
   raw: new URLSearchParams(fields).toString(),
   headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -25,7 +27,8 @@ describe("POST /auth/register", () => {
       body: { username, password: "password123", email: "a@example.com", phone: "+4912345678", display_name: "Alice" },
     });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ token_type: "bearer", expires_in: 86400 });
+    expect(res.json).toMatchObject({ token_type: "bearer", expires_in: 900, refresh_expires_in: 2592000 });
+    expect(typeof res.json.refresh_token).toBe("string");
     expect(typeof res.json.access_token).toBe("string");
     expect(res.json.user).toMatchObject({
       username,
@@ -105,7 +108,7 @@ describe("POST /auth/login (JSON)", () => {
     const u = await registerUser("login");
     const res = await api("POST", "/auth/login", { body: { username: u.username, password: "password123" } });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ token_type: "bearer", expires_in: 86400, user: { id: u.id, username: u.username } });
+    expect(res.json).toMatchObject({ token_type: "bearer", expires_in: 900, user: { id: u.id, username: u.username } });
     expect((await me(res.json.access_token)).json.id).toBe(u.id);
   });
 
@@ -162,7 +165,7 @@ describe("POST /auth/login/access-token (OAuth2 form)", () => {
 describe("bearer tokens", () => {
   it("a token built here with the server secret works (so the failures below are about the token)", async () => {
     const u = await registerUser("tok");
-    const res = await me(await sign({ ver: 0 }, { sub: String(u.id) }));
+    const res = await me(await sign({ ver: 0, sid: sid(u) }, { sub: String(u.id) }));
     expect(res.status).toBe(200);
     expect(res.json.id).toBe(u.id);
   });
@@ -175,18 +178,18 @@ describe("bearer tokens", () => {
 
   it("401 for an expired token", async () => {
     const u = await registerUser("tok");
-    const expired = await sign({ ver: 0 }, { sub: String(u.id), exp: Math.floor(Date.now() / 1000) - 60 });
+    const expired = await sign({ ver: 0, sid: sid(u) }, { sub: String(u.id), exp: Math.floor(Date.now() / 1000) - 60 });
     expectError(await me(expired), 401, "unauthorized");
   });
 
   it("401 for a token signed with another secret", async () => {
     const u = await registerUser("tok");
-    expectError(await me(await sign({ ver: 0 }, { sub: String(u.id), secret: "some-other-secret" })), 401, "unauthorized");
+    expectError(await me(await sign({ ver: 0, sid: sid(u) }, { sub: String(u.id), secret: "some-other-secret" })), 401, "unauthorized");
   });
 
   it("401 for a token without exp, without sub, or with alg none", async () => {
     const u = await registerUser("tok");
-    expectError(await me(await sign({ ver: 0 }, { sub: String(u.id), exp: null })), 401, "unauthorized");
+    expectError(await me(await sign({ ver: 0, sid: sid(u) }, { sub: String(u.id), exp: null })), 401, "unauthorized");
     expectError(await me(await sign({ ver: 0 })), 401, "unauthorized");
     const unsigned = new UnsecuredJWT({ ver: 0 }).setSubject(String(u.id)).setExpirationTime("1h").encode();
     expectError(await me(unsigned), 401, "unauthorized");

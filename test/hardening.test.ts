@@ -3,7 +3,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { issueToken } from "../src/auth/tokens";
+import { signAccessToken } from "../src/auth/tokens";
 import { signedFileUrl } from "../src/media/signing";
 import { api, BASE, expectError, registerUser } from "./helpers";
 
@@ -63,7 +63,7 @@ describe("fail closed", () => {
       expectError({ status: res.status, json: body }, 503, "misconfigured");
       expectApiHeaders(res.headers);
     }
-    await expect(issueToken(broken, { id: 1, tokenVersion: 0 })).rejects.toThrow(/JWT_SECRET/);
+    await expect(signAccessToken(broken, { userId: 1, ver: 0, sid: "x", exp: 9_999_999_999 })).rejects.toThrow(/JWT_SECRET/);
     expect(() => signedFileUrl(broken, 1)).toThrow(/JWT_SECRET/);
     // With the secret the same worker serves.
     const ctx = createExecutionContext();

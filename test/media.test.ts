@@ -35,7 +35,18 @@ async function allKeys() {
   return keys;
 }
 
-const authUser = (u: TestUser, isAdmin = false): AuthUser => ({ id: u.id, username: u.username, displayName: null, email: null, isAdmin, tokenVersion: 0 });
+const authUser = (u: TestUser, isAdmin = false): AuthUser => ({
+  id: u.id,
+  username: u.username,
+  displayName: null,
+  email: null,
+  isAdmin,
+  tokenVersion: 0,
+  sessionId: "test",
+  sessionKind: "short",
+  sessionExpiresAt: Date.now() + 60_000,
+  expiresAt: Date.now() + 60_000,
+});
 
 describe("upload: type by content", () => {
   const cases: [string, () => Uint8Array, string, [number, number] | null][] = [

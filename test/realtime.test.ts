@@ -474,7 +474,7 @@ describe("membership follows D1", () => {
       instance.typing(room.id, actor, true);
       const kicked = instance.kick(owner.id);
       const upgrade = await instance.fetch(
-        new Request("https://room.internal/ws", { headers: { Upgrade: "websocket", [ADMISSION_HEADER]: JSON.stringify({ room_id: room.id, user: actor, token_version: 0, since: null }) } }),
+        new Request("https://room.internal/ws", { headers: { Upgrade: "websocket", [ADMISSION_HEADER]: JSON.stringify({ room_id: room.id, user: actor, token_version: 0, session_id: "none", expires_at: Date.now() + 60_000, since: null }) } }),
       );
       const count = (table: string) => state.storage.sql.exec(`SELECT count(*) AS n FROM ${table}`).one().n;
       return { posted, read, kicked, upgrade: upgrade.status, messages: count("messages"), meta: count("meta"), typing: count("typing"), alarm: await state.storage.getAlarm() };
@@ -692,7 +692,7 @@ describe("bans, blocks and deleted accounts reach the sockets", () => {
     const stale = await roomStub(env, room.id).fetch("https://room.internal/ws", {
       headers: {
         Upgrade: "websocket",
-        [ADMISSION_HEADER]: JSON.stringify({ room_id: room.id, user: { id: user.id, username: user.username, display_name: null }, token_version: 0, since: null, batch: false }),
+        [ADMISSION_HEADER]: JSON.stringify({ room_id: room.id, user: { id: user.id, username: user.username, display_name: null }, token_version: 0, session_id: "none", expires_at: Date.now() + 60_000, since: null, batch: false }),
       },
     });
     expect(stale.status).toBe(401);
@@ -841,7 +841,7 @@ describe("review follow-ups", () => {
     const { room, owner, members } = await roomWith(2);
     expect((await api("DELETE", `/chat-rooms/${room.id}/members/${members[1].id}`, { token: owner.token })).status).toBe(204);
     // What the worker would forward had its check run just before the removal.
-    const admission = { room_id: room.id, user: { id: members[1].id, username: members[1].username, display_name: null }, since: null };
+    const admission = { room_id: room.id, user: { id: members[1].id, username: members[1].username, display_name: null }, session_id: "none", expires_at: Date.now() + 60_000, since: null };
     const res = await roomStub(env, room.id).fetch("https://room.internal/ws", {
       headers: { Upgrade: "websocket", "X-Edge-Chat-Admission": JSON.stringify(admission) },
     });

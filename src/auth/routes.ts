@@ -1,4 +1,5 @@
-// Registration and login (JSON and the OAuth2 password form). Everything else needs a token.
+// Registration and login (JSON and the OAuth2 password form), and the session routes: refresh,
+// logout, the session list and socket tickets (auth/sessions.ts). Everything else needs a token.
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
@@ -6,14 +7,38 @@ import { isUniqueViolation } from "../db/errors";
 import { users } from "../db/schema";
 import { router } from "../http/app-env";
 import { ApiError, conflict } from "../http/errors";
-import { json, jsonBody, pick } from "../http/schemas";
+import { json, jsonBody, noContent, pick } from "../http/schemas";
 import { displayName, email, password, phone, toUserResponse, UserResponse, username } from "../users/schemas";
+import { requireUser } from "./middleware";
 import { hashPassword, verifyAgainstNothing, verifyPassword } from "./password";
-import { issueToken } from "./tokens";
+import { endSessions, issueTicket, listSessions, openSession, refreshSession, TICKET_TTL_SECONDS } from "./sessions";
 
-const TokenResponse = z
-  .object({ access_token: z.string(), token_type: z.literal("bearer"), expires_in: z.number().int(), user: UserResponse })
-  .openapi("TokenResponse");
+const tokenFields = {
+  access_token: z.string(),
+  token_type: z.literal("bearer"),
+  expires_in: z.number().int().openapi({ description: "Seconds the access token is valid (ACCESS_TOKEN_TTL_SECONDS, default 900)" }),
+  refresh_token: z.string().openapi({ description: "Single use: POST /auth/refresh returns a new one. Reusing a spent one ends the session" }),
+  refresh_expires_in: z.number().int().openapi({ description: "Seconds the refresh token is valid unless used (REFRESH_TOKEN_TTL_SECONDS)" }),
+  session_id: z.string(),
+};
+const TokenResponse = z.object({ ...tokenFields, user: UserResponse }).openapi("TokenResponse");
+const RefreshResponse = z.object(tokenFields).openapi("RefreshResponse");
+const RefreshRequest = z.object({ refresh_token: z.string().min(1).max(256) }).openapi("RefreshRequest");
+const SessionResponse = z
+  .object({
+    id: z.string(),
+    kind: z.enum(["short", "legacy"]).openapi({ description: "short: refreshable; legacy: one long-lived token (clients without refresh)" }),
+    created_at: z.string(),
+    last_used_at: z.string().openapi({ description: "Updated at most once a minute" }),
+    expires_at: z.string(),
+    user_agent: z.string().nullable(),
+    ip: z.string().nullable(),
+    current: z.boolean().openapi({ description: "The session of the token making this request" }),
+  })
+  .openapi("SessionResponse");
+const TicketResponse = z
+  .object({ ticket: z.string(), expires_in: z.number().int().openapi({ description: `Seconds (${TICKET_TTL_SECONDS}); good for one socket` }) })
+  .openapi("SocketTicket");
 
 const Register = z
   .object({
@@ -85,7 +110,7 @@ export const authRoutes = router()
         if (isUniqueViolation(e)) throw conflict("username_taken", "Username is already taken");
         throw e;
       }
-      return c.json({ ...(await issueToken(c.env, user)), user: toUserResponse(user) }, 200);
+      return c.json({ ...(await openShort(c.env, user, c.req.raw)), user: toUserResponse(user) }, 200);
     },
   )
   .openapi(
@@ -102,7 +127,7 @@ export const authRoutes = router()
     async (c) => {
       const { username: name, password: pw } = c.req.valid("json");
       const user = await authenticate(c.env, name, pw, c.req.raw);
-      return c.json({ ...(await issueToken(c.env, user)), user: toUserResponse(user) }, 200);
+      return c.json({ ...(await openShort(c.env, user, c.req.raw)), user: toUserResponse(user) }, 200);
     },
   )
   .openapi(
@@ -112,7 +137,7 @@ export const authRoutes = router()
       operationId: "loginForAccessToken",
       security: [],
       tags: ["auth"],
-      summary: "OAuth2 password flow (form-urlencoded username/password)",
+      summary: "OAuth2 password flow (form-urlencoded username/password): one long-lived token (JWT_TTL_SECONDS), no refresh",
       request: {
         body: {
           content: { "application/x-www-form-urlencoded": { schema: Login } },
@@ -127,6 +152,91 @@ export const authRoutes = router()
     async (c) => {
       const { username: name, password: pw } = c.req.valid("form");
       const user = await authenticate(c.env, name, pw, c.req.raw);
-      return c.json(await issueToken(c.env, user), 200);
+      const { access_token, token_type, expires_in } = await openSession(c.env, user, { request: c.req.raw, lifetime: "legacy" });
+      return c.json({ access_token, token_type, expires_in }, 200);
     },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/refresh",
+      tags: ["auth"],
+      summary: "Rotate a refresh token: a new access token and a new refresh token. A refresh token used twice ends its session (401 refresh_token_reused)",
+      security: [],
+      request: jsonBody(RefreshRequest),
+      responses: { 200: json(RefreshResponse), ...pick(400, 401) },
+    }),
+    async (c) => c.json(await refreshSession(c.env, c.req.valid("json").refresh_token), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/logout",
+      tags: ["auth"],
+      summary: "End this session: its tokens stop working at once and its sockets close (4001)",
+      middleware: [requireUser] as const,
+      responses: { ...noContent, ...pick(401) },
+    }),
+    async (c) => {
+      await endSessions(c.env, c.var.user.id, { sid: c.var.user.sessionId }, "signed out");
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/logout-all",
+      tags: ["auth"],
+      summary: "End every session of your account, this one included; every socket closes (4001)",
+      middleware: [requireUser] as const,
+      responses: { ...noContent, ...pick(401) },
+    }),
+    async (c) => {
+      await endSessions(c.env, c.var.user.id, "all", "signed out everywhere");
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/sessions",
+      tags: ["auth"],
+      summary: "Your sessions (devices), most recently used first",
+      middleware: [requireUser] as const,
+      responses: { 200: json(z.array(SessionResponse)), ...pick(401) },
+    }),
+    async (c) => c.json(await listSessions(c.env, c.var.user), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/sessions/{session_id}",
+      tags: ["auth"],
+      summary: "End one of your sessions: its tokens stop working at once and its sockets close (4001)",
+      middleware: [requireUser] as const,
+      request: { params: z.object({ session_id: z.string().min(1).max(64).openapi({ param: { name: "session_id", in: "path" } }) }) },
+      responses: { ...noContent, ...pick(400, 401, 404) },
+    }),
+    async (c) => {
+      const ended = await endSessions(c.env, c.var.user.id, { sid: c.req.valid("param").session_id }, "signed out: the session was ended");
+      if (!ended) throw new ApiError(404, "session_not_found", "Session not found");
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/socket-ticket",
+      tags: ["auth"],
+      summary: `A single-use ticket for opening a socket (?ticket=) without a token in the URL; valid ${TICKET_TTL_SECONDS} s. The socket lives as long as this session`,
+      middleware: [requireUser] as const,
+      responses: { 200: json(TicketResponse), ...pick(401) },
+    }),
+    async (c) => c.json(await issueTicket(c.env, c.var.user), 200),
   );
+
+/** Core logins and registration: a short session (access + refresh token). */
+async function openShort(env: Env, user: { id: number; tokenVersion: number }, request: Request) {
+  const s = await openSession(env, user, { request, lifetime: "short" });
+  return { ...s, refresh_token: s.refresh_token!, refresh_expires_in: s.refresh_expires_in! };
+}

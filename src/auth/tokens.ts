@@ -1,5 +1,6 @@
-// Access tokens: HS256 JWTs signed with the JWT_SECRET secret; sub = user id, exp required,
-// "ver" = the user's token version (bumped on password change, revoking older tokens).
+// Access tokens: HS256 JWTs signed with the JWT_SECRET secret. sub = user id, sid = the session
+// the token belongs to (auth/sessions.ts), exp required, ver = the user's token version (bumped on
+// password change, revoking older tokens).
 import { SignJWT, jwtVerify } from "jose";
 
 /** The token key; a missing secret is an error, never an empty key (the worker answers 503 before this). */
@@ -8,24 +9,28 @@ const key = (secret: string | undefined) => {
   return new TextEncoder().encode(secret);
 };
 
-export async function issueToken(env: Env, user: { id: number; tokenVersion: number }) {
-  const ttl = Number(env.JWT_TTL_SECONDS) || 86_400;
-  const token = await new SignJWT({ ver: user.tokenVersion })
+export type Claims = { userId: number; ver: number; sid: string; exp: number };
+
+/** A signed access token for a session, valid until `exp` (unix seconds). */
+export async function signAccessToken(env: Env, c: Claims): Promise<string> {
+  return new SignJWT({ ver: c.ver, sid: c.sid })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(String(user.id))
+    .setSubject(String(c.userId))
     .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + ttl)
+    .setExpirationTime(c.exp)
     .sign(key(env.JWT_SECRET));
-  return { access_token: token, token_type: "bearer" as const, expires_in: ttl };
 }
 
-/** Returns the user id and token version, or null for any invalid token (bad signature, expired, malformed). */
-export async function readToken(env: Env, token: string): Promise<{ userId: number; ver: number } | null> {
+/** The claims, or null for any invalid token (bad signature, expired, malformed, no session id). */
+export async function readToken(env: Env, token: string): Promise<Claims | null> {
+  const k = key(env.JWT_SECRET);
   try {
-    const { payload } = await jwtVerify(token, key(env.JWT_SECRET), { algorithms: ["HS256"], requiredClaims: ["exp", "sub"] });
+    const { payload } = await jwtVerify(token, k, { algorithms: ["HS256"], requiredClaims: ["exp", "sub"] });
     const userId = Number(payload.sub);
     if (!Number.isSafeInteger(userId) || userId <= 0) return null;
-    return { userId, ver: typeof payload.ver === "number" ? payload.ver : 0 };
+    // Tokens from before sessions existed name none: they are not accepted.
+    if (typeof payload.sid !== "string" || !payload.sid) return null;
+    return { userId, ver: typeof payload.ver === "number" ? payload.ver : 0, sid: payload.sid, exp: payload.exp! };
   } catch {
     return null;
   }

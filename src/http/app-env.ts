@@ -3,8 +3,24 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError, fieldErrors } from "./errors";
 
-/** The caller, from a verified token; tokenVersion is the one the token carries (and D1 had). */
-export type AuthUser = { id: number; username: string; displayName: string | null; email: string | null; isAdmin: boolean; tokenVersion: number };
+/**
+ * The caller, from a verified token or socket ticket; tokenVersion is the one the token carries (and
+ * D1 had). sessionId: the session it belongs to; expiresAt: when the credential stops (ms), which a
+ * socket opened with it keeps.
+ */
+export type AuthUser = {
+  id: number;
+  username: string;
+  displayName: string | null;
+  email: string | null;
+  isAdmin: boolean;
+  tokenVersion: number;
+  sessionId: string;
+  sessionKind: "short" | "legacy";
+  /** When the session ends unless renewed (ms). */
+  sessionExpiresAt: number;
+  expiresAt: number;
+};
 
 /** requestId: set first of all (src/ops/request.ts), echoed in error bodies. */
 export type AppEnv = { Bindings: Env; Variables: { user: AuthUser; requestId: string } };

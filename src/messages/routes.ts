@@ -279,12 +279,13 @@ export const messageRoutes = router()
       path: "/{room_id}/ws",
       tags: ["realtime"],
       summary:
-        "The room's WebSocket (also /ws/chat/{room_id}/). Token as Bearer header or ?token=. Optional ?since=<message id> replays every later message first. Refusals are plain HTTP 400/401/403/404, never an upgrade.",
+        "The room's WebSocket (also /ws/chat/{room_id}/). Token as Bearer header, ?ticket= (POST /auth/socket-ticket) or ?token=. Closes with 4001 when its token or session ends or expires. Optional ?since=<message id> replays every later message first. Refusals are plain HTTP 400/401/403/404, never an upgrade.",
       request: {
         params: RoomIdParam,
         query: z.object({
           since: cursor.optional(),
-          token: z.string().optional(),
+          token: z.string().optional().openapi({ description: "An access token (reference clients); browsers should use ticket" }),
+          ticket: z.string().optional().openapi({ description: "A single-use ticket from POST /auth/socket-ticket" }),
           batch: boolQuery.optional().openapi({ description: "1: under load, receive frames queued together as one `batch` frame (see docs/realtime.md)" }),
         }),
       },
@@ -299,6 +300,8 @@ export const messageRoutes = router()
         room_id: roomId,
         user: actorOf(c),
         token_version: c.var.user.tokenVersion,
+        session_id: c.var.user.sessionId,
+        expires_at: c.var.user.expiresAt,
         since: since ?? null,
         batch: batch ?? false,
         cleared: access.cleared,

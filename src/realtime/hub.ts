@@ -12,12 +12,13 @@ import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "../db/client";
 import { autoPong, closeBack, safeClose, trySend } from "../http/ws";
-import { notifications, users } from "../db/schema";
+import { notifications, sessions, users } from "../db/schema";
 import { selectNotifications, toNotification, type NotificationResponse } from "../notifications/read";
 
 /** Header on upgrade requests the worker forwards: the admitted identity (never from the client). */
 export const HUB_ADMISSION_HEADER = "X-Edge-Chat-Hub-Admission";
-export type HubAdmission = { user: { id: number; username: string }; token_version: number; since: number | null };
+/** session_id: the session the socket is opened in; expires_at: when its credential stops (ms). */
+export type HubAdmission = { user: { id: number; username: string }; token_version: number; session_id: string; expires_at: number; since: number | null };
 
 export type HubFrame =
   | { type: "connection_established"; user: { id: number; username: string }; last_notification_id: number }
@@ -35,7 +36,13 @@ const PAGE = 100;
 const REPLAY_MAX = 200;
 const SENT = "sent";
 
-type Attachment = { id: number; username: string };
+/** `sid`, `exp`: the session the socket was opened in and when its token or session expires (ms). */
+type Attachment = { id: number; username: string; sid?: string; exp?: number };
+const attachmentOf = (ws: WebSocket) => ws.deserializeAttachment() as Attachment | null;
+const expired = (ws: WebSocket, now: number) => {
+  const a = attachmentOf(ws);
+  return a?.exp !== undefined && a.exp <= now;
+};
 
 export class UserHub extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -59,14 +66,34 @@ export class UserHub extends DurableObject<Env> {
     return sockets.length;
   }
 
+  /** A session ended: close the sockets opened in it (4001). */
+  kickSession(sessionId: string, reason: string): number {
+    this.endedSessions.set(sessionId, Date.now());
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets())
+      if (attachmentOf(ws)?.sid === sessionId) {
+        safeClose(ws, 4001, reason);
+        closed++;
+      }
+    return closed;
+  }
+
+  /** Sessions ended while awake, against an upgrade racing the end. */
+  private readonly endedSessions = new Map<string, number>();
+
   async fetch(request: Request): Promise<Response> {
     const raw = request.headers.get(HUB_ADMISSION_HEADER);
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !raw) return new Response("WebSocket upgrades only", { status: 426 });
     const admission = JSON.parse(raw) as HubAdmission;
     return this.ctx.blockConcurrencyWhile(async () => {
-      const user = await getDb(this.env.DB).select({ tokenVersion: users.tokenVersion }).from(users).where(eq(users.id, admission.user.id)).get();
-      // The password changed (or the account went) between the worker's token check and here.
-      if (!user || user.tokenVersion !== admission.token_version)
+      const startedAt = Date.now();
+      const user = await getDb(this.env.DB)
+        .select({ tokenVersion: users.tokenVersion, session: sql<number>`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.id} = ${admission.session_id} AND ${sessions.userId} = ${admission.user.id})` })
+        .from(users)
+        .where(eq(users.id, admission.user.id))
+        .get();
+      // The password changed, the session ended, or the account went, between the worker's token check and here.
+      if (!user || user.tokenVersion !== admission.token_version || !user.session || (this.endedSessions.get(admission.session_id) ?? 0) >= startedAt)
         return Response.json({ detail: "Invalid or expired token", code: "unauthorized" }, { status: 401 });
       // Online before the mark is read: a notification written after this is poked (and waits for
       // this connect to finish), one written before it is at or below the mark, so in the replay.
@@ -80,7 +107,7 @@ export class UserHub extends DurableObject<Env> {
 
       const [client, server] = Object.values(new WebSocketPair());
       this.ctx.acceptWebSocket(server);
-      server.serializeAttachment({ id: admission.user.id, username: admission.user.username } satisfies Attachment);
+      server.serializeAttachment({ id: admission.user.id, username: admission.user.username, sid: admission.session_id, exp: admission.expires_at } satisfies Attachment);
       send(server, { type: "connection_established", user: admission.user, last_notification_id: last });
       if (admission.since !== null) await this.replay(server, admission.user.id, admission.since, last);
       return new Response(null, { status: 101, webSocket: client });
@@ -88,6 +115,7 @@ export class UserHub extends DurableObject<Env> {
   }
 
   async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    if (expired(ws, Date.now())) return safeClose(ws, 4001, "token expired");
     let json: unknown;
     try {
       json = typeof data === "string" ? JSON.parse(data) : undefined;
@@ -129,7 +157,10 @@ export class UserHub extends DurableObject<Env> {
    */
   private async pump(userId: number): Promise<number> {
     const db = getDb(this.env.DB);
-    const sockets = this.open();
+    // A socket whose token or session expired gets nothing more: it is closed instead (4001).
+    const now = Date.now();
+    for (const ws of this.open()) if (expired(ws, now)) safeClose(ws, 4001, "token expired");
+    const sockets = this.open().filter((ws) => !expired(ws, now));
     let sent = await this.ctx.storage.get<number>(SENT);
     if (sent === undefined || !sockets.length) {
       const row = await db.select({ last: sql<number | null>`max(${notifications.id})` }).from(notifications).where(eq(notifications.userId, userId)).get();

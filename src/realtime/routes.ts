@@ -13,14 +13,14 @@ export const realtimeRoutes = router().openapi(
     path: "/ws",
     tags: ["realtime"],
     summary:
-      "Your own WebSocket (also /realtime/ws): every notification (mentions, room invites, system notices) the moment it exists, on every tab. Token as Bearer header or ?token=; ?since=<notification id> replays what came after it first. See docs/realtime.md",
-    request: { query: z.object({ since: intQuery(0, Number.MAX_SAFE_INTEGER).optional(), token: z.string().optional() }) },
+      "Your own WebSocket (also /realtime/ws): every notification (mentions, room invites, system notices) the moment it exists, on every tab. Token as Bearer header, ?ticket= (POST /auth/socket-ticket) or ?token=; closes with 4001 when its token or session ends or expires; ?since=<notification id> replays what came after it first. See docs/realtime.md",
+    request: { query: z.object({ since: intQuery(0, Number.MAX_SAFE_INTEGER).optional(), token: z.string().optional(), ticket: z.string().optional() }) },
     responses: { ...upgraded(), ...pick(400, 401) },
   }),
   async (c) => {
     requireUpgrade(c.req.header("Upgrade"));
     const user = c.var.user;
-    const admission: HubAdmission = { user: { id: user.id, username: user.username }, token_version: user.tokenVersion, since: c.req.valid("query").since ?? null };
+    const admission: HubAdmission = { user: { id: user.id, username: user.username }, token_version: user.tokenVersion, session_id: user.sessionId, expires_at: user.expiresAt, since: c.req.valid("query").since ?? null };
     // A fresh request: only the worker's own headers reach the object, never the client's.
     return hubStub(c.env, user.id).fetch("https://hub.internal/ws", {
       headers: { Upgrade: "websocket", [HUB_ADMISSION_HEADER]: JSON.stringify(admission) },

@@ -64,7 +64,10 @@ export class Fanout {
   private deliver(items: Queued[]) {
     const shared = items.every((i) => i.except === undefined);
     let batch: string[] | undefined;
+    const now = Date.now();
     for (const [ws, info] of this.sockets.entries()) {
+      // Its token or session expired: nothing more for it (the room closes it on its next wake).
+      if (info.exp !== undefined && info.exp <= now) continue;
       const mine = shared ? items : items.filter((i) => i.except !== ws && i.except !== info.id);
       if (!mine.length) continue;
       if (info.batch && mine.length > 1) for (const b of mine === items ? (batch ??= batches(texts(items))) : batches(texts(mine))) trySend(ws, b);

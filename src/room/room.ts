@@ -40,7 +40,17 @@ import { messages, meta, reactions, typing, type MessageRow } from "./schema";
 /** Header on upgrade requests the worker forwards: the admitted identity (never from the client). */
 export const ADMISSION_HEADER = "X-Edge-Chat-Admission";
 /** What the worker vouches for at an upgrade; token_version lets the room refuse a token revoked meanwhile. */
-export type Admission = { room_id: number; user: Actor; token_version: number; since: number | null; batch: boolean; cleared?: number };
+/** session_id: the session the socket is opened in; expires_at: when its credential stops (ms). */
+export type Admission = {
+  room_id: number;
+  user: Actor;
+  token_version: number;
+  session_id: string;
+  expires_at: number;
+  since: number | null;
+  batch: boolean;
+  cleared?: number;
+};
 
 const TYPING_TTL_MS = 5_000;
 const TYPING_REFRESH_MS = 3_000;
@@ -91,6 +101,8 @@ export class Room extends DurableObject<Env> {
    * nothing left to protect, and a deleted room's id is never reused).
    */
   private destroyed = false;
+  /** Sessions ended while this instance is awake (kickSession), against an upgrade racing the end. */
+  private readonly endedSessions = new Map<string, number>();
   /** Hot-path statements, built once per instance instead of once per message. */
   private readonly q;
   private readonly sockets: Sockets;
@@ -579,6 +591,27 @@ export class Room extends DurableObject<Env> {
     return sockets.length;
   }
 
+  /** A session ended (logout, revoked, refresh reuse): close the user's sockets opened in it with 4001. */
+  kickSession(userId: number, sessionId: string, reason = "signed out"): number {
+    if (this.destroyed) return 0;
+    // Remembered, so an upgrade of this session admitted just before is refused here.
+    this.endedSessions.set(sessionId, Date.now());
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets(`u:${userId}`)) {
+      const a = attachment(ws);
+      if (!a || a.left || a.sid !== sessionId) continue;
+      this.closeSocket(ws, 4001, reason);
+      closed++;
+    }
+    this.fanout.flush();
+    return closed;
+  }
+
+  /** Closes the sockets whose token or session has expired (they stopped receiving at expiry: fanout.ts). */
+  private closeExpired(now = Date.now()) {
+    for (const [ws, info] of [...this.sockets.entries()]) if (info.exp !== undefined && info.exp <= now) this.closeSocket(ws, 4001, "token expired");
+  }
+
   /** The room was deleted: close every socket (4004) and forget everything, alarm included. */
   async destroy(): Promise<void> {
     this.destroyed = true;
@@ -616,14 +649,16 @@ export class Room extends DurableObject<Env> {
            SELECT 1 FROM room_members o JOIN blocks b ON (b.blocker_id = o.user_id AND b.blocked_id = ?2) OR (b.blocker_id = ?2 AND b.blocked_id = o.user_id)
            WHERE o.room_id = r.id AND o.user_id <> ?2) ELSE 0 END AS blocked
             , u.token_version AS tokenVersion, r.archived_at IS NOT NULL AS archived, r.archive_version AS archiveVersion
+            , EXISTS (SELECT 1 FROM sessions s WHERE s.id = ?3 AND s.user_id = ?2) AS session
        FROM room_members m JOIN rooms r ON r.id = m.room_id JOIN users u ON u.id = m.user_id
        WHERE m.room_id = ?1 AND m.user_id = ?2 AND m.status = 'active'`,
     )
-      .bind(admission.room_id, user.id)
-      .first<{ version: number; blocked: number; tokenVersion: number; archived: number; archiveVersion: number }>();
+      .bind(admission.room_id, user.id, admission.session_id)
+      .first<{ version: number; blocked: number; tokenVersion: number; archived: number; archiveVersion: number; session: number }>();
     if (this.destroyed) return roomDeletedResponse();
-    // The password changed between the worker's token check and here (its sockets were just closed).
-    if (member && member.tokenVersion !== admission.token_version)
+    // The password changed, or the session ended, between the worker's token check and here (its
+    // sockets were just closed).
+    if (member && (member.tokenVersion !== admission.token_version || !member.session || (this.endedSessions.get(admission.session_id) ?? 0) >= startedAt))
       return Response.json({ detail: "Invalid or expired token", code: "unauthorized" }, { status: 401 });
     if (!member || Number(this.getMeta(`revoked:${user.id}`) ?? 0) >= startedAt)
       return Response.json({ detail: "You are not a member of this room", code: "not_a_member" }, { status: 403 });
@@ -645,6 +680,8 @@ export class Room extends DurableObject<Env> {
       id: user.id,
       username: user.username,
       display_name: user.display_name,
+      sid: admission.session_id,
+      exp: admission.expires_at,
       ...(admission.batch && { batch: true }),
       ...(admission.cleared && { cleared: admission.cleared }),
     };
@@ -686,6 +723,8 @@ export class Room extends DurableObject<Env> {
   private async onFrame(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const me = attachment(ws);
     if (!me || me.left) return;
+    // Its token or session has expired: the socket goes, with the others that have.
+    if (me.exp !== undefined && me.exp <= Date.now()) return this.closeExpired();
     const size = typeof data === "string" ? new TextEncoder().encode(data).byteLength : data.byteLength;
     if (size > MAX_FRAME_BYTES) return this.closeSocket(ws, 1009, "frame too large");
     if (typeof data !== "string") return this.refused(ws, refuse(400, "binary_not_supported", "Frames must be JSON text"));
@@ -771,6 +810,7 @@ export class Room extends DurableObject<Env> {
   private async onAlarm(): Promise<void> {
     if (this.destroyed) return;
     const now = Date.now();
+    this.closeExpired(now);
     for (const t of this.db.delete(typing).where(lte(typing.expiresAt, now)).returning().all())
       this.fanout.broadcast({ type: "typing", user: { id: t.userId, username: t.username }, is_typing: false }, t.userId);
     this.cache.typing = undefined;

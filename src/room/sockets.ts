@@ -4,7 +4,17 @@
 
 /** What a socket carries across hibernation (well under the 2 KB attachment limit). */
 /** `cleared`: the user's cleared-history mark when the socket opened (see clear-history). */
-export type SocketInfo = { id: number; username: string; display_name: string | null; left?: boolean; batch?: true; cleared?: number };
+/** `sid`: the session it was opened in; `exp`: when its token or session expires (ms), after which it gets nothing and closes (4001). */
+export type SocketInfo = {
+  id: number;
+  username: string;
+  display_name: string | null;
+  left?: boolean;
+  batch?: true;
+  cleared?: number;
+  sid?: string;
+  exp?: number;
+};
 
 export const attachment = (ws: WebSocket) => ws.deserializeAttachment() as SocketInfo | null;
 

@@ -1,13 +1,13 @@
 // Accounts after registration: your own profile, password change, account deletion, user
 // search and public profiles.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import { verifyPassword, hashPassword } from "../auth/password";
-import { issueToken } from "../auth/tokens";
+import { activeRooms, closeSockets, reissueAccessToken } from "../auth/sessions";
 import { hasBlocked } from "../blocks/queries";
 import { getDb, type Db } from "../db/client";
 import { contains } from "../db/like";
-import { files, follows, roomMembers, rooms, users } from "../db/schema";
+import { files, follows, roomMembers, rooms, sessions, users } from "../db/schema";
 import { friendsBetween } from "../friends/queries";
 import { router } from "../http/app-env";
 import { ApiError, badRequest, conflict, notFound } from "../http/errors";
@@ -37,19 +37,6 @@ const ChangePassword = z.object({ old_password: z.string().min(1).max(128), new_
 const DeleteMe = z.object({ password: z.string().min(1).max(128) }).openapi("DeleteAccountRequest");
 
 const wrongPassword = () => new ApiError(403, "wrong_password", "Password is incorrect");
-
-/** The rooms where a user is an active member: where their sockets may be open. */
-const activeRooms = (db: Db, userId: number) =>
-  db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(and(eq(roomMembers.userId, userId), eq(roomMembers.status, "active")));
-
-/**
- * Closes a user's sockets in each room (which then announces user_leave) and their own socket
- * (/realtime/ws); one retry per object.
- */
-const closeSockets = (env: Env, userId: number, roomIds: number[], code: 4001 | 4003, reason: string) => [
-  ...roomIds.map((roomId) => retryOnce(() => roomStub(env, roomId).kick(userId, code, reason))),
-  retryOnce(() => hubStub(env, userId).kick(code, reason)),
-];
 
 async function loadSelf(db: ReturnType<typeof getDb>, id: number) {
   const me = await db.select().from(users).where(eq(users.id, id)).get();
@@ -118,18 +105,22 @@ export const userRoutes = router()
       const db = getDb(c.env.DB);
       const me = await loadSelf(db, c.var.user.id);
       if (!(await verifyPassword(old_password, me))) throw wrongPassword();
-      const row = await db
-        .update(users)
-        .set({ ...(await hashPassword(new_password)), tokenVersion: me.tokenVersion + 1, updatedAt: new Date().toISOString() })
-        .where(eq(users.id, me.id))
-        .returning()
-        .get();
+      // Every other session ends with the old password (a thief's refresh token included); this
+      // one goes on with a fresh access token.
+      const [[row]] = await db.batch([
+        db
+          .update(users)
+          .set({ ...(await hashPassword(new_password)), tokenVersion: me.tokenVersion + 1, updatedAt: new Date().toISOString() })
+          .where(eq(users.id, me.id))
+          .returning(),
+        db.delete(sessions).where(and(eq(sessions.userId, me.id), ne(sessions.id, c.var.user.sessionId))),
+      ]);
       // Sockets opened with the old tokens close (4001) in every room; the client reconnects with
       // the new token. The password has changed whatever happens to these calls: failures are logged.
       const memberships = await activeRooms(db, me.id).all();
       const closed = await Promise.allSettled(closeSockets(c.env, me.id, memberships.map((m) => m.roomId), 4001, "signed out: the password changed"));
       for (const r of closed) if (r.status === "rejected") console.error("password change: a room's sockets were not closed", r.reason);
-      return c.json(await issueToken(c.env, row), 200);
+      return c.json(await reissueAccessToken(c.env, row, c.var.user), 200);
     },
   )
   .openapi(

@@ -21,7 +21,7 @@ export function tokenOf(c: Context<AppEnv>): string | null {
 /** "需要登录": a valid token for a live account, else code 1. */
 export const signedIn = createMiddleware<AppEnv>(async (c, next) => {
   const token = tokenOf(c);
-  const user = token ? await userFromToken(c.env, token) : null;
+  const user = token ? await userFromToken(c.env, token, (p) => c.executionCtx.waitUntil(p)) : null;
   if (!user) throw fail(1);
   c.set("user", user);
   await next();
