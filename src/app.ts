@@ -8,6 +8,9 @@ import { authRoutes } from "./auth/routes";
 import { avatarFileRoutes, roomAvatarRoutes, userAvatarRoutes } from "./avatars/routes";
 import { banRoutes } from "./bans/routes";
 import { broadcastRoutes } from "./broadcasts/routes";
+import { chatRoomRoutes } from "./dialects/api-chat-rooms";
+import { doc001Routes, doc001SocketRoutes } from "./dialects/doc001-django-chat/routes";
+import { doc002Routes } from "./dialects/doc002-fastapi-chat/routes";
 import { eventRoutes } from "./events/routes";
 import { blockRoutes } from "./blocks/routes";
 import { conversationRoutes } from "./conversations/routes";
@@ -109,6 +112,12 @@ export function buildApp() {
   // Public: pictures are shown next to names, to anyone who sees the names.
   app.route(`${API}/avatars`, avatarFileRoutes);
 
+  // The reference documents' own doors (src/dialects; docs/dialects.md): 001 and 002 share /api/chat.
+  app.route("/api/chat", chatRoomRoutes);
+  app.route("/api/chat", doc001Routes);
+  app.route("/api/chat", doc002Routes);
+  app.route("/ws/chat", doc001SocketRoutes);
+
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31(`${API}/openapi.json`, {
     openapi: "3.1.0",
@@ -116,7 +125,7 @@ export function buildApp() {
       title: "edge chat API",
       version: pkg.version,
       description:
-        "Chat backend on Cloudflare Workers. Paths spelled /chatrooms/... are aliases of /chat-rooms/...; the room WebSocket is also at /ws/chat/{room_id}/.",
+        "Chat backend on Cloudflare Workers. Paths spelled /chatrooms/... are aliases of /chat-rooms/...; /api/chat/... and /ws/chat/{room_id}/ serve the reference documents 001 and 002 (docs/dialects.md).",
     },
     security: [{ Bearer: [] }],
   });
