@@ -10,6 +10,9 @@ import { authRoutes } from "./auth/routes";
 import { avatarFileRoutes, roomAvatarRoutes, userAvatarRoutes } from "./avatars/routes";
 import { banRoutes } from "./bans/routes";
 import { broadcastRoutes } from "./broadcasts/routes";
+import { chatRoomRoutes } from "./dialects/api-chat-rooms";
+import { doc001Routes, doc001SocketRoutes } from "./dialects/doc001-django-chat/routes";
+import { doc002Routes } from "./dialects/doc002-fastapi-chat/routes";
 import { eventRoutes } from "./events/routes";
 import { blockRoutes } from "./blocks/routes";
 import { conversationRoutes } from "./conversations/routes";
@@ -132,6 +135,11 @@ export function buildApp() {
 
   // Reference document 004 (the Django IM API), its own paths and envelope: docs/dialects.md.
   app.route(DOC004_PREFIX, doc004Routes(app));
+  // The reference documents' own doors (src/dialects; docs/dialects.md): 001 and 002 share /api/chat.
+  app.route("/api/chat", chatRoomRoutes);
+  app.route("/api/chat", doc001Routes);
+  app.route("/api/chat", doc002Routes);
+  app.route("/ws/chat", doc001SocketRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "Doc004Jwt", { type: "apiKey", in: "header", name: "Authorization", description: "Document 004: the JWT itself (Bearer also accepted)" });
@@ -143,7 +151,7 @@ export function buildApp() {
       title: "edge chat API",
       version: pkg.version,
       description:
-        "Chat backend on Cloudflare Workers. Paths spelled /chatrooms/... are aliases of /chat-rooms/...; the room WebSocket is also at /ws/chat/{room_id}/.\n\n" +
+        "Chat backend on Cloudflare Workers. Paths spelled /chatrooms/... are aliases of /chat-rooms/...; /api/chat/... and /ws/chat/{room_id}/ serve the reference documents 001 and 002, /user/... document 004 (docs/dialects.md).\n\n" +
         `Documents: this one, [OpenAPI 3.1](${API}/openapi.json) (REST); the WebSockets (room and user), [AsyncAPI 3.0](${API}/asyncapi.json).`,
     },
     security: [{ Bearer: [] }],

@@ -33,6 +33,7 @@ import {
 } from "./protocol";
 import { RateLimiter } from "./rate-limit";
 import { Fanout } from "./fanout";
+import { SHAPES, type WireShape } from "./shapes";
 import { attachment, Sockets, type SocketInfo } from "./sockets";
 import * as schema from "./schema";
 import { messages, meta, reactions, typing, type MessageRow } from "./schema";
@@ -41,6 +42,7 @@ import { messages, meta, reactions, typing, type MessageRow } from "./schema";
 export const ADMISSION_HEADER = "X-Edge-Chat-Admission";
 /** What the worker vouches for at an upgrade; token_version lets the room refuse a token revoked meanwhile. */
 /** session_id: the session the socket is opened in; expires_at: when its credential stops (ms). */
+/** `shape`: the socket speaks a reference document's frames (room/shapes.ts). */
 export type Admission = {
   room_id: number;
   user: Actor;
@@ -50,6 +52,7 @@ export type Admission = {
   since: number | null;
   batch: boolean;
   cleared?: number;
+  shape?: WireShape;
 };
 
 const TYPING_TTL_MS = 5_000;
@@ -112,7 +115,7 @@ export class Room extends DurableObject<Env> {
     super(ctx, env);
     this.db = drizzle(ctx.storage, { schema });
     this.sockets = new Sockets(ctx);
-    this.fanout = new Fanout(this.sockets);
+    this.fanout = new Fanout(this.sockets, () => this.roomId());
     ctx.blockConcurrencyWhile(async () => migrate(this.db, bundle));
     const db = this.db;
     this.q = {
@@ -682,7 +685,8 @@ export class Room extends DurableObject<Env> {
       display_name: user.display_name,
       sid: admission.session_id,
       exp: admission.expires_at,
-      ...(admission.batch && { batch: true }),
+      ...(admission.batch && !admission.shape && { batch: true }),
+      ...(admission.shape && { shape: admission.shape }),
       ...(admission.cleared && { cleared: admission.cleared }),
     };
     server.serializeAttachment(info);
@@ -734,6 +738,13 @@ export class Room extends DurableObject<Env> {
       json = JSON.parse(data);
     } catch {
       return this.refused(ws, refuse(400, "invalid_json", "Frame is not valid JSON"));
+    }
+    // A reference document's frame is read as the canonical one it means.
+    if (me.shape) {
+      const read = SHAPES[me.shape].read(json, this.roomId());
+      if ("ignore" in read) return;
+      if ("error" in read) return this.refused(ws, refuse(400, read.code, read.error));
+      json = read.frame;
     }
     const parsed = ClientFrame.safeParse(withAliases(json));
     if (!parsed.success) {

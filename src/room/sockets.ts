@@ -5,6 +5,7 @@
 /** What a socket carries across hibernation (well under the 2 KB attachment limit). */
 /** `cleared`: the user's cleared-history mark when the socket opened (see clear-history). */
 /** `sid`: the session it was opened in; `exp`: when its token or session expires (ms), after which it gets nothing and closes (4001). */
+/** `shape`: the socket speaks a reference document's frames (room/shapes.ts); none: the canonical ones. */
 export type SocketInfo = {
   id: number;
   username: string;
@@ -14,7 +15,10 @@ export type SocketInfo = {
   cleared?: number;
   sid?: string;
   exp?: number;
+  shape?: WireShape;
 };
+
+import type { WireShape } from "./shapes";
 
 export const attachment = (ws: WebSocket) => ws.deserializeAttachment() as SocketInfo | null;
 
@@ -90,6 +94,11 @@ export class Sockets {
 
   get userCount() {
     return this.i.byUser.size;
+  }
+
+  /** What an open socket carries (from the index; its attachment for one not indexed). */
+  info(ws: WebSocket): SocketInfo | null {
+    return this.i.bySocket.get(ws) ?? attachment(ws);
   }
 
   entries(): IterableIterator<[WebSocket, SocketInfo]> {
