@@ -8,7 +8,7 @@ import { router } from "../http/app-env";
 import { ApiError, conflict } from "../http/errors";
 import { json, jsonBody, pick } from "../http/schemas";
 import { displayName, email, password, phone, toUserResponse, UserResponse, username } from "../users/schemas";
-import { hashPassword, verifyAgainstNothing, verifyPassword } from "./password";
+import { assertPasswordPolicy, hashPassword, verifyAgainstNothing, verifyPassword } from "./password";
 import { issueToken } from "./tokens";
 
 const TokenResponse = z
@@ -64,6 +64,7 @@ export const authRoutes = router()
     }),
     async (c) => {
       const body = c.req.valid("json");
+      assertPasswordPolicy(c.env, body.password, "body.password");
       let user;
       try {
         user = await getDb(c.env.DB)

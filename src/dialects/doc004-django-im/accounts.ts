@@ -3,7 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import { getDb } from "../../db/client";
 import { router } from "../../http/app-env";
-import { password as passwordRule } from "../../users/schemas";
+import { passwordProblem } from "../../auth/password";
 import { userIdByUsername } from "../../users/queries";
 import { callCore, type Core } from "../in-process";
 import { query } from "../in-process";
@@ -90,7 +90,7 @@ export const accountRoutes = (core: Core) => {
       async (c) => {
         const b = c.req.valid("json");
         // The core's own password rule, checked before anything is written, so a refusal changes nothing.
-        if (b.new_password !== undefined && !passwordRule.safeParse(b.new_password).success) throw fail(12);
+        if (b.new_password !== undefined && passwordProblem(c.env, b.new_password) !== null) throw fail(12);
         if (b.new_password === undefined && b.email === undefined && b.phone === undefined) throw fail(3);
         const map: CodeMap = { wrong_password: 15 };
         if (b.email !== undefined || b.phone !== undefined) {
