@@ -5,8 +5,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { files, roomMembers, users } from "../db/schema";
-import { router } from "../http/app-env";
-import { ApiError, badRequest, fieldErrors, invalidRequest, requireUpgrade } from "../http/errors";
+import type { Context } from "hono";
+import { router, type AppEnv } from "../http/app-env";
+import { ApiError, badRequest, fieldErrors, forbidden, invalidRequest, requireUpgrade } from "../http/errors";
 import { boolQuery, errors, id, intQuery, json, jsonBody, noContent, pick, RoomIdParam, upgraded } from "../http/schemas";
 import { deleteFile, detachFile, resolveAttachment, type ResolvedAttachment } from "../media/files";
 import { receiveUpload } from "../media/upload";
@@ -16,6 +17,20 @@ import { messageInput, MAX_CONTENT } from "../room/protocol";
 import { ADMISSION_HEADER, type Admission } from "../room/room";
 import { canModerate, canPost, canView, requireActive } from "../rooms/access";
 import { actorOf, assertNotBlocked, ChatMessage, instant, memberAccess, MessageParams, unwrap } from "./common";
+
+/** How long after sending a message its sender may recall it (RECALL_WINDOW_SECONDS, default 120). */
+export const recallWindowSeconds = (env: Env) => Number(env.RECALL_WINDOW_SECONDS) || 120;
+
+/** Deletes a message (the room checks sender or moderator), its mentions, and its file unless another message shows it. */
+async function removeMessage(c: Context<AppEnv>, roomId: number, messageId: number, moderator: boolean) {
+  const { orphaned_file_id } = unwrap(await roomStub(c.env, roomId).remove(roomId, actorOf(c), messageId, moderator));
+  const db = getDb(c.env.DB);
+  await forgetMentions(db, roomId, messageId);
+  if (orphaned_file_id) {
+    const file = await db.select().from(files).where(and(eq(files.id, orphaned_file_id), eq(files.roomId, roomId))).get();
+    if (file) await deleteFile(c.env, db, file);
+  }
+}
 
 const MessageCreate = z
   .object({
@@ -283,14 +298,30 @@ export const messageRoutes = router()
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
       const access = await memberAccess(c, room_id, canView);
-      const { orphaned_file_id } = unwrap(await roomStub(c.env, room_id).remove(room_id, actorOf(c), message_id, canModerate(access)));
-      const db = getDb(c.env.DB);
-      await forgetMentions(db, room_id, message_id);
-      // A deleted message's file goes too, unless another message still shows it.
-      if (orphaned_file_id) {
-        const file = await db.select().from(files).where(and(eq(files.id, orphaned_file_id), eq(files.roomId, room_id))).get();
-        if (file) await deleteFile(c.env, db, file);
-      }
+      await removeMessage(c, room_id, message_id, canModerate(access));
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{room_id}/messages/{message_id}/recall",
+      tags: ["messages"],
+      summary:
+        "Recall your own message within RECALL_WINDOW_SECONDS (default 120) of sending it: it is deleted for everyone (message_deleted). Later, 403 recall_window_passed; moderators delete with DELETE instead",
+      request: { params: MessageParams },
+      responses: { ...noContent, ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { room_id, message_id } = c.req.valid("param");
+      const access = await memberAccess(c, room_id, canPost);
+      const message = await roomStub(c.env, room_id).message(room_id, message_id, c.var.user.id, access.cleared);
+      if (!message || message.deleted) throw new ApiError(404, "message_not_found", "Message not found");
+      if (message.sender_id !== c.var.user.id) throw forbidden("Only the sender can recall a message", "not_your_message");
+      const window = recallWindowSeconds(c.env);
+      if (Date.now() - Date.parse(message.sent_at) > window * 1000)
+        throw forbidden(`Messages can be recalled within ${window} seconds of sending`, "recall_window_passed");
+      await removeMessage(c, room_id, message_id, false);
       return c.body(null, 204);
     },
   )

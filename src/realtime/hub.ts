@@ -13,6 +13,7 @@ import { z } from "zod";
 import { getDb } from "../db/client";
 import { autoPong, closeBack, safeClose, trySend } from "../http/ws";
 import { notifications, users } from "../db/schema";
+import type { ChatMessage } from "../room/protocol";
 import { selectNotifications, toNotification, type NotificationResponse } from "../notifications/read";
 
 /** Header on upgrade requests the worker forwards: the admitted identity (never from the client). */
@@ -22,6 +23,7 @@ export type HubAdmission = { user: { id: number; username: string }; token_versi
 export type HubFrame =
   | { type: "connection_established"; user: { id: number; username: string }; last_notification_id: number }
   | { type: "notification"; notification: NotificationResponse }
+  | { type: "message"; conversation_id: number; message_id: number; message: ChatMessage }
   | { type: "gap"; from_id: number; to_id: number; kind: "truncated"; reason: string }
   | { type: "replay_done"; last_notification_id: number }
   | { type: "pong" }
@@ -50,6 +52,16 @@ export class UserHub extends DurableObject<Env> {
       // A stale "online" hint (sockets dropped without a close): stop being poked.
       if (!this.open().length) await this.setOnline(false, userId, false);
     });
+  }
+
+  /**
+   * New messages of one of the user's conversations (already rendered frames, from the room via
+   * the worker's push.ts), to every open socket. Nothing is stored: the room's history is the record.
+   */
+  deliver(frames: string[]): number {
+    const sockets = this.open();
+    for (const frame of frames) for (const ws of sockets) trySend(ws, frame);
+    return sockets.length;
   }
 
   /** Closes every socket of the user: 4001 when their tokens were revoked, 4003 for a deleted account. */
