@@ -1,7 +1,6 @@
 // App assembly: global middleware, the one error handler, route mounting and the OpenAPI
 // document. Handlers live in their feature folders.
 import { swaggerUI } from "@hono/swagger-ui";
-import { bodyLimit } from "hono/body-limit";
 import { except } from "hono/combine";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requireUser } from "./auth/middleware";
@@ -18,7 +17,8 @@ import { settingsRoutes } from "./conversations/settings";
 import { followRoutes } from "./follows/routes";
 import { friendRoutes } from "./friends/routes";
 import { router } from "./http/app-env";
-import { ApiError, renderError } from "./http/errors";
+import { jsonBodyLimit, MAX_JSON_BODY } from "./http/body-limit";
+import { renderError } from "./http/errors";
 import { inviteCodeRoutes } from "./invitations/codes";
 import { invitationRoutes } from "./invitations/routes";
 import { joinRequestRoutes } from "./join-requests/routes";
@@ -37,7 +37,7 @@ import { userRoutes } from "./users/routes";
 import pkg from "../package.json";
 
 export const API = "/api/v1";
-export const MAX_JSON_BODY = 1024 * 1024;
+export { MAX_JSON_BODY };
 
 export function buildApp() {
   // strict: false -> "/chat-rooms" and "/chat-rooms/" are the same route.
@@ -52,18 +52,7 @@ export function buildApp() {
         }),
     }),
   );
-  app.use(
-    `${API}/*`,
-    except(
-      isUploadRequest,
-      bodyLimit({
-        maxSize: MAX_JSON_BODY,
-        onError: () => {
-          throw new ApiError(413, "payload_too_large", `Request body is larger than ${MAX_JSON_BODY} bytes`);
-        },
-      }),
-    ),
-  );
+  app.use(`${API}/*`, except(isUploadRequest, jsonBodyLimit));
 
   app.get("/", (c) =>
     c.json({

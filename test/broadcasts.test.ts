@@ -170,7 +170,7 @@ describe("admin broadcasts", () => {
       { content: "x", room_ids: [room.id], all_rooms: true },
       { content: "", room_ids: [room.id] },
       { content: "   ", all_rooms: true },
-      { content: "x".repeat(4001), all_rooms: true },
+      { content: "x".repeat(5001), all_rooms: true },
       { content: "x", room_ids: [] },
       { content: "x", room_ids: [room.id, room.id] },
       { content: "x", room_ids: ["1"] },

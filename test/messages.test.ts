@@ -45,7 +45,7 @@ describe("POST /chatrooms/{id}/messages/", () => {
     const bad: [Record<string, unknown>, string][] = [
       [{}, "empty_message"],
       [{ content_text: "" }, "empty_message"],
-      [{ content_text: "x".repeat(4001) }, "invalid_request"],
+      [{ content_text: "x".repeat(5001) }, "invalid_request"],
       [{ content_text: 5 }, "invalid_request"],
       [{ content_text: "x", message_type: "sticker" }, "invalid_request"],
       [{ content_text: "x", message_type: "system" }, "invalid_request"],

@@ -501,7 +501,7 @@ describe("bad frames", () => {
       [{ type: "chat_message" }, "empty_message"],
       [{ type: "chat_message", content_text: "   " }, "empty_message"],
       [{ type: "chat_message", content_text: 42 }, "invalid_frame"],
-      [{ type: "chat_message", content_text: "x".repeat(4001) }, "invalid_frame"],
+      [{ type: "chat_message", content_text: "x".repeat(5001) }, "invalid_frame"],
       [{ type: "chat_message", content_text: "x", message_type: "sticker" }, "invalid_frame"],
       [{ type: "chat_message", content_text: "x", reply_to_id: 99 }, "invalid_reply_to"],
       [{ type: "chat_message", content_text: "x", reply_to_id: -1 }, "invalid_frame"],

@@ -50,18 +50,22 @@ const HTTP_CODES: Record<number, string> = {
   415: "unsupported_media_type",
 };
 
-export function renderError(err: Error, c: Context): Response {
-  if (err instanceof ApiError) {
-    const { headers, ...extra } = err.extra;
-    return c.json({ detail: err.detail, code: err.code, ...extra }, err.status, headers);
-  }
+/** Any thrown error as the one error type: HTTPExceptions (malformed JSON, body limits) keep their status; anything else is a 500. */
+export function normalizeError(err: Error): ApiError {
+  if (err instanceof ApiError) return err;
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
     const detail = err.message || "Request failed";
     const code = /malformed json/i.test(detail) ? "malformed_json" : (HTTP_CODES[status] ?? "error");
-    return c.json({ detail, code }, status);
+    return new ApiError(status, code, detail);
   }
   // Unexpected: log it for observability, never leak a stack trace.
   console.error("unhandled error", err);
-  return c.json({ detail: "Internal server error", code: "internal_error" }, 500);
+  return new ApiError(500, "internal_error", "Internal server error");
+}
+
+export function renderError(err: Error, c: Context): Response {
+  const { status, code, detail, extra } = normalizeError(err);
+  const { headers, ...rest } = extra;
+  return c.json({ detail, code, ...rest }, status, headers);
 }

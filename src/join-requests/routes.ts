@@ -2,15 +2,14 @@
 // auto-approval add the member in the same D1 batch as the request's state change.
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, sql } from "drizzle-orm";
-import { bannedFrom } from "../bans/queries";
-import { batchRun, getDb, type Db } from "../db/client";
-import { isUniqueViolation } from "../db/errors";
+import { getDb, type Db } from "../db/client";
 import { joinRequests, roomMembers, rooms, users } from "../db/schema";
 import { router } from "../http/app-env";
-import { badRequest, conflict, forbidden, notFound } from "../http/errors";
+import { badRequest, notFound } from "../http/errors";
 import { id, json, jsonBody, PageQuery, pick, RoomIdParam } from "../http/schemas";
 import { admitMember } from "../members/admit";
-import { activeCount, canModerate, loadRoom, require, requireActive } from "../rooms/access";
+import { canModerate, loadRoom, require, requireActive } from "../rooms/access";
+import { applyToJoin, readRequest, roomFull, toResponse } from "./service";
 
 const JoinRequestResponse = z
   .object({
@@ -34,33 +33,6 @@ const JoinRequestProcess = z
   .strict()
   .openapi("ChatJoinRequestProcess");
 
-const roomFull = () => conflict("room_full", "The room has reached its member limit");
-const alreadyMember = () => badRequest("already_member", "You are already a member of this room");
-
-async function readRequest(db: Db, requestId: number) {
-  const row = await db
-    .select({ r: joinRequests, name: users.username, email: users.email })
-    .from(joinRequests)
-    .leftJoin(users, eq(users.id, joinRequests.applicantId))
-    .where(eq(joinRequests.id, requestId))
-    .get();
-  return row ? toResponse(row) : null;
-}
-
-const toResponse = (x: { r: typeof joinRequests.$inferSelect; name: string | null; email: string | null }) => ({
-  id: x.r.id,
-  room_id: x.r.roomId,
-  applicant_id: x.r.applicantId,
-  applicant_name: x.name,
-  applicant_email: x.email,
-  message: x.r.message,
-  status: x.r.status,
-  applied_at: x.r.appliedAt,
-  processed_at: x.r.processedAt,
-  processed_by_id: x.r.processedById,
-  process_message: x.r.processMessage,
-});
-
 const pendingGuard = (requestId: number) =>
   sql`EXISTS (SELECT 1 FROM ${joinRequests} WHERE ${joinRequests.id} = ${requestId} AND ${joinRequests.status} = 'pending')`;
 
@@ -74,50 +46,7 @@ export const joinRequestRoutes = router()
       request: { params: RoomIdParam, body: { content: { "application/json": { schema: JoinRequestCreate } } } },
       responses: { 200: json(JoinRequestResponse), ...pick(400, 401, 403, 404, 409) },
     }),
-    async (c) => {
-      const db = getDb(c.env.DB);
-      const me = c.var.user;
-      const message = c.req.valid("json")?.message ?? null;
-      const access = await loadRoom(db, c.req.valid("param").room_id, me);
-      const { room } = access;
-      if (access.role) throw alreadyMember();
-      requireActive(access);
-      const pending = await db
-        .select({ id: joinRequests.id, count: sql<number>`${activeCount(room.id)}`, banned: sql<number>`${bannedFrom(room.id, me.id)}` })
-        .from(rooms)
-        .leftJoin(joinRequests, and(eq(joinRequests.roomId, rooms.id), eq(joinRequests.applicantId, me.id), eq(joinRequests.status, "pending")))
-        .where(eq(rooms.id, room.id))
-        .get();
-      if (pending?.banned) throw forbidden("You are banned from this room", "banned");
-      if (pending?.id) throw conflict("request_pending", "You already have a pending request for this room");
-      if (room.maxMembers !== null && (pending?.count ?? 0) >= room.maxMembers) throw roomFull();
-
-      let requestId: number;
-      try {
-        if (room.requireApproval) {
-          const row = await db.insert(joinRequests).values({ roomId: room.id, applicantId: me.id, message }).returning({ id: joinRequests.id }).get();
-          requestId = row.id;
-        } else {
-          const now = new Date().toISOString();
-          const [, inserted] = await db.batch([
-            admitMember(db, room.id, me.id),
-            // Recorded as approved (by nobody) only when the membership row was actually written.
-            batchRun(db, sql`INSERT INTO ${joinRequests} (room_id, applicant_id, message, status, processed_at)
-              SELECT ${room.id}, ${me.id}, ${message}, 'approved', ${now} WHERE changes() > 0 RETURNING id`),
-          ]);
-          const rowId = (inserted as unknown as D1Result<{ id: number }>).results?.[0]?.id;
-          if (!rowId) {
-            // Nothing written: a concurrent application of the same user won, or the room filled up.
-            throw (await loadRoom(db, room.id, me)).role ? alreadyMember() : roomFull();
-          }
-          requestId = rowId;
-        }
-      } catch (e) {
-        if (isUniqueViolation(e)) throw conflict("request_pending", "You already have a pending request for this room");
-        throw e;
-      }
-      return c.json((await readRequest(db, requestId))!, 200);
-    },
+    async (c) => c.json(await applyToJoin(c, c.req.valid("param").room_id, c.req.valid("json")?.message ?? null), 200),
   )
   .openapi(
     createRoute({

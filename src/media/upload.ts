@@ -44,6 +44,12 @@ export type UploadOptions = {
   fields?: readonly string[];
   /** Only these kinds of file (avatars: images); anything else is 415 and stores nothing. */
   kinds?: readonly Sniffed["kind"][];
+  /**
+   * Where the room comes from when `roomId` is not given: the `room_id` field's value (null when
+   * the form has none) turned into an authorized room id, or a thrown ApiError. Without it, a
+   * `room_id` field must be a positive integer and is authorized as a place to post.
+   */
+  roomField?: (value: string | null) => Promise<number>;
   /** An avatar: stored with that purpose, and a `room_id` field is ignored (the caller decides the room). */
   purpose?: "media" | "avatar";
 };
@@ -73,8 +79,16 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
   let pending: Pending | null = null;
   let name = "file";
   let fieldBytes = 0;
-  const checkRoom = async () => {
-    if (roomChecked || roomId === null) return;
+  let roomRaw: string | null = null;
+  const checkRoom = async (final = false) => {
+    if (roomChecked) return;
+    if (opts.roomField) {
+      if (roomRaw === null && !final) return;
+      roomId = await opts.roomField(roomRaw);
+      roomChecked = true;
+      return;
+    }
+    if (roomId === null) return;
     const access = await loadRoom(db, roomId, user, { kinds: ["group", "direct"] });
     require(canPost(access), "Only members of the room can upload to it", "not_a_member");
     requireActive(access);
@@ -92,7 +106,8 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
       const value = await readField(form);
       fieldBytes += value.length;
       if (fieldBytes > FORM_SLACK) throw badRequest("fields_too_large", "Form fields are too large");
-      if (part.name === "room_id" && opts.roomId === undefined && opts.purpose !== "avatar") {
+      if (part.name === "room_id" && opts.roomField && opts.roomId === undefined) roomRaw = value.trim();
+      else if (part.name === "room_id" && opts.roomId === undefined && opts.purpose !== "avatar") {
         if (!/^[1-9][0-9]{0,15}$/.test(value.trim()))
           throw invalidRequest([{ path: "body.room_id", message: "must be a positive integer" }]);
         roomId = Number(value.trim());
@@ -102,7 +117,7 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
     const total = await form.end(length);
     if (total > length) throw longerThanDeclared();
     if (total < length) throw badRequest("content_length_mismatch", "The body is shorter than its Content-Length");
-    await checkRoom(); // room_id came after the file: the object is still open and is dropped on refusal
+    await checkRoom(true); // room_id came after the file: the object is still open and is dropped on refusal
     if (opts.kinds && !opts.kinds.includes(pending.sniffed.kind))
       throw new ApiError(415, "unsupported_media_type", `Only ${opts.kinds.join(", ")} files are accepted here`);
     const etag = await closeObject(pending);

@@ -5,16 +5,16 @@ import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { bannedFrom } from "../bans/queries";
 import { cannotBringIn } from "../friends/queries";
 import { abortIf, batchRun, getDb, inIds, isAbort, type Db, type RowOf } from "../db/client";
-import { roleRank, roomInvitations, roomMembers, rooms, users, type MemberRow } from "../db/schema";
+import { roleRank, roomInvitations, roomMembers, rooms, users } from "../db/schema";
 import { router } from "../http/app-env";
 import { badRequest, conflict, forbidden, notFound, usersNotFound } from "../http/errors";
 import { id, json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../http/schemas";
-import { retryOnce, roomStub } from "../room/client";
 import { roomFull } from "../invitations/admission";
-import { activeCount, canManageRoom, canModerate, canView, isOwner, loadRoom, require, requireActive, type RoomAccess } from "../rooms/access";
+import { activeCount, canManageRoom, canModerate, canView, loadRoom, require, requireActive } from "../rooms/access";
 import { addedToRoom } from "../notifications/produce";
 import { pokeHubs } from "../realtime/push";
 import { admitMember } from "./admit";
+import { leaveRoom, membershipChanged, removeMember } from "./service";
 
 export const MemberResponse = z
   .object({
@@ -85,30 +85,6 @@ async function activeMember(db: Db, roomId: number, userId: number) {
     .get();
   if (!row) throw notFound("Member", "member_not_found");
   return row;
-}
-
-const membershipChanged = () => conflict("membership_changed", "This membership changed meanwhile; reload and try again");
-
-/**
- * Marks the membership inactive (history of who was here is kept) and closes the user's sockets.
- * Guarded by the role the caller saw, so a concurrent promotion or ownership transfer wins.
- */
-async function removeMember(c: { env: Env }, db: Db, access: RoomAccess, userId: number, seenRole: MemberRow["role"]) {
-  const done = await db
-    .update(roomMembers)
-    .set({ status: "inactive", role: "member" })
-    .where(
-      and(
-        eq(roomMembers.roomId, access.room.id),
-        eq(roomMembers.userId, userId),
-        eq(roomMembers.status, "active"),
-        eq(roomMembers.role, seenRole),
-        ne(roomMembers.role, "owner"),
-      ),
-    )
-    .returning({ id: roomMembers.id });
-  if (!done.length) throw membershipChanged();
-  await retryOnce(() => roomStub(c.env, access.room.id).kick(userId));
 }
 
 /** A page of a room's active members in list order, read off room_members_roster_idx. */
@@ -257,11 +233,7 @@ export const memberRoutes = router()
       responses: { ...noContent, ...pick(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const db = getDb(c.env.DB);
-      const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user);
-      if (isOwner(access)) throw forbidden("The owner cannot leave; transfer ownership first", "owner_cannot_leave");
-      if (!access.role) throw notFound("Membership", "not_a_member");
-      await removeMember(c, db, access, c.var.user.id, access.role);
+      await leaveRoom(c, c.req.valid("param").room_id);
       return c.body(null, 204);
     },
   )

@@ -2,11 +2,10 @@
 // the checks and conversions around every call into the room object.
 import { z } from "@hono/zod-openapi";
 import { and, eq, sql } from "drizzle-orm";
-import type { Context } from "hono";
 import { blockBetween } from "../blocks/queries";
 import { getDb, type Db } from "../db/client";
 import { roomMembers } from "../db/schema";
-import type { AppEnv } from "../http/app-env";
+import type { AuthUser } from "../http/app-env";
 import { ApiError, forbidden } from "../http/errors";
 import { id, RoomIdParam } from "../http/schemas";
 import type { Actor, Refusal } from "../room/protocol";
@@ -56,7 +55,10 @@ export const instant = z.iso
   .transform((t) => new Date(t).toISOString())
   .openapi({ example: "2026-01-01T00:00:00Z" });
 
-export const actorOf = (c: Context<AppEnv>): Actor => ({ id: c.var.user.id, username: c.var.user.username, display_name: c.var.user.displayName });
+/** Who is calling: a Hono context of the app (or anything with its env and authenticated user). */
+export type Caller = { env: Env; var: { user: AuthUser } };
+
+export const actorOf = (c: Caller): Actor => ({ id: c.var.user.id, username: c.var.user.username, display_name: c.var.user.displayName });
 
 /** A refusal from the room object becomes the API's one error type. */
 export function unwrap<R extends { ok: boolean }>(outcome: R): Extract<R, { ok: true }> {
@@ -80,7 +82,7 @@ export async function assertNotBlocked(db: Db, access: RoomAccess) {
   if (!row || row.blocked) throw forbidden("You cannot send messages in this conversation", "cannot_message");
 }
 
-export async function memberAccess(c: Context<AppEnv>, roomId: number, need: (a: RoomAccess) => boolean) {
+export async function memberAccess(c: Caller, roomId: number, need: (a: RoomAccess) => boolean) {
   const access = await loadRoom(getDb(c.env.DB), roomId, c.var.user, { kinds: ["group", "direct"] });
   require(need(access), "Only active members of this room can do this", "not_a_member");
   return access;

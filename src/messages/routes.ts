@@ -4,33 +4,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
-import { files, roomMembers, users } from "../db/schema";
-import type { Context } from "hono";
-import { router, type AppEnv } from "../http/app-env";
-import { ApiError, badRequest, fieldErrors, forbidden, invalidRequest, requireUpgrade } from "../http/errors";
+import { roomMembers, users } from "../db/schema";
+import { router } from "../http/app-env";
+import { ApiError, badRequest, requireUpgrade } from "../http/errors";
 import { boolQuery, errors, id, intQuery, json, jsonBody, noContent, pick, RoomIdParam, upgraded } from "../http/schemas";
-import { deleteFile, detachFile, resolveAttachment, type ResolvedAttachment } from "../media/files";
-import { receiveUpload } from "../media/upload";
-import { forgetMentions, refreshMentions } from "../notifications/produce";
+import { refreshMentions } from "../notifications/produce";
 import { roomStub } from "../room/client";
 import { messageInput, MAX_CONTENT } from "../room/protocol";
 import { ADMISSION_HEADER, type Admission } from "../room/room";
-import { canModerate, canPost, canView, requireActive } from "../rooms/access";
+import { canPost, canView, requireActive } from "../rooms/access";
 import { actorOf, assertNotBlocked, ChatMessage, instant, memberAccess, MessageParams, unwrap } from "./common";
-
-/** How long after sending a message its sender may recall it (RECALL_WINDOW_SECONDS, default 120). */
-export const recallWindowSeconds = (env: Env) => Number(env.RECALL_WINDOW_SECONDS) || 120;
-
-/** Deletes a message (the room checks sender or moderator), its mentions, and its file unless another message shows it. */
-async function removeMessage(c: Context<AppEnv>, roomId: number, messageId: number, moderator: boolean) {
-  const { orphaned_file_id } = unwrap(await roomStub(c.env, roomId).remove(roomId, actorOf(c), messageId, moderator));
-  const db = getDb(c.env.DB);
-  await forgetMentions(db, roomId, messageId);
-  if (orphaned_file_id) {
-    const file = await db.select().from(files).where(and(eq(files.id, orphaned_file_id), eq(files.roomId, roomId))).get();
-    if (file) await deleteFile(c.env, db, file);
-  }
-}
+import { deleteMessage, markRead, readHistory, readMessage, recallMessage, sendMessage, uploadMessage } from "./service";
 
 const MessageCreate = z
   .object({
@@ -60,22 +44,6 @@ const SearchQuery = z
   })
   .refine((q) => !q.since || !q.until || q.since < q.until, { message: "since must be before until", path: ["until"] });
 
-const UploadFields = z.object({
-  content_text: messageInput.content_text,
-  client_id: messageInput.client_id,
-  reply_to_id: messageInput.reply_to_id,
-});
-
-/** What the room object stores of a resolved file. */
-const pickAttachment = ({ file_id, file_name, file_size, content_type, width, height }: ResolvedAttachment) => ({
-  file_id,
-  file_name,
-  file_size,
-  content_type,
-  width,
-  height,
-});
-
 export const messageRoutes = router()
   .openapi(
     createRoute({
@@ -88,44 +56,14 @@ export const messageRoutes = router()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const roomId = c.req.valid("param").room_id;
-      // Taken before the membership read, so a removal that lands after it is seen by the room.
-      const checkedAt = Date.now();
-      const access = await memberAccess(c, roomId, canPost);
-      requireActive(access);
-      const db = getDb(c.env.DB);
-      await assertNotBlocked(db, access);
-      const type = body.message_type;
-      const media = body.file_id || body.media_url;
-      if (media && type === "text") throw badRequest("unexpected_media", "Text messages cannot carry media; use image, file or voice");
-      if (media && type === "location") throw badRequest("unexpected_media", "Location messages cannot carry media");
-      if (!media && type !== "text" && type !== "location") throw badRequest("media_required", `A ${type} message needs file_id or media_url`);
-      const attachment = media
-        ? await resolveAttachment(c.env, db, c.var.user, roomId, {
-            file_id: body.file_id,
-            media_url: body.media_url,
-            origin: new URL(c.req.url).origin,
-            accept: (kind) => {
-              if (type !== "file" && kind !== type)
-                throw badRequest("media_type_mismatch", `This file is not ${type === "image" ? "an image" : type === "video" ? "a video" : "audio"}`);
-            },
-          })
-        : null;
-      const result = await roomStub(c.env, roomId)
-        .post(roomId, actorOf(c), {
-          content_text: body.content_text ?? body.content ?? null,
-          message_type: type,
-          reply_to_id: body.reply_to_id ?? body.reply_to ?? null,
-          client_id: body.client_id ?? null,
-          attachment: attachment && pickAttachment(attachment),
-          location: body.location ?? null,
-        }, checkedAt, access.room.archiveVersion)
-        .catch((err: unknown) => ({ ok: false as const, err }));
-      // Refused: a file attached for this message is detached again. A call that failed has an
-      // unknown outcome (the room may have stored the message), so the file stays where it is.
-      if (!result.ok && !("err" in result) && attachment?.attached_now) await detachFile(db, attachment.file_id, roomId);
-      if ("err" in result) throw result.err;
-      return c.json(unwrap(result).message, 200);
+      const { content, reply_to, ...draft } = body;
+      const message = await sendMessage(
+        c,
+        c.req.valid("param").room_id,
+        { ...draft, content_text: body.content_text ?? content ?? null, reply_to_id: body.reply_to_id ?? reply_to ?? null },
+        new URL(c.req.url).origin,
+      );
+      return c.json(message, 200);
     },
   )
   .openapi(
@@ -157,39 +95,7 @@ export const messageRoutes = router()
       },
       responses: { 200: json(ChatMessage), ...pick(400, 401, 403, 404, 409, 429), 413: errors[400], 415: errors[400] },
     }),
-    async (c) => {
-      const roomId = c.req.valid("param").room_id;
-      const checkedAt = Date.now();
-      const access = await memberAccess(c, roomId, canPost);
-      requireActive(access);
-      const db = getDb(c.env.DB);
-      await assertNotBlocked(db, access);
-      const { file, sniffed, fields } = await receiveUpload(c.env, db, c.req.raw, c.var.user, {
-        roomId,
-        fields: ["content_text", "client_id", "reply_to_id"],
-      });
-      // The upload's small fields get the same rules as a JSON message body.
-      const extra = UploadFields.safeParse({
-        content_text: fields.content_text || null,
-        client_id: fields.client_id || null,
-        reply_to_id: fields.reply_to_id ? Number(fields.reply_to_id) : null,
-      });
-      const result = extra.success
-        ? await roomStub(c.env, roomId)
-            .post(roomId, actorOf(c), {
-              ...extra.data,
-              message_type: sniffed.kind,
-              attachment: { file_id: file.id, file_name: file.name, file_size: file.size, content_type: file.contentType, width: file.width, height: file.height },
-            }, checkedAt, access.room.archiveVersion)
-            .catch((err: unknown) => ({ ok: false as const, err }))
-        : null;
-      // A refused message takes its upload with it, and so does a retry answered with the original.
-      // A call that failed has an unknown outcome (the room may hold the message): the file stays.
-      if (!result || (!("err" in result) && (!result.ok || result.duplicate))) await deleteFile(c.env, db, { ...file, roomId: null });
-      if (!extra.success) throw invalidRequest(fieldErrors(extra.error.issues, "body"));
-      if (result && "err" in result) throw result.err;
-      return c.json(unwrap(result!).message, 200);
-    },
+    async (c) => c.json(await uploadMessage(c, c.req.raw, { roomId: c.req.valid("param").room_id }), 200),
   )
   .openapi(
     createRoute({
@@ -202,10 +108,7 @@ export const messageRoutes = router()
       responses: { 200: json(z.array(ChatMessage)), ...pick(400, 401, 403, 404) },
     }),
     async (c) => {
-      const q = c.req.valid("query");
-      const roomId = c.req.valid("param").room_id;
-      const access = await memberAccess(c, roomId, canView);
-      const page = await roomStub(c.env, roomId).history(roomId, { ...q, cleared: access.cleared }, c.var.user.id);
+      const page = await readHistory(c, c.req.valid("param").room_id, c.req.valid("query"));
       c.header("X-Last-Message-Id", String(page.last_id));
       c.header("X-Oldest-Message-Id", String(page.oldest_id));
       if (page.gap) c.header("X-History-Gap", `${page.gap.from_id}-${page.gap.to_id}`);
@@ -262,10 +165,7 @@ export const messageRoutes = router()
     }),
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
-      const access = await memberAccess(c, room_id, canView);
-      const message = await roomStub(c.env, room_id).message(room_id, message_id, c.var.user.id, access.cleared);
-      if (!message) throw new ApiError(404, "message_not_found", "Message not found");
-      return c.json(message, 200);
+      return c.json(await readMessage(c, room_id, message_id), 200);
     },
   )
   .openapi(
@@ -297,8 +197,7 @@ export const messageRoutes = router()
     }),
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
-      const access = await memberAccess(c, room_id, canView);
-      await removeMessage(c, room_id, message_id, canModerate(access));
+      await deleteMessage(c, room_id, message_id);
       return c.body(null, 204);
     },
   )
@@ -314,14 +213,7 @@ export const messageRoutes = router()
     }),
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
-      const access = await memberAccess(c, room_id, canPost);
-      const message = await roomStub(c.env, room_id).message(room_id, message_id, c.var.user.id, access.cleared);
-      if (!message || message.deleted) throw new ApiError(404, "message_not_found", "Message not found");
-      if (message.sender_id !== c.var.user.id) throw forbidden("Only the sender can recall a message", "not_your_message");
-      const window = recallWindowSeconds(c.env);
-      if (Date.now() - Date.parse(message.sent_at) > window * 1000)
-        throw forbidden(`Messages can be recalled within ${window} seconds of sending`, "recall_window_passed");
-      await removeMessage(c, room_id, message_id, false);
+      await recallMessage(c, room_id, message_id);
       return c.body(null, 204);
     },
   )
@@ -345,9 +237,7 @@ export const messageRoutes = router()
     async (c) => {
       const { room_id } = c.req.valid("param");
       const { message_id } = c.req.valid("json") ?? {};
-      await memberAccess(c, room_id, canPost);
-      const { position, last } = unwrap(await roomStub(c.env, room_id).markRead(room_id, actorOf(c), message_id));
-      return c.json({ room_id, last_read_message_id: position, unread_count: Math.max(0, last - position) }, 200);
+      return c.json(await markRead(c, room_id, message_id), 200);
     },
   )
   .openapi(

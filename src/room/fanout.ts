@@ -78,7 +78,7 @@ export class Fanout {
   }
 }
 
-/** A batch frame carries at most 100 frames and about 60 000 characters (4 000-character messages
+/** A batch frame carries at most 100 frames and about 60 000 characters (5 000-character messages
  * would otherwise make frames of megabytes under a burst). */
 const BATCH_FRAMES = 100;
 const BATCH_CHARS = 60_000;

@@ -2,7 +2,8 @@
 // input: parsed with zod as a discriminated union and handled by an exhaustive switch.
 import { z } from "zod";
 
-export const MAX_CONTENT = 4000;
+/** Characters of message text, for every door (the reference documents allow up to 5000). */
+export const MAX_CONTENT = 5000;
 export const MAX_FRAME_BYTES = 64 * 1024;
 export const MESSAGE_TYPES = ["text", "image", "file", "voice", "video", "location"] as const;
 

@@ -1,20 +1,18 @@
 // Rooms: create, list, read, update, delete (DESIGN.md section 4, "chat-rooms").
 import { createRoute, z } from "@hono/zod-openapi";
-import { desc, eq, or, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
-import { contains } from "../db/like";
 import { files, joinRequests, roomMembers, rooms } from "../db/schema";
 import { router } from "../http/app-env";
-import { ApiError, conflict } from "../http/errors";
+import { ApiError } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../http/schemas";
 import { deleteObjects } from "../media/files";
 import { retryOnce, roomStub } from "../room/client";
 import { activeCount, canManageRoom, canView, loadRoom, require } from "./access";
-import { getRoomResponse, selectRooms, toRoomResponse, whereAll } from "./queries";
+import { getRoomResponse, whereAll } from "./queries";
 import { RoomCreate, RoomListQuery, RoomResponse, RoomUpdate } from "./schemas";
-
-const nameTaken = () => conflict("room_name_taken", "A room with this name already exists");
+import { createRoom, listRooms, nameTaken } from "./service";
 
 export const roomRoutes = router()
   .openapi(
@@ -26,35 +24,7 @@ export const roomRoutes = router()
       request: jsonBody(RoomCreate),
       responses: { 200: json(RoomResponse), ...pick(400, 401, 409) },
     }),
-    async (c) => {
-      const b = c.req.valid("json");
-      const db = getDb(c.env.DB);
-      const me = c.var.user;
-      try {
-        const [[room]] = await db.batch([
-          db
-            .insert(rooms)
-            .values({
-              name: b.name,
-              description: b.description ?? null,
-              visibility: b.visibility,
-              requireApproval: b.require_approval,
-              maxMembers: b.max_members ?? null,
-              creatorId: me.id,
-            })
-            .returning(),
-          db.insert(roomMembers).values({
-            roomId: sql`(SELECT id FROM ${rooms} WHERE lower(${rooms.name}) = lower(${b.name}) AND ${rooms.kind} = 'group')`,
-            userId: me.id,
-            role: "owner",
-          }),
-        ]);
-        return c.json((await getRoomResponse(db, room.id, me.id))!, 200);
-      } catch (e) {
-        if (isUniqueViolation(e)) throw nameTaken();
-        throw e;
-      }
-    },
+    async (c) => c.json(await createRoom(c, c.req.valid("json")), 200),
   )
   .openapi(
     createRoute({
@@ -65,25 +35,7 @@ export const roomRoutes = router()
       request: { query: RoomListQuery.extend(PageQuery.shape) },
       responses: { 200: json(z.array(RoomResponse)), ...pick(400, 401) },
     }),
-    async (c) => {
-      const { visibility_filter, current_user_only, q, limit, offset } = c.req.valid("query");
-      const me = c.var.user;
-      const mine = sql`me.id IS NOT NULL`;
-      const rows = await selectRooms(getDb(c.env.DB), me.id)
-        .where(
-          whereAll(
-            eq(rooms.kind, "group"),
-            visibility_filter === "all" ? undefined : eq(rooms.visibility, visibility_filter),
-            current_user_only ? mine : me.isAdmin ? undefined : or(eq(rooms.visibility, "public"), mine),
-            q ? or(contains(rooms.name, q), contains(rooms.description, q)) : undefined,
-          ),
-        )
-        .orderBy(desc(rooms.lastActivityAt), desc(rooms.id))
-        .limit(limit)
-        .offset(offset)
-        .all();
-      return c.json(rows.map(toRoomResponse), 200);
-    },
+    async (c) => c.json(await listRooms(c, c.req.valid("query")), 200),
   )
   .openapi(
     createRoute({

@@ -23,7 +23,7 @@ function fieldCode(reply: { ok: boolean; body: any }) {
 const Register = z.object({ username: text, password: text, email: text.optional(), phone: text.optional() });
 const Login = z.object({ username: text, password: text });
 const Password = z.object({ password: text });
-const NormalInfo = z.object({ avatar_base64: z.string().max(14_000_000) });
+const NormalInfo = z.object({ avatar_base64: z.string() });
 const AuthInfo = z.object({ old_password: text, new_password: text.optional(), email: text.optional(), phone: text.optional() });
 
 /** The picture a client sends: raw base64 or a data: URL. */

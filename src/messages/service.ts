@@ -1,0 +1,206 @@
+// The message operations every door shares (the core routes and the dialects of src/dialects/):
+// send, upload-and-send, read history, delete, mark read. Each authorizes from D1, then asks the
+// room object, which orders, stores and fans out. Callers only translate shapes.
+import { z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import { getDb } from "../db/client";
+import { files } from "../db/schema";
+import { ApiError, badRequest, fieldErrors, forbidden, invalidRequest } from "../http/errors";
+import { deleteFile, detachFile, resolveAttachment, type ResolvedAttachment } from "../media/files";
+import { receiveUpload, type UploadOptions } from "../media/upload";
+import { forgetMentions } from "../notifications/produce";
+import { roomStub } from "../room/client";
+import { messageInput, type ChatMessage } from "../room/protocol";
+import type { HistoryQuery } from "../room/room";
+import { canModerate, canPost, canView, requireActive } from "../rooms/access";
+import { actorOf, assertNotBlocked, memberAccess, unwrap, type Caller } from "./common";
+
+/** A new message as the core understands it (aliases already resolved by the caller). */
+export type MessageDraft = {
+  content_text?: string | null;
+  message_type: "text" | "image" | "file" | "voice" | "video" | "location";
+  reply_to_id?: number | null;
+  client_id?: string | null;
+  media_url?: string | null;
+  file_id?: number | null;
+  location?: { latitude: number; longitude: number; name?: string | null; address?: string | null } | null;
+};
+
+/** What the room object stores of a resolved file. */
+const pickAttachment = ({ file_id, file_name, file_size, content_type, width, height }: ResolvedAttachment) => ({
+  file_id,
+  file_name,
+  file_size,
+  content_type,
+  width,
+  height,
+});
+
+/**
+ * Sends a message as the caller: active member, room not archived, not blocked; media resolved
+ * and authorized (a media_url follows the media rule of resolveAttachment). `origin` is the
+ * request's own origin, for recognising this service's file URLs.
+ */
+export async function sendMessage(c: Caller, roomId: number, draft: MessageDraft, origin: string): Promise<ChatMessage> {
+  // Taken before the membership read, so a removal that lands after it is seen by the room.
+  const checkedAt = Date.now();
+  const access = await memberAccess(c, roomId, canPost);
+  requireActive(access);
+  const db = getDb(c.env.DB);
+  await assertNotBlocked(db, access);
+  const type = draft.message_type;
+  const media = draft.file_id || draft.media_url;
+  if (media && type === "text") throw badRequest("unexpected_media", "Text messages cannot carry media; use image, file or voice");
+  if (media && type === "location") throw badRequest("unexpected_media", "Location messages cannot carry media");
+  if (!media && type !== "text" && type !== "location") throw badRequest("media_required", `A ${type} message needs file_id or media_url`);
+  const attachment = media
+    ? await resolveAttachment(c.env, db, c.var.user, roomId, {
+        file_id: draft.file_id,
+        media_url: draft.media_url,
+        origin,
+        accept: (kind) => {
+          if (type !== "file" && kind !== type)
+            throw badRequest("media_type_mismatch", `This file is not ${type === "image" ? "an image" : type === "video" ? "a video" : "audio"}`);
+        },
+      })
+    : null;
+  const result = await roomStub(c.env, roomId)
+    .post(
+      roomId,
+      actorOf(c),
+      {
+        content_text: draft.content_text ?? null,
+        message_type: type,
+        reply_to_id: draft.reply_to_id ?? null,
+        client_id: draft.client_id ?? null,
+        attachment: attachment && pickAttachment(attachment),
+        location: draft.location ?? null,
+      },
+      checkedAt,
+      access.room.archiveVersion,
+    )
+    .catch((err: unknown) => ({ ok: false as const, err }));
+  // Refused: a file attached for this message is detached again. A call that failed has an
+  // unknown outcome (the room may have stored the message), so the file stays where it is.
+  if (!result.ok && !("err" in result) && attachment?.attached_now) await detachFile(db, attachment.file_id, roomId);
+  if ("err" in result) throw result.err;
+  return unwrap(result).message;
+}
+
+const UploadFields = z.object({
+  content_text: messageInput.content_text,
+  client_id: messageInput.client_id,
+  reply_to_id: messageInput.reply_to_id,
+});
+
+/**
+ * Streams a multipart upload (`file`, optional `content_text`, `client_id`, `reply_to_id`) into
+ * the room and posts it as a message typed from the sniffed content. The room is `roomId`, or,
+ * without it, what `roomField` makes of the form's `room_id` field (see UploadOptions).
+ */
+export async function uploadMessage(
+  c: Caller,
+  req: Request,
+  target: { roomId: number } | { roomField: NonNullable<UploadOptions["roomField"]> },
+): Promise<ChatMessage> {
+  const checkedAt = Date.now();
+  const db = getDb(c.env.DB);
+  let archiveVersion: number | undefined;
+  const authorize = async (roomId: number) => {
+    const access = await memberAccess(c, roomId, canPost);
+    requireActive(access);
+    await assertNotBlocked(db, access);
+    archiveVersion = access.room.archiveVersion;
+  };
+  if ("roomId" in target) await authorize(target.roomId);
+  const { file, sniffed, fields } = await receiveUpload(c.env, db, req, c.var.user, {
+    ...("roomId" in target
+      ? { roomId: target.roomId }
+      : {
+          roomField: async (raw) => {
+            const id = await target.roomField(raw);
+            await authorize(id);
+            return id;
+          },
+        }),
+    fields: ["content_text", "client_id", "reply_to_id"],
+  });
+  const roomId = file.roomId!;
+  // The upload's small fields get the same rules as a JSON message body.
+  const extra = UploadFields.safeParse({
+    content_text: fields.content_text || null,
+    client_id: fields.client_id || null,
+    reply_to_id: fields.reply_to_id ? Number(fields.reply_to_id) : null,
+  });
+  const result = extra.success
+    ? await roomStub(c.env, roomId)
+        .post(
+          roomId,
+          actorOf(c),
+          {
+            ...extra.data,
+            message_type: sniffed.kind,
+            attachment: { file_id: file.id, file_name: file.name, file_size: file.size, content_type: file.contentType, width: file.width, height: file.height },
+          },
+          checkedAt,
+          archiveVersion,
+        )
+        .catch((err: unknown) => ({ ok: false as const, err }))
+    : null;
+  // A refused message takes its upload with it, and so does a retry answered with the original.
+  // A call that failed has an unknown outcome (the room may hold the message): the file stays.
+  if (!result || (!("err" in result) && (!result.ok || result.duplicate))) await deleteFile(c.env, db, { ...file, roomId: null });
+  if (!extra.success) throw invalidRequest(fieldErrors(extra.error.issues, "body"));
+  if (result && "err" in result) throw result.err;
+  return unwrap(result!).message;
+}
+
+/** A page of history for the caller (owner, active members, system admins), oldest first. */
+export async function readHistory(c: Caller, roomId: number, q: Omit<HistoryQuery, "cleared">) {
+  const access = await memberAccess(c, roomId, canView);
+  return roomStub(c.env, roomId).history(roomId, { ...q, cleared: access.cleared }, c.var.user.id);
+}
+
+/** One message as the caller may see it, or 404 message_not_found. */
+export async function readMessage(c: Caller, roomId: number, messageId: number): Promise<ChatMessage> {
+  const access = await memberAccess(c, roomId, canView);
+  const message = await roomStub(c.env, roomId).message(roomId, messageId, c.var.user.id, access.cleared);
+  if (!message) throw new ApiError(404, "message_not_found", "Message not found");
+  return message;
+}
+
+/**
+ * Soft-deletes a message: its sender, room admins, the owner or system admins. The mentions it
+ * made are forgotten and its file goes too, unless another message still shows it.
+ */
+export async function deleteMessage(c: Caller, roomId: number, messageId: number): Promise<ChatMessage> {
+  const access = await memberAccess(c, roomId, canView);
+  const result = unwrap(await roomStub(c.env, roomId).remove(roomId, actorOf(c), messageId, canModerate(access)));
+  const db = getDb(c.env.DB);
+  await forgetMentions(db, roomId, messageId);
+  if (result.orphaned_file_id) {
+    const file = await db.select().from(files).where(and(eq(files.id, result.orphaned_file_id), eq(files.roomId, roomId))).get();
+    if (file) await deleteFile(c.env, db, file);
+  }
+  return result.message;
+}
+
+/** How long after sending a message its sender may recall it (RECALL_WINDOW_SECONDS, default 120). */
+export const recallWindowSeconds = (env: Env) => Number(env.RECALL_WINDOW_SECONDS) || 120;
+
+/** Recalls the caller's own message within the recall window: deleted for everyone, as deleteMessage. */
+export async function recallMessage(c: Caller, roomId: number, messageId: number): Promise<ChatMessage> {
+  const message = await readMessage(c, roomId, messageId);
+  if (message.deleted) throw new ApiError(404, "message_not_found", "Message not found");
+  if (message.sender_id !== c.var.user.id) throw forbidden("Only the sender can recall a message", "not_your_message");
+  const window = recallWindowSeconds(c.env);
+  if (Date.now() - Date.parse(message.sent_at) > window * 1000) throw forbidden(`Messages can be recalled within ${window} seconds of sending`, "recall_window_passed");
+  return deleteMessage(c, roomId, messageId);
+}
+
+/** Moves the caller's read position forward (never back); without messageId, to the last message. */
+export async function markRead(c: Caller, roomId: number, messageId?: number) {
+  await memberAccess(c, roomId, canPost);
+  const { position, last } = unwrap(await roomStub(c.env, roomId).markRead(roomId, actorOf(c), messageId));
+  return { room_id: roomId, last_read_message_id: position, unread_count: Math.max(0, last - position) };
+}
