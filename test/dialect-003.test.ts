@@ -112,6 +112,8 @@ describe("doc 003: conversations and messages", () => {
     expectError(await api("POST", "/messages/text", { token: c.token, body: { conversation_id: cid, content: "intruder" } }), 403);
     expectError(await api("POST", "/messages/text", { token: a.token, body: { conversation_id: cid, content: "x", reply_to_id: (cid + 1) * G + 1 } }), 400, "invalid_message_id");
     expectError(await api("POST", "/messages/text", { token: a.token, body: { content: "x" } }), 400, "invalid_request");
+    expectError(await api("POST", "/messages/text", { token: a.token, body: { conversation_id: cid, content: "x".repeat(5001) } }), 400, "invalid_request");
+    expectError(await api("POST", "/messages/location", { token: a.token, body: { conversation_id: cid, latitude: 91, longitude: 0 } }), 400, "invalid_request");
 
     const page = await api("GET", `/messages/conversation/${cid}?skip=1&limit=1`, { token: b.token });
     expect(page.json.map((m: any) => m.content)).toEqual(["hi"]);
@@ -181,6 +183,24 @@ describe("doc 003: conversations and messages", () => {
     const other = await upload(a, fx.pdf(), "doc.pdf");
     expect((await api("DELETE", `/files/${other.json.id}`, { token: a.token })).status).toBe(204);
     expectError(await api("GET", `/files/info/${other.json.id}`, { token: a.token }), 404);
+  });
+});
+
+describe("doc 003: the OpenAPI document", () => {
+  it("lists the dialect routes under one tag per document", async () => {
+    const doc = (await api("GET", "/openapi.json")).json;
+    const tagged = (tag: string) =>
+      Object.entries(doc.paths as Record<string, Record<string, { tags?: string[] }>>).flatMap(([path, ops]) =>
+        Object.entries(ops).filter(([, op]) => op.tags?.includes(tag)).map(([method]) => `${method.toUpperCase()} ${path}`),
+      );
+    const v3 = tagged("doc 003: IM API V3 (/api/v1)");
+    expect(v3).toContain("POST /api/v1/messages/text");
+    expect(v3).toContain("POST /api/v1/messages/{message_id}/recall");
+    expect(v3).toContain("GET /api/v1/files/list");
+    const v4 = tagged("doc 004: Django IM (/user)");
+    expect(v4).toContain("POST /user/register");
+    expect(v4).toContain("GET /user/records/{conversation_id}");
+    expect(v4).toHaveLength(33);
   });
 });
 

@@ -6,8 +6,12 @@ import { z } from "@hono/zod-openapi";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { router, type AppEnv } from "../../http/app-env";
 import { badRequest } from "../../http/errors";
+import type { Context } from "hono";
+import { intQuery } from "../../http/schemas";
 import { requireGlobalMessageId } from "../../messages/global-id";
-import { query, type Core } from "../in-process";
+import { markRead, readHistory, readMessage, recallMessage, sendMessage, type MessageDraft } from "../../messages/service";
+import { LocationInput, messageInput } from "../../room/protocol";
+import type { Core } from "../in-process";
 import { asCaller, body003, pathId, route003, toMessage003 } from "./common";
 
 const conversation_id = z.number().int().positive();
@@ -17,8 +21,7 @@ const MessageIdParam = z.object({ message_id: pathId("message_id") });
 const kind003 = z.enum(["text", "file", "image", "audio", "voice", "video"]).transform((t) => (t === "audio" ? "voice" : t));
 
 export const messageRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
-  const send = (c: Parameters<typeof asCaller>[1], roomId: number, json: Record<string, unknown>) =>
-    asCaller(core, c, { method: "POST", path: `/chat-rooms/${roomId}/messages`, json }).then((r) => toMessage003(r.body));
+  const send = async (c: Context<AppEnv>, roomId: number, draft: MessageDraft) => toMessage003(await sendMessage(c, roomId, draft, new URL(c.req.url).origin));
   /** A reply target given as a global id must be a message of the same conversation. */
   const replyTo = (roomId: number, id: number | undefined | null) => {
     if (id === undefined || id === null) return undefined;
@@ -30,33 +33,30 @@ export const messageRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
   return router()
     .openapi(
       route003("post", "/messages/text", "Send a text message (core POST /chat-rooms/{id}/messages)", body003(
-        z.object({ conversation_id, content: z.string(), reply_to_id: z.number().int().positive().nullish(), client_id: z.string().max(64).nullish() }),
+        z.object({ conversation_id, content: messageInput.content_text, reply_to_id: z.number().int().positive().nullish(), client_id: messageInput.client_id }),
       )),
       async (c) => {
         const b = c.req.valid("json");
         const reply = replyTo(b.conversation_id, b.reply_to_id);
-        return c.json(await send(c, b.conversation_id, { content_text: b.content, ...(reply !== undefined && { reply_to_id: reply }), client_id: b.client_id ?? null }), 200);
+        return c.json(await send(c, b.conversation_id, { message_type: "text", content_text: b.content, reply_to_id: reply, client_id: b.client_id }), 200);
       },
     )
     .openapi(
       route003("post", "/messages/file", "Send an uploaded file (POST /files/upload first) as a message; message_type image, audio, video or file (core POST /chat-rooms/{id}/messages)", body003(
-        z.object({ conversation_id, file_id: z.number().int().positive(), message_type: kind003.optional(), content: z.string().nullish(), client_id: z.string().max(64).nullish() }),
+        z.object({ conversation_id, file_id: z.number().int().positive(), message_type: kind003.optional(), content: messageInput.content_text, client_id: messageInput.client_id }),
       )),
       async (c) => {
         const b = c.req.valid("json");
-        return c.json(await send(c, b.conversation_id, { file_id: b.file_id, message_type: b.message_type ?? "file", content_text: b.content ?? null, client_id: b.client_id ?? null }), 200);
+        return c.json(await send(c, b.conversation_id, { file_id: b.file_id, message_type: b.message_type ?? "file", content_text: b.content, client_id: b.client_id }), 200);
       },
     )
     .openapi(
       route003("post", "/messages/location", "Send a location (core POST /chat-rooms/{id}/messages, message_type location)", body003(
         z.object({
           conversation_id,
-          latitude: z.number(),
-          longitude: z.number(),
-          name: z.string().nullish(),
-          address: z.string().nullish(),
-          content: z.string().nullish(),
-          client_id: z.string().max(64).nullish(),
+          ...LocationInput.shape,
+          content: messageInput.content_text,
+          client_id: messageInput.client_id,
         }),
       )),
       async (c) => {
@@ -65,8 +65,8 @@ export const messageRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
           await send(c, b.conversation_id, {
             message_type: "location",
             location: { latitude: b.latitude, longitude: b.longitude, name: b.name ?? null, address: b.address ?? null },
-            content_text: b.content ?? null,
-            client_id: b.client_id ?? null,
+            content_text: b.content,
+            client_id: b.client_id,
           }),
           200,
         );
@@ -75,19 +75,18 @@ export const messageRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
     .openapi(
       route003("get", "/messages/conversation/{conversation_id}", "History, oldest first: the newest `limit` (1-100, default 100) after skipping the `skip` newest (core GET /chat-rooms/{id}/messages)", {
         params: z.object({ conversation_id: pathId("conversation_id") }),
-        query: z.object({ skip: z.string().regex(/^\d{1,7}$/).optional(), limit: z.string().regex(/^\d{1,3}$/).optional() }),
+        query: z.object({ skip: intQuery(0, 1_000_000).default(0), limit: intQuery(1, 100).default(100) }),
       }),
       async (c) => {
         const { conversation_id: roomId } = c.req.valid("param");
-        const { skip = "0", limit = "100" } = c.req.valid("query");
-        const r = await asCaller(core, c, { method: "GET", path: `/chat-rooms/${roomId}/messages${query({ offset: skip, limit })}` });
-        return c.json((r.body as Parameters<typeof toMessage003>[0][]).map(toMessage003), 200);
+        const { skip, limit } = c.req.valid("query");
+        const page = await readHistory(c, roomId, { offset: skip, limit });
+        return c.json(page.messages.map(toMessage003), 200);
       },
     )
     .openapi(route003("get", "/messages/single/{message_id}", "One message by its global id (core GET /chat-rooms/{id}/messages/{id})", { params: MessageIdParam }), async (c) => {
       const ref = requireGlobalMessageId(c.req.valid("param").message_id);
-      const r = await asCaller(core, c, { method: "GET", path: `/chat-rooms/${ref.roomId}/messages/${ref.messageId}` });
-      return c.json(toMessage003(r.body), 200);
+      return c.json(toMessage003(await readMessage(c, ref.roomId, ref.messageId)), 200);
     })
     .openapi(
       route003(
@@ -105,7 +104,7 @@ export const messageRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
           if (ref.roomId !== b.conversation_id) throw notThisConversation();
           upTo = ref.messageId;
         }
-        await asCaller(core, c, { method: "POST", path: `/chat-rooms/${b.conversation_id}/read`, json: upTo === undefined ? {} : { message_id: upTo } });
+        await markRead(c, b.conversation_id, upTo);
         return c.body(null, 204);
       },
     )
@@ -128,7 +127,7 @@ export const messageRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
       route003("post", "/messages/{message_id}/recall", "Recall your message within RECALL_WINDOW_SECONDS of sending it (core POST /chat-rooms/{id}/messages/{id}/recall)", { params: MessageIdParam }, 204),
       async (c) => {
         const ref = requireGlobalMessageId(c.req.valid("param").message_id);
-        await asCaller(core, c, { method: "POST", path: `/chat-rooms/${ref.roomId}/messages/${ref.messageId}/recall` });
+        await recallMessage(c, ref.roomId, ref.messageId);
         return c.body(null, 204);
       },
     )
