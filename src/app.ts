@@ -16,6 +16,7 @@ import { doc002Routes } from "./dialects/doc002-fastapi-chat/routes";
 import { eventRoutes } from "./events/routes";
 import { blockRoutes } from "./blocks/routes";
 import { conversationRoutes } from "./conversations/routes";
+import { doc003Routes } from "./dialects/doc003-im-v3";
 import { DOC004_PREFIX, doc004Routes, isDoc004Path, methodNotAllowed004, notFound004, renderDoc004Error } from "./dialects/doc004-django-im";
 import { settingsRoutes } from "./conversations/settings";
 import { followRoutes } from "./follows/routes";
@@ -89,7 +90,8 @@ export function buildApp() {
   app.route(`${API}/health`, healthRoutes);
 
   app.route(`${API}/auth`, authRoutes);
-  app.use(`${API}/users/*`, requireUser);
+  // POST /users/ creates an account (document 003): the one users route open to strangers.
+  app.use(`${API}/users/*`, except((c) => c.req.method === "POST" && /\/users\/?$/.test(c.req.path), requireUser));
   // "/x/*" also matches "/x" itself.
   app.use(`${API}/chat-rooms/*`, requireUser);
   app.use(`${API}/friends/*`, requireUser);
@@ -128,6 +130,8 @@ export function buildApp() {
   app.route(`${API}/chat-rooms`, inviteCodeRoutes);
   app.route(`${API}/chat-rooms`, settingsRoutes);
   app.route(`${API}/friends`, friendRoutes);
+  // Document 003's paths the core spells differently; before /files, whose /{file_id} would take /files/list.
+  app.route(API, doc003Routes(app));
   // Not behind requireUser as a whole: downloads also accept signed URLs (see media/routes.ts).
   app.route(`${API}/files`, fileRoutes);
   // Public: pictures are shown next to names, to anyone who sees the names.

@@ -1,6 +1,23 @@
 // Password hashing: PBKDF2-SHA256 through WebCrypto with a per-user salt. workerd refuses more
 // than 100 000 iterations in production, so that is both the cost and the cap.
+import { invalidRequest } from "../http/errors";
+
 export const PBKDF2_ITERATIONS = 100_000;
+
+/** The one password policy of every door: at least PASSWORD_MIN_LENGTH characters (default 8). */
+export const passwordMinLength = (env: Env) => Math.max(1, Number(env.PASSWORD_MIN_LENGTH) || 8);
+
+/** What is wrong with a new password under the policy, or null. */
+export function passwordProblem(env: Env, password: string): string | null {
+  const min = passwordMinLength(env);
+  return [...password].length < min ? `at least ${min} characters` : null;
+}
+
+/** 400 invalid_request naming the field (`body.password`) when a new password breaks the policy. */
+export function assertPasswordPolicy(env: Env, password: string, path: string) {
+  const problem = passwordProblem(env, password);
+  if (problem) throw invalidRequest([{ path, message: problem }]);
+}
 
 const enc = new TextEncoder();
 const b64 = (buf: ArrayBuffer | Uint8Array) => btoa(String.fromCharCode(...new Uint8Array(buf)));

@@ -10,7 +10,7 @@ import { ApiError, conflict } from "../http/errors";
 import { json, jsonBody, noContent, pick } from "../http/schemas";
 import { displayName, email, password, phone, toUserResponse, UserResponse, username } from "../users/schemas";
 import { requireUser } from "./middleware";
-import { hashPassword, verifyAgainstNothing, verifyPassword } from "./password";
+import { assertPasswordPolicy, hashPassword, verifyAgainstNothing, verifyPassword } from "./password";
 import { endSessions, issueTicket, listSessions, openSession, refreshSession, TICKET_TTL_SECONDS } from "./sessions";
 
 const tokenFields = {
@@ -92,6 +92,7 @@ export const authRoutes = router()
     }),
     async (c) => {
       const body = c.req.valid("json");
+      assertPasswordPolicy(c.env, body.password, "body.password");
       let user;
       try {
         user = await getDb(c.env.DB)

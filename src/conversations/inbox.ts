@@ -78,6 +78,8 @@ export function toInboxItem(r: Row, now: string) {
   return {
     id: r.room.id,
     kind: r.room.kind,
+    // Document 003's ConversationType: "single" for a direct chat.
+    type: r.room.kind === "direct" ? ("single" as const) : ("group" as const),
     name: r.room.kind === "direct" ? (p?.displayName ?? p?.username ?? "Deleted user") : r.room.name,
     description: r.room.description,
     avatar_url: r.room.kind === "direct" ? (p?.avatarUrl ?? null) : r.room.avatarUrl,

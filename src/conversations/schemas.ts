@@ -56,6 +56,7 @@ export const InboxItem = z
   .object({
     id: z.number().int(),
     kind: z.enum(["group", "direct"]),
+    type: z.enum(["single", "group"]).openapi({ description: "The kind in document 003's words (single = direct)" }),
     name: z.string().openapi({ description: "For a direct chat: the other person's display name (or username)" }),
     description: z.string().nullable(),
     avatar_url: z.string().nullable(),

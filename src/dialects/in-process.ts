@@ -55,3 +55,18 @@ export async function callCore(core: Core, c: Context<AppEnv>, call: CoreCall): 
   const parsed = type.includes("application/json") ? await res.json() : res.status === 204 ? null : await res.arrayBuffer();
   return { ok: res.ok, status: res.status, body: parsed, headers: res.headers };
 }
+
+/**
+ * A path alias: the same request (method, headers, query, streamed body) served by the core route
+ * at `path`. `status` replaces a success status where the document names another (204).
+ */
+export async function forward(core: Core, c: Context<AppEnv>, path: string, opts: { status?: 204 } = {}): Promise<Response> {
+  const url = new URL(c.req.url);
+  url.pathname = `/api/v1${path}`;
+  const res = await core.fetch(new Request(url, c.req.raw), c.env, c.executionCtx);
+  if (opts.status === 204 && res.ok) return new Response(null, { status: 204 });
+  return res;
+}
+
+/** The token of a Bearer Authorization header, to call the core as the same user. */
+export const bearerToken = (c: Context<AppEnv>) => /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];

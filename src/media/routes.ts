@@ -16,7 +16,8 @@ import { checkSignature } from "./signing";
 import { receiveUpload } from "./upload";
 
 /** Uploads stream past the global JSON body limit; they enforce MAX_UPLOAD_BYTES themselves. */
-const UPLOAD_PATH = /^\/api\/v1\/(?:files|chat-rooms\/[^/]+\/upload)\/?$/;
+// files/upload: document 003's name for POST /files.
+const UPLOAD_PATH = /^\/api\/v1\/(?:files|files\/upload|chat-rooms\/[^/]+\/upload)\/?$/;
 /** Avatars (src/avatars) stream through the same pipeline. */
 const AVATAR_PATH = /^\/api\/v1\/(?:users\/me|chat-rooms\/[^/]+)\/avatar\/?$/;
 export const isUploadRequest = (c: Context) =>

@@ -13,7 +13,7 @@ import { roomStub } from "../room/client";
 import { messageInput, MAX_CONTENT } from "../room/protocol";
 import { canPost, canView, requireActive } from "../rooms/access";
 import { actorOf, assertNotBlocked, ChatMessage, instant, memberAccess, MessageParams, SearchText, unwrap } from "./common";
-import { deleteMessage, markRead, openSocket, readHistory, readMessage, sendMessage, uploadMessage } from "./service";
+import { deleteMessage, markRead, openSocket, readHistory, readMessage, recallMessage, sendMessage, uploadMessage } from "./service";
 
 const MessageCreate = z
   .object({
@@ -197,6 +197,22 @@ export const messageRoutes = router()
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
       await deleteMessage(c, room_id, message_id);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/{room_id}/messages/{message_id}/recall",
+      tags: ["messages"],
+      summary:
+        "Recall your own message within RECALL_WINDOW_SECONDS (default 120) of sending it: it is deleted for everyone (message_deleted). Later, 403 recall_window_passed; moderators delete with DELETE instead",
+      request: { params: MessageParams },
+      responses: { ...noContent, ...pick(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { room_id, message_id } = c.req.valid("param");
+      await recallMessage(c, room_id, message_id);
       return c.body(null, 204);
     },
   )

@@ -5,7 +5,7 @@ import { z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { files } from "../db/schema";
-import { ApiError, badRequest, fieldErrors, invalidRequest } from "../http/errors";
+import { ApiError, badRequest, fieldErrors, forbidden, invalidRequest } from "../http/errors";
 import { deleteFile, detachFile, resolveAttachment, type ResolvedAttachment } from "../media/files";
 import { receiveUpload, type UploadOptions } from "../media/upload";
 import { forgetMentions } from "../notifications/produce";
@@ -184,6 +184,19 @@ export async function deleteMessage(c: Caller, roomId: number, messageId: number
     if (file) await deleteFile(c.env, db, file);
   }
   return result.message;
+}
+
+/** How long after sending a message its sender may recall it (RECALL_WINDOW_SECONDS, default 120). */
+export const recallWindowSeconds = (env: Env) => Number(env.RECALL_WINDOW_SECONDS) || 120;
+
+/** Recalls the caller's own message within the recall window: deleted for everyone, as deleteMessage. */
+export async function recallMessage(c: Caller, roomId: number, messageId: number): Promise<ChatMessage> {
+  const message = await readMessage(c, roomId, messageId);
+  if (message.deleted) throw new ApiError(404, "message_not_found", "Message not found");
+  if (message.sender_id !== c.var.user.id) throw forbidden("Only the sender can recall a message", "not_your_message");
+  const window = recallWindowSeconds(c.env);
+  if (Date.now() - Date.parse(message.sent_at) > window * 1000) throw forbidden(`Messages can be recalled within ${window} seconds of sending`, "recall_window_passed");
+  return deleteMessage(c, roomId, messageId);
 }
 
 /** Moves the caller's read position forward (never back); without messageId, to the last message. */

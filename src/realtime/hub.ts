@@ -51,6 +51,16 @@ export class UserHub extends DurableObject<Env> {
     });
   }
 
+  /**
+   * New messages of one of the user's conversations (already rendered frames, from the room via
+   * the worker's push.ts), to every open socket. Nothing is stored: the room's history is the record.
+   */
+  deliver(frames: string[]): number {
+    const sockets = this.open();
+    for (const frame of frames) for (const ws of sockets) trySend(ws, frame);
+    return sockets.length;
+  }
+
   /** Closes every socket of the user: 4001 when their tokens were revoked, 4003 for a deleted account. */
   kick(code: 4001 | 4003, reason: string): number {
     const sockets = this.ctx.getWebSockets();

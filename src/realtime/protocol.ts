@@ -3,6 +3,7 @@
 // Plain zod and nothing from the server, so the client package can import it.
 import { z } from "zod";
 import { Notification } from "../notifications/schema";
+import { ChatMessage } from "../room/protocol";
 
 const Id = () => z.number().int().min(0);
 
@@ -15,6 +16,14 @@ export const UserServerFrames = {
     })
     .describe("Always the first frame"),
   notification: z.object({ type: z.literal("notification"), notification: Notification }).describe("A notification exists; in id order, once per tab"),
+  message: z
+    .object({
+      type: z.literal("message"),
+      conversation_id: Id().describe("The room (conversation) the message was posted in"),
+      message_id: Id().describe("Its global id (room × 10^9 + its id in the room)"),
+      message: ChatMessage,
+    })
+    .describe("A new message in one of your conversations; live only, never replayed (the room's history has it)"),
   gap: z
     .object({ type: z.literal("gap"), from_id: Id(), to_id: Id(), kind: z.literal("truncated"), reason: z.string() })
     .describe("On resume: too many to replay; fetch these with GET /notifications?before="),
@@ -26,6 +35,7 @@ export const UserServerFrames = {
 export const UserServerFrame = z.discriminatedUnion("type", [
   UserServerFrames.connection_established,
   UserServerFrames.notification,
+  UserServerFrames.message,
   UserServerFrames.gap,
   UserServerFrames.replay_done,
   UserServerFrames.pong,

@@ -13,7 +13,7 @@ import { autoPong, closeBack, safeClose } from "../http/ws";
 import { signedFileUrl } from "../media/signing";
 import { errorFields, log, type LogFields } from "../ops/log";
 import { MENTIONS_SQL, mentionsIn } from "../notifications/produce";
-import { pokeHubs } from "../realtime/push";
+import { deliverToUserSockets, pokeHubs, USER_SOCKET_MESSAGES_MAX } from "../realtime/push";
 import bundle from "./migrations/migrations";
 import {
   ClientFrame,
@@ -1206,6 +1206,12 @@ export class Room extends DurableObject<Env> {
     }
     // Deleted while the write was out: its storage stays wiped.
     if (this.destroyed) return;
+    // Members with their own socket open (/realtime/ws) hear of the new messages there too.
+    const delivered = fresh.filter((m) => !m.deletedAt).slice(-USER_SOCKET_MESSAGES_MAX);
+    if (delivered.length) {
+      const rows = this.db.select().from(messages).where(and(gte(messages.id, delivered[0].id), isNull(messages.deletedAt))).orderBy(asc(messages.id)).all();
+      this.ctx.waitUntil(deliverToUserSockets(this.env, roomId, this.renderAll(rows.slice(0, USER_SOCKET_MESSAGES_MAX))));
+    }
     this.setMeta("flushed_id", String(last));
     this.setMeta("flushed_online", online);
   }

@@ -2,7 +2,7 @@
 // search and public profiles.
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
-import { verifyPassword, hashPassword } from "../auth/password";
+import { assertPasswordPolicy, verifyPassword, hashPassword } from "../auth/password";
 import { activeRooms, closeSockets, reissueAccessToken } from "../auth/sessions";
 import { hasBlocked } from "../blocks/queries";
 import { getDb, type Db } from "../db/client";
@@ -102,6 +102,7 @@ export const userRoutes = router()
     }),
     async (c) => {
       const { old_password, new_password } = c.req.valid("json");
+      assertPasswordPolicy(c.env, new_password, "body.new_password");
       const db = getDb(c.env.DB);
       const me = await loadSelf(db, c.var.user.id);
       if (!(await verifyPassword(old_password, me))) throw wrongPassword();
@@ -177,11 +178,17 @@ export const userRoutes = router()
       path: "/search",
       tags: ["users"],
       summary: "Find users by a keyword in their username or display name",
-      request: { query: PageQuery.extend({ q: z.string().trim().min(1).max(64) }) },
+      request: {
+        query: PageQuery.extend({
+          q: z.string().trim().min(1).max(64).optional(),
+          keyword: z.string().trim().min(1).max(64).optional().openapi({ description: "Alias of q (document 003)" }),
+        }).refine((x) => (x.q ?? x.keyword) !== undefined, { message: "give q (or keyword)", path: ["q"] }),
+      },
       responses: { 200: json(z.array(PublicUser)), ...pick(400, 401) },
     }),
     async (c) => {
-      const { q, limit, offset } = c.req.valid("query");
+      const { keyword, limit, offset } = c.req.valid("query");
+      const q = (c.req.valid("query").q ?? keyword)!;
       const rows = await getDb(c.env.DB)
         .select()
         .from(users)

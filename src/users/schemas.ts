@@ -7,7 +7,8 @@ import { contactFor, type Viewer } from "./privacy";
 export const username = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{3,32}$/, "3-32 characters of letters, digits, '_', '.', '-'");
-export const password = z.string().min(8, "at least 8 characters").max(128, "at most 128 characters");
+/** The shape of a password; its minimum length is configured (PASSWORD_MIN_LENGTH) and checked by passwordProblem. */
+export const password = z.string().min(1, "must not be empty").max(128, "at most 128 characters");
 export const email = z.email("not a valid email address").max(254);
 export const phone = z.string().regex(/^\+?[0-9]{5,20}$/, "digits only, optionally a leading +");
 export const displayName = z.string().trim().min(1).max(64);

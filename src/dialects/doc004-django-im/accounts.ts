@@ -3,7 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import { getDb } from "../../db/client";
 import { router } from "../../http/app-env";
-import { password as passwordRule } from "../../users/schemas";
+import { passwordProblem } from "../../auth/password";
 import { userIdByUsername } from "../../users/queries";
 import { callCore, type Core } from "../in-process";
 import { query } from "../in-process";
@@ -23,7 +23,7 @@ function fieldCode(reply: { ok: boolean; body: any }) {
 const Register = z.object({ username: text, password: text, email: text.optional(), phone: text.optional() });
 const Login = z.object({ username: text, password: text });
 const Password = z.object({ password: text });
-const NormalInfo = z.object({ avatar_base64: z.string().max(14_000_000) });
+const NormalInfo = z.object({ avatar_base64: z.string() });
 const AuthInfo = z.object({ old_password: text, new_password: text.optional(), email: text.optional(), phone: text.optional() });
 
 /** The picture a client sends: raw base64 or a data: URL. */
@@ -90,7 +90,7 @@ export const accountRoutes = (core: Core) => {
       async (c) => {
         const b = c.req.valid("json");
         // The core's own password rule, checked before anything is written, so a refusal changes nothing.
-        if (b.new_password !== undefined && !passwordRule.safeParse(b.new_password).success) throw fail(12);
+        if (b.new_password !== undefined && passwordProblem(c.env, b.new_password) !== null) throw fail(12);
         if (b.new_password === undefined && b.email === undefined && b.phone === undefined) throw fail(3);
         const map: CodeMap = { wrong_password: 15 };
         if (b.email !== undefined || b.phone !== undefined) {

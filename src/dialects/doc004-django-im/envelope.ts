@@ -2,10 +2,9 @@
 // {"code": <number>, "info": "<text>"} with the HTTP status of the document's error tables. Core
 // refusals are translated here, by their core code, into the document's numbers.
 import type { Context } from "hono";
-import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../http/app-env";
-import { ApiError } from "../../http/errors";
+import { ApiError, normalizeError } from "../../http/errors";
 import type { CoreReply } from "../in-process";
 
 export const DOC004_PREFIX = "/user";
@@ -84,18 +83,12 @@ export const isDoc004Path = (path: string) => path === DOC004_PREFIX || path.sta
 
 /** app.onError for the document's paths: nothing in the core's {detail} shape leaks through. */
 export function renderDoc004Error(err: Error, c: Context): Response {
-  if (err instanceof ApiError) {
-    const headers = err.extra.headers;
-    const code = typeof err.extra.doc004 === "number" ? err.extra.doc004 : err.status === 401 ? 1 : 3;
-    const info = err.extra.doc004 === 3 && err.code !== "doc004_3" ? err.detail : code === 3 ? "Invalid request" : err.detail;
-    return c.json({ code, info }, err.status, headers);
-  }
-  if (err instanceof HTTPException) {
-    const status = err.status as ContentfulStatusCode;
-    return c.json({ code: status === 401 ? 1 : 3, info: status === 400 ? "Invalid request" : err.message || "Request failed" }, status);
-  }
-  console.error("unhandled error", err);
-  return c.json({ code: 500, info: "Internal server error" }, 500);
+  const e = normalizeError(err);
+  const own = typeof e.extra.doc004 === "number" ? e.extra.doc004 : null;
+  const code = own ?? (e.status === 401 ? 1 : e.status >= 500 ? 500 : 3);
+  // A row of the table speaks its own text; a refusal without a row says what happened.
+  const info = code === 3 && (own === null || e.code === "doc004_3") ? (e.status === 400 ? "Invalid request" : e.detail) : e.detail;
+  return c.json({ code, info }, e.status, e.extra.headers);
 }
 
 /** Django's own answers, which the document keeps without a number of its own: the HTTP status stands in. */

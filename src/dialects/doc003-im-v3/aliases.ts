@@ -1,0 +1,163 @@
+// Document 003's other paths at /api/v1: users, conversations, files, groups, notifications and
+// realtime. Most are the core's routes under 003's names (the same request, forwarded in
+// process); the rest translate a body or add 003's fields to the core's answer.
+import { z } from "@hono/zod-openapi";
+import { requireUser } from "../../auth/middleware";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { router, type AppEnv } from "../../http/app-env";
+import { forward, query, type Core } from "../in-process";
+import { asCaller, body003, pathId, route003, withType } from "./common";
+
+const Conv = z.object({ conversation_id: pathId("conversation_id") });
+const ConvUser = Conv.extend({ user_id: pathId("user_id") });
+const FileId = z.object({ file_id: pathId("file_id") });
+const userIds = z.array(z.number().int().positive()).min(1).max(100);
+
+export const aliasRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
+  const r = router();
+  // /groups/* is 003's alone; the other prefixes are signed in by the core's own middleware.
+  r.use("/groups/*", requireUser);
+  return (
+    r
+      // ------------------------------------------------------------------ users
+      .openapi(
+        route003("post", "/users", "Create a user (core POST /auth/register): the new user, without a token", body003(
+          z.object({
+            username: z.string(),
+            password: z.string(),
+            email: z.string().nullish(),
+            phone: z.string().nullish(),
+            full_name: z.string().nullish(),
+            display_name: z.string().nullish(),
+          }),
+        )),
+        async (c) => {
+          const b = c.req.valid("json");
+          const name = b.display_name ?? b.full_name;
+          const reg = await asCaller(core, c, {
+            method: "POST",
+            path: "/auth/register",
+            json: { username: b.username, password: b.password, ...(b.email && { email: b.email }), ...(b.phone && { phone: b.phone }), ...(name && { display_name: name }) },
+          });
+          return c.json(reg.body.user, 200);
+        },
+      )
+      .openapi(route003("post", "/users/statuses", "Online state of up to 100 users (core GET /users/status)", body003(z.object({ user_ids: userIds }))), async (c) => {
+        const reply = await asCaller(core, c, { method: "GET", path: `/users/status${query({ ids: c.req.valid("json").user_ids.join(",") })}` });
+        return c.json(reply.body, 200);
+      })
+      // ------------------------------------------------------------------ conversations
+      .openapi(
+        route003("post", "/conversations/single", "Get or create the single (direct) conversation with a user (core POST /conversations/direct)", body003(z.object({ target_user_id: z.number().int().positive() }))),
+        async (c) => {
+          const reply = await asCaller(core, c, { method: "POST", path: "/conversations/direct", json: { user_id: c.req.valid("json").target_user_id } });
+          return c.json(withType(reply.body), 200);
+        },
+      )
+      .openapi(route003("get", "/conversations/{conversation_id}", "A conversation (core GET /chat-rooms/{id}), with type", { params: Conv }), async (c) => {
+        const reply = await asCaller(core, c, { method: "GET", path: `/chat-rooms/${c.req.valid("param").conversation_id}` });
+        return c.json(withType(reply.body), 200);
+      })
+      .openapi(route003("put", "/conversations/{conversation_id}", "Update a group conversation (core PUT /chat-rooms/{id})", { params: Conv }), async (c) =>
+        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}`),
+      )
+      .openapi(
+        route003("delete", "/conversations/{conversation_id}", "Delete a group (owner; core DELETE /chat-rooms/{id}); a single conversation is hidden for you instead (core PUT /chat-rooms/{id}/settings)", { params: Conv }, 204),
+        async (c) => {
+          const id = c.req.valid("param").conversation_id;
+          const room = await asCaller(core, c, { method: "GET", path: `/chat-rooms/${id}` });
+          if (room.body.kind === "direct") await asCaller(core, c, { method: "PUT", path: `/chat-rooms/${id}/settings`, json: { hidden: true } });
+          else await asCaller(core, c, { method: "DELETE", path: `/chat-rooms/${id}` });
+          return c.body(null, 204);
+        },
+      )
+      .openapi(route003("get", "/conversations/{conversation_id}/members", "Members (core GET /chat-rooms/{id}/members)", { params: Conv }), async (c) =>
+        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/members`),
+      )
+      .openapi(route003("post", "/conversations/{conversation_id}/members", "Add members {user_ids} (core POST /chat-rooms/{id}/members)", { params: Conv }), async (c) =>
+        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/members`),
+      )
+      .openapi(route003("delete", "/conversations/{conversation_id}/members/{user_id}", "Remove a member (core DELETE /chat-rooms/{id}/members/{id})", { params: ConvUser }, 204), async (c) => {
+        const p = c.req.valid("param");
+        return forward(core, c, `/chat-rooms/${p.conversation_id}/members/${p.user_id}`);
+      })
+      .openapi(
+        route003("put", "/conversations/{conversation_id}/members/{user_id}", "Change a member's role {role: admin|member} (core PUT /chat-rooms/{id}/members/{id}/set-role)", { params: ConvUser }),
+        async (c) => {
+          const p = c.req.valid("param");
+          return forward(core, c, `/chat-rooms/${p.conversation_id}/members/${p.user_id}/set-role`);
+        },
+      )
+      // ------------------------------------------------------------------ files
+      .openapi(route003("post", "/files/upload", "Upload a file, multipart `file` (core POST /files)"), async (c) => forward(core, c, "/files"))
+      .openapi(route003("get", "/files/download/{file_id}", "Download a file (core GET /files/{id})", { params: FileId }), async (c) =>
+        forward(core, c, `/files/${c.req.valid("param").file_id}`),
+      )
+      .openapi(route003("get", "/files/info/{file_id}", "A file's metadata (core GET /files/{id}/info)", { params: FileId }), async (c) =>
+        forward(core, c, `/files/${c.req.valid("param").file_id}/info`),
+      )
+      .openapi(route003("get", "/files/download-info/{file_id}", "A file's metadata with a signed download `url` (core GET /files/{id}/info)", { params: FileId }), async (c) =>
+        forward(core, c, `/files/${c.req.valid("param").file_id}/info`),
+      )
+      .openapi(route003("get", "/files/list", "Your uploads, newest first (core GET /files)"), async (c) => forward(core, c, "/files"))
+      // ------------------------------------------------------------------ groups
+      .openapi(route003("post", "/groups/{conversation_id}/members", "Add members {user_ids} (core POST /chat-rooms/{id}/members)", { params: Conv }), async (c) =>
+        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/members`),
+      )
+      .openapi(route003("delete", "/groups/{conversation_id}/members/{user_id}", "Remove a member (core DELETE /chat-rooms/{id}/members/{id})", { params: ConvUser }, 204), async (c) => {
+        const p = c.req.valid("param");
+        return forward(core, c, `/chat-rooms/${p.conversation_id}/members/${p.user_id}`);
+      })
+      .openapi(route003("post", "/groups/{conversation_id}/invite-code", "Create an invite code (core POST /chat-rooms/{id}/invite-codes)", { params: Conv }), async (c) =>
+        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/invite-codes`),
+      )
+      .openapi(route003("get", "/groups/{conversation_id}/stats", "A group's numbers (core GET /chat-rooms/{id}/stats)", { params: Conv }), async (c) =>
+        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/stats`),
+      )
+      .openapi(
+        route003("get", "/groups/search", "Public groups whose name or description contains `keyword` (core GET /chat-rooms?q=&visibility_filter=public)", {
+          query: z.object({ keyword: z.string().trim().min(1).max(64) }),
+        }),
+        async (c) => {
+          const reply = await asCaller(core, c, { method: "GET", path: `/chat-rooms${query({ q: c.req.valid("query").keyword, visibility_filter: "public" })}` });
+          return c.json((reply.body as { kind?: string }[]).map(withType), 200);
+        },
+      )
+      // ------------------------------------------------------------------ notifications
+      .openapi(
+        route003("post", "/notifications", "Create a notification for users (system admins; core POST /notifications/send)", body003(
+          z.object({ user_id: z.number().int().positive().optional(), user_ids: userIds.optional(), title: z.string(), content: z.string().nullish() }),
+        )),
+        async (c) => {
+          const b = c.req.valid("json");
+          const ids = b.user_ids ?? (b.user_id ? [b.user_id] : undefined);
+          const reply = await asCaller(core, c, { method: "POST", path: "/notifications/send", json: { title: b.title, content: b.content ?? null, ...(ids ? { user_ids: ids } : { all: true }) } });
+          return c.json(reply.body, 200);
+        },
+      )
+      .openapi(route003("post", "/notifications/mark-read", "Mark notifications read: `ids` (or notification_ids), or all of them when none are given (core POST /notifications/read)", {
+        body: { content: { "application/json": { schema: z.object({ ids: z.array(z.number().int().positive()).optional(), notification_ids: z.array(z.number().int().positive()).optional() }) } } },
+      }, 204), async (c) => {
+        const b = (c.req.valid("json") ?? {}) as { ids?: number[]; notification_ids?: number[] };
+        const ids = b.ids ?? b.notification_ids;
+        await asCaller(core, c, { method: "POST", path: "/notifications/read", json: ids?.length ? { ids } : { all: true } });
+        return c.body(null, 204);
+      })
+      .openapi(
+        route003("post", "/notifications/{notification_id}/mark-read", "Mark one notification read (core POST /notifications/{id}/read)", { params: z.object({ notification_id: pathId("notification_id") }) }, 204),
+        async (c) => forward(core, c, `/notifications/${c.req.valid("param").notification_id}/read`, { status: 204 }),
+      )
+      // ------------------------------------------------------------------ realtime
+      .openapi(route003("get", "/realtime/online-users", "Users you share a room with who are online (core GET /users/online)"), async (c) => forward(core, c, "/users/online"))
+      .openapi(
+        route003("get", "/realtime/user-status/{user_id}", "One user's online state (core GET /users/status)", { params: z.object({ user_id: pathId("user_id") }) }),
+        async (c) => {
+          const id = c.req.valid("param").user_id;
+          const reply = await asCaller(core, c, { method: "GET", path: `/users/status${query({ ids: id })}` });
+          return c.json((reply.body as unknown[])[0] ?? { user_id: id, online: null, last_seen_at: null }, 200);
+        },
+      )
+      .openapi(route003("post", "/realtime/broadcast", "Broadcast to rooms (system admins; core POST /broadcasts)"), async (c) => forward(core, c, "/broadcasts"))
+      .openapi(route003("get", "/realtime/connection-stats", "Users online, messages and active rooms today (core GET /stats)"), async (c) => forward(core, c, "/stats"))
+  );
+};

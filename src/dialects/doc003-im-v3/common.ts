@@ -1,0 +1,82 @@
+// What the routes of document 003 share: their OpenAPI tag, the call into the core as the same
+// user (a refusal comes back as the core's own error, which is already 003's {"detail"} body),
+// and the message in 003's words.
+import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../../http/app-env";
+import { ApiError } from "../../http/errors";
+import { errors } from "../../http/schemas";
+import { toGlobalMessageId } from "../../messages/global-id";
+import { bearerToken, callCore, type Core, type CoreCall, type CoreReply } from "../in-process";
+
+export const TAG = "doc 003: IM API V3 (/api/v1)";
+
+/** The core, called as the caller; a refusal is rethrown as the core's own error. */
+export async function asCaller(core: Core, c: Context<AppEnv>, call: Omit<CoreCall, "token">): Promise<CoreReply> {
+  const reply = await callCore(core, c, { ...call, token: bearerToken(c) });
+  if (!reply.ok) {
+    const b = (reply.body ?? {}) as { code?: string; detail?: string; errors?: unknown };
+    const retry = reply.headers.get("Retry-After");
+    throw new ApiError(reply.status as ContentfulStatusCode, b.code ?? "error", b.detail ?? "Request failed", {
+      ...(b.errors !== undefined && { errors: b.errors as never }),
+      ...(retry && { headers: { "Retry-After": retry } }),
+    });
+  }
+  return reply;
+}
+
+/** A route of the document, listed under its tag. */
+export function route003<R extends RouteConfig["request"] = undefined>(
+  method: "get" | "post" | "put" | "delete",
+  path: string,
+  summary: string,
+  request?: R,
+  ok: 200 | 204 = 200,
+) {
+  return createRoute({
+    method,
+    path,
+    tags: [TAG],
+    summary,
+    request: request as R,
+    responses: {
+      ...(ok === 204 ? { 204: { description: "No content" } } : { 200: { description: "As the core route named in the summary, with 003's fields added" } }),
+      400: errors[400],
+      401: errors[401],
+      403: errors[403],
+      404: errors[404],
+    },
+  });
+}
+
+export const body003 = <T extends z.ZodType>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
+
+/** 003's ids in paths: positive integers (a message id is global: room × 10^9 + per-room id). */
+export const pathId = (name: string) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, "must be a positive integer")
+    .transform(Number)
+    .openapi({ param: { name, in: "path" }, type: "integer" });
+
+type CoreMessage = { id: number; room_id: number; message_type: string; content_text: string | null; sent_at: string; reply_to_id: number | null; [k: string]: unknown };
+
+/**
+ * A core message in 003's words, as a union: every core field stays, `id` becomes the global id
+ * (the core's per-room id stays as `room_message_id`), and 003's names are added:
+ * conversation_id, content, created_at, and message_type `audio` for a voice note.
+ */
+export const toMessage003 = (m: CoreMessage) => ({
+  ...m,
+  id: toGlobalMessageId(m.room_id, m.id),
+  room_message_id: m.id,
+  conversation_id: m.room_id,
+  content: m.content_text,
+  created_at: m.sent_at,
+  message_type: m.message_type === "voice" ? "audio" : m.message_type,
+  reply_to_id: m.reply_to_id === null ? null : toGlobalMessageId(m.room_id, m.reply_to_id),
+});
+
+/** A conversation (a core room) with 003's ConversationType added: single for a direct chat. */
+export const withType = <T extends { kind?: string }>(room: T) => ({ ...room, type: room.kind === "direct" ? "single" : "group" });
