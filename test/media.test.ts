@@ -9,8 +9,8 @@ import * as fx from "./media-fixtures";
 
 const MAX = 10 * 1024 * 1024;
 
-async function upload(user: TestUser, data: Uint8Array | string, filename = "x.bin", extra: fx.Part[] = [], opts: { epilogue?: string } = {}) {
-  const form = fx.multipart([{ name: "file", filename, data }, ...extra], opts);
+async function upload(user: TestUser, data: Uint8Array | string, filename = "x.bin", extra: fx.Part[] = [], opts: { epilogue?: string; type?: string } = {}) {
+  const form = fx.multipart([{ name: "file", filename, data, ...(opts.type && { type: opts.type }) }, ...extra], opts);
   return api("POST", "/files", { token: user.token, raw: form.body, headers: { "Content-Type": form.contentType } });
 }
 
@@ -106,6 +106,10 @@ describe("upload: type by content", () => {
     ["ISO media of an unknown brand", () => fx.isoMedia("heic")],
     ["MP4 with no track", () => fx.isoMedia("isom", [])],
     ["text with a NUL byte", () => fx.bytes("hello\0world")],
+    ["text with an escape sequence", () => fx.bytes("hello \x1b[31mred\x1b[0m")],
+    ["text with a bell and a backspace", () => fx.bytes("ding\x07\x08")],
+    ["text with a C1 control character", () => fx.bytes("next\xc2\x85line\xc2\x9b")],
+    ["text with DEL", () => fx.bytes("rub\x7fout")],
     ["invalid UTF-8", () => fx.bytes("caf\xe9 au lait")],
   ];
   for (const [label, make] of refused) {
@@ -116,6 +120,42 @@ describe("upload: type by content", () => {
       expect(await allKeys()).toEqual(before);
     });
   }
+
+  const programs: [string, () => Uint8Array][] = [
+    ["a PE32+ executable", fx.pe],
+    ["an MZ file of printable and control bytes", fx.mzText],
+    ["an ELF binary", fx.elf],
+    ["a Mach-O binary", fx.machO],
+    ["a universal Mach-O binary", fx.machOFat],
+    ["a WebAssembly module", fx.wasm],
+    ["a shell script", fx.shellScript],
+    ["a script behind a byte order mark and spaces", fx.bomShellScript],
+    ["a batch file", fx.batchFile],
+    ["a registry file", fx.regFile],
+  ];
+  for (const [label, make] of programs) {
+    it(`refuses ${label} (415) whatever its name or declared type`, async () => {
+      const u = await registerUser("up");
+      const before = await allKeys();
+      for (const [name, type] of [
+        ["photo.jpg", "image/jpeg"],
+        ["notes.txt", "text/plain"],
+        ["setup.exe", "application/octet-stream"],
+      ]) {
+        const res = await upload(u, make(), name, [], { type });
+        expectError(res, 415, "unsupported_media_type");
+        expect(res.json.detail).toMatch(/^Executables and scripts are not accepted/);
+      }
+      expect(await allKeys()).toEqual(before);
+    });
+  }
+
+  it("accepts text with tabs, CRLF and form feeds, and words that only look like commands later on", async () => {
+    const u = await registerUser("up");
+    const res = await upload(u, "col1\tcol2\r\nline\fpage\nplease run #!/bin/sh and @echo off\n", "notes.txt");
+    expect(res.status, JSON.stringify(res.json)).toBe(201);
+    expect(res.json.content_type).toBe("text/plain; charset=utf-8");
+  });
 
   it("refuses text that turns invalid far past the sniff window, and removes the partial object", async () => {
     const u = await registerUser("up");

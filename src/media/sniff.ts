@@ -55,6 +55,42 @@ export function sniff(head: Uint8Array): Inspector | null {
   return fed(textInspector(), b);
 }
 
+// ---------------------------------------------------------------- programs
+
+const MACHO = [
+  [0xfe, 0xed, 0xfa, 0xce],
+  [0xfe, 0xed, 0xfa, 0xcf],
+  [0xce, 0xfa, 0xed, 0xfe],
+  [0xcf, 0xfa, 0xed, 0xfe],
+  // Universal ("fat") binaries, 32- and 64-bit; the first is also a Java class file.
+  [0xca, 0xfe, 0xba, 0xbe],
+  [0xca, 0xfe, 0xba, 0xbf],
+];
+/** What runs a script, on its first line: a shebang, or the lines batch and registry files start with. */
+const SCRIPT_START: [RegExp, string][] = [
+  [/^#!/, "a script (#! line)"],
+  [/^(?:@\s*echo\b|echo\s+off\b|@\s*setlocal\b|@\s*rem\b)/i, "a batch file"],
+  [/^(?:Windows Registry Editor Version|REGEDIT4)/, "a registry file"],
+];
+
+/**
+ * Programs and scripts, whatever their name or declared type, and whatever else their bytes might
+ * also pass for (an `MZ` file of printable bytes is still a DOS program to Windows): what it is,
+ * or null. Checked on the file's first bytes before any other sniffing; these are never accepted.
+ */
+export function executable(head: Uint8Array): string | null {
+  if (ascii(head, 0, "MZ")) return "a Windows or DOS executable";
+  if (starts(head, 0, [0x7f, 0x45, 0x4c, 0x46])) return "an ELF executable";
+  if (MACHO.some((m) => starts(head, 0, m))) return "a Mach-O executable";
+  if (starts(head, 0, [0x00, 0x61, 0x73, 0x6d])) return "a WebAssembly module";
+  if (ascii(head, 0, "dex\n")) return "an Android executable";
+  if (starts(head, 0, [0x4c, 0x00, 0x00, 0x00, 0x01, 0x14, 0x02, 0x00])) return "a Windows shortcut";
+  // Scripts are text: look at the first line, after a byte order mark and leading blank space.
+  const start = new TextDecoder().decode(head.subarray(0, 256)).replace(/^\s+/, "");
+  for (const [pattern, what] of SCRIPT_START) if (pattern.test(start)) return what;
+  return null;
+}
+
 // ---------------------------------------------------------------- helpers
 
 const u16be = (b: Uint8Array, i: number) => (b[i] << 8) | b[i + 1];
@@ -231,7 +267,10 @@ function frames(b: Uint8Array, frame: Frame) {
 
 // ---------------------------------------------------------------- streamed inspections
 
-/** Valid UTF-8 without NUL bytes, over the whole file. */
+/** Control characters text has no business carrying: all of C0 and C1 but whitespace (tab, LF, VT, FF, CR), and DEL. */
+const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/;
+
+/** Valid UTF-8 without control characters other than whitespace, over the whole file. */
 function textInspector(): Inspector {
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
   let ok = true;
@@ -239,7 +278,7 @@ function textInspector(): Inspector {
     push(chunk) {
       if (!ok) return false;
       try {
-        ok = chunk.indexOf(0) === -1 && (decoder.decode(chunk, { stream: true }), true);
+        ok = !CONTROL.test(decoder.decode(chunk, { stream: true }));
       } catch {
         ok = false;
       }

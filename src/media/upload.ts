@@ -15,7 +15,7 @@ import { isForeignKeyViolation } from "../db/errors";
 import { ApiError, badRequest, invalidRequest, notFound } from "../http/errors";
 import { canPost, loadRoom, require, requireActive } from "../rooms/access";
 import { formBoundary, MultipartReader, type PartHeaders } from "./multipart";
-import { concat, SNIFF_BYTES, sniff, type Sniffed } from "./sniff";
+import { concat, executable, SNIFF_BYTES, sniff, type Sniffed } from "./sniff";
 
 export const DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024;
 /** Room for the multipart framing and small fields on top of the file size limit. */
@@ -34,7 +34,7 @@ const unsupported = () =>
   new ApiError(
     415,
     "unsupported_media_type",
-    "Unsupported file type: allowed are JPEG, PNG, GIF, WebP, PDF, plain text (UTF-8), DOC, DOCX, XLS, XLSX, WebM/Ogg/MP3/M4A/AAC/WAV audio and MP4/MOV/3GP/WebM video",
+    "Unsupported file type: allowed are JPEG, PNG, GIF, WebP, PDF, plain text (UTF-8 without control characters), DOC, DOCX, XLS, XLSX, WebM/Ogg/MP3/M4A/AAC/WAV audio and MP4/MOV/3GP/WebM video",
   );
 
 export type UploadOptions = {
@@ -169,6 +169,8 @@ async function streamFile(env: Env, form: MultipartReader, limits: { max: number
   let chunk: Uint8Array | null = null;
   while (head.length < SNIFF_BYTES && (chunk = await form.readChunk())) head = concat(head, chunk);
   if (!head.length) throw badRequest("empty_file", "The file is empty");
+  const program = executable(head);
+  if (program) throw new ApiError(415, "unsupported_media_type", `Executables and scripts are not accepted: this is ${program}`);
   const inspector = sniff(head);
   if (!inspector) throw unsupported();
   if (head.length > max) throw tooLarge(max);
