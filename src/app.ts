@@ -32,6 +32,7 @@ import { notificationRoutes } from "./notifications/routes";
 import { templateRoutes } from "./notifications/templates";
 import { presenceRoutes } from "./presence/routes";
 import { reactionRoutes } from "./reactions/routes";
+import { asyncApiDocument } from "./realtime/asyncapi";
 import { realtimeRoutes } from "./realtime/routes";
 import { roomRoutes } from "./rooms/routes";
 import { roomStatsRoutes, statsRoutes } from "./stats/routes";
@@ -84,6 +85,7 @@ export function buildApp() {
       description: pkg.description,
       docs: `${API}/docs`,
       openapi: `${API}/openapi.json`,
+      asyncapi: `${API}/asyncapi.json`,
       health: `${API}/health`,
     }),
   );
@@ -154,11 +156,14 @@ export function buildApp() {
       title: "edge chat API",
       version: pkg.version,
       description:
-        "Chat backend on Cloudflare Workers. Paths spelled /chatrooms/... are aliases of /chat-rooms/...; the room WebSocket is also at /ws/chat/{room_id}/.",
+        "Chat backend on Cloudflare Workers. Paths spelled /chatrooms/... are aliases of /chat-rooms/...; the room WebSocket is also at /ws/chat/{room_id}/.\n\n" +
+        `Documents: this one, [OpenAPI 3.1](${API}/openapi.json) (REST); the WebSockets (room and user), [AsyncAPI 3.0](${API}/asyncapi.json).`,
     },
     security: [{ Bearer: [] }],
   });
   app.get(`${API}/docs`, swaggerUI({ url: `${API}/openapi.json` }));
+  const asyncapi = asyncApiDocument(pkg.version);
+  app.get(`${API}/asyncapi.json`, (c) => c.json(asyncapi));
 
   app.notFound((c) =>
     // A page of the web app that reached the worker (run_worker_first, or a test calling the worker

@@ -3,6 +3,7 @@
 // room summary columns below are written behind by the room object.
 import { sql, type SQLWrapper } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { NOTIFICATION_TYPES } from "../notifications/schema";
 
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
@@ -342,7 +343,7 @@ export const files = sqliteTable(
 
 export type FileRow = typeof files.$inferSelect;
 
-export const NOTIFICATION_TYPES = ["mention", "room_invite", "system"] as const;
+export { NOTIFICATION_TYPES };
 
 /** A user's notifications: mentions (written behind by the room), room invitations, system notices. */
 export const notifications = sqliteTable(

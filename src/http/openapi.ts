@@ -44,5 +44,6 @@ export function registerDocumentRoutes(registry: Registry, api: string) {
       responses: { 200: { description: "The document", content: { [type]: { schema: { type: type === "text/html" ? "string" : "object" } } } } },
     });
   doc("/openapi.json", "getOpenApiDocument", "This OpenAPI 3.1 document");
+  doc("/asyncapi.json", "getAsyncApiDocument", "The AsyncAPI 3.0 document of both WebSockets (room and user)");
   doc("/docs", "getApiDocs", "Swagger UI for this document", "text/html");
 }

@@ -4,23 +4,14 @@ import { z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Db, RowOf } from "../db/client";
-import { NOTIFICATION_TYPES, notifications, rooms, users } from "../db/schema";
+import { notifications, rooms, users } from "../db/schema";
+import { Notification as NotificationShape } from "./schema";
 
 const actor = alias(users, "actor");
 
-export const Notification = z
-  .object({
-    id: z.number().int(),
-    notification_type: z.enum(NOTIFICATION_TYPES),
-    title: z.string(),
-    content: z.string().nullable(),
-    room: z.object({ id: z.number().int(), name: z.string(), kind: z.enum(["group", "direct"]) }).nullable(),
-    message_id: z.number().int().nullable().openapi({ description: "For mentions: the message, in that room" }),
-    actor: z.object({ id: z.number().int(), username: z.string() }).nullable(),
-    is_read: z.boolean(),
-    created_at: z.string(),
-  })
-  .openapi("Notification");
+/** The shape (notifications/schema.ts, shared with the user socket's frames), named for OpenAPI. */
+// Rebuilt from the shape with this module's z: a schema made before @hono/zod-openapi loaded has no .openapi().
+export const Notification = z.object(NotificationShape.shape).openapi("Notification");
 export type NotificationResponse = z.infer<typeof Notification>;
 
 export const selectNotifications = (db: Db) =>

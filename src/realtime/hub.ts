@@ -9,26 +9,18 @@
 // "sent" mark runs under blockConcurrencyWhile, so a connect and a poke never interleave.
 import { DurableObject } from "cloudflare:workers";
 import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
-import { z } from "zod";
 import { getDb } from "../db/client";
 import { autoPong, closeBack, safeClose, trySend } from "../http/ws";
 import { notifications, users } from "../db/schema";
-import { selectNotifications, toNotification, type NotificationResponse } from "../notifications/read";
+import { selectNotifications, toNotification } from "../notifications/read";
+import { UserClientFrame, type UserServerFrame } from "./protocol";
 
 /** Header on upgrade requests the worker forwards: the admitted identity (never from the client). */
 export const HUB_ADMISSION_HEADER = "X-Edge-Chat-Hub-Admission";
 export type HubAdmission = { user: { id: number; username: string }; token_version: number; since: number | null };
 
-export type HubFrame =
-  | { type: "connection_established"; user: { id: number; username: string }; last_notification_id: number }
-  | { type: "notification"; notification: NotificationResponse }
-  | { type: "gap"; from_id: number; to_id: number; kind: "truncated"; reason: string }
-  | { type: "replay_done"; last_notification_id: number }
-  | { type: "pong" }
-  | { type: "error"; code: string; message: string };
-
-/** What a client may send: only pings (this socket carries nothing upstream). */
-const ClientFrame = z.discriminatedUnion("type", [z.object({ type: z.literal("ping") })]);
+/** What the hub sends (realtime/protocol.ts). */
+export type HubFrame = UserServerFrame;
 
 /** Notifications read per pass of the pump, and replayed at most on a resume. */
 const PAGE = 100;
@@ -92,7 +84,7 @@ export class UserHub extends DurableObject<Env> {
     try {
       json = typeof data === "string" ? JSON.parse(data) : undefined;
     } catch {}
-    const parsed = ClientFrame.safeParse(json);
+    const parsed = UserClientFrame.safeParse(json);
     if (!parsed.success) return send(ws, { type: "error", code: "invalid_frame", message: "This socket only takes {\"type\":\"ping\"}" });
     switch (parsed.data.type) {
       case "ping":

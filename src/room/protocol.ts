@@ -61,17 +61,32 @@ export const Emoji = z
 export const MAX_EMOJI_PER_MESSAGE = 50;
 export const MAX_EMOJI_PER_USER = 10;
 
+/** What a client may send on a room socket, one schema per frame type (parsed as untrusted input). */
+export const RoomClientFrames = {
+  chat_message: z
+    .object({ type: z.literal("chat_message"), ...messageInput })
+    .describe("Send a message (text or location; media goes over REST). content and reply_to are accepted for content_text and reply_to_id. client_id makes it idempotent"),
+  typing: z.object({ type: z.literal("typing"), is_typing: z.boolean() }).describe("Typing started or stopped"),
+  ping: z.object({ type: z.literal("ping") }).describe("Answered with pong (by the runtime, without waking the room)"),
+  read: z
+    .object({ type: z.literal("read"), message_id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() })
+    .describe("Move your read position forward (without message_id: to the last message)"),
+  reaction: z
+    .object({
+      type: z.literal("reaction"),
+      message_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+      emoji: Emoji,
+      action: z.enum(["add", "remove"]),
+    })
+    .describe("React to a message, or take it back"),
+} as const;
+
 export const ClientFrame = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("chat_message"), ...messageInput }),
-  z.object({ type: z.literal("typing"), is_typing: z.boolean() }),
-  z.object({ type: z.literal("ping") }),
-  z.object({ type: z.literal("read"), message_id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }),
-  z.object({
-    type: z.literal("reaction"),
-    message_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-    emoji: Emoji,
-    action: z.enum(["add", "remove"]),
-  }),
+  RoomClientFrames.chat_message,
+  RoomClientFrames.typing,
+  RoomClientFrames.ping,
+  RoomClientFrames.read,
+  RoomClientFrames.reaction,
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
@@ -97,58 +112,113 @@ export type Attachment = {
 
 export type Actor = { id: number; username: string; display_name: string | null };
 
+const int = () => z.number().int();
+const Id = () => z.number().int().min(0);
+
 /** One emoji's tally on a message, first-reacted first. `me` only on reads made for one user. */
-export type ReactionCount = { emoji: string; count: number; me?: boolean };
+export const ReactionCount = z.object({ emoji: z.string(), count: int(), me: z.boolean().optional() });
+export type ReactionCount = z.infer<typeof ReactionCount>;
 /** What a reply shows of the message it answers (null when that one was pruned). */
-export type ReplyPreview = { id: number; sender_id: number; sender_name: string; preview: string | null; deleted: boolean };
+export const ReplyPreview = z.object({ id: Id(), sender_id: int(), sender_name: z.string(), preview: z.string().nullable(), deleted: z.boolean() });
+export type ReplyPreview = z.infer<typeof ReplyPreview>;
 
-export type ChatMessage = {
-  id: number;
-  room_id: number;
-  sender_id: number;
-  sender_name: string;
-  content_text: string | null;
-  message_type: "text" | "image" | "file" | "voice" | "video" | "location" | "system";
-  media_url: string | null;
-  file_id: number | null;
-  file_name: string | null;
-  file_size: number | null;
-  content_type: string | null;
-  width: number | null;
-  height: number | null;
-  media_removed: boolean;
-  location: Location | null;
-  reply_to_id: number | null;
-  reply_to: ReplyPreview | null;
-  /** Replies to this message that are not deleted. */
-  reply_count: number;
-  reactions: ReactionCount[];
-  client_id: string | null;
-  sent_at: string;
-  edited_at: string | null;
-  deleted: boolean;
-};
+/** A message as REST and the sockets show it (the REST schema is this one, named ChatMessageResponse). */
+export const ChatMessage = z.object({
+  id: Id(),
+  room_id: int(),
+  sender_id: int(),
+  sender_name: z.string(),
+  content_text: z.string().nullable(),
+  message_type: z.enum([...MESSAGE_TYPES, "system"]),
+  media_url: z.string().nullable(),
+  file_id: int().nullable(),
+  file_name: z.string().nullable(),
+  file_size: int().nullable(),
+  content_type: z.string().nullable(),
+  width: int().nullable(),
+  height: int().nullable(),
+  media_removed: z.boolean(),
+  location: z
+    .object({ latitude: z.number(), longitude: z.number(), name: z.string().nullable(), address: z.string().nullable() })
+    .nullable()
+    .describe("Location messages only"),
+  reply_to_id: int().nullable(),
+  reply_to: ReplyPreview.nullable().describe("What the message answers, for showing it above the reply (null when not a reply, or when that message was pruned)"),
+  reply_count: int().describe("Replies to this message that are not deleted"),
+  reactions: z
+    .array(ReactionCount)
+    .describe("Tallies, first-reacted emoji first. `me` (whether you reacted) on reads made for you: history, one message, search, socket replay"),
+  client_id: z.string().nullable(),
+  sent_at: z.string(),
+  edited_at: z.string().nullable(),
+  deleted: z.boolean(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
 
-type UserRef = { id: number; username: string };
+export const UserRef = z.object({ id: int(), username: z.string() });
+type UserRef = z.infer<typeof UserRef>;
 
-export type ServerFrame =
-  | { type: "connection_established"; message: "connected"; room_id: number; user: UserRef; last_message_id: number; oldest_message_id: number; online: UserRef[] }
-  | { type: "chat_message"; message: ChatMessage }
-  | { type: "message_updated"; message: ChatMessage }
-  | { type: "message_deleted"; message: ChatMessage }
-  | { type: "typing"; user: UserRef; is_typing: boolean; expires_in_ms?: number }
-  | { type: "user_join"; user: UserRef }
-  | { type: "user_leave"; user: UserRef }
-  | { type: "read"; user: UserRef; message_id: number }
-  | { type: "reaction"; message_id: number; emoji: string; user: UserRef; action: "add" | "remove"; reactions: ReactionCount[] }
-  // kind "pruned": those ids are gone for good; "truncated": too many to replay, fetch them over REST.
-  | { type: "gap"; from_id: number; to_id: number; kind: "pruned" | "truncated"; reason: string }
-  | { type: "replay_done"; last_message_id: number }
-  | { type: "pong" }
-  | { type: "error"; message: string; code: string; retry_after?: number };
+/**
+ * What the room sends, one schema per frame type. The room builds frames typed by these, the
+ * AsyncAPI document (src/realtime/asyncapi.ts) is generated from them, and the client
+ * (client/src) validates what it receives with them.
+ */
+export const RoomServerFrames = {
+  connection_established: z
+    .object({
+      type: z.literal("connection_established"),
+      message: z.literal("connected"),
+      room_id: int(),
+      user: UserRef,
+      last_message_id: Id().describe("The room's newest message id when the socket opened (0: none yet)"),
+      oldest_message_id: Id().describe("The oldest id the room still holds"),
+      online: z.array(UserRef),
+    })
+    .describe("Always the first frame"),
+  chat_message: z.object({ type: z.literal("chat_message"), message: ChatMessage }).describe("A message was stored; to every socket, the sender's included (match its client_id)"),
+  message_updated: z.object({ type: z.literal("message_updated"), message: ChatMessage }).describe("A message was edited, or its file was deleted"),
+  message_deleted: z.object({ type: z.literal("message_deleted"), message: ChatMessage }).describe("A message was deleted (content cleared; the id stays)"),
+  typing: z
+    .object({ type: z.literal("typing"), user: UserRef, is_typing: z.boolean(), expires_in_ms: int().optional() })
+    .describe("Someone else started or stopped typing; it expires on its own"),
+  user_join: z.object({ type: z.literal("user_join"), user: UserRef }).describe("A user's first socket opened"),
+  user_leave: z.object({ type: z.literal("user_leave"), user: UserRef }).describe("A user's last socket closed"),
+  read: z.object({ type: z.literal("read"), user: UserRef, message_id: Id() }).describe("Someone's read position moved"),
+  reaction: z
+    .object({ type: z.literal("reaction"), message_id: Id(), emoji: z.string(), user: UserRef, action: z.enum(["add", "remove"]), reactions: z.array(ReactionCount) })
+    .describe("A reaction was added or taken back, with the message's new tallies"),
+  gap: z
+    .object({ type: z.literal("gap"), from_id: Id(), to_id: Id(), kind: z.enum(["pruned", "truncated"]), reason: z.string() })
+    .describe('On resume: "pruned" ids are gone for good; "truncated" ones were too many to replay, fetch them over REST'),
+  replay_done: z.object({ type: z.literal("replay_done"), last_message_id: Id() }).describe("The ?since= replay is complete; what follows is live"),
+  pong: z.object({ type: z.literal("pong") }).describe("The answer to ping"),
+  error: z
+    .object({ type: z.literal("error"), message: z.string(), code: z.string(), retry_after: z.number().optional() })
+    .describe("A frame was refused; the socket stays open"),
+} as const;
+
+export const ServerFrame = z.discriminatedUnion("type", [
+  RoomServerFrames.connection_established,
+  RoomServerFrames.chat_message,
+  RoomServerFrames.message_updated,
+  RoomServerFrames.message_deleted,
+  RoomServerFrames.typing,
+  RoomServerFrames.user_join,
+  RoomServerFrames.user_leave,
+  RoomServerFrames.read,
+  RoomServerFrames.reaction,
+  RoomServerFrames.gap,
+  RoomServerFrames.replay_done,
+  RoomServerFrames.pong,
+  RoomServerFrames.error,
+]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
 
 /** Sent only to sockets that opted in with ?batch=1: several frames, to be read in order. */
-export type BatchFrame = { type: "batch"; frames: ServerFrame[] };
+export const BatchFrame = z
+  .object({ type: z.literal("batch"), frames: z.array(ServerFrame) })
+  .describe("Only with ?batch=1: several frames in one, to be read in order exactly as if each had come on its own");
+export type BatchFrame = z.infer<typeof BatchFrame>;
 
 /** A failed command, returned (not thrown) across RPC so status and code survive the boundary. */
 export type Refusal = { ok: false; status: 400 | 403 | 404 | 409 | 429; code: string; detail: string; retry_after?: number };

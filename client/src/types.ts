@@ -1,0 +1,34 @@
+// The frame types, inferred from the server's own zod schemas (never copied): the same modules the
+// room object and the user hub build and parse their frames with.
+import type { z } from "zod";
+import type { ChatMessage as ChatMessageSchema, ServerFrame, RoomClientFrames } from "../../src/room/protocol";
+import type { UserServerFrame } from "../../src/realtime/protocol";
+import type { Notification as NotificationSchema } from "../../src/notifications/schema";
+
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+export type Notification = z.infer<typeof NotificationSchema>;
+/** Every frame a room socket sends (batch frames are unwrapped before you see them). */
+export type RoomFrame = z.infer<typeof ServerFrame>;
+/** Every frame the user socket sends. */
+export type UserFrame = z.infer<typeof UserServerFrame>;
+/** What `room.send()` takes: a chat_message frame without its type (client_id optional: one is made). */
+export type MessageInput = Omit<z.input<(typeof RoomClientFrames)["chat_message"]>, "type">;
+
+/** One listener type per frame type: `on("chat_message", (f) => f.message)`. */
+export type FrameEvents<F extends { type: string }> = { [K in F["type"]]: (frame: Extract<F, { type: K }>) => void };
+
+export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
+
+/** Why the connection stopped for good. */
+export type CloseInfo = {
+  code: number;
+  reason: string;
+  /** "removed" (4003), "gone" (4004 or a 404 on reconnect), "unauthorized" (no token to be had), "closed" (you called close()). */
+  cause: "removed" | "gone" | "unauthorized" | "closed";
+};
+
+export type Warning = {
+  kind: "unknown_frame" | "invalid_frame" | "bad_json" | "gap_fill_failed" | "listener_error";
+  detail: string;
+  data?: unknown;
+};
