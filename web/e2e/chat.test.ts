@@ -55,7 +55,7 @@ describe("web app", () => {
     // Shift+Enter made a new line inside the one message.
     assert.ok((await messageTexts(alice.page)).includes("hi alice, line one\nand line two"));
     // Both see who is online, and the room in their conversation list.
-    await eventually(async () => (await alice.page.getByLabel("Online now").innerText()).includes(`bob_${run}`), "alice sees bob online");
+    await eventually(async () => (await alice.page.getByLabel("Online now").innerText()) === `Online: bob_${run}`, "alice sees bob online");
     await alice.page.getByRole("link", { name: new RegExp(roomName) }).waitFor();
   });
 

@@ -2,6 +2,7 @@
 // rendered as text, never as markup), image or file, reactions, and the actions on your own.
 import { useState } from "preact/hooks";
 import { assetUrl } from "./api";
+import { Icon } from "./Icon";
 import { formatSize, formatTime, fullTime } from "./format";
 import type { ChatMessage } from "./types";
 
@@ -89,7 +90,7 @@ export function MessageItem(props: Props) {
       )}
       {file && (
         <a class="msg-file" href={assetUrl(m.media_url)!} download={m.file_name ?? true}>
-          📄 {m.file_name ?? "file"} <span class="muted small">{formatSize(m.file_size)}</span>
+          <Icon name="file" /> {m.file_name ?? "file"} <span class="muted small">{formatSize(m.file_size)}</span>
         </a>
       )}
       {m.media_removed && <p class="muted small">The file was removed.</p>}
@@ -111,19 +112,19 @@ export function MessageItem(props: Props) {
           })}
           <span class="msg-actions">
             <button class="icon" aria-label="React" aria-expanded={picking} onClick={() => setPicking(!picking)}>
-              🙂
+              <Icon name="smile" />
             </button>
             <button class="icon" aria-label="Reply" onClick={props.onReply}>
-              ↩
+              <Icon name="reply" />
             </button>
             {mine && m.message_type === "text" && (
               <button class="icon" aria-label="Edit" onClick={() => setEditing(m.content_text ?? "")}>
-                ✎
+                <Icon name="edit" />
               </button>
             )}
             {mine && (
               <button class="icon" aria-label="Delete" onClick={() => confirm("Delete this message for everyone?") && props.onDelete()}>
-                🗑
+                <Icon name="trash" />
               </button>
             )}
           </span>

@@ -123,7 +123,7 @@ export function BrowseRooms({ onOpen, onBack }: { onOpen: (id: number) => void; 
             ) : room.my_role ? (
               <button onClick={() => onOpen(room.id)}>Open</button>
             ) : (
-              <button class="primary" onClick={() => join(room)} aria-label={`Join ${room.name}`}>
+              <button class="primary" onClick={() => join(room)} aria-label={`${room.require_approval ? "Ask to join" : "Join"} ${room.name}`}>
                 {room.require_approval ? "Ask to join" : "Join"}
               </button>
             )}

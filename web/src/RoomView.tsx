@@ -5,6 +5,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError, type JoinRequest } from "./api";
 import { ConnectionBadge } from "./ConnectionBadge";
+import { Icon } from "./Icon";
 import { newClientId } from "./format";
 import { MessageItem, type Pending } from "./MessageItem";
 import { RoomConnection, type ConnState, type RoomFrame } from "./realtime";
@@ -13,7 +14,21 @@ import type { ChatMessage, Room, User, UserRef } from "./types";
 const PAGE = 50;
 const nameOf = (u: UserRef) => u.display_name || u.username;
 
-export function RoomView({ roomId, me, onBack, onActivity }: { roomId: number; me: User; onBack: () => void; onActivity: () => void }) {
+export function RoomView({
+  roomId,
+  title,
+  me,
+  onBack,
+  onActivity,
+}: {
+  roomId: number;
+  /** What the conversation list calls it (a direct chat: the other person). */
+  title?: string;
+  me: User;
+  onBack: () => void;
+  /** A message arrived live (the conversation list shows it as the last one). */
+  onActivity: (m: ChatMessage) => void;
+}) {
   const [room, setRoom] = useState<Room | null>(null);
   const [byId, setById] = useState<Map<number, ChatMessage>>(new Map());
   const [pending, setPending] = useState<Pending[]>([]);
@@ -28,6 +43,8 @@ export function RoomView({ roomId, me, onBack, onActivity }: { roomId: number; m
   const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
   const [requests, setRequests] = useState<JoinRequest[]>([]);
   const conn = useRef<RoomConnection | null>(null);
+  // Sends made before the connection exists (history still loading) wait here, then join its outbox.
+  const early = useRef<Parameters<RoomConnection["send"]>[0][]>([]);
   const lastSeen = useRef(0);
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -61,7 +78,7 @@ export function RoomView({ roomId, me, onBack, onActivity }: { roomId: number; m
           next.delete(f.message.sender_id);
           return next;
         });
-        onActivity();
+        onActivity(f.message);
         return;
       case "message_updated":
       case "message_deleted":
@@ -136,6 +153,7 @@ export function RoomView({ roomId, me, onBack, onActivity }: { roomId: number; m
           closed: (c) =>
             setFatal(c.code === 4004 ? "This room was deleted." : c.code === 4001 ? "You were signed out." : "You are no longer a member of this room."),
         });
+        for (const msg of early.current.splice(0)) conn.current.send(msg);
       } catch (e) {
         if (live) setFatal(e instanceof ApiError ? e.message : "This room cannot be opened.");
       }
@@ -208,7 +226,8 @@ export function RoomView({ roomId, me, onBack, onActivity }: { roomId: number; m
     setPending((p) => [...p, { ...msg, reply_to: replyTo }]);
     setReplyTo(null);
     stick.current = true;
-    conn.current?.send(msg);
+    if (conn.current) conn.current.send(msg);
+    else early.current.push(msg);
   }
 
   async function upload(file: File) {
@@ -236,20 +255,21 @@ export function RoomView({ roomId, me, onBack, onActivity }: { roomId: number; m
     }
   }
 
+  const others = online.filter((u) => u.id !== me.id);
   const typists = [...typing.values()].map((t) => t.name);
   const readers = new Map<number, string[]>();
   for (const r of reads.values()) readers.set(r.id, [...(readers.get(r.id) ?? []), r.name]);
 
   return (
-    <section class="room" aria-label={room ? `Room ${room.name}` : "Room"}>
+    <section class="room" aria-label={`Room ${title ?? room?.name ?? ""}`}>
       <header class="room-head">
         <button class="icon back" onClick={onBack} aria-label="Back to conversations">
           ←
         </button>
         <div class="grow">
-          <h2>{room?.name ?? "…"}</h2>
+          <h2>{title ?? room?.name ?? "…"}</h2>
           <p class="muted small online" aria-label="Online now">
-            {online.length ? `Online: ${online.map(nameOf).join(", ")}` : "Nobody else online"}
+            {others.length ? `Online: ${others.map(nameOf).join(", ")}` : "Nobody else is online"}
           </p>
         </div>
         <ConnectionBadge state={state} label="Room connection" />
@@ -372,7 +392,7 @@ function Composer({
       )}
       <div class="composer-row">
         <label class="file-button icon" title="Attach an image or file">
-          <span aria-hidden="true">📎</span>
+          <Icon name="clip" size={22} />
           <span class="sr-only">Attach a file</span>
           <input
             type="file"

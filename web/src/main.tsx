@@ -4,6 +4,7 @@ import { render } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { api, getToken, onUnauthorized, setToken } from "./api";
 import { Avatar } from "./Avatar";
+import { Icon } from "./Icon";
 import { Login } from "./Login";
 import { BrowseRooms, CreateRoom, NewDirect, NotificationsPanel, Profile } from "./Panels";
 import { ConnectionBadge } from "./ConnectionBadge";
@@ -68,6 +69,14 @@ function Shell({ user, onUser, onLogout }: { user: User; onUser: (u: User) => vo
   const [notesOpen, setNotesOpen] = useState(false);
   const [userState, setUserState] = useState<ConnState>("connecting");
   const refreshTimer = useRef<number>();
+  // The newest message this tab saw live in each room: the list's summary is written by the room
+  // about a second behind, so a refresh must not take an older preview over a newer one.
+  const seen = useRef(new Map<number, { id: number; sender: string; content: string }>());
+  const withSeen = (items: InboxItem[]) =>
+    items.map((item) => {
+      const s = seen.current.get(item.id);
+      return s && s.id > item.last_message_id ? { ...item, last_message_id: s.id, last_message: { sender: s.sender, content: s.content } } : item;
+    });
 
   const go = useCallback((v: View) => {
     history.pushState(null, "", pathOf(v));
@@ -79,7 +88,7 @@ function Shell({ user, onUser, onLogout }: { user: User; onUser: (u: User) => vo
     clearTimeout(refreshTimer.current);
     // Coalesces bursts (a busy room, a replay after reconnecting) into one request.
     refreshTimer.current = window.setTimeout(() => {
-      api.inbox().then(setInbox, () => {});
+      api.inbox().then((items) => setInbox(withSeen(items)), () => {});
       api.notificationStats().then((s) => setUnreadNotes(s.unread), () => {});
     }, 150);
   }, []);
@@ -123,7 +132,7 @@ function Shell({ user, onUser, onLogout }: { user: User; onUser: (u: User) => vo
             aria-expanded={notesOpen}
             onClick={() => setNotesOpen(!notesOpen)}
           >
-            🔔{unreadNotes > 0 && <span class="badge" data-testid="notification-badge">{unreadNotes}</span>}
+            <Icon name="bell" />{unreadNotes > 0 && <span class="badge" data-testid="notification-badge">{unreadNotes}</span>}
           </button>
           {notesOpen && (
             <NotificationsPanel
@@ -171,7 +180,11 @@ function Shell({ user, onUser, onLogout }: { user: User; onUser: (u: User) => vo
         </ul>
       </nav>
       <main class="main">
-        {view.kind === "room" && <RoomView key={view.id} roomId={view.id} me={user} onBack={() => go({ kind: "home" })} onActivity={refreshInbox} />}
+        {view.kind === "room" && <RoomView key={view.id} roomId={view.id} title={inbox.find((i) => i.id === view.id)?.name} me={user} onBack={() => go({ kind: "home" })} onActivity={(m) => {
+              seen.current.set(m.room_id, { id: m.id, sender: m.sender_name, content: m.content_text ?? m.file_name ?? m.message_type });
+              setInbox((items) => withSeen(items));
+              refreshInbox();
+            }} />}
         {view.kind === "browse" && <BrowseRooms onOpen={(id) => (refreshInbox(), go({ kind: "room", id }))} onBack={() => go({ kind: "home" })} />}
         {view.kind === "create" && <CreateRoom onCreated={(id) => (refreshInbox(), go({ kind: "room", id }))} onBack={() => go({ kind: "home" })} />}
         {view.kind === "direct" && <NewDirect me={user} onOpen={(id) => (refreshInbox(), go({ kind: "room", id }))} onBack={() => go({ kind: "home" })} />}
