@@ -177,11 +177,12 @@ describe("001 REST, replayed from the document", () => {
     expect(ownerLeaves.json.error).toEqual(expect.any(String));
   });
 
-  it("private and group rooms take a request for the owner to approve (202 pending)", async () => {
+  it("a private room takes an invitation (403, nothing created); a group room a request for the owner to approve (202 pending)", async () => {
     const { alice, bob } = await twoUsers();
     const priv = (await chat("POST", "/rooms/", alice, { name: uniqName("p"), room_type: "private" })).json;
-    const asked = await chat("POST", `/rooms/${priv.id}/join/`, bob);
-    expect(asked.status).toBe(202);
+    // The core's rule holds at every door: a private room is never entered by its id alone.
+    expect001Error(await chat("POST", `/rooms/${priv.id}/join/`, bob), 403);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM join_requests WHERE room_id = ?").bind(priv.id).first("n")).toBe(0);
     expect001Error(await chat("GET", `/rooms/${priv.id}/`, bob), 403);
     const group = (await chat("POST", "/rooms/", alice, { name: uniqName("g"), room_type: "group" })).json;
     const pending = await chat("POST", `/rooms/${group.id}/join/`, bob);
