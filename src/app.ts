@@ -8,11 +8,14 @@ import { authRoutes } from "./auth/routes";
 import { avatarFileRoutes, roomAvatarRoutes, userAvatarRoutes } from "./avatars/routes";
 import { banRoutes } from "./bans/routes";
 import { broadcastRoutes } from "./broadcasts/routes";
+import { chatRoomRoutes } from "./dialects/api-chat-rooms";
+import { doc001Routes, doc001SocketRoutes } from "./dialects/doc001-django-chat/routes";
+import { doc002Routes } from "./dialects/doc002-fastapi-chat/routes";
 import { eventRoutes } from "./events/routes";
 import { blockRoutes } from "./blocks/routes";
 import { conversationRoutes } from "./conversations/routes";
 import { doc003Routes } from "./dialects/doc003-im-v3";
-import { DOC004_PREFIX, doc004Routes, isDoc004Path, methodNotAllowed004, notFound004, renderDoc004Error } from "./dialects/doc004-django-im";
+import { DOC004_PREFIX, doc004Routes, isDoc004Path, methodNotAllowed004, notFound004 } from "./dialects/doc004-django-im";
 import { settingsRoutes } from "./conversations/settings";
 import { followRoutes } from "./follows/routes";
 import { friendRoutes } from "./friends/routes";
@@ -114,6 +117,11 @@ export function buildApp() {
   // Public: pictures are shown next to names, to anyone who sees the names.
   app.route(`${API}/avatars`, avatarFileRoutes);
 
+  // The reference documents' own doors (src/dialects; docs/dialects.md): 001 and 002 share /api/chat.
+  app.route("/api/chat", chatRoomRoutes);
+  app.route("/api/chat", doc001Routes);
+  app.route("/api/chat", doc002Routes);
+  app.route("/ws/chat", doc001SocketRoutes);
   // Reference document 004 (the Django IM API), its own paths and envelope: docs/dialects.md.
   app.route(DOC004_PREFIX, doc004Routes(app));
 
@@ -125,13 +133,13 @@ export function buildApp() {
       title: "edge chat API",
       version: pkg.version,
       description:
-        "Chat backend on Cloudflare Workers. Paths spelled /chatrooms/... are aliases of /chat-rooms/...; the room WebSocket is also at /ws/chat/{room_id}/.",
+        "Chat backend on Cloudflare Workers. Paths spelled /chatrooms/... are aliases of /chat-rooms/...; /api/chat/... and /ws/chat/{room_id}/ serve the reference documents 001 and 002 (docs/dialects.md).",
     },
     security: [{ Bearer: [] }],
   });
   app.get(`${API}/docs`, swaggerUI({ url: `${API}/openapi.json` }));
 
   app.notFound((c) => isDoc004Path(c.req.path) ? notFound004(c) : c.json({ detail: `No route for ${c.req.method} ${c.req.path}`, code: "not_found" }, 404));
-  app.onError((err, c) => (isDoc004Path(c.req.path) ? renderDoc004Error(err, c) : renderError(err, c)));
+  app.onError(renderError);
   return app;
 }

@@ -12,13 +12,11 @@ export { UserHub } from "./realtime/hub";
 const app = buildApp();
 
 /**
- * /api/v1/chatrooms/... is the same route as /api/v1/chat-rooms/...; /ws/chat/{id}/ is the room
- * socket; /realtime/ws is the user's own socket.
+ * /api/v1/chatrooms/... is the same route as /api/v1/chat-rooms/...; /realtime/ws is the user's own
+ * socket. (/ws/chat/{id}/ is document 001's socket, served by its dialect.)
  */
 export function canonicalPath(path: string): string {
   if (path === `${API}/chatrooms` || path.startsWith(`${API}/chatrooms/`)) return `${API}/chat-rooms${path.slice(API.length + 10)}`;
-  const ws = /^\/ws\/chat\/([^/]+)\/?$/.exec(path);
-  if (ws) return `${API}/chat-rooms/${ws[1]}/ws`;
   if (path === "/realtime/ws" || path === "/realtime/ws/") return `${API}/realtime/ws`;
   return path;
 }

@@ -60,9 +60,9 @@ describe("admission", () => {
     expectError(plain, 426, "upgrade_required");
   });
 
-  it("greets with connection_established and serves the /ws/chat alias", async () => {
+  it("greets with connection_established", async () => {
     const { room, owner } = await roomWith(1);
-    const c = await connect(room.id, owner.token, "", `http://edge.test/ws/chat/${room.id}/`);
+    const c = await connect(room.id, owner.token);
     const hello = c.frames[0];
     expect(hello).toMatchObject({ type: "connection_established", room_id: room.id, last_message_id: 0 });
     expect(hello.user).toEqual({ id: owner.id, username: owner.username });

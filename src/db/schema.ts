@@ -99,6 +99,8 @@ export const rooms = sqliteTable(
     // object's copy of it, as block_version does for blocks.
     archivedAt: text("archived_at"),
     archiveVersion: integer("archive_version").notNull().default(0),
+    // The global room (rooms/global.ts): at most one, every signed-in user reads and posts there.
+    isGlobal: integer("is_global", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     // Group names are globally unique (case-insensitive); direct chats are keyed by their two users.
@@ -109,6 +111,7 @@ export const rooms = sqliteTable(
     index("rooms_creator_idx").on(t.creatorId),
     index("rooms_messages_day_idx").on(t.messagesDay),
     index("rooms_avatar_file_idx").on(t.avatarFileId).where(sql`avatar_file_id IS NOT NULL`),
+    uniqueIndex("rooms_global_unique").on(t.isGlobal).where(sql`is_global = 1`),
   ],
 );
 

@@ -10,11 +10,11 @@ import { router } from "../http/app-env";
 import { badRequest, conflict, forbidden, notFound, usersNotFound } from "../http/errors";
 import { id, json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../http/schemas";
 import { roomFull } from "../invitations/admission";
-import { activeCount, canManageRoom, canModerate, canView, loadRoom, require, requireActive } from "../rooms/access";
+import { activeCount, canManageRoom, canModerate, loadRoom, require, requireActive } from "../rooms/access";
 import { addedToRoom } from "../notifications/produce";
 import { pokeHubs } from "../realtime/push";
 import { admitMember } from "./admit";
-import { leaveRoom, membershipChanged, removeMember } from "./service";
+import { leaveRoom, listMembers, membershipChanged, removeMember } from "./service";
 
 export const MemberResponse = z
   .object({
@@ -106,10 +106,7 @@ export const memberRoutes = router()
       responses: { 200: json(z.array(MemberResponse)), ...pick(400, 401, 403, 404) },
     }),
     async (c) => {
-      const db = getDb(c.env.DB);
-      const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user, { kinds: ["group", "direct"] });
-      require(canView(access), "Only members can see the member list", "not_a_member");
-      const rows = await memberPage(db, access.room.id, c.req.valid("query")).all();
+      const rows = await listMembers(c, c.req.valid("param").room_id, c.req.valid("query"));
       return c.json(rows.map(toResponse), 200);
     },
   )

@@ -6,7 +6,8 @@ import { roomMembers, type MemberRow } from "../db/schema";
 import { conflict, forbidden, notFound } from "../http/errors";
 import type { Caller } from "../messages/common";
 import { retryOnce, roomStub } from "../room/client";
-import { isOwner, loadRoom, type RoomAccess } from "../rooms/access";
+import { canView, isOwner, loadRoom, require, type RoomAccess } from "../rooms/access";
+import { memberPage } from "./routes";
 
 export const membershipChanged = () => conflict("membership_changed", "This membership changed meanwhile; reload and try again");
 
@@ -39,4 +40,12 @@ export async function leaveRoom(c: Caller, roomId: number) {
   if (isOwner(access)) throw forbidden("The owner cannot leave; transfer ownership first", "owner_cannot_leave");
   if (!access.role) throw notFound("Membership", "not_a_member");
   await removeMember(c, db, access, c.var.user.id, access.role);
+}
+
+/** A page of a room's active members (owner, active members and system admins may look), in list order. */
+export async function listMembers(c: Caller, roomId: number, page: { limit: number; offset: number }) {
+  const db = getDb(c.env.DB);
+  const access = await loadRoom(db, roomId, c.var.user, { kinds: ["group", "direct"] });
+  require(canView(access), "Only members can see the member list", "not_a_member");
+  return memberPage(db, access.room.id, page).all();
 }

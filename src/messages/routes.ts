@@ -11,10 +11,9 @@ import { boolQuery, errors, id, intQuery, json, jsonBody, noContent, pick, RoomI
 import { refreshMentions } from "../notifications/produce";
 import { roomStub } from "../room/client";
 import { messageInput, MAX_CONTENT } from "../room/protocol";
-import { ADMISSION_HEADER, type Admission } from "../room/room";
 import { canPost, canView, requireActive } from "../rooms/access";
 import { actorOf, assertNotBlocked, ChatMessage, instant, memberAccess, MessageParams, unwrap } from "./common";
-import { deleteMessage, markRead, readHistory, readMessage, recallMessage, sendMessage, uploadMessage } from "./service";
+import { deleteMessage, markRead, openSocket, readHistory, readMessage, recallMessage, sendMessage, uploadMessage } from "./service";
 
 const MessageCreate = z
   .object({
@@ -308,20 +307,7 @@ export const messageRoutes = router()
     }),
     async (c) => {
       requireUpgrade(c.req.header("Upgrade"));
-      const roomId = c.req.valid("param").room_id;
-      const access = await memberAccess(c, roomId, canPost);
       const { since, batch } = c.req.valid("query");
-      const admission: Admission = {
-        room_id: roomId,
-        user: actorOf(c),
-        token_version: c.var.user.tokenVersion,
-        since: since ?? null,
-        batch: batch ?? false,
-        cleared: access.cleared,
-      };
-      // A fresh request: only the worker's own headers reach the object, never the client's.
-      return roomStub(c.env, roomId).fetch("https://room.internal/ws", {
-        headers: { Upgrade: "websocket", [ADMISSION_HEADER]: JSON.stringify(admission) },
-      });
+      return openSocket(c, c.req.valid("param").room_id, { since: since ?? null, batch: batch ?? false });
     },
   );

@@ -11,7 +11,8 @@ import { receiveUpload, type UploadOptions } from "../media/upload";
 import { forgetMentions } from "../notifications/produce";
 import { roomStub } from "../room/client";
 import { messageInput, type ChatMessage } from "../room/protocol";
-import type { HistoryQuery } from "../room/room";
+import { ADMISSION_HEADER, type Admission, type HistoryQuery } from "../room/room";
+import type { WireShape } from "../room/shapes";
 import { canModerate, canPost, canView, requireActive } from "../rooms/access";
 import { actorOf, assertNotBlocked, memberAccess, unwrap, type Caller } from "./common";
 
@@ -203,4 +204,25 @@ export async function markRead(c: Caller, roomId: number, messageId?: number) {
   await memberAccess(c, roomId, canPost);
   const { position, last } = unwrap(await roomStub(c.env, roomId).markRead(roomId, actorOf(c), messageId));
   return { room_id: roomId, last_read_message_id: position, unread_count: Math.max(0, last - position) };
+}
+
+/**
+ * Hands a WebSocket upgrade to the room object for an active member (the caller checked it is an
+ * upgrade). `since` replays every later message first; `shape` makes it a reference document's socket.
+ */
+export async function openSocket(c: Caller, roomId: number, opts: { since: number | null; batch: boolean; shape?: WireShape }): Promise<Response> {
+  const access = await memberAccess(c, roomId, canPost);
+  const admission: Admission = {
+    room_id: roomId,
+    user: actorOf(c),
+    token_version: c.var.user.tokenVersion,
+    since: opts.since,
+    batch: opts.batch,
+    cleared: access.cleared,
+    ...(opts.shape && { shape: opts.shape }),
+  };
+  // A fresh request: only the worker's own headers reach the object, never the client's.
+  return roomStub(c.env, roomId).fetch("https://room.internal/ws", {
+    headers: { Upgrade: "websocket", [ADMISSION_HEADER]: JSON.stringify(admission) },
+  });
 }

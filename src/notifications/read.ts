@@ -1,9 +1,10 @@
 // A notification as the API shows it: the read model shared by the notification routes and the
 // per-user socket (src/realtime/hub.ts), so a pushed notification is the one GET /notifications lists.
 import { z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { and, desc, eq, lt } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Db, RowOf } from "../db/client";
+import { notFound } from "../http/errors";
 import { NOTIFICATION_TYPES, notifications, rooms, users } from "../db/schema";
 
 const actor = alias(users, "actor");
@@ -43,3 +44,33 @@ export const toNotification = (r: Row): NotificationResponse => ({
   is_read: r.n.isRead,
   created_at: r.n.createdAt,
 });
+
+export type NotificationQuery = { unread_only: boolean; type?: (typeof NOTIFICATION_TYPES)[number]; limit: number; before?: number };
+
+/** A user's notifications, newest first (the core list and the dialects'). */
+export async function listNotifications(db: Db, userId: number, q: NotificationQuery) {
+  const rows = await selectNotifications(db)
+    .where(
+      and(
+        eq(notifications.userId, userId),
+        q.unread_only ? eq(notifications.isRead, false) : undefined,
+        q.type ? eq(notifications.type, q.type) : undefined,
+        q.before ? lt(notifications.id, q.before) : undefined,
+      ),
+    )
+    .orderBy(desc(notifications.id))
+    .limit(q.limit)
+    .all();
+  return rows.map(toNotification);
+}
+
+export const mine = (userId: number, notificationId: number) => and(eq(notifications.userId, userId), eq(notifications.id, notificationId));
+
+/** Marks one of the user's notifications read or unread: 404 notification_not_found when it is not theirs. */
+export async function setRead(db: Db, userId: number, notificationId: number, isRead: boolean) {
+  const done = await db.update(notifications).set({ isRead }).where(mine(userId, notificationId)).returning({ id: notifications.id }).all();
+  if (!done.length) throw notFound("Notification", "notification_not_found");
+  const row = await selectNotifications(db).where(eq(notifications.id, notificationId)).get();
+  return toNotification(row!);
+}
+

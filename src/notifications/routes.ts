@@ -2,14 +2,14 @@
 // preferences, and system notices from system admins. Produced by produce.ts; pushed live on the
 // user's own socket (src/realtime), and listed here for everyone else and for catching up.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { getDb, inIds, type Db } from "../db/client";
 import { NOTIFICATION_TYPES, notifications, users } from "../db/schema";
 import { router } from "../http/app-env";
 import { forbidden, notFound } from "../http/errors";
 import { boolQuery, id, intQuery, json, jsonBody, noContent, pick } from "../http/schemas";
 import { pokeHubs } from "../realtime/push";
-import { Notification, selectNotifications, toNotification } from "./read";
+import { listNotifications, mine, Notification, setRead } from "./read";
 import { renderTemplate } from "./templates";
 
 const ListQuery = z.object({
@@ -36,15 +36,6 @@ const oneOf: [(b: { ids?: number[]; all?: true }) => boolean, { message: string;
 const selected = (userId: number, ids: number[] | undefined) =>
   and(eq(notifications.userId, userId), ids ? inIds(notifications.id, ids) : undefined);
 
-const mine = (userId: number, notificationId: number) => and(eq(notifications.userId, userId), eq(notifications.id, notificationId));
-
-async function setRead(db: Db, userId: number, notificationId: number, isRead: boolean) {
-  const done = await db.update(notifications).set({ isRead }).where(mine(userId, notificationId)).returning({ id: notifications.id }).all();
-  if (!done.length) throw notFound("Notification", "notification_not_found");
-  const row = await selectNotifications(db).where(eq(notifications.id, notificationId)).get();
-  return toNotification(row!);
-}
-
 const toPreferences = (u: { notifyMention: boolean; notifyRoomInvite: boolean; notifySystem: boolean }) => ({
   mention: u.notifyMention,
   room_invite: u.notifyRoomInvite,
@@ -62,20 +53,7 @@ export const notificationRoutes = router()
       responses: { 200: json(z.array(Notification)), ...pick(400, 401) },
     }),
     async (c) => {
-      const q = c.req.valid("query");
-      const rows = await selectNotifications(getDb(c.env.DB))
-        .where(
-          and(
-            eq(notifications.userId, c.var.user.id),
-            q.unread_only ? eq(notifications.isRead, false) : undefined,
-            q.type ? eq(notifications.type, q.type) : undefined,
-            q.before ? lt(notifications.id, q.before) : undefined,
-          ),
-        )
-        .orderBy(desc(notifications.id))
-        .limit(q.limit)
-        .all();
-      return c.json(rows.map(toNotification), 200);
+      return c.json(await listNotifications(getDb(c.env.DB), c.var.user.id, c.req.valid("query")), 200);
     },
   )
   .openapi(

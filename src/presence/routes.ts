@@ -7,9 +7,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, eq, sql, type SQLWrapper } from "drizzle-orm";
 import { blockBetween, type UserRef } from "../blocks/queries";
-import { getDb, inIds } from "../db/client";
+import { getDb, inIds, type Db } from "../db/client";
 import { roomMembers, users } from "../db/schema";
-import { router } from "../http/app-env";
+import { router, type AuthUser } from "../http/app-env";
 import { forbidden, notFound } from "../http/errors";
 import { idList, json, PageQuery, pick, UserIdParam } from "../http/schemas";
 import { PublicUser, toPublicUser } from "../users/schemas";
@@ -96,17 +96,7 @@ export const presenceRoutes = router()
       responses: { 200: json(Connection), ...pick(400, 401, 403, 404) },
     }),
     async (c) => {
-      const { user_id } = c.req.valid("param");
-      const me = c.var.user;
-      // An address is personal data: not for roommates, only for its owner and the service's admins.
-      if (user_id !== me.id && !me.isAdmin) throw forbidden("Only system admins can see another user's connection", "forbidden");
-      const row = await getDb(c.env.DB)
-        .select({ ip: users.lastIp, userAgent: users.lastUserAgent, loginAt: users.lastLoginAt, lastSeen })
-        .from(users)
-        .where(eq(users.id, user_id))
-        .get();
-      if (!row) throw notFound("User", "user_not_found");
-      return c.json({ user_id, ip: row.ip, user_agent: row.userAgent, login_time: row.loginAt, last_activity: row.lastSeen || null }, 200);
+      return c.json(await readConnection(getDb(c.env.DB), c.var.user, c.req.valid("param").user_id), 200);
     },
   )
   .openapi(
@@ -118,9 +108,7 @@ export const presenceRoutes = router()
       responses: { 200: json(z.object({ status: z.literal("ok"), timestamp: z.string() })), ...pick(401) },
     }),
     async (c) => {
-      const now = new Date().toISOString();
-      await getDb(c.env.DB).update(users).set({ lastSeenAt: now, heartbeatAt: now }).where(eq(users.id, c.var.user.id)).run();
-      return c.json({ status: "ok" as const, timestamp: now }, 200);
+      return c.json(await heartbeat(getDb(c.env.DB), c.var.user.id), 200);
     },
   )
   .openapi(
@@ -134,14 +122,23 @@ export const presenceRoutes = router()
       responses: { 200: json(z.array(PublicUser)), ...pick(400, 401) },
     }),
     async (c) => {
-      const me = c.var.user.id;
-      const { limit, offset } = c.req.valid("query");
+      const rows = await onlineRoommates(getDb(c.env.DB), c.var.user.id, c.req.valid("query"));
+      return c.json(rows.map(toPublicUser), 200);
+    },
+  );
+
+/**
+ * Users who share an active room with `me` and are online now (no block either way), by username:
+ * a socket in a room or of their own, or a heartbeat within HEARTBEAT_WINDOW_MS. Full user rows:
+ * callers show only what the viewer may see (toPublicUser; connectionVisible).
+ */
+export async function onlineRoommates(db: Db, me: number, { limit, offset }: { limit: number; offset: number }) {
       // Two ways in: roommates with a room socket (from my rooms, room_members_online_idx), and
       // users online elsewhere (their own socket or a heartbeat: the users indexes) who share a room with me.
       const inMyRooms = sql`SELECT t.user_id FROM ${roomMembers} m JOIN ${roomMembers} t ON t.room_id = m.room_id AND t.status = 'active' AND t.online = 1 AND t.user_id <> ${me}
         WHERE m.user_id = ${me} AND m.status = 'active'`;
       const elsewhere = sql`SELECT e.id FROM ${users} e WHERE (e.realtime_online = 1 OR e.heartbeat_at > ${heartbeatCutoff()}) AND e.id <> ${me} AND ${shareRoom(me, sql`e.id`)}`;
-      const rows = await getDb(c.env.DB)
+  const rows = await db
         .select()
         .from(users)
         .where(and(sql`${users.id} IN (${inMyRooms} UNION ${elsewhere})`, sql`NOT ${blockBetween(me, users.id)}`))
@@ -149,6 +146,27 @@ export const presenceRoutes = router()
         .limit(limit)
         .offset(offset)
         .all();
-      return c.json(rows.map(toPublicUser), 200);
-    },
-  );
+  return rows;
+}
+
+/** An address, client and login time are personal data: only for their owner and the service's admins. */
+export const connectionVisible = (viewer: AuthUser, userId: number) => viewer.id === userId || viewer.isAdmin;
+
+/** Where and with what a user last logged in: 403 for anyone but themself and system admins, 404 user_not_found. */
+export async function readConnection(db: Db, viewer: AuthUser, userId: number) {
+  if (!connectionVisible(viewer, userId)) throw forbidden("Only system admins can see another user's connection", "forbidden");
+  const row = await db
+    .select({ ip: users.lastIp, userAgent: users.lastUserAgent, loginAt: users.lastLoginAt, lastSeen })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get();
+  if (!row) throw notFound("User", "user_not_found");
+  return { user_id: userId, ip: row.ip, user_agent: row.userAgent, login_time: row.loginAt, last_activity: row.lastSeen || null };
+}
+
+/** The caller is online for HEARTBEAT_WINDOW_MS without a socket. */
+export async function heartbeat(db: Db, userId: number) {
+  const now = new Date().toISOString();
+  await db.update(users).set({ lastSeenAt: now, heartbeatAt: now }).where(eq(users.id, userId)).run();
+  return { status: "ok" as const, timestamp: now };
+}

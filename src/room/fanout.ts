@@ -4,23 +4,30 @@
 // made while the window is open are queued and leave together when it closes; if any did, the
 // window opens again. So a quiet room adds no wait, and a busy one writes each socket's frames back
 // to back; sockets that opted in with `?batch=1` take them as one `batch` frame. Under load the
-// runtime's per-frame cost, not JavaScript, bounds a room (bench/README.md).
+// runtime's per-frame cost, not JavaScript, bounds a room (bench/README.md). Sockets of a
+// reference document's shape (room/shapes.ts) get each frame rendered for that shape, once per
+// frame and shape, whatever the number of such sockets.
 import { trySend } from "../http/ws";
 import type { ServerFrame } from "./protocol";
+import { renderText, type WireShape } from "./shapes";
 import type { Sockets } from "./sockets";
 
-type Queued = { text: string; except?: WebSocket | number };
+/** `shaped`: the frame's text per wire shape, rendered on first need (null: not sent to that shape). */
+type Queued = { frame: ServerFrame; text: string; except?: WebSocket | number; shaped?: Partial<Record<WireShape, string | null>> };
 
 export class Fanout {
   private queue: Queued[] = [];
   /** A zero-delay timer is pending: broadcasts queue until it fires. */
   private busy = false;
 
-  constructor(private readonly sockets: Sockets) {}
+  constructor(
+    private readonly sockets: Sockets,
+    private readonly roomId: () => number,
+  ) {}
 
   /** A frame for every open socket but `except` (a socket, or all of one user's). */
   broadcast(frame: ServerFrame, except?: WebSocket | number) {
-    const item = { text: JSON.stringify(frame), except };
+    const item: Queued = { frame, text: JSON.stringify(frame), except };
     if (this.busy) {
       this.queue.push(item);
       return;
@@ -43,12 +50,22 @@ export class Fanout {
   /** A frame for one socket, after everything queued before it (so order holds per socket). */
   send(ws: WebSocket, frame: ServerFrame) {
     this.flush();
-    trySend(ws, JSON.stringify(frame));
+    const shape = this.sockets.info(ws)?.shape;
+    const text = shape ? renderText(shape, frame, this.roomId()) : JSON.stringify(frame);
+    if (text !== null) trySend(ws, text);
   }
 
   /** Several frames for one socket (a replay), in bounded batches if it takes batches. */
   sendAll(ws: WebSocket, frames: ServerFrame[], batch: boolean) {
     this.flush();
+    const shape = this.sockets.info(ws)?.shape;
+    if (shape) {
+      for (const f of frames) {
+        const t = renderText(shape, f, this.roomId());
+        if (t !== null) trySend(ws, t);
+      }
+      return;
+    }
     const texts = frames.map((f) => JSON.stringify(f));
     for (const t of batch ? batches(texts) : texts) trySend(ws, t);
   }
@@ -67,6 +84,14 @@ export class Fanout {
     for (const [ws, info] of this.sockets.entries()) {
       const mine = shared ? items : items.filter((i) => i.except !== ws && i.except !== info.id);
       if (!mine.length) continue;
+      if (info.shape) {
+        for (const i of mine) {
+          const shaped = (i.shaped ??= {});
+          const t = shaped[info.shape] !== undefined ? shaped[info.shape]! : (shaped[info.shape] = renderText(info.shape, i.frame, this.roomId()));
+          if (t !== null) trySend(ws, t);
+        }
+        continue;
+      }
       if (info.batch && mine.length > 1) for (const b of mine === items ? (batch ??= batches(texts(items))) : batches(texts(mine))) trySend(ws, b);
       else for (const i of mine) trySend(ws, i.text);
     }

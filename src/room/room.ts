@@ -31,6 +31,7 @@ import {
 } from "./protocol";
 import { RateLimiter } from "./rate-limit";
 import { Fanout } from "./fanout";
+import { SHAPES, type WireShape } from "./shapes";
 import { attachment, Sockets, type SocketInfo } from "./sockets";
 import * as schema from "./schema";
 import { messages, meta, reactions, typing, type MessageRow } from "./schema";
@@ -38,7 +39,8 @@ import { messages, meta, reactions, typing, type MessageRow } from "./schema";
 /** Header on upgrade requests the worker forwards: the admitted identity (never from the client). */
 export const ADMISSION_HEADER = "X-Edge-Chat-Admission";
 /** What the worker vouches for at an upgrade; token_version lets the room refuse a token revoked meanwhile. */
-export type Admission = { room_id: number; user: Actor; token_version: number; since: number | null; batch: boolean; cleared?: number };
+/** `shape`: the socket speaks a reference document's frames (room/shapes.ts). */
+export type Admission = { room_id: number; user: Actor; token_version: number; since: number | null; batch: boolean; cleared?: number; shape?: WireShape };
 
 const TYPING_TTL_MS = 5_000;
 const TYPING_REFRESH_MS = 3_000;
@@ -98,7 +100,7 @@ export class Room extends DurableObject<Env> {
     super(ctx, env);
     this.db = drizzle(ctx.storage, { schema });
     this.sockets = new Sockets(ctx);
-    this.fanout = new Fanout(this.sockets);
+    this.fanout = new Fanout(this.sockets, () => this.roomId());
     ctx.blockConcurrencyWhile(async () => migrate(this.db, bundle));
     const db = this.db;
     this.q = {
@@ -637,7 +639,8 @@ export class Room extends DurableObject<Env> {
       id: user.id,
       username: user.username,
       display_name: user.display_name,
-      ...(admission.batch && { batch: true }),
+      ...(admission.batch && !admission.shape && { batch: true }),
+      ...(admission.shape && { shape: admission.shape }),
       ...(admission.cleared && { cleared: admission.cleared }),
     };
     server.serializeAttachment(info);
@@ -677,6 +680,13 @@ export class Room extends DurableObject<Env> {
       json = JSON.parse(data);
     } catch {
       return this.fanout.send(ws, { type: "error", code: "invalid_json", message: "Frame is not valid JSON" });
+    }
+    // A reference document's frame is read as the canonical one it means.
+    if (me.shape) {
+      const read = SHAPES[me.shape].read(json, this.roomId());
+      if ("ignore" in read) return;
+      if ("error" in read) return this.fanout.send(ws, { type: "error", code: read.code, message: read.error });
+      json = read.frame;
     }
     const parsed = ClientFrame.safeParse(withAliases(json));
     if (!parsed.success) {

@@ -4,7 +4,10 @@
 
 /** What a socket carries across hibernation (well under the 2 KB attachment limit). */
 /** `cleared`: the user's cleared-history mark when the socket opened (see clear-history). */
-export type SocketInfo = { id: number; username: string; display_name: string | null; left?: boolean; batch?: true; cleared?: number };
+/** `shape`: the socket speaks a reference document's frames (room/shapes.ts); none: the canonical ones. */
+export type SocketInfo = { id: number; username: string; display_name: string | null; left?: boolean; batch?: true; cleared?: number; shape?: WireShape };
+
+import type { WireShape } from "./shapes";
 
 export const attachment = (ws: WebSocket) => ws.deserializeAttachment() as SocketInfo | null;
 
@@ -80,6 +83,11 @@ export class Sockets {
 
   get userCount() {
     return this.i.byUser.size;
+  }
+
+  /** What an open socket carries (from the index; its attachment for one not indexed). */
+  info(ws: WebSocket): SocketInfo | null {
+    return this.i.bySocket.get(ws) ?? attachment(ws);
   }
 
   entries(): IterableIterator<[WebSocket, SocketInfo]> {

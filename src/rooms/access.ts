@@ -5,6 +5,7 @@ import type { Db } from "../db/client";
 import { roomMembers, rooms, type RoomRow } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
 import { badRequest, forbidden, notFound } from "../http/errors";
+import { admitMember } from "../members/admit";
 
 export type Role = "owner" | "admin" | "member";
 export type RoomAccess = {
@@ -29,7 +30,18 @@ export async function loadRoom(db: Db, roomId: number, user: AuthUser, opts: { k
     if (row.room.kind === "direct" && row.role) throw directRefusal();
     throw notFound("Room");
   }
-  return { room: row.room, role: row.role ?? null, cleared: row.cleared ?? 0, user };
+  let role = row.role ?? null;
+  // The global room admits every signed-in user on their first touch (rooms/global.ts).
+  if (row.room.isGlobal && !role) {
+    await admitMember(db, row.room.id, user.id);
+    const now = await db
+      .select({ role: roomMembers.role })
+      .from(roomMembers)
+      .where(and(eq(roomMembers.roomId, row.room.id), eq(roomMembers.userId, user.id), eq(roomMembers.status, "active")))
+      .get();
+    role = now?.role ?? null;
+  }
+  return { room: row.room, role, cleared: row.cleared ?? 0, user };
 }
 
 const directRefusal = () =>
@@ -38,8 +50,8 @@ const directRefusal = () =>
     "Direct conversations cannot be renamed, deleted, joined, left or moderated; hide one with PUT /chat-rooms/{room_id}/settings",
   );
 
-/** The owner of a group room. A direct chat has none: creator_id there is only a record of who opened it. */
-export const isOwner = (a: RoomAccess) => a.room.kind === "group" && a.room.creatorId === a.user.id;
+/** The owner of a group room. The global room has none (system admins manage it); a direct chat has none: creator_id there is only a record of who opened it. */
+export const isOwner = (a: RoomAccess) => a.room.kind === "group" && !a.room.isGlobal && a.room.creatorId === a.user.id;
 /** Owner or system admin: may change the room itself and anyone's role. */
 export const canManageRoom = (a: RoomAccess) => isOwner(a) || a.user.isAdmin;
 /** Owner, room admin or system admin: may process join requests and remove plain members. */

@@ -9,10 +9,10 @@ import { ApiError } from "../http/errors";
 import { json, jsonBody, noContent, PageQuery, pick, RoomIdParam } from "../http/schemas";
 import { deleteObjects } from "../media/files";
 import { retryOnce, roomStub } from "../room/client";
-import { activeCount, canManageRoom, canView, loadRoom, require } from "./access";
+import { activeCount, canManageRoom, loadRoom, require } from "./access";
 import { getRoomResponse, whereAll } from "./queries";
 import { RoomCreate, RoomListQuery, RoomResponse, RoomUpdate } from "./schemas";
-import { createRoom, listRooms, nameTaken } from "./service";
+import { createRoom, listRooms, nameTaken, readRoom } from "./service";
 
 export const roomRoutes = router()
   .openapi(
@@ -46,12 +46,7 @@ export const roomRoutes = router()
       request: { params: RoomIdParam },
       responses: { 200: json(RoomResponse), ...pick(400, 401, 403, 404) },
     }),
-    async (c) => {
-      const db = getDb(c.env.DB);
-      const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user, { kinds: ["group", "direct"] });
-      require(canView(access), "Only members can see this room", "not_a_member");
-      return c.json((await getRoomResponse(db, access.room.id, c.var.user.id))!, 200);
-    },
+    async (c) => c.json(await readRoom(c, c.req.valid("param").room_id), 200),
   )
   .openapi(
     createRoute({

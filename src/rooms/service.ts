@@ -6,6 +6,7 @@ import { isUniqueViolation } from "../db/errors";
 import { roomMembers, rooms } from "../db/schema";
 import { conflict } from "../http/errors";
 import type { Caller } from "../messages/common";
+import { canView, loadRoom, require } from "./access";
 import { getRoomResponse, selectRooms, toRoomResponse, whereAll } from "./queries";
 import type { z } from "@hono/zod-openapi";
 import type { RoomCreate, RoomListQuery } from "./schemas";
@@ -71,4 +72,12 @@ export async function listRooms(c: Caller, { visibility_filter, current_user_onl
     .offset(offset)
     .all();
   return rows.map(toRoomResponse);
+}
+
+/** One room (group or direct) for its owner, active members and system admins: ChatRoomResponse. */
+export async function readRoom(c: Caller, roomId: number) {
+  const db = getDb(c.env.DB);
+  const access = await loadRoom(db, roomId, c.var.user, { kinds: ["group", "direct"] });
+  require(canView(access), "Only members can see this room", "not_a_member");
+  return (await getRoomResponse(db, access.room.id, c.var.user.id))!;
 }

@@ -3,7 +3,7 @@
 // from what the room objects write behind to D1, so ~1 s late.
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq, sql } from "drizzle-orm";
-import { getDb } from "../db/client";
+import { getDb, type Db } from "../db/client";
 import { roomMembers, rooms } from "../db/schema";
 import { router } from "../http/app-env";
 import { json, pick, RoomIdParam } from "../http/schemas";
@@ -26,8 +26,11 @@ export const statsRoutes = router().openapi(
     summary: "Chat statistics: users online, messages and active rooms today (UTC)",
     responses: { 200: json(ChatStats), ...pick(401) },
   }),
-  async (c) => {
-    const db = getDb(c.env.DB);
+  async (c) => c.json(await chatStats(getDb(c.env.DB)), 200),
+);
+
+/** Service-wide: users with a socket in a room, messages and active rooms today (UTC), from the summaries. */
+export async function chatStats(db: Db) {
     const day = new Date().toISOString().slice(0, 10);
     // Two index reads: the online rows of room_members, today's rows of rooms.
     const [online, today] = await db.batch([
@@ -37,9 +40,8 @@ export const statsRoutes = router().openapi(
         .from(rooms)
         .where(sql`${rooms.messagesDay} = ${day} AND ${rooms.dayMessages} > 0`),
     ]);
-    return c.json({ online_users_count: online[0]?.n ?? 0, total_messages_today: today[0]?.messages ?? 0, active_rooms: today[0]?.rooms ?? 0, day }, 200);
-  },
-);
+    return { online_users_count: online[0]?.n ?? 0, total_messages_today: today[0]?.messages ?? 0, active_rooms: today[0]?.rooms ?? 0, day };
+}
 
 const RoomStats = z
   .object({
