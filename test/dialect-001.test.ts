@@ -21,7 +21,7 @@ function examples(token: string) {
         "Content-Type": "application/json",
       },
     });
-    return await response.json();
+    return (await response.json()) as any;
   };
   const createRoom = async (roomData: unknown) => {
     const response = await fetch("/api/chat/rooms/", {
@@ -32,7 +32,7 @@ function examples(token: string) {
       },
       body: JSON.stringify(roomData),
     });
-    return await response.json();
+    return (await response.json()) as any;
   };
   const sendMessage = async (roomId: number, messageData: unknown) => {
     const response = await fetch(`/api/chat/rooms/${roomId}/messages/`, {
@@ -43,7 +43,7 @@ function examples(token: string) {
       },
       body: JSON.stringify(messageData),
     });
-    return await response.json();
+    return (await response.json()) as any;
   };
   // `new WebSocket('ws://.../ws/chat/${roomId}/')` with the token in the URL, as the document's socket section asks.
   const connectWebSocket = (roomId: number) => connect(roomId, token, "", `${ORIGIN}/ws/chat/${roomId}/`);
