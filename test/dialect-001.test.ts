@@ -419,3 +419,17 @@ describe("001 socket: /ws/chat/{room_id}/?token=", () => {
     d001.close();
   });
 });
+
+describe("OpenAPI", () => {
+  it("lists each document's routes under its own tag; the shared ones under both", async () => {
+    const doc = (await api("GET", "/openapi.json")).json;
+    const t001 = "doc001: Django chat API (/api/chat/)";
+    const t002 = "doc002: FastAPI chat API (/api/chat/)";
+    expect(doc.paths["/api/chat/rooms/{room_id}/messages"].get.tags).toEqual([t001]);
+    expect(doc.paths["/api/chat/messages/{message_id}/delete"].delete.tags).toEqual([t001]);
+    expect(doc.paths["/ws/chat/{room_id}"].get.tags).toEqual([t001]);
+    expect(doc.paths["/api/chat/send"].post.tags).toEqual([t002]);
+    expect(doc.paths["/api/chat/upload"].post.tags).toEqual([t002]);
+    expect(doc.paths["/api/chat/rooms"].post.tags).toEqual([t001, t002]);
+  });
+});
