@@ -21,7 +21,7 @@ function examples(token: string) {
         "Content-Type": "application/json",
       },
     });
-    return await response.json();
+    return (await response.json()) as any;
   };
   const createRoom = async (roomData: unknown) => {
     const response = await fetch("/api/chat/rooms/", {
@@ -32,7 +32,7 @@ function examples(token: string) {
       },
       body: JSON.stringify(roomData),
     });
-    return await response.json();
+    return (await response.json()) as any;
   };
   const sendMessage = async (roomId: number, messageData: unknown) => {
     const response = await fetch(`/api/chat/rooms/${roomId}/messages/`, {
@@ -43,7 +43,7 @@ function examples(token: string) {
       },
       body: JSON.stringify(messageData),
     });
-    return await response.json();
+    return (await response.json()) as any;
   };
   // `new WebSocket('ws://.../ws/chat/${roomId}/')` with the token in the URL, as the document's socket section asks.
   const connectWebSocket = (roomId: number) => connect(roomId, token, "", `${ORIGIN}/ws/chat/${roomId}/`);
@@ -417,5 +417,19 @@ describe("001 socket: /ws/chat/{room_id}/?token=", () => {
     expect(c2.message).toMatchObject({ id: room.id * 1_000_000_000 + 1, content: "both" });
     canonical.close();
     d001.close();
+  });
+});
+
+describe("OpenAPI", () => {
+  it("lists each document's routes under its own tag; the shared ones under both", async () => {
+    const doc = (await api("GET", "/openapi.json")).json;
+    const t001 = "doc001: Django chat API (/api/chat/)";
+    const t002 = "doc002: FastAPI chat API (/api/chat/)";
+    expect(doc.paths["/api/chat/rooms/{room_id}/messages"].get.tags).toEqual([t001]);
+    expect(doc.paths["/api/chat/messages/{message_id}/delete"].delete.tags).toEqual([t001]);
+    expect(doc.paths["/ws/chat/{room_id}"].get.tags).toEqual([t001]);
+    expect(doc.paths["/api/chat/send"].post.tags).toEqual([t002]);
+    expect(doc.paths["/api/chat/upload"].post.tags).toEqual([t002]);
+    expect(doc.paths["/api/chat/rooms"].post.tags).toEqual([t001, t002]);
   });
 });

@@ -36,7 +36,7 @@ class ChatAPI {
         reply_to: replyTo,
       }),
     });
-    return await response.json();
+    return (await response.json()) as any;
   }
 
   // 获取消息历史
@@ -47,7 +47,7 @@ class ChatAPI {
     const response = await fetch(url, {
       headers: { Authorization: `Bearer ${this.token}` },
     });
-    return await response.json();
+    return (await response.json()) as any;
   }
 
   // 上传文件
@@ -61,7 +61,7 @@ class ChatAPI {
       headers: { Authorization: `Bearer ${this.token}` },
       body: formData,
     });
-    return await response.json();
+    return (await response.json()) as any;
   }
 
   // 获取在线用户
@@ -69,7 +69,7 @@ class ChatAPI {
     const response = await fetch(`${this.baseURL}/api/chat/online-users`, {
       headers: { Authorization: `Bearer ${this.token}` },
     });
-    return await response.json();
+    return (await response.json()) as any;
   }
 
   // 心跳检测
@@ -78,7 +78,7 @@ class ChatAPI {
       method: "POST",
       headers: { Authorization: `Bearer ${this.token}` },
     });
-    return await response.json();
+    return (await response.json()) as any;
   }
 }
 

@@ -130,8 +130,8 @@ export const chatRoomRoutes = dialectRouter(envelope)
       responses: { 200: json(z.array(ChatRoomBoth)), ...errors },
     }),
     async (c) => {
-      // The global room exists before anyone lists rooms.
-      await globalRoomId(c.env, c.var.user);
+      // The global room exists before anyone lists rooms, and the caller is in it (first touch admits).
+      await readRoomOrNull(c, await globalRoomId(c.env, c.var.user));
       const list = await listRooms(c, { visibility_filter: "all", current_user_only: false, limit: 100, offset: 0 });
       return c.json(await roomsBoth(c, list), 200);
     },
