@@ -17,7 +17,7 @@ import { eventRoutes } from "./events/routes";
 import { blockRoutes } from "./blocks/routes";
 import { conversationRoutes } from "./conversations/routes";
 import { doc003Routes } from "./dialects/doc003-im-v3";
-import { DOC004_PREFIX, doc004Routes, isDoc004Path, methodNotAllowed004, notFound004, renderDoc004Error } from "./dialects/doc004-django-im";
+import { DOC004_PREFIX, doc004Routes, isDoc004Path, methodNotAllowed004, notFound004 } from "./dialects/doc004-django-im";
 import { settingsRoutes } from "./conversations/settings";
 import { followRoutes } from "./follows/routes";
 import { friendRoutes } from "./friends/routes";
@@ -137,13 +137,13 @@ export function buildApp() {
   // Public: pictures are shown next to names, to anyone who sees the names.
   app.route(`${API}/avatars`, avatarFileRoutes);
 
-  // Reference document 004 (the Django IM API), its own paths and envelope: docs/dialects.md.
-  app.route(DOC004_PREFIX, doc004Routes(app));
   // The reference documents' own doors (src/dialects; docs/dialects.md): 001 and 002 share /api/chat.
   app.route("/api/chat", chatRoomRoutes);
   app.route("/api/chat", doc001Routes);
   app.route("/api/chat", doc002Routes);
   app.route("/ws/chat", doc001SocketRoutes);
+  // Reference document 004 (the Django IM API), its own paths and envelope: docs/dialects.md.
+  app.route(DOC004_PREFIX, doc004Routes(app));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "Doc004Jwt", { type: "apiKey", in: "header", name: "Authorization", description: "Document 004: the JWT itself (Bearer also accepted)" });
@@ -174,6 +174,6 @@ export function buildApp() {
         ? notFound004(c)
         : renderError(new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`), c),
   );
-  app.onError((err, c) => (isDoc004Path(c.req.path) ? renderDoc004Error(err, c) : renderError(err, c)));
+  app.onError(renderError);
   return app;
 }

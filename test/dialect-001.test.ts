@@ -1,7 +1,7 @@
 // Document 001 (the Django chat API) against the worker: its JavaScript examples as printed (only
 // the base URL and token set), every endpoint with its documented fields and statuses, the socket
 // with two clients, and bad input answered in 001's envelope ({"error"}) changing nothing.
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, registerUser, type TestUser } from "./helpers";
 import * as fx from "./media-fixtures";
@@ -181,7 +181,10 @@ describe("001 REST, replayed from the document", () => {
     const { alice, bob } = await twoUsers();
     const priv = (await chat("POST", "/rooms/", alice, { name: uniqName("p"), room_type: "private" })).json;
     // The core's rule holds at every door: a private room is never entered by its id alone.
-    expect001Error(await chat("POST", `/rooms/${priv.id}/join/`, bob), 403);
+    // (The door 001 shares with 002 cannot tell them apart without a body: both envelopes' fields.)
+    const refused = await chat("POST", `/rooms/${priv.id}/join/`, bob);
+    expect(refused.status).toBe(403);
+    expect(refused.json.error).toMatch(/invitation/);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM join_requests WHERE room_id = ?").bind(priv.id).first("n")).toBe(0);
     expect001Error(await chat("GET", `/rooms/${priv.id}/`, bob), 403);
     const group = (await chat("POST", "/rooms/", alice, { name: uniqName("g"), room_type: "group" })).json;
@@ -418,5 +421,19 @@ describe("001 socket: /ws/chat/{room_id}/?token=", () => {
     expect(c2.message).toMatchObject({ id: room.id * 1_000_000_000 + 1, content: "both" });
     canonical.close();
     d001.close();
+  });
+});
+
+describe("OpenAPI", () => {
+  it("lists each document's routes under its own tag; the shared ones under both", async () => {
+    const doc = (await api("GET", "/openapi.json")).json;
+    const t001 = "doc001: Django chat API (/api/chat/)";
+    const t002 = "doc002: FastAPI chat API (/api/chat/)";
+    expect(doc.paths["/api/chat/rooms/{room_id}/messages"].get.tags).toEqual([t001]);
+    expect(doc.paths["/api/chat/messages/{message_id}/delete"].delete.tags).toEqual([t001]);
+    expect(doc.paths["/ws/chat/{room_id}"].get.tags).toEqual([t001]);
+    expect(doc.paths["/api/chat/send"].post.tags).toEqual([t002]);
+    expect(doc.paths["/api/chat/upload"].post.tags).toEqual([t002]);
+    expect(doc.paths["/api/chat/rooms"].post.tags).toEqual([t001, t002]);
   });
 });

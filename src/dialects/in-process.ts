@@ -16,7 +16,8 @@ export type CoreCall = {
   /** The caller's token (sent as Bearer); absent for public routes. */
   token?: string;
   json?: unknown;
-  form?: FormData;
+  /** A multipart form (uploads), or URL-encoded fields (the OAuth2 password login). */
+  form?: FormData | URLSearchParams;
 };
 
 /** Query string from defined values only. */

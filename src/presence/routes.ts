@@ -133,19 +133,19 @@ export const presenceRoutes = router()
  * callers show only what the viewer may see (toPublicUser; connectionVisible).
  */
 export async function onlineRoommates(db: Db, me: number, { limit, offset }: { limit: number; offset: number }) {
-      // Two ways in: roommates with a room socket (from my rooms, room_members_online_idx), and
-      // users online elsewhere (their own socket or a heartbeat: the users indexes) who share a room with me.
-      const inMyRooms = sql`SELECT t.user_id FROM ${roomMembers} m JOIN ${roomMembers} t ON t.room_id = m.room_id AND t.status = 'active' AND t.online = 1 AND t.user_id <> ${me}
-        WHERE m.user_id = ${me} AND m.status = 'active'`;
-      const elsewhere = sql`SELECT e.id FROM ${users} e WHERE (e.realtime_online = 1 OR e.heartbeat_at > ${heartbeatCutoff()}) AND e.id <> ${me} AND ${shareRoom(me, sql`e.id`)}`;
+  // Two ways in: roommates with a room socket (from my rooms, room_members_online_idx), and
+  // users online elsewhere (their own socket or a heartbeat: the users indexes) who share a room with me.
+  const inMyRooms = sql`SELECT t.user_id FROM ${roomMembers} m JOIN ${roomMembers} t ON t.room_id = m.room_id AND t.status = 'active' AND t.online = 1 AND t.user_id <> ${me}
+    WHERE m.user_id = ${me} AND m.status = 'active'`;
+  const elsewhere = sql`SELECT e.id FROM ${users} e WHERE (e.realtime_online = 1 OR e.heartbeat_at > ${heartbeatCutoff()}) AND e.id <> ${me} AND ${shareRoom(me, sql`e.id`)}`;
   const rows = await db
-        .select()
-        .from(users)
-        .where(and(sql`${users.id} IN (${inMyRooms} UNION ${elsewhere})`, sql`NOT ${blockBetween(me, users.id)}`))
-        .orderBy(asc(sql`lower(${users.username})`), asc(users.id))
-        .limit(limit)
-        .offset(offset)
-        .all();
+    .select()
+    .from(users)
+    .where(and(sql`${users.id} IN (${inMyRooms} UNION ${elsewhere})`, sql`NOT ${blockBetween(me, users.id)}`))
+    .orderBy(asc(sql`lower(${users.username})`), asc(users.id))
+    .limit(limit)
+    .offset(offset)
+    .all();
   return rows;
 }
 

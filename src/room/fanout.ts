@@ -12,8 +12,11 @@ import type { ServerFrame } from "./protocol";
 import { renderText, type WireShape } from "./shapes";
 import type { Sockets } from "./sockets";
 
-/** `shaped`: the frame's text per wire shape, rendered on first need (null: not sent to that shape). */
-type Queued = { frame: ServerFrame; text: string; except?: WebSocket | number; shaped?: Partial<Record<WireShape, string | null>> };
+/**
+ * `shaped`: the frame's text for each other wire shape in use when it was broadcast (null: not
+ * sent to that shape). Rendered then, so the queue holds strings only, never the frame objects.
+ */
+type Queued = { text: string; except?: WebSocket | number; shaped?: Partial<Record<WireShape, string | null>> };
 
 export class Fanout {
   private queue: Queued[] = [];
@@ -27,7 +30,8 @@ export class Fanout {
 
   /** A frame for every open socket but `except` (a socket, or all of one user's). */
   broadcast(frame: ServerFrame, except?: WebSocket | number) {
-    const item: Queued = { frame, text: JSON.stringify(frame), except };
+    const item: Queued = { text: JSON.stringify(frame), except };
+    for (const shape of this.sockets.shapesInUse()) (item.shaped ??= {})[shape] = renderText(shape, frame, this.roomId());
     if (this.busy) {
       this.queue.push(item);
       return;
@@ -89,9 +93,8 @@ export class Fanout {
       if (!mine.length) continue;
       if (info.shape) {
         for (const i of mine) {
-          const shaped = (i.shaped ??= {});
-          const t = shaped[info.shape] !== undefined ? shaped[info.shape]! : (shaped[info.shape] = renderText(info.shape, i.frame, this.roomId()));
-          if (t !== null) trySend(ws, t);
+          const t = i.shaped?.[info.shape];
+          if (t) trySend(ws, t);
         }
         continue;
       }

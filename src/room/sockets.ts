@@ -22,7 +22,12 @@ import type { WireShape } from "./shapes";
 
 export const attachment = (ws: WebSocket) => ws.deserializeAttachment() as SocketInfo | null;
 
-type Index = { bySocket: Map<WebSocket, SocketInfo>; byUser: Map<number, { info: SocketInfo; sockets: Set<WebSocket> }> };
+type Index = {
+  bySocket: Map<WebSocket, SocketInfo>;
+  byUser: Map<number, { info: SocketInfo; sockets: Set<WebSocket> }>;
+  /** Open sockets per wire shape other than the canonical one. */
+  shapes: Map<WireShape, number>;
+};
 
 export class Sockets {
   private index?: Index;
@@ -31,7 +36,7 @@ export class Sockets {
 
   private get i(): Index {
     if (!this.index) {
-      this.index = { bySocket: new Map(), byUser: new Map() };
+      this.index = { bySocket: new Map(), byUser: new Map(), shapes: new Map() };
       for (const ws of this.ctx.getWebSockets()) {
         const a = attachment(ws);
         // Sockets still closing stay until their close event removes them; that event always comes.
@@ -44,6 +49,7 @@ export class Sockets {
   add(ws: WebSocket, info: SocketInfo) {
     const i = this.i;
     i.bySocket.set(ws, info);
+    if (info.shape) i.shapes.set(info.shape, (i.shapes.get(info.shape) ?? 0) + 1);
     const entry = i.byUser.get(info.id) ?? { info, sockets: new Set<WebSocket>() };
     entry.sockets.add(ws);
     i.byUser.set(info.id, entry);
@@ -63,6 +69,7 @@ export class Sockets {
     }
     const info = known;
     i.bySocket.delete(ws);
+    this.unshape(info);
     const entry = i.byUser.get(info.id);
     entry?.sockets.delete(ws);
     const last = !entry || entry.sockets.size === 0;
@@ -74,13 +81,29 @@ export class Sockets {
   removeUser(userId: number): { info: SocketInfo; sockets: WebSocket[] } | null {
     const entry = this.i.byUser.get(userId);
     if (!entry) return null;
-    for (const ws of entry.sockets) this.i.bySocket.delete(ws);
+    for (const ws of entry.sockets) {
+      const info = this.i.bySocket.get(ws);
+      this.i.bySocket.delete(ws);
+      if (info) this.unshape(info);
+    }
     this.i.byUser.delete(userId);
     return { info: entry.info, sockets: [...entry.sockets] };
   }
 
   clear() {
-    this.index = { bySocket: new Map(), byUser: new Map() };
+    this.index = { bySocket: new Map(), byUser: new Map(), shapes: new Map() };
+  }
+
+  private unshape(info: SocketInfo) {
+    if (!info.shape) return;
+    const n = (this.i.shapes.get(info.shape) ?? 1) - 1;
+    if (n > 0) this.i.shapes.set(info.shape, n);
+    else this.i.shapes.delete(info.shape);
+  }
+
+  /** The wire shapes some open socket speaks (besides the canonical one). */
+  shapesInUse(): Iterable<WireShape> {
+    return this.i.shapes.keys();
   }
 
   has(userId: number) {

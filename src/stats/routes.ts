@@ -31,16 +31,16 @@ export const statsRoutes = router().openapi(
 
 /** Service-wide: users with a socket in a room, messages and active rooms today (UTC), from the summaries. */
 export async function chatStats(db: Db) {
-    const day = new Date().toISOString().slice(0, 10);
-    // Two index reads: the online rows of room_members, today's rows of rooms.
-    const [online, today] = await db.batch([
-      db.select({ n: sql<number>`count(DISTINCT ${roomMembers.userId})` }).from(roomMembers).where(sql`${roomMembers.online} = 1`),
-      db
-        .select({ messages: sql<number>`coalesce(sum(${rooms.dayMessages}), 0)`, rooms: sql<number>`count(*)` })
-        .from(rooms)
-        .where(sql`${rooms.messagesDay} = ${day} AND ${rooms.dayMessages} > 0`),
-    ]);
-    return { online_users_count: online[0]?.n ?? 0, total_messages_today: today[0]?.messages ?? 0, active_rooms: today[0]?.rooms ?? 0, day };
+  const day = new Date().toISOString().slice(0, 10);
+  // Two index reads: the online rows of room_members, today's rows of rooms.
+  const [online, today] = await db.batch([
+    db.select({ n: sql<number>`count(DISTINCT ${roomMembers.userId})` }).from(roomMembers).where(sql`${roomMembers.online} = 1`),
+    db
+      .select({ messages: sql<number>`coalesce(sum(${rooms.dayMessages}), 0)`, rooms: sql<number>`count(*)` })
+      .from(rooms)
+      .where(sql`${rooms.messagesDay} = ${day} AND ${rooms.dayMessages} > 0`),
+  ]);
+  return { online_users_count: online[0]?.n ?? 0, total_messages_today: today[0]?.messages ?? 0, active_rooms: today[0]?.rooms ?? 0, day };
 }
 
 const RoomStats = z

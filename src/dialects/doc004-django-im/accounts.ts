@@ -52,11 +52,11 @@ export const accountRoutes = (core: Core) => {
       expectOk(reply, { username_taken: 10 });
       return ok(c);
     })
-    .openapi(route004("post", "/login", "Log in: {token}, a JWT to send as Authorization (core POST /auth/login)", body004(Login), true), async (c) => {
+    .openapi(route004("post", "/login", "Log in: {token}, a JWT to send as Authorization (core POST /auth/login/access-token)", body004(Login), true), async (c) => {
       const b = c.req.valid("json");
-      // The one login of every door: whatever the core's login does (sessions, rate limits, the
-      // login record), a 004 login does too.
-      const reply = await callCore(core, c, { method: "POST", path: "/auth/login", json: { username: b.username, password: b.password } });
+      // The core's login for clients without refresh tokens (004 knows none): whatever it does
+      // (a long-lived session, rate limits, the login record), a 004 login does too.
+      const reply = await callCore(core, c, { method: "POST", path: "/auth/login/access-token", form: new URLSearchParams({ username: b.username, password: b.password }) });
       if (reply.status === 401) {
         // The document tells "no such user" (2) from "wrong password" (15). Its register (10) and
         // profile (20) tell existence anyway, so this reveals nothing new.

@@ -4,7 +4,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../http/app-env";
-import { ApiError, normalizeError } from "../../http/errors";
+import { ApiError } from "../../http/errors";
 import type { CoreReply } from "../in-process";
 
 export const DOC004_PREFIX = "/user";
@@ -81,14 +81,13 @@ export const ok = (c: Context<AppEnv>, data: Record<string, unknown> = {}) => c.
 
 export const isDoc004Path = (path: string) => path === DOC004_PREFIX || path.startsWith(`${DOC004_PREFIX}/`);
 
-/** app.onError for the document's paths: nothing in the core's {detail} shape leaks through. */
-export function renderDoc004Error(err: Error, c: Context): Response {
-  const e = normalizeError(err);
+/** The document's error body for any error (the dialect router's onError): no core {detail} shape leaks through. */
+export function envelope004(e: ApiError): Record<string, unknown> {
   const own = typeof e.extra.doc004 === "number" ? e.extra.doc004 : null;
   const code = own ?? (e.status === 401 ? 1 : e.status >= 500 ? 500 : 3);
   // A row of the table speaks its own text; a refusal without a row says what happened.
   const info = code === 3 && (own === null || e.code === "doc004_3") ? (e.status === 400 ? "Invalid request" : e.detail) : e.detail;
-  return c.json({ code, info }, e.status, e.extra.headers);
+  return { code, info };
 }
 
 /** Django's own answers, which the document keeps without a number of its own: the HTTP status stands in. */

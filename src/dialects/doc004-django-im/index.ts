@@ -4,7 +4,9 @@
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { MAX_JSON_BODY } from "../../http/body-limit";
-import { router, type AppEnv } from "../../http/app-env";
+import type { AppEnv } from "../../http/app-env";
+import { dialectRouter } from "../envelope";
+import { envelope004 } from "./envelope";
 import { ApiError } from "../../http/errors";
 import type { Core } from "../in-process";
 import { accountRoutes } from "./accounts";
@@ -12,7 +14,7 @@ import { chatRoutes } from "./chats";
 import { friendRoutes } from "./friends";
 import { groupRoutes } from "./groups";
 
-export { DOC004_PREFIX, isDoc004Path, methodNotAllowed004, notFound004, renderDoc004Error } from "./envelope";
+export { DOC004_PREFIX, isDoc004Path, methodNotAllowed004, notFound004 } from "./envelope";
 
 /** Bodies are JSON up to the core's limit; a picture in base64 may be as large as an upload (4/3 of it). */
 const limited = createMiddleware<AppEnv>(async (c, next) => {
@@ -22,5 +24,5 @@ const limited = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 export function doc004Routes(core: Core) {
-  return router().use("*", limited).route("/", accountRoutes(core)).route("/", friendRoutes(core)).route("/", chatRoutes(core)).route("/", groupRoutes(core));
+  return dialectRouter(envelope004).use("*", limited).route("/", accountRoutes(core)).route("/", friendRoutes(core)).route("/", chatRoutes(core)).route("/", groupRoutes(core));
 }
