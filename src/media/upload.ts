@@ -3,6 +3,7 @@
 // and the stored object is exactly the file: same length, same bytes.
 // The object is committed only after the whole body was read and matched Content-Length, so a
 // refusal after the file (a room the uploader may not post to, a short body) stores nothing.
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { files, type FileRow } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
@@ -10,6 +11,7 @@ import { isForeignKeyViolation } from "../db/errors";
 import { ApiError, badRequest, invalidRequest, notFound } from "../http/errors";
 import { canPost, loadRoom, require, requireActive } from "../rooms/access";
 import { formBoundary, MultipartReader, type PartHeaders } from "./multipart";
+import { setting } from "./cleanup";
 import { ObjectWriter } from "./object-writer";
 import { concat, executable, SNIFF_BYTES, sniff, type Sniffed } from "./sniff";
 
@@ -60,6 +62,9 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
   const boundary = formBoundary(req.headers.get("content-type"));
   if (!boundary) throw new ApiError(415, "unsupported_media_type", "Upload with Content-Type multipart/form-data (field `file`)");
   if (!req.body) throw missingFile();
+  const quota = storageQuota(env);
+  const used = await storageUsed(db, user.id);
+  if (used >= quota) throw quotaExceeded(used, quota);
 
   const form = new MultipartReader(req.body, boundary);
   const fields: Record<string, string> = {};
@@ -98,6 +103,7 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
     if (total > length) throw longerThanDeclared();
     if (total < length) throw badRequest("content_length_mismatch", "The body is shorter than its Content-Length");
     await checkRoom(); // room_id came after the file: the object is still open and is dropped on refusal
+    if (used + pending.size > quota) throw quotaExceeded(used, quota);
     if (opts.kinds && !opts.kinds.includes(pending.sniffed.kind))
       throw new ApiError(415, "unsupported_media_type", `Only ${opts.kinds.join(", ")} files are accepted here`);
     const etag = (await pending.writer.commit()).etag;
@@ -126,6 +132,18 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
     throw e;
   }
 }
+
+/** Bytes each user may store (USER_STORAGE_QUOTA_BYTES, default 1 GiB): uploads and pictures alike. */
+export const storageQuota = (env: Env) => setting(env.USER_STORAGE_QUOTA_BYTES, 1024 ** 3);
+
+/** What a user's files take now (files_uploader_idx). */
+export async function storageUsed(db: Db, userId: number): Promise<number> {
+  const row = await db.select({ n: sql<number>`coalesce(sum(${files.size}), 0)` }).from(files).where(eq(files.uploaderId, userId)).get();
+  return Number(row?.n ?? 0);
+}
+
+const quotaExceeded = (used: number, quota: number) =>
+  new ApiError(413, "quota_exceeded", `Your files take ${used} of your ${quota} bytes; delete some to upload more`, { used, quota });
 
 const missingFile = () => invalidRequest([{ path: "body.file", message: "a file is required" }]);
 
