@@ -4,6 +4,7 @@
 import { API, buildApp } from "./app";
 
 import { resumeBroadcasts } from "./broadcasts/sender";
+import { runCleanup } from "./ops/cleanup";
 
 export { Broadcaster } from "./broadcasts/sender";
 export { Room } from "./room/room";
@@ -31,8 +32,10 @@ export default {
     }
     return app.fetch(request, env, ctx);
   },
-  /** The cron trigger (wrangler.jsonc): restarts admin broadcasts whose delivery never started. */
+  /** The cron trigger (wrangler.jsonc): restarts admin broadcasts whose delivery never started; housekeeping (src/ops/cleanup.ts). */
   async scheduled(_controller, env) {
-    await resumeBroadcasts(env);
+    // Independent: one failing does not stop the other, and the run still reports the failure.
+    const failed = (await Promise.allSettled([resumeBroadcasts(env), runCleanup(env)])).find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
   },
 } satisfies ExportedHandler<Env>;

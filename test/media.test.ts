@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "../src/db/client";
 import type { AuthUser } from "../src/http/app-env";
 import { resolveAttachment } from "../src/media/files";
+import { PART_BYTES } from "../src/media/object-writer";
 import { signedFileUrl, URL_WINDOW_SECONDS } from "../src/media/signing";
 import { api, BASE, createRoom, expectError, join, makeAdmin, registerUser, type TestUser } from "./helpers";
 import * as fx from "./media-fixtures";
@@ -227,6 +228,56 @@ describe("upload: names", () => {
     const got = (await download(`/api/v1/files/${doc.json.id}`, { token: u.token })).res;
     expect(got.headers.get("content-disposition")).toMatch(/^attachment; filename="report.pdf"/);
     expect(got.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+});
+
+describe("upload: the stored object is the file", () => {
+  const sha256 = async (b: Uint8Array) => [...new Uint8Array(await crypto.subtle.digest("SHA-256", b))].map((x) => x.toString(16).padStart(2, "0")).join("");
+  /** A PNG header then bytes that differ everywhere (a lost, repeated or zero-filled range shows). */
+  function file(size: number) {
+    const data = new Uint8Array(size);
+    let x = size >>> 0 || 1;
+    for (let i = 0; i < size; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      data[i] = x & 0xff;
+    }
+    data.set(fx.png(640, 480).subarray(0, Math.min(size, 64)));
+    return data;
+  }
+
+  // Around R2's part size (one put below it, a multipart upload from it on) and the upload limit.
+  for (const size of [PART_BYTES - 1, PART_BYTES, PART_BYTES + 1, 2 * PART_BYTES - 1, MAX]) {
+    it(`stores ${size} bytes as exactly ${size} bytes, whatever follows the file in the form`, async () => {
+      const u = await registerUser("exact");
+      const data = file(size);
+      // A field after the file and an epilogue: framing the object must not absorb.
+      const res = await upload(u, data, "exact.png", [{ name: "note", data: "after the file" }], { epilogue: "\r\n" });
+      expect(res.status, JSON.stringify(res.json)).toBe(201);
+      expect(res.json.size).toBe(size);
+      const object = await env.MEDIA.get((await keyOf(res.json.id))!);
+      expect(object).not.toBeNull();
+      expect(object!.size).toBe(size);
+      const stored = new Uint8Array(await object!.arrayBuffer());
+      expect(stored.length).toBe(size);
+      expect(await sha256(stored)).toBe(await sha256(data));
+      expect(stored.every((b, i) => b === data[i])).toBe(true);
+      // And the download serves the object as it is, whole and in ranges.
+      const { body } = await download(`/api/v1/files/${res.json.id}`, { token: u.token });
+      expect(await sha256(body)).toBe(await sha256(data));
+      const tail = await download(`/api/v1/files/${res.json.id}`, { token: u.token, headers: { Range: "bytes=-3" } });
+      expect(tail.res.status).toBe(206);
+      expect([...tail.body]).toEqual([...data.subarray(size - 3)]);
+    });
+  }
+
+  it("a multipart upload refused after the file (room_id after it) leaves no object", async () => {
+    const [owner, outsider] = await Promise.all([registerUser("own"), registerUser("out")]);
+    const room = await createRoom(owner);
+    const before = await allKeys();
+    expectError(await upload(outsider, file(PART_BYTES + 1), "a.png", [{ name: "room_id", data: String(room.id) }]), 403, "not_a_member");
+    expect(await allKeys()).toEqual(before);
   });
 });
 

@@ -24,7 +24,7 @@ const upload = {
 };
 const uploadErrors = {
   411: { ...errors[400], description: "Content-Length missing" },
-  413: { ...errors[400], description: "Larger than MAX_UPLOAD_BYTES" },
+  413: { ...errors[400], description: "Larger than MAX_UPLOAD_BYTES (payload_too_large), or over USER_STORAGE_QUOTA_BYTES (quota_exceeded)" },
   415: { ...errors[400], description: "Not a JPEG, PNG, GIF or WebP image" },
 };
 const RoomAvatar = z.object({ room_id: z.number().int(), avatar_url: z.string().nullable() }).openapi("RoomAvatar");

@@ -341,8 +341,22 @@ export const files = sqliteTable(
     uniqueIndex("files_key_unique").on(t.key),
     index("files_uploader_idx").on(t.uploaderId, t.id),
     index("files_room_idx").on(t.roomId),
+    // The expiry of uploads never attached to anything (src/ops/cleanup.ts).
+    index("files_unattached_idx").on(t.createdAt).where(sql`room_id IS NULL AND purpose = 'media'`),
   ],
 );
+
+/**
+ * R2 keys whose rows are gone and whose objects must go too. Filled by a trigger on `files` in the
+ * same statement that deletes the rows (direct deletes and cascades from rooms alike), emptied as
+ * the objects are deleted: by the request itself first, then by the cron until they are gone.
+ */
+export const r2Cleanup = sqliteTable("r2_cleanup", {
+  key: text("key").primaryKey(),
+  attempts: integer("attempts").notNull().default(0),
+  lastError: text("last_error"),
+  createdAt: text("created_at").notNull().default(now),
+});
 
 export type FileRow = typeof files.$inferSelect;
 
@@ -425,6 +439,8 @@ export const events = sqliteTable(
     uniqueIndex("events_user_client_unique").on(t.userId, t.clientId),
     index("events_user_idx").on(t.userId, t.id),
     index("events_type_idx").on(t.type, t.id),
+    // Retention (EVENTS_RETENTION_DAYS) deletes by age.
+    index("events_created_idx").on(t.createdAt),
   ],
 );
 

@@ -68,13 +68,11 @@ export async function serveFile(env: Env, req: Request, f: FileRow, maxAge: numb
   const range = rangeStillValid(req.headers.get("if-range"), etag, lastModified) ? parseRange(req.headers.get("range"), f.size) : null;
   if (range === "unsatisfiable")
     throw new ApiError(416, "range_not_satisfiable", `The file has ${f.size} bytes`, { headers: { "Content-Range": `bytes */${f.size}` } });
-  // The object may end in framing slack (see upload.ts): always read exactly the file's bytes.
-  const part = range ?? { offset: 0, length: f.size };
-  headers.set("Content-Length", String(part.length));
-  if (range) headers.set("Content-Range", `bytes ${part.offset}-${part.offset + part.length - 1}/${f.size}`);
+  headers.set("Content-Length", String(range ? range.length : f.size));
+  if (range) headers.set("Content-Range", `bytes ${range.offset}-${range.offset + range.length - 1}/${f.size}`);
   const status = range ? 206 : 200;
   if (req.method === "HEAD") return new Response(null, { status, headers });
-  const object = await env.MEDIA.get(f.key, { range: part });
+  const object = await env.MEDIA.get(f.key, range ? { range } : undefined);
   if (!object) throw notFound("File");
   return new Response(object.body, { status, headers });
 }

@@ -8,6 +8,7 @@ import { badRequest, notFound } from "../http/errors";
 import { roomStub } from "../room/client";
 import type { Attachment } from "../room/protocol";
 import { kindOf, type Kind } from "./sniff";
+import { purgeObjects } from "./cleanup";
 import { signedFileUrl } from "./signing";
 
 export const toFileResponse = (env: Env, f: FileRow) => ({
@@ -134,7 +135,10 @@ export async function deleteFile(env: Env, db: Db, file: FileRow): Promise<void>
   }
 }
 
-/** R2 deletes up to 1000 keys per call. Rows go first, so a failure here leaves unreachable bytes, never broken rows. */
+/**
+ * The objects of rows just deleted (their keys are already in r2_cleanup, see cleanup.ts): deleted
+ * now, or by the cron if R2 fails. Never throws: the rows are gone either way.
+ */
 export async function deleteObjects(env: Env, keys: string[]) {
-  for (let i = 0; i < keys.length; i += 1000) await env.MEDIA.delete(keys.slice(i, i + 1000));
+  await purgeObjects(env, keys);
 }

@@ -52,7 +52,7 @@ export const fileRoutes = router()
         201: json(FileResponse, "Stored"),
         ...pick(400, 401, 403, 404),
         411: { ...errors[400], description: "Content-Length missing" },
-        413: { ...errors[400], description: "Larger than MAX_UPLOAD_BYTES" },
+        413: { ...errors[400], description: "Larger than MAX_UPLOAD_BYTES (payload_too_large), or over USER_STORAGE_QUOTA_BYTES (quota_exceeded)" },
         415: { ...errors[400], description: "Not an allowed file type" },
       },
     }),

@@ -1,13 +1,9 @@
 // The upload pipeline: a multipart request streamed through the type sniffer into R2, then one D1
-// row. Memory stays at one network chunk plus the sniff window whatever the file size.
-//
-// R2 must know an object's length before its first byte (a FixedLengthStream). The file's exact
-// length is only known at its end, so the object is declared at the upper bound Content-Length
-// gives (everything after the file's headers minus the closing delimiter) and any shortfall (the
-// CRLF most clients send after the closing delimiter, fields sent after the file) is filled with
-// zeros, at most FORM_SLACK bytes. D1's `size` is the truth: downloads always read that range.
+// row. Memory stays at one R2 part (object-writer.ts) plus the sniff window whatever the file size,
+// and the stored object is exactly the file: same length, same bytes.
 // The object is committed only after the whole body was read and matched Content-Length, so a
 // refusal after the file (a room the uploader may not post to, a short body) stores nothing.
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { files, type FileRow } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
@@ -15,13 +11,14 @@ import { isForeignKeyViolation } from "../db/errors";
 import { ApiError, badRequest, invalidRequest, notFound } from "../http/errors";
 import { canPost, loadRoom, require, requireActive } from "../rooms/access";
 import { formBoundary, MultipartReader, type PartHeaders } from "./multipart";
+import { setting } from "./cleanup";
+import { ObjectWriter } from "./object-writer";
 import { concat, executable, SNIFF_BYTES, sniff, type Sniffed } from "./sniff";
 
 export const DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024;
 /** Room for the multipart framing and small fields on top of the file size limit. */
 export const FORM_SLACK = 64 * 1024;
 const FIELD_BYTES = 16 * 1024;
-const WRITE_AHEAD = 256 * 1024;
 const MAX_NAME = 200;
 
 export const maxUploadBytes = (env: Env) => {
@@ -55,8 +52,8 @@ export type UploadOptions = {
 };
 export type Upload = { file: FileRow; sniffed: Sniffed; fields: Record<string, string> };
 
-/** A file streamed into a still-open R2 object: closed once the rest of the body checks out. */
-type Pending = { key: string; size: number; declared: number; sniffed: Sniffed; writer: WritableStreamDefaultWriter; put: Promise<R2Object | null> };
+/** A file streamed into a still-open R2 object: committed once the rest of the body checks out. */
+type Pending = { size: number; sniffed: Sniffed; writer: ObjectWriter };
 
 /** Streams a multipart upload (`file`, optional `room_id`) into R2 and records it in D1. */
 export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUser, opts: UploadOptions = {}): Promise<Upload> {
@@ -71,6 +68,9 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
   const boundary = formBoundary(req.headers.get("content-type"));
   if (!boundary) throw new ApiError(415, "unsupported_media_type", "Upload with Content-Type multipart/form-data (field `file`)");
   if (!req.body) throw missingFile();
+  const quota = storageQuota(env);
+  const used = await storageUsed(db, user.id);
+  if (used >= quota) throw quotaExceeded(used, quota);
 
   const form = new MultipartReader(req.body, boundary);
   const fields: Record<string, string> = {};
@@ -118,13 +118,14 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
     if (total > length) throw longerThanDeclared();
     if (total < length) throw badRequest("content_length_mismatch", "The body is shorter than its Content-Length");
     await checkRoom(true); // room_id came after the file: the object is still open and is dropped on refusal
+    if (used + pending.size > quota) throw quotaExceeded(used, quota);
     if (opts.kinds && !opts.kinds.includes(pending.sniffed.kind))
       throw new ApiError(415, "unsupported_media_type", `Only ${opts.kinds.join(", ")} files are accepted here`);
-    const etag = await closeObject(pending);
+    const etag = (await pending.writer.commit()).etag;
     const file = await db
       .insert(files)
       .values({
-        key: pending.key,
+        key: pending.writer.key,
         uploaderId: user.id,
         roomId,
         name,
@@ -140,12 +141,24 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
     return { file, sniffed: pending.sniffed, fields };
   } catch (e) {
     form.cancel();
-    if (pending) await dropObject(env, pending, e);
+    if (pending) await pending.writer.abort();
     // The room was deleted while the file streamed in (the row's room no longer exists).
     if (isForeignKeyViolation(e)) throw notFound("Room");
     throw e;
   }
 }
+
+/** Bytes each user may store (USER_STORAGE_QUOTA_BYTES, default 1 GiB): uploads and pictures alike. */
+export const storageQuota = (env: Env) => setting(env.USER_STORAGE_QUOTA_BYTES, 1024 ** 3);
+
+/** What a user's files take now (files_uploader_idx). */
+export async function storageUsed(db: Db, userId: number): Promise<number> {
+  const row = await db.select({ n: sql<number>`coalesce(sum(${files.size}), 0)` }).from(files).where(eq(files.uploaderId, userId)).get();
+  return Number(row?.n ?? 0);
+}
+
+const quotaExceeded = (used: number, quota: number) =>
+  new ApiError(413, "quota_exceeded", `Your files take ${used} of your ${quota} bytes; delete some to upload more`, { used, quota });
 
 const missingFile = () => invalidRequest([{ path: "body.file", message: "a file is required" }]);
 
@@ -160,10 +173,10 @@ async function readField(form: MultipartReader): Promise<string> {
   return new TextDecoder().decode(parts.reduce(concat, new Uint8Array(0)));
 }
 
-/** Streams the current part into a new R2 object, sniffing as it goes; the object is left open. */
+/** Streams the current part into a new R2 object, sniffing as it goes; the object is left uncommitted. */
 async function streamFile(env: Env, form: MultipartReader, limits: { max: number; length: number }): Promise<Pending> {
   const { max } = limits;
-  // The object's declared length: the rest of the body minus the closing delimiter.
+  // The most the file can be: the rest of the body minus the closing delimiter.
   const declared = limits.length - form.offset - form.closeLength;
   let head = new Uint8Array(0);
   let chunk: Uint8Array | null = null;
@@ -176,48 +189,24 @@ async function streamFile(env: Env, form: MultipartReader, limits: { max: number
   if (head.length > max) throw tooLarge(max);
   if (head.length > declared) throw longerThanDeclared();
 
-  const key = `files/${crypto.randomUUID()}`;
-  // A few chunks may be in flight to R2 while the next is read: bounded by the high-water mark.
-  const stream = new FixedLengthStream(declared, { highWaterMark: WRITE_AHEAD });
-  const put = env.MEDIA.put(key, stream.readable);
-  put.catch(() => {}); // settled by closeObject or dropObject
-  const open = { key, put, writer: stream.writable.getWriter() };
+  const writer = new ObjectWriter(env.MEDIA, `files/${crypto.randomUUID()}`);
   let size = head.length;
   try {
-    await open.writer.write(head);
+    await writer.write(head);
     while (chunk && (chunk = await form.readChunk())) {
       size += chunk.length;
       if (size > max) throw tooLarge(max);
       if (size > declared) throw longerThanDeclared();
       if (!inspector.push(chunk)) throw unsupported();
-      await open.writer.ready;
-      open.writer.write(chunk).catch(() => {}); // a failed write also fails ready and close
+      await writer.write(chunk);
     }
     const sniffed = inspector.finish();
     if (!sniffed) throw unsupported();
-    return { ...open, size, declared, sniffed };
+    return { writer, size, sniffed };
   } catch (e) {
-    await dropObject(env, open, e);
+    await writer.abort();
     throw e;
   }
-}
-
-/** Fills the object up to its declared length (the form bytes that followed the file) and commits it. */
-async function closeObject(p: Pending): Promise<string> {
-  const slack = p.declared - p.size;
-  if (slack > FORM_SLACK) throw badRequest("fields_too_large", "Too much form data after the file");
-  if (slack > 0) await p.writer.write(new Uint8Array(slack));
-  await p.writer.close();
-  const object = await p.put;
-  if (!object) throw new Error("R2 put returned no object");
-  return object.etag;
-}
-
-/** Aborts a still-open object (R2 then stores nothing) or deletes a committed one. */
-async function dropObject(env: Env, p: Pick<Pending, "key" | "put" | "writer">, reason: unknown) {
-  await p.writer.abort(reason).catch(() => {});
-  await p.put.catch(() => {});
-  await env.MEDIA.delete(p.key).catch(() => {});
 }
 
 const longerThanDeclared = () => new ApiError(413, "payload_too_large", "The body is longer than its Content-Length");

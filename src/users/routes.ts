@@ -168,7 +168,7 @@ export const userRoutes = router()
         ...deletedRooms.map((r) => retryOnce(() => roomStub(c.env, r.id).destroy())),
       ]);
       // Bytes last: the rows are gone, so a failure here only leaves unreachable objects behind.
-      await deleteObjects(c.env, [...orphanFiles, ...directFiles].map((f) => f.key)).catch((e) => console.error("account deletion: R2 cleanup failed", e));
+      await deleteObjects(c.env, [...orphanFiles, ...directFiles].map((f) => f.key));
       return c.body(null, 204);
     },
   )
