@@ -54,7 +54,8 @@ const Login = z.object({ username: z.string().min(1).max(64), password: z.string
 
 const bad = () => new ApiError(401, "invalid_credentials", "Incorrect username or password");
 
-async function authenticate(env: Env, name: string, pw: string, req: Request) {
+/** Checks a username and password (throttled, constant-time) for every login route, dialects included; then call openSession. */
+export async function authenticate(env: Env, name: string, pw: string, req: Request) {
   // Counted before the password is hashed: a throttled guess costs no PBKDF2. Per address (any
   // account) and per account *and* address, so a stranger elsewhere never locks the owner out.
   const address = clientAddress(req);
