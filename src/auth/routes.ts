@@ -7,6 +7,7 @@ import { isUniqueViolation } from "../db/errors";
 import { users } from "../db/schema";
 import { router } from "../http/app-env";
 import { ApiError, conflict } from "../http/errors";
+import { clientAddress, RULES, throttle } from "../http/throttle";
 import { json, jsonBody, noContent, pick } from "../http/schemas";
 import { displayName, email, password, phone, toUserResponse, UserResponse, username } from "../users/schemas";
 import { requireUser } from "./middleware";
@@ -53,7 +54,13 @@ const Login = z.object({ username: z.string().min(1).max(64), password: z.string
 
 const bad = () => new ApiError(401, "invalid_credentials", "Incorrect username or password");
 
-async function authenticate(env: Env, name: string, pw: string, req: Request) {
+/** Checks a username and password (throttled, constant-time) for every login route, dialects included; then call openSession. */
+export async function authenticate(env: Env, name: string, pw: string, req: Request) {
+  // Counted before the password is hashed: a throttled guess costs no PBKDF2. Per address (any
+  // account) and per account *and* address, so a stranger elsewhere never locks the owner out.
+  const address = clientAddress(req);
+  if (address) await throttle(env, RULES.loginAddress, address);
+  await throttle(env, RULES.loginAccount, `${name.toLowerCase()}|${address ?? "-"}`);
   const user = await getDb(env.DB)
     .select()
     .from(users)
@@ -88,10 +95,12 @@ export const authRoutes = router()
       tags: ["auth"],
       summary: "Create an account and get a token",
       request: jsonBody(Register),
-      responses: { 200: json(TokenResponse), ...pick(400, 409) },
+      responses: { 200: json(TokenResponse), ...pick(400, 409, 429) },
     }),
     async (c) => {
       const body = c.req.valid("json");
+      const address = clientAddress(c.req.raw);
+      if (address) await throttle(c.env, RULES.register, address);
       assertPasswordPolicy(c.env, body.password, "body.password");
       let user;
       try {
@@ -123,7 +132,7 @@ export const authRoutes = router()
       tags: ["auth"],
       summary: "Log in with username and password (JSON)",
       request: jsonBody(Login),
-      responses: { 200: json(TokenResponse), ...pick(400, 401) },
+      responses: { 200: json(TokenResponse), ...pick(400, 401, 429) },
     }),
     async (c) => {
       const { username: name, password: pw } = c.req.valid("json");
@@ -147,7 +156,7 @@ export const authRoutes = router()
       },
       responses: {
         200: json(z.object({ access_token: z.string(), token_type: z.literal("bearer"), expires_in: z.number().int() })),
-        ...pick(400, 401),
+        ...pick(400, 401, 429),
       },
     }),
     async (c) => {

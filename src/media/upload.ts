@@ -8,6 +8,7 @@ import type { Db } from "../db/client";
 import { files, type FileRow } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
 import { isForeignKeyViolation } from "../db/errors";
+import { RULES, throttle } from "../http/throttle";
 import { ApiError, badRequest, invalidRequest, notFound } from "../http/errors";
 import { canPost, loadRoom, require, requireActive } from "../rooms/access";
 import { formBoundary, MultipartReader, type PartHeaders } from "./multipart";
@@ -57,6 +58,8 @@ type Pending = { size: number; sniffed: Sniffed; writer: ObjectWriter };
 
 /** Streams a multipart upload (`file`, optional `room_id`) into R2 and records it in D1. */
 export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUser, opts: UploadOptions = {}): Promise<Upload> {
+  // Every upload route comes through here: one throttle per user for all of them.
+  await throttle(env, RULES.upload, `user:${user.id}`);
   const max = maxUploadBytes(env);
   const declared = req.headers.get("content-length");
   if (declared === null || req.headers.has("transfer-encoding"))

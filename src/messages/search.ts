@@ -7,6 +7,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
 import { getDb, inIds } from "../db/client";
 import { roomMembers, rooms } from "../db/schema";
+import { RULES, throttle } from "../http/throttle";
 import { router } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { ErrorBody, idList, intQuery, json, pick } from "../http/schemas";
@@ -40,11 +41,13 @@ export const searchRoutes = router().openapi(
     tags: ["messages"],
     summary: `Search messages in all your conversations (your ${MAX_ROOMS} most recently active, or room_ids), newest first, with the conversation of each. X-Searched-Rooms says how many were searched, X-More-Rooms: true that you have more than that`,
     request: { query: Query },
-    responses: { 200: json(z.array(Hit)), ...pick(400, 401), 503: json(ErrorBody, "A conversation could not be searched") },
+    responses: { 200: json(z.array(Hit)), ...pick(400, 401, 429), 503: json(ErrorBody, "A conversation could not be searched") },
   }),
   async (c) => {
     const me = c.var.user.id;
     const { room_ids, limit, ...q } = c.req.valid("query");
+    // One search asks up to MAX_ROOMS room objects: limited per user.
+    await throttle(c.env, RULES.search, `user:${me}`);
     // Active memberships only, and with each one's cleared-history mark (searched above it).
     const mine = await getDb(c.env.DB)
       .select({ id: rooms.id, kind: rooms.kind, name: rooms.name, cleared: roomMembers.clearedMessageId })

@@ -11,6 +11,7 @@ import { files, follows, roomMembers, rooms, sessions, users } from "../db/schem
 import { friendsBetween } from "../friends/queries";
 import { router } from "../http/app-env";
 import { ApiError, badRequest, conflict, notFound } from "../http/errors";
+import { RULES, throttle } from "../http/throttle";
 import { httpsUrl, json, jsonBody, noContent, PageQuery, pick, UserIdParam } from "../http/schemas";
 import { deleteObjects } from "../media/files";
 import { dropReplaced, updateUser } from "../avatars/routes";
@@ -57,7 +58,7 @@ export const userRoutes = router()
       tags: ["users"],
       summary: "Update your profile (only the fields given). Changing email or phone needs current_password",
       request: jsonBody(UpdateMe),
-      responses: { 200: json(UserResponse), ...pick(400, 401, 403) },
+      responses: { 200: json(UserResponse), ...pick(400, 401, 403, 429) },
     }),
     async (c) => {
       const b = c.req.valid("json");
@@ -67,6 +68,7 @@ export const userRoutes = router()
       // move them elsewhere. Sending them unchanged (a whole profile form) needs nothing.
       if (self && ((b.email !== undefined && b.email !== self.email) || (b.phone !== undefined && b.phone !== self.phone))) {
         if (b.current_password === undefined) throw badRequest("password_required", "Changing email or phone needs current_password");
+        await throttle(c.env, RULES.password, `user:${c.var.user.id}`);
         if (!(await verifyPassword(b.current_password, self))) throw wrongPassword();
       }
       const avatarChanged = self !== null && b.avatar_url !== undefined && b.avatar_url !== self.avatarUrl;
@@ -97,13 +99,14 @@ export const userRoutes = router()
       request: jsonBody(ChangePassword),
       responses: {
         200: json(z.object({ access_token: z.string(), token_type: z.literal("bearer"), expires_in: z.number().int() })),
-        ...pick(400, 401, 403),
+        ...pick(400, 401, 403, 429),
       },
     }),
     async (c) => {
       const { old_password, new_password } = c.req.valid("json");
       assertPasswordPolicy(c.env, new_password, "body.new_password");
       const db = getDb(c.env.DB);
+      await throttle(c.env, RULES.password, `user:${c.var.user.id}`);
       const me = await loadSelf(db, c.var.user.id);
       if (!(await verifyPassword(old_password, me))) throw wrongPassword();
       // Every other session ends with the old password (a thief's refresh token included); this
@@ -131,10 +134,11 @@ export const userRoutes = router()
       tags: ["users"],
       summary: "Delete your account (password required). Refused while you own rooms: transfer or delete them first.",
       request: jsonBody(DeleteMe),
-      responses: { ...noContent, ...pick(400, 401, 403, 409) },
+      responses: { ...noContent, ...pick(400, 401, 403, 409, 429) },
     }),
     async (c) => {
       const db = getDb(c.env.DB);
+      await throttle(c.env, RULES.password, `user:${c.var.user.id}`);
       const me = await loadSelf(db, c.var.user.id);
       if (!(await verifyPassword(c.req.valid("json").password, me))) throw wrongPassword();
       // One batch, every statement guarded by "owns no group room": an ownership transferred to
