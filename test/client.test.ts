@@ -6,9 +6,10 @@ import { env, exports } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChatClient, type ChatClient, type RoomConnection, type Warning } from "../client/src/index";
+import { hubStub } from "../src/realtime/push";
 import { roomStub } from "../src/room/client";
 import type { Room } from "../src/room/room";
-import { api, BASE, createRoom, join, registerUser, type TestUser } from "./helpers";
+import { api, BASE, createRoom, join, makeAdmin, registerUser, type TestUser } from "./helpers";
 import { network, WorkerdWebSocket } from "./client-socket";
 import { connect } from "./ws";
 
@@ -232,8 +233,8 @@ describe("client against the worker", () => {
       fetch: (req) => exports.default.fetch(req),
       WebSocket: WorkerdWebSocket,
       backoff: FAST,
-      pingIntervalMs: 100,
-      pongTimeoutMs: 150,
+      pingIntervalMs: 300,
+      pongTimeoutMs: 500,
     });
     chat.setToken(owner.token);
     const conn = chat.room(room.id);
@@ -241,16 +242,62 @@ describe("client against the worker", () => {
     await until(() => conn.state === "open", "open");
     // Quiet but alive: pings are answered, nothing is replaced.
     const opened = network.opened;
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 1000));
     expect(network.opened).toBe(opened);
     // Silent (no close event, nothing heard): replaced after one unanswered ping.
+    conn.on("state", (s) => {
+      if (s === "reconnecting") network.deaf = false;
+    });
     network.deaf = true;
-    await until(() => conn.state === "reconnecting", "reconnecting", 2000);
-    network.deaf = false;
-    await until(() => conn.state === "open", "open again", 2000);
+    await until(() => conn.state === "reconnecting" || !network.deaf, "reconnecting", 5000);
+    await until(() => conn.state === "open", "open again", 5000).catch((e) => {
+      throw new Error(`${e} states=${got.states.join(",")} opened=${network.opened - opened}`);
+    });
     expect(network.opened).toBeGreaterThan(opened);
     await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: "still here" } });
     await until(() => got.texts.includes("still here"), "a message on the new socket");
     conn.close();
+  });
+
+  it("the user socket delivers notifications once, in order, across a reconnect, and fills a truncated gap over REST", async () => {
+    const me = await registerUser("clu");
+    const admin = await registerUser("cla");
+    await makeAdmin(admin);
+    const notice = (title: string) => api("POST", "/notifications/send", { token: admin.token, body: { title, user_ids: [me.id] } });
+    const chat = client(me);
+    const user = chat.user();
+    const titles: string[] = [];
+    user.on("notification", ({ notification }) => titles.push(notification.title));
+    await until(() => user.state === "open", "open");
+    await notice("one");
+    await until(() => titles.length === 1, "one");
+    // Dropped by the server; more arrive meanwhile; the resume brings them once.
+    network.offline = true;
+    await runInDurableObject(hubStub(env, me.id), (_h, state) => {
+      for (const ws of state.getWebSockets()) ws.close(1012, "restart");
+    });
+    await until(() => user.state === "reconnecting", "reconnecting");
+    await notice("two");
+    await notice("three");
+    network.offline = false;
+    await until(() => titles.length >= 3, "three");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(titles).toEqual(["one", "two", "three"]);
+    user.close();
+
+    // Resuming from 0 after more than a replay carries (200): the older ones come over REST.
+    const stmt = env.DB.prepare("INSERT INTO notifications (user_id, type, title) VALUES (?, 'system', ?)");
+    await env.DB.batch(Array.from({ length: 230 }, (_, i) => stmt.bind(me.id, `bulk ${i}`)));
+    const again = chat.user({ since: 0 });
+    const all: number[] = [];
+    const gaps: unknown[] = [];
+    again.on("notification", ({ notification }) => all.push(notification.id));
+    again.on("gap", (g) => gaps.push(g));
+    await again.once("replay_done");
+    expect(gaps).toEqual([]);
+    expect(all).toHaveLength(233);
+    expect(all).toEqual([...all].sort((a, b) => a - b));
+    expect(new Set(all).size).toBe(233);
+    again.close();
   });
 });
