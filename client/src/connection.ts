@@ -195,6 +195,8 @@ export abstract class Connection<F extends { type: string }, E extends BaseEvent
     const interval = this.opts.pingIntervalMs ?? 25_000;
     this.pingTimer = setTimeout(() => {
       if (gen !== this.gen || this.stopped) return;
+      // Connected but never greeted (the first frame always comes at once): a connect timeout.
+      if (!this.opened) return this.lost(gen, 4000, "no connection_established");
       const quiet = Date.now() - this.lastHeard;
       if (quiet < interval) return this.armPing(gen);
       const sentAt = Date.now();
