@@ -1,6 +1,7 @@
 // The app's data layer: every REST call and every socket the app opens goes through this module,
 // so the components never build a URL or read a response header themselves. It is deliberately
 // thin: when the frontend kit's client (client/) lands, these functions delegate to it.
+import { createChatClient } from "../../client/src/index";
 import type { ChatMessage, InboxItem, Notification, Room, User } from "./types";
 
 /**
@@ -36,6 +37,9 @@ export function setToken(t: string | null) {
 /** Called when the server says the token is no longer good (401): the app shows the login. */
 let onSignedOut: () => void = () => {};
 export const onUnauthorized = (fn: () => void) => (onSignedOut = fn);
+
+/** The frontend kit's client: the sockets (and their REST fallbacks) use the token kept here. */
+export const kit = createChatClient({ baseUrl: API_ORIGIN || location.origin, auth: { token: () => token } });
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
@@ -117,16 +121,6 @@ export const api = {
 };
 
 export type JoinRequest = { id: number; room_id: number; applicant_id: number; applicant_name: string | null; message: string | null; status: string };
-
-/** A socket URL on the API's origin (ws: or wss:), with the token as a query parameter. */
-export function socketUrl(path: string, params: Record<string, string | number | undefined>) {
-  const base = API_ORIGIN || location.origin;
-  const url = new URL(`${base}/api/v1${path}`);
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  if (token) url.searchParams.set("token", token);
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, String(v));
-  return url.toString();
-}
 
 /** Absolute URL of something the API returned as a path (media_url, avatar_url). */
 export const assetUrl = (path: string | null) => (path && path.startsWith("/") ? `${API_ORIGIN}${path}` : path);
