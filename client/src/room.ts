@@ -107,13 +107,8 @@ export class RoomConnection extends Connection<RoomFrame, RoomEvents> {
   protected async probe() {
     const r = await this.rest.GET("/api/v1/chat-rooms/{room_id}", { params: { path: { room_id: this.roomId } } });
     if (r.response.status === 401) return "unauthorized" as const;
-    // 403: not a member (any more); 404: no such room. A 400 would be a `since` past the room's end.
+    // 403: not a member (any more); 404: no such room.
     if (r.response.status === 403 || r.response.status === 404) return "gone" as const;
-    if (r.response.status === 200 && this.cursor !== null) {
-      // A `since` the room no longer accepts (past its end, e.g. after a restore): start live.
-      const room = r.data as { last_message_id?: number } | undefined;
-      if (room?.last_message_id !== undefined && this.cursor > room.last_message_id) this.cursor = room.last_message_id;
-    }
     return "ok" as const;
   }
 
@@ -208,5 +203,5 @@ export class RoomConnection extends Connection<RoomFrame, RoomEvents> {
 }
 
 function randomId() {
-  return globalThis.crypto.randomUUID();
+  return crypto.randomUUID();
 }
