@@ -147,9 +147,13 @@ export function RoomView({
         lastSeen.current = first.length ? first[first.length - 1]!.id : 0;
         if (r.require_approval && (r.my_role === "owner" || r.my_role === "admin"))
           api.joinRequests(roomId).then((l) => live && setRequests(l.filter((x) => x.status === "pending")), () => {});
-        conn.current = new RoomConnection(roomId, () => lastSeen.current, {
+        conn.current = new RoomConnection(roomId, lastSeen.current, {
           frame: onFrame,
           state: setState,
+          settled: (client_id, err) => {
+            setPending((p) => p.filter((x) => x.client_id !== client_id));
+            if (err) setError(err instanceof Error ? `Not sent: ${err.message}` : "A message could not be sent.");
+          },
           closed: (c) =>
             setFatal(c.code === 4004 ? "This room was deleted." : c.code === 4001 ? "You were signed out." : "You are no longer a member of this room."),
         });

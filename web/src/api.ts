@@ -1,6 +1,7 @@
-// The app's data layer: every REST call and every socket the app opens goes through this module,
-// so the components never build a URL or read a response header themselves. It is deliberately
-// thin: when the frontend kit's client (client/) lands, these functions delegate to it.
+// The app's data layer: every REST call goes through the frontend kit's client (client/: typed
+// from the OpenAPI document), and so do the sockets (realtime.ts). The components never build a
+// URL or read a response themselves; they get the data, or an ApiError with the server's text.
+import { ApiError, createChatClient, ok } from "../../client/src/index";
 import type { ChatMessage, InboxItem, Notification, Room, User } from "./types";
 
 /**
@@ -12,17 +13,8 @@ export const API_ORIGIN = (
   document.querySelector<HTMLMetaElement>('meta[name="edge-chat-api-origin"]')?.content ||
   ""
 ).replace(/\/$/, "");
-const API = `${API_ORIGIN}/api/v1`;
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
 
 const TOKEN_KEY = "edge-chat.token";
 let token: string | null = localStorage.getItem(TOKEN_KEY);
@@ -37,96 +29,74 @@ export function setToken(t: string | null) {
 let onSignedOut: () => void = () => {};
 export const onUnauthorized = (fn: () => void) => (onSignedOut = fn);
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let payload: BodyInit | undefined;
-  if (body instanceof FormData) payload = body;
-  else if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    payload = JSON.stringify(body);
-  }
-  let res: Response;
+/** The frontend kit's client: every REST call and socket goes through it, with the token kept here. */
+export const kit = createChatClient({ baseUrl: API_ORIGIN || location.origin, auth: { token: () => token } });
+const rest = kit.rest;
+
+/** One kit call: the data as the app reads it, or an ApiError carrying the server's own text. */
+async function call<T>(pending: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<T> {
+  let r: Awaited<typeof pending>;
   try {
-    res = await fetch(`${API}${path}`, { method, headers, body: payload });
+    r = await pending;
   } catch {
     throw new ApiError(0, "network_error", "Cannot reach the server. Check your connection.");
   }
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = null;
-  }
-  if (!res.ok) {
-    if (res.status === 401 && token && !path.startsWith("/auth/")) onSignedOut();
-    const detail = typeof json?.detail === "string" ? json.detail : `The server answered ${res.status}`;
-    throw new ApiError(res.status, json?.code ?? "http_error", detail);
-  }
-  return json as T;
+  if (r.response.status === 401 && token && !new URL(r.response.url).pathname.startsWith("/api/v1/auth/")) onSignedOut();
+  // 204s have no body: the kit's ok() wants data, so answer those here.
+  if (r.response.ok && r.error === undefined) return r.data as T;
+  return ok(r) as T;
 }
+
+const form = (fields: Record<string, string | Blob | undefined>) => {
+  const f = new FormData();
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) f.append(k, v);
+  // The generated body types describe the multipart fields; FormData is what goes on the wire.
+  return f as never;
+};
+const room_id = (id: number) => ({ params: { path: { room_id: id } } });
 
 type TokenResponse = { access_token: string; user: User };
 
 export const api = {
-  register: (username: string, password: string) => request<TokenResponse>("POST", "/auth/register", { username, password }),
-  login: (username: string, password: string) => request<TokenResponse>("POST", "/auth/login", { username, password }),
-  me: () => request<User>("GET", "/users/me"),
-  updateMe: (patch: { display_name?: string | null; bio?: string | null }) => request<User>("PATCH", "/users/me", patch),
-  uploadAvatar: (file: File) => {
-    const form = new FormData();
-    form.append("file", file);
-    return request<User>("PUT", "/users/me/avatar", form);
-  },
-  searchUsers: (q: string) => request<User[]>("GET", `/users/search?q=${encodeURIComponent(q)}`),
+  register: (username: string, password: string) => call<TokenResponse>(rest.POST("/api/v1/auth/register", { body: { username, password } })),
+  login: (username: string, password: string) => call<TokenResponse>(rest.POST("/api/v1/auth/login", { body: { username, password } })),
+  me: () => call<User>(rest.GET("/api/v1/users/me")),
+  updateMe: (patch: { display_name?: string | null }) => call<User>(rest.PATCH("/api/v1/users/me", { body: patch })),
+  uploadAvatar: (file: File) => call<User>(rest.PUT("/api/v1/users/me/avatar", { body: form({ file }) })),
+  searchUsers: (q: string) => call<User[]>(rest.GET("/api/v1/users/search", { params: { query: { q } } })),
 
-  inbox: () => request<InboxItem[]>("GET", "/conversations?limit=100"),
+  inbox: () => call<InboxItem[]>(rest.GET("/api/v1/conversations", { params: { query: { limit: 100 } } })),
   publicRooms: (q?: string) =>
-    request<Room[]>("GET", `/chat-rooms?visibility_filter=public&limit=100${q ? `&q=${encodeURIComponent(q)}` : ""}`),
-  room: (id: number) => request<Room>("GET", `/chat-rooms/${id}`),
+    call<Room[]>(rest.GET("/api/v1/chat-rooms", { params: { query: { visibility_filter: "public", limit: 100, ...(q ? { q } : {}) } } })),
+  room: (id: number) => call<Room>(rest.GET("/api/v1/chat-rooms/{room_id}", room_id(id))),
   createRoom: (body: { name: string; description?: string; visibility: "public" | "private"; require_approval: boolean }) =>
-    request<Room>("POST", "/chat-rooms", body),
-  join: (id: number, message?: string) =>
-    request<{ status: "pending" | "approved" | "rejected" }>("POST", `/chat-rooms/${id}/join-request`, message ? { message } : {}),
-  joinRequests: (id: number) => request<JoinRequest[]>("GET", `/chat-rooms/${id}/join-requests`),
+    call<Room>(rest.POST("/api/v1/chat-rooms", { body })),
+  join: (id: number) => call<{ status: "pending" | "approved" | "rejected" }>(rest.POST("/api/v1/chat-rooms/{room_id}/join-request", { ...room_id(id), body: {} })),
+  joinRequests: (id: number) => call<JoinRequest[]>(rest.GET("/api/v1/chat-rooms/{room_id}/join-requests", room_id(id))),
   processJoinRequest: (requestId: number, status: "approved" | "rejected") =>
-    request<unknown>("POST", `/chat-rooms/join-requests/${requestId}/process`, { status }),
-  direct: (userId: number) => request<Room>("POST", "/conversations/direct", { user_id: userId }),
+    call<unknown>(rest.POST("/api/v1/chat-rooms/join-requests/{request_id}/process", { params: { path: { request_id: requestId } }, body: { status } })),
+  direct: (userId: number) => call<Room>(rest.POST("/api/v1/conversations/direct", { body: { user_id: userId } })),
 
-  history: (roomId: number, opts: { before?: number; after?: number; limit?: number }) => {
-    const q = new URLSearchParams({ limit: String(opts.limit ?? 50) });
-    if (opts.before) q.set("before", String(opts.before));
-    if (opts.after) q.set("after", String(opts.after));
-    return request<ChatMessage[]>("GET", `/chat-rooms/${roomId}/messages?${q}`);
-  },
-  edit: (roomId: number, id: number, content_text: string) =>
-    request<ChatMessage>("PATCH", `/chat-rooms/${roomId}/messages/${id}`, { content_text }),
-  remove: (roomId: number, id: number) => request<unknown>("DELETE", `/chat-rooms/${roomId}/messages/${id}`),
-  upload: (roomId: number, file: File, opts: { client_id: string; reply_to_id?: number | null }) => {
-    const form = new FormData();
-    form.append("file", file);
-    form.append("client_id", opts.client_id);
-    if (opts.reply_to_id) form.append("reply_to_id", String(opts.reply_to_id));
-    return request<ChatMessage>("POST", `/chat-rooms/${roomId}/upload`, form);
-  },
+  history: (id: number, opts: { before?: number; after?: number; limit?: number }) =>
+    call<ChatMessage[]>(rest.GET("/api/v1/chat-rooms/{room_id}/messages", { params: { path: { room_id: id }, query: { limit: opts.limit ?? 50, ...opts } } })),
+  edit: (id: number, message_id: number, content_text: string) =>
+    call<ChatMessage>(rest.PATCH("/api/v1/chat-rooms/{room_id}/messages/{message_id}", { params: { path: { room_id: id, message_id } }, body: { content_text } })),
+  remove: (id: number, message_id: number) =>
+    call<unknown>(rest.DELETE("/api/v1/chat-rooms/{room_id}/messages/{message_id}", { params: { path: { room_id: id, message_id } } })),
+  upload: (id: number, file: File, opts: { client_id: string; reply_to_id?: number | null }) =>
+    call<ChatMessage>(
+      rest.POST("/api/v1/chat-rooms/{room_id}/upload", {
+        ...room_id(id),
+        body: form({ file, client_id: opts.client_id, reply_to_id: opts.reply_to_id ? String(opts.reply_to_id) : undefined }),
+      }),
+    ),
 
-  notifications: () => request<Notification[]>("GET", "/notifications?limit=50"),
-  notificationStats: () => request<{ unread: number }>("GET", "/notifications/stats"),
-  readNotifications: () => request<unknown>("POST", "/notifications/read", { all: true }),
+  notifications: () => call<Notification[]>(rest.GET("/api/v1/notifications", { params: { query: { limit: 50 } } })),
+  notificationStats: () => call<{ unread: number }>(rest.GET("/api/v1/notifications/stats")),
+  readNotifications: () => call<unknown>(rest.POST("/api/v1/notifications/read", { body: { all: true } })),
 };
 
 export type JoinRequest = { id: number; room_id: number; applicant_id: number; applicant_name: string | null; message: string | null; status: string };
-
-/** A socket URL on the API's origin (ws: or wss:), with the token as a query parameter. */
-export function socketUrl(path: string, params: Record<string, string | number | undefined>) {
-  const base = API_ORIGIN || location.origin;
-  const url = new URL(`${base}/api/v1${path}`);
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  if (token) url.searchParams.set("token", token);
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, String(v));
-  return url.toString();
-}
 
 /** Absolute URL of something the API returned as a path (media_url, avatar_url). */
 export const assetUrl = (path: string | null) => (path && path.startsWith("/") ? `${API_ORIGIN}${path}` : path);

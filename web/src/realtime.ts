@@ -1,9 +1,10 @@
-// The app's realtime adapter: a room connection (live frames, resume with `since`, an outbox of
-// unacknowledged sends keyed by client_id) and the user's own notification socket, behind one
-// small interface with a visible connection state. Stopgap until the frontend kit's client
-// (client/) lands: the components use only this interface, so swapping the implementation for
-// the kit's connection touches this file alone.
-import { socketUrl } from "./api";
+// The app's realtime adapter over the frontend kit's client (client/): its room connection does the
+// reconnecting, the `since` resume, the gap fill, the outbox keyed by client_id and the ping/pong;
+// this file adds what a browser page needs on top: the browser's offline/online events (shown as
+// "offline", and a connection revived at once when the network is back instead of after its
+// backoff), and the small interface the components use.
+import type { RoomConnection as KitRoom, UserConnection as KitUser } from "../../client/src/index";
+import { kit } from "./api";
 import type { ChatMessage, Notification, Reaction, UserRef } from "./types";
 
 export type ConnState = "connecting" | "open" | "reconnecting" | "offline" | "closed";
@@ -16,227 +17,141 @@ export type RoomFrame =
   | { type: "read"; user: UserRef; message_id: number }
   | { type: "reaction"; message_id: number; reactions: Reaction[]; user: UserRef; emoji: string; action: "add" | "remove" }
   | { type: "gap"; from_id: number; to_id: number; kind: string }
-  | { type: "replay_done" }
-  | { type: "error"; message: string; code: string; retry_after?: number }
-  | { type: "pong" };
+  | { type: "error"; message: string; code: string; retry_after?: number };
 
 type Closed = { code: number; reason: string };
+const CLOSE_CODE = { removed: 4003, gone: 4004, unauthorized: 4001 } as const;
+const ROOM_EVENTS = ["connection_established", "chat_message", "message_updated", "message_deleted", "typing", "user_join", "user_leave", "read", "reaction", "gap", "error"] as const;
 
 /**
- * One socket that comes back: exponential backoff with jitter, closed while the browser says it is
- * offline, reopened when it comes back, a ping every 25 s and a reconnect when no frame answered it.
+ * Runs one kit connection at a time. While the browser is offline the state shows "offline"; when it
+ * comes back and the connection is not open, the connection is replaced by a fresh one (the
+ * kit's resume point and outbox carried over), rather than waiting out a long backoff.
  */
-class Reconnecting {
-  state: ConnState = "connecting";
-  private ws: WebSocket | null = null;
-  private attempt = 0;
-  private retryTimer: number | undefined;
-  private pingTimer: number | undefined;
-  private heard = true;
+abstract class Revivable<C extends KitRoom | KitUser> {
+  protected conn!: C;
+  private kitState: ConnState = "connecting";
   private stopped = false;
 
-  constructor(
-    private url: () => string,
-    private onFrame: (frame: any) => void,
-    private onState: (s: ConnState) => void,
-    private onOpen: () => void,
-    private onFatal: (c: Closed) => void,
-  ) {
+  constructor(private onState: (s: ConnState) => void) {
     addEventListener("online", this.wake);
-    addEventListener("offline", this.sleep);
-    if (navigator.onLine) this.open();
-    else this.set("offline");
+    addEventListener("offline", this.report);
   }
 
-  private set(s: ConnState) {
-    if (this.state === s) return;
-    this.state = s;
-    this.onState(s);
+  protected abstract make(previous: C | null): C;
+
+  protected start(previous: C | null) {
+    const conn = this.make(previous);
+    this.conn = conn;
+    (conn as KitRoom).on("state", (s) => {
+      if (this.conn !== conn) return;
+      this.kitState = s;
+      this.report();
+    });
+    this.kitState = conn.state;
+    this.report();
   }
 
-  private open() {
-    clearTimeout(this.retryTimer);
-    this.set(this.attempt === 0 ? "connecting" : "reconnecting");
-    const ws = new WebSocket(this.url());
-    this.ws = ws;
-    ws.onmessage = (e) => {
-      this.heard = true;
-      let frame: any;
-      try {
-        frame = JSON.parse(String(e.data));
-      } catch {
-        return;
-      }
-      const frames = frame?.type === "batch" && Array.isArray(frame.frames) ? frame.frames : [frame];
-      for (const f of frames) {
-        if (f?.type === "connection_established") {
-          this.attempt = 0;
-          this.set("open");
-          this.onFrame(f);
-          this.onOpen();
-        } else if (f && typeof f.type === "string") this.onFrame(f);
-      }
-    };
-    ws.onclose = (e) => {
-      if (this.ws !== ws) return;
-      this.ws = null;
-      clearInterval(this.pingTimer);
-      // 4003: removed from the room or the account is gone; 4004: the room was deleted; 4001: signed out.
-      if (e.code === 4001 || e.code === 4003 || e.code === 4004) {
-        this.stopped = true;
-        this.set("closed");
-        this.onFatal({ code: e.code, reason: e.reason });
-        return;
-      }
-      this.retry();
-    };
-    clearInterval(this.pingTimer);
-    this.heard = true;
-    this.pingTimer = window.setInterval(() => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      if (!this.heard) return ws.close(4000, "no pong");
-      this.heard = false;
-      ws.send('{"type":"ping"}');
-    }, 25_000);
-  }
-
-  private retry() {
-    if (this.stopped) return;
-    if (!navigator.onLine) return this.set("offline");
-    this.set("reconnecting");
-    const delay = Math.min(30_000, 500 * 2 ** this.attempt) * (0.5 + Math.random() / 2);
-    this.attempt++;
-    this.retryTimer = window.setTimeout(() => this.open(), delay);
-  }
+  private report = () => this.onState(this.stopped ? "closed" : !navigator.onLine && this.kitState !== "closed" ? "offline" : this.kitState);
 
   private wake = () => {
-    if (this.stopped || this.ws) return;
-    this.attempt = Math.max(this.attempt, 1);
-    this.open();
+    if (this.stopped || this.conn.state === "open" || this.conn.state === "closed") return this.report();
+    const old = this.conn;
+    this.start(old);
+    old.close();
   };
 
-  private sleep = () => {
-    if (this.stopped) return;
-    clearTimeout(this.retryTimer);
-    const ws = this.ws;
-    this.ws = null;
-    clearInterval(this.pingTimer);
-    ws?.close(1000, "offline");
-    this.set("offline");
-  };
-
-  send(frame: unknown) {
-    if (this.ws?.readyState !== WebSocket.OPEN || this.state !== "open") return false;
-    this.ws.send(JSON.stringify(frame));
-    return true;
+  get state() {
+    return this.conn.state;
   }
 
   close() {
     this.stopped = true;
     removeEventListener("online", this.wake);
-    removeEventListener("offline", this.sleep);
-    clearTimeout(this.retryTimer);
-    clearInterval(this.pingTimer);
-    this.ws?.close(1000, "bye");
-    this.ws = null;
-    this.set("closed");
+    removeEventListener("offline", this.report);
+    this.conn.close();
+    this.report();
   }
 }
-
-export type Outgoing = { client_id: string; content_text: string; reply_to_id: number | null };
 
 export type RoomHandlers = {
   frame: (f: RoomFrame) => void;
   state: (s: ConnState) => void;
   /** The room refused us for good (removed, deleted, signed out). */
   closed: (c: Closed) => void;
+  /** A send was stored (its own chat_message came back), or refused for good. */
+  settled: (client_id: string, error?: unknown) => void;
 };
 
-/**
- * A room's socket. `lastSeen` is read on every (re)connect, so the server replays exactly what this
- * tab has not seen; sends wait in the outbox until their own chat_message comes back.
- */
-export class RoomConnection {
-  private outbox = new Map<string, Outgoing>();
-  private conn: Reconnecting;
-  private retryTimer: number | undefined;
+export type Outgoing = { client_id: string; content_text: string; reply_to_id: number | null };
 
+/** A room's socket: every message once, in order, across reconnects; sends wait in the outbox. */
+export class RoomConnection extends Revivable<KitRoom> {
   constructor(
-    roomId: number,
-    lastSeen: () => number,
+    private roomId: number,
+    private since: number,
     private on: RoomHandlers,
   ) {
-    this.conn = new Reconnecting(
-      () => socketUrl(`/chat-rooms/${roomId}/ws`, { since: lastSeen(), batch: 1 }),
-      (f: RoomFrame) => {
-        if (f.type === "chat_message" && f.message.client_id) this.outbox.delete(f.message.client_id);
-        if (f.type === "error" && f.code === "rate_limited") {
-          clearTimeout(this.retryTimer);
-          this.retryTimer = window.setTimeout(() => this.flush(), (f.retry_after ?? 1) * 1000);
-        }
-        on.frame(f);
-      },
-      on.state,
-      () => this.flush(),
-      on.closed,
-    );
+    super(on.state);
+    this.start(null);
   }
 
-  get state() {
-    return this.conn.state;
+  protected make(previous: KitRoom | null) {
+    const conn = kit.room(this.roomId, { since: previous?.cursor ?? this.since });
+    for (const type of ROOM_EVENTS) conn.on(type, ((f: RoomFrame) => this.conn === conn && this.on.frame(f)) as never);
+    conn.on("closed", (info) => {
+      if (this.conn === conn && info.cause !== "closed") this.on.closed({ code: CLOSE_CODE[info.cause], reason: info.reason });
+    });
+    // The outbox moves over with the same client_ids: the server stores each one once.
+    for (const p of previous?.pending() ?? []) {
+      const { type: _t, ...frame } = p.frame as Record<string, unknown>;
+      this.track(conn, frame as Parameters<KitRoom["send"]>[0]);
+    }
+    return conn;
+  }
+
+  private track(conn: KitRoom, input: Parameters<KitRoom["send"]>[0]) {
+    conn.send(input).then(
+      () => this.on.settled(input.client_id!),
+      // A replaced connection rejects its outbox; its messages already live on in the new one.
+      (e) => this.conn === conn && this.on.settled(input.client_id!, e),
+    );
   }
 
   /** Queues a message; it goes out now if the socket is open, else on the next connect. */
   send(msg: Outgoing) {
-    this.outbox.set(msg.client_id, msg);
-    this.conn.send({ type: "chat_message", message_type: "text", ...msg });
+    this.track(this.conn, { message_type: "text", ...msg });
   }
-
-  private flush() {
-    for (const msg of this.outbox.values()) this.conn.send({ type: "chat_message", message_type: "text", ...msg });
-  }
-
   typing(is_typing: boolean) {
-    this.conn.send({ type: "typing", is_typing });
+    this.conn.typing(is_typing);
   }
   read(message_id: number) {
-    this.conn.send({ type: "read", message_id });
+    this.conn.read(message_id);
   }
   react(message_id: number, emoji: string, action: "add" | "remove") {
-    this.conn.send({ type: "reaction", message_id, emoji, action });
-  }
-  close() {
-    clearTimeout(this.retryTimer);
-    this.conn.close();
+    this.conn.react(message_id, emoji, action);
   }
 }
 
 /** The user's own socket: every notification once, resumed from the last one seen. */
-export class UserConnection {
-  private lastId = 0;
-  private conn: Reconnecting;
+export class UserConnection extends Revivable<KitUser> {
+  private opened = false;
 
-  constructor(on: { notification: (n: Notification) => void; state: (s: ConnState) => void; reconnected: () => void; closed: (c: Closed) => void }) {
-    let opened = false;
-    this.conn = new Reconnecting(
-      () => socketUrl("/realtime/ws", { since: this.lastId || undefined }),
-      (f: any) => {
-        if (f.type === "connection_established" && !this.lastId) this.lastId = f.last_notification_id ?? 0;
-        if (f.type === "notification") {
-          this.lastId = Math.max(this.lastId, f.notification.id);
-          on.notification(f.notification);
-        }
-      },
-      on.state,
-      () => {
-        if (opened) on.reconnected();
-        opened = true;
-      },
-      on.closed,
-    );
+  constructor(private on: { notification: (n: Notification) => void; state: (s: ConnState) => void; reconnected: () => void; closed: (c: Closed) => void }) {
+    super(on.state);
+    this.start(null);
   }
 
-  close() {
-    this.conn.close();
+  protected make(previous: KitUser | null) {
+    const conn = kit.user(previous?.cursor != null ? { since: previous.cursor } : {});
+    conn.on("notification", (f) => this.conn === conn && this.on.notification(f.notification as Notification));
+    conn.on("connection_established", () => {
+      if (this.opened) this.on.reconnected();
+      this.opened = true;
+    });
+    conn.on("closed", (info) => {
+      if (this.conn === conn && info.cause !== "closed") this.on.closed({ code: CLOSE_CODE[info.cause], reason: info.reason });
+    });
+    return conn;
   }
 }
