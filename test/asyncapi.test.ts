@@ -24,7 +24,8 @@ describe("AsyncAPI document", () => {
     expect(doc.components.schemas.RoomServerChatMessage.properties.message).toEqual({ $ref: "#/components/schemas/ChatMessage" });
     expect(doc.components.schemas.ChatMessage.required).toEqual(expect.arrayContaining(["id", "client_id", "sent_at", "reactions"]));
 
-    const front = await api("GET", "http://edge.test/api/v1"); // the JSON index (/ is the web app)
+    // The JSON index lives at /api/v1 (/ is the web app).
+    const front = await api("GET", "http://edge.test/api/v1");
     expect(front.json.asyncapi).toBe("/api/v1/asyncapi.json");
     const openapi = await api("GET", "/openapi.json");
     expect(openapi.json.info.description).toContain("/api/v1/asyncapi.json");
