@@ -1,4 +1,4 @@
-// The room's wire protocol (DESIGN.md section 5) and message shapes. Client frames are untrusted
+// The room's wire protocol (docs/realtime.md) and message shapes. Client frames are untrusted
 // input: parsed with zod as a discriminated union and handled by an exhaustive switch.
 import { z } from "zod";
 

@@ -1,4 +1,4 @@
-// Rooms: create, list, read, update, delete (DESIGN.md section 4, "chat-rooms").
+// Rooms: create, list, read, update, delete (docs/architecture.md, README "Rooms and members").
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
 import { getDb } from "../db/client";

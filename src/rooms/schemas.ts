@@ -1,4 +1,4 @@
-// Room shapes: create/update bodies and ChatRoomResponse (DESIGN.md section 4).
+// Room shapes: create/update bodies and ChatRoomResponse (README "Rooms and members").
 import { z } from "@hono/zod-openapi";
 import { boolQuery } from "../http/schemas";
 

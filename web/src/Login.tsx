@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { api, ApiError } from "./api";
 import type { User } from "./types";
 
-export function Login({ onSignedIn }: { onSignedIn: (token: string, user: User) => void }) {
+export function Login({ onSignedIn }: { onSignedIn: (token: string, refresh: string, user: User) => void }) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [mode, setMode] = useState<"login" | "register">("login");
@@ -16,7 +16,7 @@ export function Login({ onSignedIn }: { onSignedIn: (token: string, user: User) 
     setError(null);
     try {
       const res = mode === "login" ? await api.login(username, password) : await api.register(username, password);
-      onSignedIn(res.access_token, res.user);
+      onSignedIn(res.access_token, res.refresh_token, res.user);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "Something went wrong. Try again.");
     } finally {

@@ -16,21 +16,72 @@ export const API_ORIGIN = (
 
 export { ApiError };
 
+// The session: a short-lived access token and the refresh token that renews it (POST
+// /auth/refresh, rotated on every use). Both live in localStorage, so every tab shares one session;
+// a refresh is serialized across tabs (Web Locks), because the server ends the whole session when a
+// spent refresh token is used again.
 const TOKEN_KEY = "edge-chat.token";
-let token: string | null = localStorage.getItem(TOKEN_KEY);
-export const getToken = () => token;
-export function setToken(t: string | null) {
-  token = t;
+const REFRESH_KEY = "edge-chat.refresh";
+export const getToken = () => localStorage.getItem(TOKEN_KEY);
+export function setToken(t: string | null, refresh?: string) {
   if (t) localStorage.setItem(TOKEN_KEY, t);
   else localStorage.removeItem(TOKEN_KEY);
+  if (refresh) localStorage.setItem(REFRESH_KEY, refresh);
+  else if (!t) localStorage.removeItem(REFRESH_KEY);
 }
 
 /** Called when the server says the token is no longer good (401): the app shows the login. */
 let onSignedOut: () => void = () => {};
 export const onUnauthorized = (fn: () => void) => (onSignedOut = fn);
 
-/** The frontend kit's client: every REST call and socket goes through it, with the token kept here. */
-export const kit = createChatClient({ baseUrl: API_ORIGIN || location.origin, auth: { token: () => token } });
+const base = API_ORIGIN || location.origin;
+type Locks = { request(name: string, fn: () => Promise<string | null>): Promise<string | null> };
+const locks = (navigator as unknown as { locks?: Locks }).locks;
+let refreshing: Promise<string | null> | null = null;
+
+/** A fresh access token, or null when the session is over. One refresh at a time, across tabs. */
+function refreshAccess(): Promise<string | null> {
+  const stale = getToken();
+  const run = async () => {
+    // Another tab may have refreshed while this one waited for the lock.
+    const now = getToken();
+    if (now && now !== stale) return now;
+    const refresh_token = localStorage.getItem(REFRESH_KEY);
+    if (!refresh_token) return null;
+    const res = await fetch(`${base}/api/v1/auth/refresh`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token }),
+    });
+    if (res.status >= 500) throw new Error(`refresh failed: ${res.status}`);
+    if (!res.ok) return null;
+    const body = (await res.json()) as { access_token: string; refresh_token: string };
+    setToken(body.access_token, body.refresh_token);
+    return body.access_token;
+  };
+  if (!refreshing) {
+    const started: Promise<string | null> = locks ? locks.request("edge-chat.refresh", run) : run();
+    refreshing = started.finally(() => (refreshing = null));
+  }
+  return refreshing;
+}
+
+/** The frontend kit's client: every REST call and socket goes through it, with the session kept here. */
+export const kit = createChatClient({
+  baseUrl: base,
+  auth: {
+    token: ({ fresh }) => (fresh ? refreshAccess().catch(() => null) : getToken()),
+    // Sockets are admitted with a single-use ticket, never with the token in the URL. A network
+    // failure throws (the connection retries later); null means the session is over.
+    socketParams: async (_target, { fresh }) => {
+      if (fresh && !(await refreshAccess())) return null;
+      const { data, response } = await kit.rest.POST("/api/v1/auth/socket-ticket");
+      if (data) return { ticket: data.ticket };
+      if (response.status === 401) return null;
+      throw new Error(`socket ticket: ${response.status}`);
+    },
+  },
+});
 const rest = kit.rest;
 
 /** One kit call: the data as the app reads it, or an ApiError carrying the server's own text. */
@@ -41,7 +92,7 @@ async function call<T>(pending: Promise<{ data?: unknown; error?: unknown; respo
   } catch {
     throw new ApiError(0, "network_error", "Cannot reach the server. Check your connection.");
   }
-  if (r.response.status === 401 && token && !new URL(r.response.url).pathname.startsWith("/api/v1/auth/")) onSignedOut();
+  if (r.response.status === 401 && getToken() && !new URL(r.response.url).pathname.startsWith("/api/v1/auth/")) onSignedOut();
   // 204s have no body: the kit's ok() wants data, so answer those here.
   if (r.response.ok && r.error === undefined) return r.data as T;
   return ok(r) as T;
@@ -55,11 +106,14 @@ const form = (fields: Record<string, string | Blob | undefined>) => {
 };
 const room_id = (id: number) => ({ params: { path: { room_id: id } } });
 
-type TokenResponse = { access_token: string; user: User };
+type TokenResponse = { access_token: string; refresh_token: string; user: User };
 
 export const api = {
   register: (username: string, password: string) => call<TokenResponse>(rest.POST("/api/v1/auth/register", { body: { username, password } })),
   login: (username: string, password: string) => call<TokenResponse>(rest.POST("/api/v1/auth/login", { body: { username, password } })),
+  /** Ends this session on the server (its sockets close); the caller forgets the tokens either way. */
+  logout: (token = getToken()) =>
+    token ? call<unknown>(rest.POST("/api/v1/auth/logout", { headers: { Authorization: `Bearer ${token}` } })).catch(() => undefined) : Promise.resolve(),
   me: () => call<User>(rest.GET("/api/v1/users/me")),
   updateMe: (patch: { display_name?: string | null }) => call<User>(rest.PATCH("/api/v1/users/me", { body: patch })),
   uploadAvatar: (file: File) => call<User>(rest.PUT("/api/v1/users/me/avatar", { body: form({ file }) })),

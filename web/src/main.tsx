@@ -40,8 +40,8 @@ function App() {
   if (!signedIn)
     return (
       <Login
-        onSignedIn={(token, u) => {
-          setToken(token);
+        onSignedIn={(token, refresh, u) => {
+          setToken(token, refresh);
           setUser(u);
           setSignedIn(true);
         }}
@@ -53,6 +53,7 @@ function App() {
       user={user}
       onUser={setUser}
       onLogout={() => {
+        void api.logout();
         setToken(null);
         setSignedIn(false);
         setUser(null);
