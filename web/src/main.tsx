@@ -98,10 +98,14 @@ function Shell({ user, onUser, onLogout }: { user: User; onUser: (u: User) => vo
     const pop = () => setView(parseRoute());
     addEventListener("popstate", pop);
     refreshInbox();
-    // The user socket pushes notifications; room messages travel on room sockets, so the list also
-    // refreshes when this tab becomes visible again and, while visible, every 20 s.
+    // The user socket pushes notifications and every conversation's new messages (about a second
+    // after they are sent; a burst refreshes the list once). The list also refreshes when this tab
+    // becomes visible again and, while visible, every 20 s, in case a push was missed.
+    let soon: number | undefined;
+    const refreshSoon = () => (soon ??= window.setTimeout(() => ((soon = undefined), refreshInbox()), 300));
     const conn = new UserConnection({
       notification: () => refreshInbox(),
+      message: refreshSoon,
       state: setUserState,
       reconnected: refreshInbox,
       closed: (c) => c.code === 4001 && onLogout(),
@@ -113,6 +117,7 @@ function Shell({ user, onUser, onLogout }: { user: User; onUser: (u: User) => vo
       removeEventListener("popstate", pop);
       document.removeEventListener("visibilitychange", onVisible);
       clearInterval(poll);
+      clearTimeout(soon);
       conn.close();
     };
   }, []);

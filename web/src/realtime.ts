@@ -133,11 +133,13 @@ export class RoomConnection extends Revivable<KitRoom> {
   }
 }
 
-/** The user's own socket: every notification once, resumed from the last one seen. */
+/** The user's own socket: every notification once, resumed from the last one seen, and new messages of every conversation (live). */
 export class UserConnection extends Revivable<KitUser> {
   private opened = false;
 
-  constructor(private on: { notification: (n: Notification) => void; state: (s: ConnState) => void; reconnected: () => void; closed: (c: Closed) => void }) {
+  constructor(
+    private on: { notification: (n: Notification) => void; message: (roomId: number) => void; state: (s: ConnState) => void; reconnected: () => void; closed: (c: Closed) => void },
+  ) {
     super(on.state);
     this.start(null);
   }
@@ -145,6 +147,7 @@ export class UserConnection extends Revivable<KitUser> {
   protected make(previous: KitUser | null) {
     const conn = kit.user(previous?.cursor != null ? { since: previous.cursor } : {});
     conn.on("notification", (f) => this.conn === conn && this.on.notification(f.notification as Notification));
+    conn.on("message", (f) => this.conn === conn && this.on.message(f.conversation_id));
     conn.on("connection_established", () => {
       if (this.opened) this.on.reconnected();
       this.opened = true;
