@@ -87,7 +87,7 @@ async function fixture(c: Cast): Promise<Fixture> {
  */
 async function call(method: string, template: string, f: Fixture, caller: Caller) {
   const path = "http://edge.test" + template.replace(/\{(\w+)\}/g, (_, name: string) => f.ids[name] ?? "1");
-  if (path.endsWith("/ws")) {
+  if (/\/ws(\/|$)/.test(template)) {
     // A socket that opens is closed at once: nothing may stay connected into the next call.
     const headers: Record<string, string> = { Upgrade: "websocket" };
     const token = f.tokens[caller];

@@ -197,7 +197,7 @@ export const MATRIX: Record<string, Record<Caller, number>> = {
   "delete /api/chat/messages/{message_id}":                              row(401, 404, 404, 404, 404, 404, 404, 404),
   "get /api/chat/user-ip/{user_id}":                                     row(401, 403, 200, 403, 403, 200, 403, 403),
   "post /api/chat/heartbeat":                                            row(401, 200, 200, 200, 200, 200, 200, 200),
-  "get /ws/chat/{room_id}":                                              row(401, 426, 426, 426, 426, 426, 426, 426),
+  "get /ws/chat/{room_id}":                                              row(401, 403, 101, 101, 101, 403, 403, 403),
   "post /user/register":                                                 row(400, 400, 400, 400, 400, 400, 400, 400),
   "post /user/login":                                                    row(400, 400, 400, 400, 400, 400, 400, 400),
   "post /user/logoff":                                                   row(401, 400, 400, 400, 400, 400, 400, 400),
