@@ -1,4 +1,4 @@
-// The web app in a real browser (Debian chromium, headless, through playwright-core) against a
+// The web app in a real browser (Chromium, headless, through playwright-core; see harness.ts) against a
 // `wrangler dev` this run starts: every assertion is about what a person sees on the page.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";

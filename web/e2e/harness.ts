@@ -1,16 +1,26 @@
 // Browser-test harness: a `wrangler dev` of this repository on a free port with its own persisted
-// state (a fresh temp dir, migrated first), and Debian's chromium driven headless by playwright-core.
+// state (a fresh temp dir, migrated first), and a Chromium driven headless by playwright-core: the
+// one named by CHROMIUM_PATH, else a system chromium, else the one `npm install` brings
+// (@sparticuz/chromium), so `npm test` needs nothing installed by hand.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import sparticuz from "@sparticuz/chromium";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "node_modules/.bin");
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
+const SYSTEM_CHROMIUM = process.env.CHROMIUM_PATH ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
+
+/** The browser binary: a configured or system one first (faster to start), else the packaged one. */
+async function chromiumPath(): Promise<string> {
+  if (SYSTEM_CHROMIUM) return SYSTEM_CHROMIUM;
+  // Unpacked once into the temp dir by the package, then reused.
+  return sparticuz.executablePath();
+}
 
 function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -63,8 +73,9 @@ export async function startServer(): Promise<Server> {
 }
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!CHROMIUM) throw new Error("chromium not found: apt-get install -y chromium (or set CHROMIUM_PATH)");
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+  // Our own flags, not the package's serverless set: that one turns off web security and runs
+  // single-process, and the tests must see what a user's browser enforces (CORS, origins).
+  return chromium.launch({ executablePath: await chromiumPath(), headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
 }
 
 export type Person = { name: string; context: BrowserContext; page: Page; errors: string[] };
