@@ -1,10 +1,10 @@
-// Tests run inside workerd with the real bindings of wrangler.jsonc (local D1, R2, Durable
+// Tests run inside workerd with the real bindings of wrangler.toml (local D1, R2, Durable
 // Objects). D1 migrations are read here and applied by test/setup.ts.
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { mkdirSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 
-// wrangler.jsonc serves web/dist as assets; a clone that has not built the app yet still runs the
+// wrangler.toml serves web/dist as assets; a clone that has not built the app yet still runs the
 // API tests (GET / then answers 404 from an empty directory; `npm test` builds the app first).
 mkdirSync("web/dist", { recursive: true });
 
@@ -13,7 +13,7 @@ export default defineConfig(async () => {
   return {
     plugins: [
       cloudflareTest({
-        wrangler: { configPath: "./wrangler.jsonc" },
+        wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,

@@ -1,5 +1,5 @@
 // Builds the web app (web/) into web/dist, which the worker serves as static assets
-// (wrangler.jsonc `assets`). `npm run dev:web` serves it with hot reload and proxies the API to a
+// (wrangler.toml `assets`). `npm run dev:web` serves it with hot reload and proxies the API to a
 // running `npm run dev` (port 8787).
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";

@@ -1,0 +1,54 @@
+// The layer rules of docs/architecture.md ("Layers and dependency rules"), checked by
+// `npm run lint:deps`. Every rule is an error: an import that breaks one is a design change, to be
+// argued in the docs first, not silenced here.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "No import cycles: a cycle means two modules are one, or one of them reaches up a layer.",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "room-imports-no-door",
+      severity: "error",
+      comment:
+        "The room Durable Object (src/room/) is below the services: it imports no route, no service and no dialect. " +
+        "Wire shapes of the reference documents reach it through a registry, not an import.",
+      from: { path: "^src/room/" },
+      to: { path: ["(^|/)(routes|service)\\.ts$", "^src/dialects/"] },
+    },
+    {
+      name: "dialect-imports-no-other-dialect",
+      severity: "error",
+      comment:
+        "A dialect (src/dialects/<doc>/) translates one document onto the services; it never imports another " +
+        "dialect's folder. Helpers shared by dialects live at the top of src/dialects/.",
+      from: { path: "^src/dialects/([^/]+)/" },
+      to: { path: "^src/dialects/[^/]+/", pathNot: "^src/dialects/$1/" },
+    },
+    {
+      name: "http-imports-no-feature",
+      severity: "error",
+      comment:
+        "src/http/ is the shared plumbing every door uses (Hono env, the error type and renderer, shared schemas, " +
+        "CORS, headers, throttles): it imports only itself, the log (src/ops/log.ts) and the D1 client (src/db/), " +
+        "never a feature folder.",
+      from: { path: "^src/http/" },
+      to: { path: "^src/", pathNot: ["^src/http/", "^src/ops/log\\.ts$", "^src/db/"] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    // Type-only imports count: a cycle through types is still a cycle in the design.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: {
+      extensions: [".ts", ".d.ts", ".js", ".json"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
