@@ -8,7 +8,8 @@ import { joinRequests, rooms, users } from "../db/schema";
 import { badRequest, conflict, forbidden } from "../http/errors";
 import { admitMember } from "../members/admit";
 import type { Caller } from "../messages/common";
-import { activeCount, loadRoom, requireActive } from "../rooms/access";
+import { activeCount } from "../members/queries";
+import { loadRoom, requireActive } from "../rooms/access";
 import { contactFor, type Viewer } from "../users/privacy";
 
 export const roomFull = () => conflict("room_full", "The room has reached its member limit");
