@@ -1,19 +1,15 @@
 // Files API: streamed upload, download (Bearer token or signed URL), info, list, delete.
 import { createRoute, z } from "@hono/zod-openapi";
-import { desc, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { requireUser } from "../auth/middleware";
-import { getDb } from "../db/client";
-import { files } from "../db/schema";
 import { router, type AppEnv } from "../http/app-env";
-import { conflict, forbidden, notFound } from "../http/errors";
+import { forbidden } from "../http/errors";
 import { errors, json, noContent, PageQuery, pick } from "../http/schemas";
 import { serveFile } from "./download";
-import { deleteFile, findVisibleFile, toFileResponse } from "./files";
 import { FileIdParam, FileResponse, SignedQuery, UploadBody } from "./schemas";
+import { fileInfo, fileToServe, listMyFiles, removeFile, uploadFile } from "./service";
 import { checkSignature } from "./signing";
-import { receiveUpload } from "./upload";
 
 /** Uploads stream past the global JSON body limit; they enforce MAX_UPLOAD_BYTES themselves. */
 // files/upload: document 003's name for POST /files.
@@ -56,11 +52,7 @@ export const fileRoutes = router()
         415: { ...errors[400], description: "Not an allowed file type" },
       },
     }),
-    async (c) => {
-      const db = getDb(c.env.DB);
-      const { file } = await receiveUpload(c.env, db, c.req.raw, c.var.user);
-      return c.json(toFileResponse(c.env, file), 201);
-    },
+    async (c) => c.json(await uploadFile(c, c.req.raw), 201),
   )
   .openapi(
     createRoute({
@@ -72,21 +64,7 @@ export const fileRoutes = router()
       request: { query: PageQuery },
       responses: { 200: json(z.array(FileResponse)), ...pick(400, 401) },
     }),
-    async (c) => {
-      const { limit, offset } = c.req.valid("query");
-      const rows = await getDb(c.env.DB)
-        .select()
-        .from(files)
-        .where(eq(files.uploaderId, c.var.user.id))
-        .orderBy(desc(files.id))
-        .limit(limit)
-        .offset(offset)
-        .all();
-      return c.json(
-        rows.map((f) => toFileResponse(c.env, f)),
-        200,
-      );
-    },
+    async (c) => c.json(await listMyFiles(c, c.req.valid("query")), 200),
   )
   .openapi(
     createRoute({
@@ -110,11 +88,8 @@ export const fileRoutes = router()
       },
     }),
     async (c) => {
-      const id = c.req.valid("param").file_id;
-      const db = getDb(c.env.DB);
       const signed = isSigned(c);
-      const file = signed ? ((await db.select().from(files).where(eq(files.id, id)).get()) ?? null) : await findVisibleFile(db, id, c.var.user);
-      if (!file) throw notFound("File");
+      const file = await fileToServe(c.env, c.req.valid("param").file_id, signed ? null : c.var.user);
       const maxAge = signed ? Number(c.req.query("exp")) - Date.now() / 1000 : 300;
       return serveFile(c.env, c.req.raw, file, maxAge);
     },
@@ -129,11 +104,7 @@ export const fileRoutes = router()
       request: { params: FileIdParam },
       responses: { 200: json(FileResponse), ...pick(400, 401, 404) },
     }),
-    async (c) => {
-      const file = await findVisibleFile(getDb(c.env.DB), c.req.valid("param").file_id, c.var.user);
-      if (!file) throw notFound("File");
-      return c.json(toFileResponse(c.env, file), 200);
-    },
+    async (c) => c.json(await fileInfo(c, c.req.valid("param").file_id), 200),
   )
   .openapi(
     createRoute({
@@ -146,13 +117,7 @@ export const fileRoutes = router()
       responses: { ...noContent, ...pick(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const db = getDb(c.env.DB);
-      const me = c.var.user;
-      const file = await findVisibleFile(db, c.req.valid("param").file_id, me);
-      if (!file) throw notFound("File");
-      if (file.uploaderId !== me.id && !me.isAdmin) throw forbidden("Only the uploader can delete this file");
-      if (file.purpose === "avatar") throw conflict("avatar_file", "This file is a picture in use: remove it with DELETE /users/me/avatar or /chat-rooms/{id}/avatar");
-      await deleteFile(c.env, db, file);
+      await removeFile(c, c.req.valid("param").file_id);
       return c.body(null, 204);
     },
   );
