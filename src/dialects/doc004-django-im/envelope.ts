@@ -104,8 +104,6 @@ export async function settleAll<T extends readonly unknown[]>(work: { [K in keyo
 
 export const ok = (c: Context<AppEnv>, data: Record<string, unknown> = {}) => c.json({ code: 0, info: "Succeed", ...data }, 200);
 
-export const isDoc004Path = (path: string) => path === DOC004_PREFIX || path.startsWith(`${DOC004_PREFIX}/`);
-
 /** The document's error body for any error (the dialect router's onError): no core {detail} shape leaks through. */
 export function envelope004(e: ApiError): Record<string, unknown> {
   const own = typeof e.extra.doc004 === "number" ? e.extra.doc004 : null;
