@@ -9,17 +9,30 @@ import type { Context } from "hono";
 import { openDirect, updateSettings } from "../../conversations/service";
 import { router, type AppEnv } from "../../http/app-env";
 import { PageQuery } from "../../http/schemas";
+import { CodeCreate } from "../../invitations/schemas";
+import { createCode } from "../../invitations/service";
 import { fileInfo, listMyFiles, uploadFile } from "../../media/service";
-import { toMemberResponse } from "../../members/schemas";
-import { listMembers, removeMember } from "../../members/service";
-import { deleteRoom, listRooms, readRoom } from "../../rooms/service";
+import { BulkAdd, toMemberResponse } from "../../members/schemas";
+import { addMembers, listMembers, removeMember, setRole } from "../../members/service";
+import { RoomUpdate } from "../../rooms/schemas";
+import { deleteRoom, listRooms, readRoom, updateRoom } from "../../rooms/service";
 import { forward, query, type Core } from "../in-process";
-import { asCaller, body003, coreQuery, pathId, route003, withType } from "./common";
+import { asCaller, body003, coreJson, coreQuery, pathId, route003, withType } from "./common";
 
 const Conv = z.object({ conversation_id: pathId("conversation_id") });
 const ConvUser = Conv.extend({ user_id: pathId("user_id") });
 const FileId = z.object({ file_id: pathId("file_id") });
 const userIds = z.array(z.number().int().positive()).min(1).max(100);
+
+/** The core's set-role body. */
+const RoleBody = z.object({ role: z.enum(["member", "admin"]) });
+
+/** Adding members {user_ids}, under either of 003's prefixes. */
+const addMembers003 = async (c: Context<AppEnv>) => {
+  const { conversation_id } = Conv.parse(c.req.param());
+  const { user_ids } = (await coreJson(c, BulkAdd))!;
+  return c.json(await addMembers(c, conversation_id, user_ids), 200);
+};
 
 /** DELETE of a member, under either of 003's prefixes. */
 const removeMember003 = async (c: Context<AppEnv>) => {
@@ -80,9 +93,10 @@ export const aliasRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
       .openapi(route003("get", "/conversations/{conversation_id}", "A conversation (core GET /chat-rooms/{id}), with type", { params: Conv }), async (c) => {
         return c.json(withType(await readRoom(c, c.req.valid("param").conversation_id)), 200);
       })
-      .openapi(route003("put", "/conversations/{conversation_id}", "Update a group conversation (core PUT /chat-rooms/{id})", { params: Conv }), async (c) =>
-        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}`),
-      )
+      .openapi(route003("put", "/conversations/{conversation_id}", "Update a group conversation (core PUT /chat-rooms/{id})", { params: Conv }), async (c) => {
+        const id = c.req.valid("param").conversation_id;
+        return c.json(await updateRoom(c, id, (await coreJson(c, RoomUpdate))!), 200);
+      })
       .openapi(
         route003("delete", "/conversations/{conversation_id}", "Delete a group (owner; core DELETE /chat-rooms/{id}); a single conversation is hidden for you instead (core PUT /chat-rooms/{id}/settings)", { params: Conv }, 204),
         async (c) => {
@@ -97,15 +111,14 @@ export const aliasRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
         const rows = await listMembers(c, c.req.valid("param").conversation_id, coreQuery(c, PageQuery));
         return c.json(rows.map(toMemberResponse(c.var.user)), 200);
       })
-      .openapi(route003("post", "/conversations/{conversation_id}/members", "Add members {user_ids} (core POST /chat-rooms/{id}/members)", { params: Conv }), async (c) =>
-        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/members`),
-      )
+      .openapi(route003("post", "/conversations/{conversation_id}/members", "Add members {user_ids} (core POST /chat-rooms/{id}/members)", { params: Conv }), addMembers003)
       .openapi(route003("delete", "/conversations/{conversation_id}/members/{user_id}", "Remove a member (core DELETE /chat-rooms/{id}/members/{id})", { params: ConvUser }, 204), removeMember003)
       .openapi(
         route003("put", "/conversations/{conversation_id}/members/{user_id}", "Change a member's role {role: admin|member} (core PUT /chat-rooms/{id}/members/{id}/set-role)", { params: ConvUser }),
         async (c) => {
           const p = c.req.valid("param");
-          return forward(core, c, `/chat-rooms/${p.conversation_id}/members/${p.user_id}/set-role`);
+          const { role } = (await coreJson(c, RoleBody))!;
+          return c.json(await setRole(c, p.conversation_id, p.user_id, role), 200);
         },
       )
       // ------------------------------------------------------------------ files
@@ -117,13 +130,14 @@ export const aliasRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
       .openapi(route003("get", "/files/download-info/{file_id}", "A file's metadata with a signed download `url` (core GET /files/{id}/info)", { params: FileId }), fileInfo003)
       .openapi(route003("get", "/files/list", "Your uploads, newest first (core GET /files)"), async (c) => c.json(await listMyFiles(c, coreQuery(c, PageQuery)), 200))
       // ------------------------------------------------------------------ groups
-      .openapi(route003("post", "/groups/{conversation_id}/members", "Add members {user_ids} (core POST /chat-rooms/{id}/members)", { params: Conv }), async (c) =>
-        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/members`),
-      )
+      .openapi(route003("post", "/groups/{conversation_id}/members", "Add members {user_ids} (core POST /chat-rooms/{id}/members)", { params: Conv }), addMembers003)
       .openapi(route003("delete", "/groups/{conversation_id}/members/{user_id}", "Remove a member (core DELETE /chat-rooms/{id}/members/{id})", { params: ConvUser }, 204), removeMember003)
-      .openapi(route003("post", "/groups/{conversation_id}/invite-code", "Create an invite code (core POST /chat-rooms/{id}/invite-codes)", { params: Conv }), async (c) =>
-        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/invite-codes`),
-      )
+      .openapi(route003("post", "/groups/{conversation_id}/invite-code", "Create an invite code (core POST /chat-rooms/{id}/invite-codes)", { params: Conv }), async (c) => {
+        const id = c.req.valid("param").conversation_id;
+        // As the core's: an empty POST (no body) means all defaults.
+        const body = CodeCreate.parse((await coreJson(c, CodeCreate, false)) ?? {});
+        return c.json(await createCode(c, id, body), 200);
+      })
       .openapi(route003("get", "/groups/{conversation_id}/stats", "A group's numbers (core GET /chat-rooms/{id}/stats)", { params: Conv }), async (c) =>
         forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/stats`),
       )

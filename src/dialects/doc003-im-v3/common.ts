@@ -3,7 +3,9 @@
 // and the message in 003's words.
 import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { validator } from "hono/validator";
 import { validationError, type AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
 import { errors } from "../../http/schemas";
@@ -93,3 +95,24 @@ export function coreInput<T extends z.ZodType>(schema: T, value: unknown, target
 /** The request's query as a core route's validator reads it (a repeated key is an array), checked against `schema`. */
 export const coreQuery = <T extends z.ZodType>(c: Context<AppEnv>, schema: T): z.output<T> =>
   coreInput(schema, Object.fromEntries(Object.entries(c.req.queries()).map(([k, v]) => (v.length === 1 ? [k, v[0]] : [k, v]))), "query");
+
+/** A JSON media type, as the core's routes tell a JSON body (and, with parameters only, accept one). */
+const JSON_TYPE = /^application\/([a-z-.]+\+)?json/i;
+const JSON_REQUEST = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+
+/**
+ * A JSON body read and checked exactly as a core route declaring `schema` reads it: 415 for another
+ * media type (or a typeless body), 400 malformed_json, 400 invalid_request. Not `required`: a
+ * request without a JSON type has no body (undefined), which the caller fills with defaults.
+ */
+export async function coreJson<T extends z.ZodType>(c: Context<AppEnv>, schema: T, required = true): Promise<z.output<T> | undefined> {
+  const type = c.req.header("content-type");
+  const raw = c.req.raw;
+  if (type ? !JSON_REQUEST.test(type) : raw.body !== null && (await raw.clone().arrayBuffer()).byteLength > 0)
+    throw new HTTPException(415, { message: "Unsupported Media Type" });
+  if (!required && !(type && JSON_TYPE.test(type))) return undefined;
+  let body: z.output<T> | undefined;
+  // Hono's own JSON reading (media type, malformed JSON), then the core's schema.
+  await validator("json", (value) => (body = coreInput(schema, value)))(c, async () => {});
+  return body;
+}
