@@ -4,12 +4,9 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { requireUser } from "../auth/middleware";
 import { router, type AppEnv } from "../http/app-env";
-import { forbidden } from "../http/errors";
 import { errors, json, noContent, PageQuery, pick } from "../http/schemas";
-import { serveFile } from "./download";
 import { FileIdParam, FileResponse, SignedQuery, UploadBody } from "./schemas";
-import { fileInfo, fileToServe, listMyFiles, removeFile, uploadFile } from "./service";
-import { checkSignature } from "./signing";
+import { downloadFile, fileInfo, listMyFiles, removeFile, requireSignature, uploadFile } from "./service";
 
 /** Uploads stream past the global JSON body limit; they enforce MAX_UPLOAD_BYTES themselves. */
 // files/upload: document 003's name for POST /files.
@@ -24,10 +21,7 @@ const isSigned = (c: Context) => c.req.query("sig") !== undefined || c.req.query
 /** A Bearer token, or a valid signed URL for this very file (then no user is set). */
 const userOrSignature = createMiddleware<AppEnv>(async (c, next) => {
   if (!isSigned(c)) return requireUser(c, next);
-  const fileId = Number(c.req.param("file_id"));
-  const check = checkSignature(c.env, fileId, c.req.query("exp"), c.req.query("sig"));
-  if (check === "expired") throw forbidden("This link has expired; fetch the file again for a fresh one", "signature_expired");
-  if (check !== "valid") throw forbidden("Invalid file signature", "invalid_signature");
+  requireSignature(c.env, Number(c.req.param("file_id")), c.req.query("exp"), c.req.query("sig"));
   await next();
 });
 
@@ -88,10 +82,7 @@ export const fileRoutes = router()
       },
     }),
     async (c) => {
-      const signed = isSigned(c);
-      const file = await fileToServe(c.env, c.req.valid("param").file_id, signed ? null : c.var.user);
-      const maxAge = signed ? Number(c.req.query("exp")) - Date.now() / 1000 : 300;
-      return serveFile(c.env, c.req.raw, file, maxAge);
+      return downloadFile(c.env, c.req.raw, c.req.valid("param").file_id, isSigned(c) ? null : c.var.user, c.req.query("exp"));
     },
   )
   .openapi(

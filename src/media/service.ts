@@ -1,5 +1,5 @@
-// Files, for every door: upload (streamed), your uploads, reading a file's bytes or metadata, and
-// deleting a file. Deleting tells the file's room, whose messages then show the media as removed.
+// Files, for every door: upload (streamed), your uploads, reading a file's bytes (for a signed-in
+// user, or anyone holding a signed URL) or metadata, and deleting a file. Deleting tells the file's room, whose messages then show the media as removed.
 import { desc, eq } from "drizzle-orm";
 import { getDb, type Db } from "../db/client";
 import { files, type FileRow } from "../db/schema";
@@ -7,7 +7,9 @@ import type { AuthUser } from "../http/app-env";
 import { conflict, forbidden, notFound } from "../http/errors";
 import type { Caller } from "../messages/common";
 import { roomStub } from "../room/client";
+import { serveFile } from "./download";
 import { deleteObjects, findVisibleFile, toFileResponse } from "./files";
+import { checkSignature } from "./signing";
 import { receiveUpload } from "./upload";
 
 /** Deletes one file: row, object, and tells its room so messages show the media as removed. */
@@ -52,6 +54,23 @@ export async function fileToServe(env: Env, fileId: number, user: AuthUser | nul
   const file = user ? await findVisibleFile(db, fileId, user) : ((await db.select().from(files).where(eq(files.id, fileId)).get()) ?? null);
   if (!file) throw notFound("File");
   return file;
+}
+
+/** A signed URL's grant for this very file, or its 403 (expired or invalid). */
+export function requireSignature(env: Env, fileId: number, exp: string | undefined, sig: string | undefined): void {
+  const check = checkSignature(env, fileId, exp, sig);
+  if (check === "expired") throw forbidden("This link has expired; fetch the file again for a fresh one", "signature_expired");
+  if (check !== "valid") throw forbidden("Invalid file signature", "invalid_signature");
+}
+
+/**
+ * The file's bytes as HTTP (ranges, validators): for `user`, or, with `user` null, for the holder
+ * of a signed URL already checked (requireSignature), cached until it expires at `exp`.
+ */
+export async function downloadFile(env: Env, req: Request, fileId: number, user: AuthUser | null, exp?: string): Promise<Response> {
+  const file = await fileToServe(env, fileId, user);
+  const maxAge = user ? 300 : Number(exp) - Date.now() / 1000;
+  return serveFile(env, req, file, maxAge);
 }
 
 /** A file's metadata with a fresh signed URL, for whoever may see it. */

@@ -11,7 +11,7 @@ import { router, type AppEnv } from "../../http/app-env";
 import { PageQuery } from "../../http/schemas";
 import { CodeCreate } from "../../invitations/schemas";
 import { createCode } from "../../invitations/service";
-import { fileInfo, listMyFiles, uploadFile } from "../../media/service";
+import { downloadFile, fileInfo, listMyFiles, requireSignature, uploadFile } from "../../media/service";
 import { BulkAdd, toMemberResponse } from "../../members/schemas";
 import { addMembers, listMembers, removeMember, setRole } from "../../members/service";
 import { RoomUpdate } from "../../rooms/schemas";
@@ -41,6 +41,16 @@ const removeMember003 = async (c: Context<AppEnv>) => {
   return c.body(null, 204);
 };
 
+/** A download: a signed URL for this file (?exp=&sig=), or else a signed-in user, as the core's route takes it. */
+async function download003(c: Context<AppEnv>, fileId: number) {
+  const exp = c.req.query("exp");
+  const sig = c.req.query("sig");
+  const signed = exp !== undefined || sig !== undefined;
+  if (signed) requireSignature(c.env, fileId, exp, sig);
+  else await requireUser(c, async () => {});
+  return downloadFile(c.env, c.req.raw, fileId, signed ? null : c.var.user, exp);
+}
+
 /** A file's metadata; signed in after the id is checked, in the order the core route would have. */
 const fileInfo003 = async (c: Context<AppEnv>) => {
   const { file_id } = FileId.parse(c.req.param());
@@ -52,7 +62,7 @@ export const aliasRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
   const r = router();
   // /groups/* is 003's alone; the other prefixes are signed in by the core's own middleware.
   r.use("/groups/*", requireUser);
-  // As the core's file routes are (their download also takes signed URLs: forwarded below).
+  // As the core's file routes are (the download also takes signed URLs: download003).
   for (const p of ["/files/upload", "/files/list"]) r.use(p, requireUser);
   return (
     r
@@ -124,7 +134,7 @@ export const aliasRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
       // ------------------------------------------------------------------ files
       .openapi(route003("post", "/files/upload", "Upload a file, multipart `file` (core POST /files)"), async (c) => c.json(await uploadFile(c, c.req.raw), 201))
       .openapi(route003("get", "/files/download/{file_id}", "Download a file (core GET /files/{id})", { params: FileId }), async (c) =>
-        forward(core, c, `/files/${c.req.valid("param").file_id}`),
+        download003(c, c.req.valid("param").file_id),
       )
       .openapi(route003("get", "/files/info/{file_id}", "A file's metadata (core GET /files/{id}/info)", { params: FileId }), fileInfo003)
       .openapi(route003("get", "/files/download-info/{file_id}", "A file's metadata with a signed download `url` (core GET /files/{id}/info)", { params: FileId }), fileInfo003)
