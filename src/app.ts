@@ -17,7 +17,7 @@ import { eventRoutes } from "./events/routes";
 import { blockRoutes } from "./blocks/routes";
 import { conversationRoutes } from "./conversations/routes";
 import { doc003Routes } from "./dialects/doc003-im-v3";
-import { DOC004_PREFIX, doc004Routes, isDoc004Path, methodNotAllowed004, notFound004 } from "./dialects/doc004-django-im";
+import { DOC004_PREFIX, doc004Routes } from "./dialects/doc004-django-im";
 import { settingsRoutes } from "./conversations/settings";
 import { followRoutes } from "./follows/routes";
 import { friendRoutes } from "./friends/routes";
@@ -65,12 +65,10 @@ export function buildApp() {
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) =>
-        isDoc004Path(c.req.path)
-          ? methodNotAllowed004(c, methods)
-          : renderError(
-              new ApiError(405, "method_not_allowed", `Method ${c.req.method} not allowed; use ${methods.join(", ")}`, { headers: { Allow: methods.join(", ") } }),
-              c,
-            ),
+        renderError(
+          new ApiError(405, "method_not_allowed", `Method ${c.req.method} not allowed; use ${methods.join(", ")}`, { headers: { Allow: methods.join(", ") } }),
+          c,
+        ),
     }),
   );
   app.use(`${API}/*`, except(isUploadRequest, jsonBodyLimit));
@@ -142,7 +140,7 @@ export function buildApp() {
   app.route("/api/chat", doc001Routes);
   app.route("/api/chat", doc002Routes);
   app.route("/ws/chat", doc001SocketRoutes);
-  // Reference document 004 (the Django IM API), its own paths and envelope: docs/dialects.md.
+  // Reference document 004 (the Django IM API), its own paths, envelope, 404 and 405: docs/dialects.md.
   app.route(DOC004_PREFIX, doc004Routes(app));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
@@ -170,9 +168,7 @@ export function buildApp() {
     isAppPage(c.req.method, c.req.path, API)
       ? // A copy: the assets' response headers are immutable, and the request id is still added.
         c.env.ASSETS.fetch(c.req.raw).then((res) => new Response(res.body, res))
-      : isDoc004Path(c.req.path)
-        ? notFound004(c)
-        : renderError(new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`), c),
+      : renderError(new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}`), c),
   );
   app.onError(renderError);
   return app;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { abortIf, getDb, isAbort } from "../src/db/client";
 import { users as usersTable } from "../src/db/schema";
-import { memberPage } from "../src/members/routes";
+import { memberPage } from "../src/members/queries";
 import { api, bulkUsers, createRoom, expectError, join, matrix, registerUser, roomCast, uniq, type TestUser } from "./helpers";
 import { befriend } from "./social";
 

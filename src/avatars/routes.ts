@@ -10,7 +10,7 @@ import { router, type AppEnv } from "../http/app-env";
 import { badRequest, notFound } from "../http/errors";
 import { errors, json, pick, RoomIdParam } from "../http/schemas";
 import { serveFile } from "../media/download";
-import { deleteFile } from "../media/files";
+import { deleteFile } from "../media/service";
 import { FileIdParam, UploadBody } from "../media/schemas";
 import { receiveUpload } from "../media/upload";
 import { canManageRoom, loadRoom, require } from "../rooms/access";

@@ -3,7 +3,7 @@
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { rooms } from "../db/schema";
-import { directKey } from "../conversations/routes";
+import { directKey } from "../conversations/queries";
 import { retryOnce, roomStub } from "../room/client";
 import { blockBetween } from "./queries";
 

@@ -7,9 +7,9 @@ import type { Db, RowOf } from "../db/client";
 import { roomMembers, rooms, users } from "../db/schema";
 import { blockBetween } from "../blocks/queries";
 import { badRequest } from "../http/errors";
-import { activeCount } from "../rooms/access";
+import { activeCount } from "../members/queries";
 import { lastMessageOf } from "../rooms/queries";
-import { isMuted } from "./settings";
+import { isMuted } from "./schemas";
 
 const me = alias(roomMembers, "me");
 const peerMember = alias(roomMembers, "peer_member");

@@ -1,4 +1,5 @@
-// Conversation shapes: direct and group create bodies, their responses, and the inbox item.
+// Conversation shapes: direct and group create bodies, their responses, the inbox item, and the
+// per-member settings (mute, hide, cleared history).
 import { z } from "@hono/zod-openapi";
 import { RoomCreate, RoomResponse } from "../rooms/schemas";
 import { intQuery } from "../http/schemas";
@@ -74,3 +75,37 @@ export const InboxItem = z
     cursor: z.string(),
   })
   .openapi("ConversationSummary");
+
+export const MUTE_FOREVER = "9999-12-31T23:59:59.999Z";
+
+export const SettingsUpdate = z
+  .object({
+    muted_until: z.iso
+      .datetime({ offset: true })
+      .nullable()
+      .openapi({ description: `Mute until this time; null unmutes; ${MUTE_FOREVER} mutes forever` }),
+    hidden: z.boolean().openapi({ description: "Hide the conversation from GET /conversations until a new message arrives" }),
+  })
+  .partial()
+  .strict()
+  .openapi("ConversationSettingsUpdate");
+
+export const SettingsResponse = z
+  .object({
+    room_id: z.number().int(),
+    muted: z.boolean(),
+    muted_until: z.string().nullable(),
+    hidden: z.boolean(),
+    history_cleared_up_to: z.number().int().openapi({ description: "You cleared your history up to this message id (0: never)" }),
+  })
+  .openapi("ConversationSettings");
+
+export const isMuted = (mutedUntil: string | null, now = new Date().toISOString()) => mutedUntil !== null && mutedUntil > now;
+
+export const toSettingsResponse = (m: { roomId: number; mutedUntil: string | null; hidden: boolean; cleared: number }) => ({
+  room_id: m.roomId,
+  muted: isMuted(m.mutedUntil),
+  muted_until: m.mutedUntil,
+  hidden: m.hidden,
+  history_cleared_up_to: m.cleared,
+});

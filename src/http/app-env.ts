@@ -29,14 +29,15 @@ export type AppEnv = { Bindings: Env; Variables: { user: AuthUser; requestId: st
 export const router = (opts: { strict?: boolean } = {}) =>
   new OpenAPIHono<AppEnv>({
     ...opts,
-    defaultHook: (result, c) => {
-      if (!result.success) {
-        const target = (result as { target?: string }).target ?? "body";
-        throw new ApiError(400, "invalid_request", describe(result.error.issues, target), {
-          errors: fieldErrors(result.error.issues, target === "json" || target === "form" ? "body" : target),
-        });
-      }
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error.issues, (result as { target?: string }).target ?? "body");
     },
+  });
+
+/** The 400 invalid_request of a request part (`target`: json, form, query, param) that failed its schema. */
+export const validationError = (issues: readonly { path: readonly PropertyKey[]; message: string }[], target: string) =>
+  new ApiError(400, "invalid_request", describe(issues, target), {
+    errors: fieldErrors(issues, target === "json" || target === "form" ? "body" : target),
   });
 
 function describe(issues: readonly { path: readonly PropertyKey[]; message: string }[], target: string) {

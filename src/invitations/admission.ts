@@ -9,7 +9,7 @@ import type { Db } from "../db/client";
 import { roomInvitations, users } from "../db/schema";
 import { ApiError, badRequest, conflict, forbidden, notFound } from "../http/errors";
 import { isActiveMember } from "../members/admit";
-import { activeCount } from "../rooms/access";
+import { activeCount } from "../members/queries";
 
 export type AdmissionFacts = { exists: number; member: number; banned: number; blocked: number; invited: number; active: number };
 

@@ -1,15 +1,8 @@
-// Join requests: apply to a room, list applications, approve or reject them. Approval and
-// auto-approval add the member in the same D1 batch as the request's state change.
+// Join requests: apply to a room, list applications, approve or reject them (rules in service.ts).
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, sql } from "drizzle-orm";
-import { getDb, type Db } from "../db/client";
-import { joinRequests, roomMembers, rooms, users } from "../db/schema";
 import { router } from "../http/app-env";
-import { badRequest, notFound } from "../http/errors";
 import { id, json, jsonBody, PageQuery, pick, RoomIdParam } from "../http/schemas";
-import { admitMember } from "../members/admit";
-import { canModerate, loadRoom, require, requireActive } from "../rooms/access";
-import { applyToJoin, readRequest, roomFull, toResponse } from "./service";
+import { applyToJoin, listRequests, processRequest } from "./service";
 
 const JoinRequestResponse = z
   .object({
@@ -32,9 +25,6 @@ const JoinRequestProcess = z
   .object({ status: z.enum(["approved", "rejected"]), process_message: z.string().max(500).nullable().optional() })
   .strict()
   .openapi("ChatJoinRequestProcess");
-
-const pendingGuard = (requestId: number) =>
-  sql`EXISTS (SELECT 1 FROM ${joinRequests} WHERE ${joinRequests.id} = ${requestId} AND ${joinRequests.status} = 'pending')`;
 
 export const joinRequestRoutes = router()
   .openapi(
@@ -60,22 +50,7 @@ export const joinRequestRoutes = router()
       },
       responses: { 200: json(z.array(JoinRequestResponse)), ...pick(400, 401, 403, 404) },
     }),
-    async (c) => {
-      const db = getDb(c.env.DB);
-      const { status_filter, limit, offset } = c.req.valid("query");
-      const access = await loadRoom(db, c.req.valid("param").room_id, c.var.user);
-      require(canModerate(access), "Only the owner and room admins can see join requests");
-      const rows = await db
-        .select({ r: joinRequests, name: users.username, email: users.email })
-        .from(joinRequests)
-        .leftJoin(users, eq(users.id, joinRequests.applicantId))
-        .where(and(eq(joinRequests.roomId, access.room.id), status_filter ? eq(joinRequests.status, status_filter) : undefined))
-        .orderBy(desc(joinRequests.id))
-        .limit(limit)
-        .offset(offset)
-        .all();
-      return c.json(rows.map(toResponse(c.var.user)), 200);
-    },
+    async (c) => c.json(await listRequests(c, c.req.valid("param").room_id, c.req.valid("query")), 200),
   )
   .openapi(
     createRoute({
@@ -87,42 +62,7 @@ export const joinRequestRoutes = router()
       responses: { 200: json(JoinRequestResponse), ...pick(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const db = getDb(c.env.DB);
-      const { request_id } = c.req.valid("param");
       const { status, process_message } = c.req.valid("json");
-      const request = await db.select().from(joinRequests).where(eq(joinRequests.id, request_id)).get();
-      if (!request) throw notFound("Join request");
-      const access = await loadRoom(db, request.roomId, c.var.user);
-      require(canModerate(access), "Only the owner and room admins can process join requests");
-      if (request.status !== "pending") throw badRequest("request_not_pending", `This request was already ${request.status}`);
-      if (status === "approved") requireActive(access);
-
-      const decision = { status, processedAt: new Date().toISOString(), processedById: c.var.user.id, processMessage: process_message ?? null };
-      const stillPending = and(eq(joinRequests.id, request_id), eq(joinRequests.status, "pending"));
-      if (status === "approved") {
-        const [, decided] = await db.batch([
-          admitMember(db, request.roomId, request.applicantId, pendingGuard(request_id)),
-          // Approved only if the membership exists now; otherwise the room was full.
-          db
-            .update(joinRequests)
-            .set(decision)
-            .where(
-              and(
-                stillPending,
-                sql`EXISTS (SELECT 1 FROM ${roomMembers} WHERE ${roomMembers.roomId} = ${request.roomId} AND ${roomMembers.userId} = ${request.applicantId} AND ${roomMembers.status} = 'active')`,
-              ),
-            )
-            .returning({ id: joinRequests.id }),
-        ]);
-        if (!decided.length) {
-          const now = await db.select({ status: joinRequests.status }).from(joinRequests).where(eq(joinRequests.id, request_id)).get();
-          if (now?.status !== "pending") throw badRequest("request_not_pending", "This request was already processed");
-          throw roomFull();
-        }
-      } else {
-        const done = await db.update(joinRequests).set(decision).where(stillPending).returning({ id: joinRequests.id }).all();
-        if (!done.length) throw badRequest("request_not_pending", "This request was already processed");
-      }
-      return c.json((await readRequest(db, request_id, c.var.user))!, 200);
+      return c.json(await processRequest(c, c.req.valid("param").request_id, status, process_message ?? null), 200);
     },
   );

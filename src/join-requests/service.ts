@@ -1,14 +1,17 @@
-// Applying to join a room, shared by the core route and the dialects: a request for the owner to
-// process, or, in a room without approval, the membership at once (one guarded batch).
-import { and, eq, sql } from "drizzle-orm";
+// Join requests, for every door: applying to join a room (a request for the owner to process, or,
+// in a room without approval, the membership at once), listing applications, approving or
+// rejecting them. Approval and auto-approval add the member in the same D1 batch as the request's
+// state change.
+import { and, desc, eq, sql } from "drizzle-orm";
 import { bannedFrom } from "../bans/queries";
 import { batchRun, getDb, type Db } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
-import { joinRequests, rooms, users } from "../db/schema";
-import { badRequest, conflict, forbidden } from "../http/errors";
+import { joinRequests, roomMembers, rooms, users } from "../db/schema";
+import { badRequest, conflict, forbidden, notFound } from "../http/errors";
 import { admitMember } from "../members/admit";
 import type { Caller } from "../messages/common";
-import { activeCount, loadRoom, requireActive } from "../rooms/access";
+import { activeCount } from "../members/queries";
+import { canModerate, loadRoom, require, requireActive } from "../rooms/access";
 import { contactFor, type Viewer } from "../users/privacy";
 
 export const roomFull = () => conflict("room_full", "The room has reached its member limit");
@@ -89,4 +92,65 @@ export async function applyToJoin(c: Caller, roomId: number, message: string | n
     throw e;
   }
   return (await readRequest(db, requestId, me))!;
+}
+
+type Status = "pending" | "approved" | "rejected";
+
+/** Applications to a room, newest first (owner, room admins, system admins). */
+export async function listRequests(c: Caller, roomId: number, { status_filter, limit, offset }: { limit: number; offset: number; status_filter?: Status }) {
+  const db = getDb(c.env.DB);
+  const access = await loadRoom(db, roomId, c.var.user);
+  require(canModerate(access), "Only the owner and room admins can see join requests");
+  const rows = await db
+    .select({ r: joinRequests, name: users.username, email: users.email })
+    .from(joinRequests)
+    .leftJoin(users, eq(users.id, joinRequests.applicantId))
+    .where(and(eq(joinRequests.roomId, access.room.id), status_filter ? eq(joinRequests.status, status_filter) : undefined))
+    .orderBy(desc(joinRequests.id))
+    .limit(limit)
+    .offset(offset)
+    .all();
+  return rows.map(toResponse(c.var.user));
+}
+
+const pendingGuard = (requestId: number) =>
+  sql`EXISTS (SELECT 1 FROM ${joinRequests} WHERE ${joinRequests.id} = ${requestId} AND ${joinRequests.status} = 'pending')`;
+
+/** Approves (the applicant becomes an active member) or rejects a pending application (owner, room admins, system admins). */
+export async function processRequest(c: Caller, request_id: number, status: "approved" | "rejected", process_message: string | null) {
+  const db = getDb(c.env.DB);
+  const request = await db.select().from(joinRequests).where(eq(joinRequests.id, request_id)).get();
+  if (!request) throw notFound("Join request");
+  const access = await loadRoom(db, request.roomId, c.var.user);
+  require(canModerate(access), "Only the owner and room admins can process join requests");
+  if (request.status !== "pending") throw badRequest("request_not_pending", `This request was already ${request.status}`);
+  if (status === "approved") requireActive(access);
+
+  const decision = { status, processedAt: new Date().toISOString(), processedById: c.var.user.id, processMessage: process_message };
+  const stillPending = and(eq(joinRequests.id, request_id), eq(joinRequests.status, "pending"));
+  if (status === "approved") {
+    const [, decided] = await db.batch([
+      admitMember(db, request.roomId, request.applicantId, pendingGuard(request_id)),
+      // Approved only if the membership exists now; otherwise the room was full.
+      db
+        .update(joinRequests)
+        .set(decision)
+        .where(
+          and(
+            stillPending,
+            sql`EXISTS (SELECT 1 FROM ${roomMembers} WHERE ${roomMembers.roomId} = ${request.roomId} AND ${roomMembers.userId} = ${request.applicantId} AND ${roomMembers.status} = 'active')`,
+          ),
+        )
+        .returning({ id: joinRequests.id }),
+    ]);
+    if (!decided.length) {
+      const now = await db.select({ status: joinRequests.status }).from(joinRequests).where(eq(joinRequests.id, request_id)).get();
+      if (now?.status !== "pending") throw badRequest("request_not_pending", "This request was already processed");
+      throw roomFull();
+    }
+  } else {
+    const done = await db.update(joinRequests).set(decision).where(stillPending).returning({ id: joinRequests.id }).all();
+    if (!done.length) throw badRequest("request_not_pending", "This request was already processed");
+  }
+  return (await readRequest(db, request_id, c.var.user))!;
 }

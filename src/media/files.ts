@@ -1,11 +1,11 @@
-// File records: who may see a file, its API shape, attaching files to messages, and deleting
-// files with their R2 objects (one file, a room's, an account's orphans).
+// File records: who may see a file, its API shape, attaching files to messages, and deleting the
+// R2 objects of deleted rows (a room's, an account's orphans). Deleting one file, which tells its
+// room, is media/service.ts.
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { files, roomMembers, rooms, type FileRow } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
 import { badRequest, notFound } from "../http/errors";
-import { roomStub } from "../room/client";
 import type { Attachment } from "../room/protocol";
 import { kindOf, type Kind } from "./sniff";
 import { purgeObjects } from "./cleanup";
@@ -119,20 +119,6 @@ export function fileIdFromUrl(url: string, origin?: string): number | null {
   if (absolute && (!origin || u.origin !== origin)) return null;
   const m = /^\/api\/v1\/files\/([1-9][0-9]{0,15})\/?$/.exec(u.pathname);
   return m ? Number(m[1]) : null;
-}
-
-/** Deletes one file: row, object, and tells its room so messages show the media as removed. */
-export async function deleteFile(env: Env, db: Db, file: FileRow): Promise<void> {
-  await db.delete(files).where(eq(files.id, file.id));
-  await deleteObjects(env, [file.key]);
-  if (file.roomId !== null) {
-    try {
-      await roomStub(env, file.roomId).mediaRemoved(file.roomId, file.id);
-    } catch (e) {
-      // The file is gone either way; its messages then fall back to a 404 link.
-      console.error("mediaRemoved failed", file.roomId, file.id, e);
-    }
-  }
 }
 
 /**

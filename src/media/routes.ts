@@ -1,19 +1,12 @@
 // Files API: streamed upload, download (Bearer token or signed URL), info, list, delete.
 import { createRoute, z } from "@hono/zod-openapi";
-import { desc, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { requireUser } from "../auth/middleware";
-import { getDb } from "../db/client";
-import { files } from "../db/schema";
 import { router, type AppEnv } from "../http/app-env";
-import { conflict, forbidden, notFound } from "../http/errors";
 import { errors, json, noContent, PageQuery, pick } from "../http/schemas";
-import { serveFile } from "./download";
-import { deleteFile, findVisibleFile, toFileResponse } from "./files";
 import { FileIdParam, FileResponse, SignedQuery, UploadBody } from "./schemas";
-import { checkSignature } from "./signing";
-import { receiveUpload } from "./upload";
+import { downloadFile, fileInfo, listMyFiles, removeFile, requireSignature, uploadFile } from "./service";
 
 /** Uploads stream past the global JSON body limit; they enforce MAX_UPLOAD_BYTES themselves. */
 // files/upload: document 003's name for POST /files.
@@ -28,10 +21,7 @@ const isSigned = (c: Context) => c.req.query("sig") !== undefined || c.req.query
 /** A Bearer token, or a valid signed URL for this very file (then no user is set). */
 const userOrSignature = createMiddleware<AppEnv>(async (c, next) => {
   if (!isSigned(c)) return requireUser(c, next);
-  const fileId = Number(c.req.param("file_id"));
-  const check = checkSignature(c.env, fileId, c.req.query("exp"), c.req.query("sig"));
-  if (check === "expired") throw forbidden("This link has expired; fetch the file again for a fresh one", "signature_expired");
-  if (check !== "valid") throw forbidden("Invalid file signature", "invalid_signature");
+  requireSignature(c.env, Number(c.req.param("file_id")), c.req.query("exp"), c.req.query("sig"));
   await next();
 });
 
@@ -56,11 +46,7 @@ export const fileRoutes = router()
         415: { ...errors[400], description: "Not an allowed file type" },
       },
     }),
-    async (c) => {
-      const db = getDb(c.env.DB);
-      const { file } = await receiveUpload(c.env, db, c.req.raw, c.var.user);
-      return c.json(toFileResponse(c.env, file), 201);
-    },
+    async (c) => c.json(await uploadFile(c, c.req.raw), 201),
   )
   .openapi(
     createRoute({
@@ -72,21 +58,7 @@ export const fileRoutes = router()
       request: { query: PageQuery },
       responses: { 200: json(z.array(FileResponse)), ...pick(400, 401) },
     }),
-    async (c) => {
-      const { limit, offset } = c.req.valid("query");
-      const rows = await getDb(c.env.DB)
-        .select()
-        .from(files)
-        .where(eq(files.uploaderId, c.var.user.id))
-        .orderBy(desc(files.id))
-        .limit(limit)
-        .offset(offset)
-        .all();
-      return c.json(
-        rows.map((f) => toFileResponse(c.env, f)),
-        200,
-      );
-    },
+    async (c) => c.json(await listMyFiles(c, c.req.valid("query")), 200),
   )
   .openapi(
     createRoute({
@@ -110,13 +82,7 @@ export const fileRoutes = router()
       },
     }),
     async (c) => {
-      const id = c.req.valid("param").file_id;
-      const db = getDb(c.env.DB);
-      const signed = isSigned(c);
-      const file = signed ? ((await db.select().from(files).where(eq(files.id, id)).get()) ?? null) : await findVisibleFile(db, id, c.var.user);
-      if (!file) throw notFound("File");
-      const maxAge = signed ? Number(c.req.query("exp")) - Date.now() / 1000 : 300;
-      return serveFile(c.env, c.req.raw, file, maxAge);
+      return downloadFile(c.env, c.req.raw, c.req.valid("param").file_id, isSigned(c) ? null : c.var.user, c.req.query("exp"));
     },
   )
   .openapi(
@@ -129,11 +95,7 @@ export const fileRoutes = router()
       request: { params: FileIdParam },
       responses: { 200: json(FileResponse), ...pick(400, 401, 404) },
     }),
-    async (c) => {
-      const file = await findVisibleFile(getDb(c.env.DB), c.req.valid("param").file_id, c.var.user);
-      if (!file) throw notFound("File");
-      return c.json(toFileResponse(c.env, file), 200);
-    },
+    async (c) => c.json(await fileInfo(c, c.req.valid("param").file_id), 200),
   )
   .openapi(
     createRoute({
@@ -146,13 +108,7 @@ export const fileRoutes = router()
       responses: { ...noContent, ...pick(400, 401, 403, 404, 409) },
     }),
     async (c) => {
-      const db = getDb(c.env.DB);
-      const me = c.var.user;
-      const file = await findVisibleFile(db, c.req.valid("param").file_id, me);
-      if (!file) throw notFound("File");
-      if (file.uploaderId !== me.id && !me.isAdmin) throw forbidden("Only the uploader can delete this file");
-      if (file.purpose === "avatar") throw conflict("avatar_file", "This file is a picture in use: remove it with DELETE /users/me/avatar or /chat-rooms/{id}/avatar");
-      await deleteFile(c.env, db, file);
+      await removeFile(c, c.req.valid("param").file_id);
       return c.body(null, 204);
     },
   );

@@ -7,7 +7,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { bannedFrom } from "../bans/queries";
 import { batchRun, type Db } from "../db/client";
 import { roomMembers, rooms } from "../db/schema";
-import { activeCount } from "../rooms/access";
+import { activeCount } from "./queries";
 
 export function admitMember(db: Db, roomId: number, userId: number, guard: SQL = sql`1`) {
   // New members start with everything before their arrival counted as read.

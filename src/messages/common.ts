@@ -35,6 +35,9 @@ export const instant = z.iso
 /** Who is calling: a Hono context of the app (or anything with its env and authenticated user). */
 export type Caller = { env: Env; var: { user: AuthUser } };
 
+/** A caller that can leave work running after the reply (pushes to the users' hubs). */
+export type BackgroundCaller = Caller & { executionCtx: Pick<ExecutionContext, "waitUntil"> };
+
 export const actorOf = (c: Caller): Actor => ({ id: c.var.user.id, username: c.var.user.username, display_name: c.var.user.displayName });
 
 /** A refusal from the room object becomes the API's one error type. */

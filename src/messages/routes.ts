@@ -2,18 +2,26 @@
 // delete, read positions and receipts, who is online, and the WebSocket upgrade. The worker
 // authorizes every call from D1; the object only orders, stores and fans out.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
-import { getDb } from "../db/client";
-import { roomMembers, users } from "../db/schema";
 import { router } from "../http/app-env";
-import { ApiError, badRequest, requireUpgrade } from "../http/errors";
-import { boolQuery, errors, id, intQuery, json, jsonBody, noContent, pick, RoomIdParam, upgraded } from "../http/schemas";
-import { refreshMentions } from "../notifications/produce";
-import { roomStub } from "../room/client";
+import { requireUpgrade } from "../http/errors";
+import { boolQuery, errors, intQuery, json, jsonBody, noContent, pick, RoomIdParam, upgraded } from "../http/schemas";
 import { messageInput, MAX_CONTENT } from "../room/protocol";
-import { canPost, canView, requireActive } from "../rooms/access";
-import { actorOf, assertNotBlocked, ChatMessage, instant, memberAccess, MessageParams, SearchText, unwrap } from "./common";
-import { deleteMessage, markRead, openSocket, readHistory, readMessage, recallMessage, sendMessage, uploadMessage } from "./service";
+import { ChatMessage, instant, MessageParams, SearchText } from "./common";
+import {
+  deleteMessage,
+  editMessage,
+  markRead,
+  onlineMembers,
+  openSocket,
+  readHistory,
+  readMessage,
+  readReceipts,
+  recallMessage,
+  searchRoom,
+  sendMessage,
+  setTyping,
+  uploadMessage,
+} from "./service";
 
 const MessageCreate = z
   .object({
@@ -128,12 +136,8 @@ export const messageRoutes = router()
       responses: { ...noContent, ...pick(400, 401, 403, 404) },
     }),
     async (c) => {
-      const roomId = c.req.valid("param").room_id;
-      const access = await memberAccess(c, roomId, canPost);
-      requireActive(access);
-      await assertNotBlocked(getDb(c.env.DB), access);
       const { is_typing = true } = c.req.valid("json") ?? {};
-      await roomStub(c.env, roomId).typing(roomId, actorOf(c), is_typing);
+      await setTyping(c, c.req.valid("param").room_id, is_typing);
       return c.body(null, 204);
     },
   )
@@ -147,11 +151,7 @@ export const messageRoutes = router()
       request: { params: RoomIdParam, query: SearchQuery },
       responses: { 200: json(z.array(ChatMessage)), ...pick(400, 401, 403, 404) },
     }),
-    async (c) => {
-      const roomId = c.req.valid("param").room_id;
-      const access = await memberAccess(c, roomId, canView);
-      return c.json(await roomStub(c.env, roomId).search(roomId, { ...c.req.valid("query"), cleared: access.cleared }, c.var.user.id), 200);
-    },
+    async (c) => c.json(await searchRoom(c, c.req.valid("param").room_id, c.req.valid("query")), 200),
   )
   .openapi(
     createRoute({
@@ -178,11 +178,7 @@ export const messageRoutes = router()
     }),
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
-      const access = await memberAccess(c, room_id, canPost);
-      requireActive(access);
-      const result = unwrap(await roomStub(c.env, room_id).edit(room_id, actorOf(c), message_id, c.req.valid("json").content_text, access.room.archiveVersion));
-      await refreshMentions(getDb(c.env.DB), room_id, message_id, result.message.content_text);
-      return c.json(result.message, 200);
+      return c.json(await editMessage(c, room_id, message_id, c.req.valid("json").content_text), 200);
     },
   )
   .openapi(
@@ -253,24 +249,7 @@ export const messageRoutes = router()
     }),
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
-      await memberAccess(c, room_id, canView);
-      const limit = Number(c.env.READ_RECEIPTS_MAX_MEMBERS) || 100;
-      const [last, rows] = await Promise.all([
-        roomStub(c.env, room_id).lastMessageId(room_id),
-        getDb(c.env.DB)
-          .select({ user_id: users.id, username: users.username, display_name: users.displayName, last_read_message_id: roomMembers.lastReadMessageId })
-          .from(roomMembers)
-          .innerJoin(users, eq(users.id, roomMembers.userId))
-          .where(and(eq(roomMembers.roomId, room_id), eq(roomMembers.status, "active")))
-          .limit(limit + 1)
-          .all(),
-      ]);
-      if (message_id > last) throw new ApiError(404, "message_not_found", "Message not found");
-      if (rows.length > limit) throw badRequest("room_too_large", `Read receipts are available in rooms of up to ${limit} members`);
-      return c.json(
-        rows.filter((r) => r.last_read_message_id >= message_id),
-        200,
-      );
+      return c.json(await readReceipts(c, room_id, message_id), 200);
     },
   )
   .openapi(
@@ -282,11 +261,7 @@ export const messageRoutes = router()
       request: { params: RoomIdParam },
       responses: { 200: json(z.array(z.object({ id: z.number().int(), username: z.string(), display_name: z.string().nullable() }))), ...pick(400, 401, 403, 404) },
     }),
-    async (c) => {
-      const roomId = c.req.valid("param").room_id;
-      await memberAccess(c, roomId, canView);
-      return c.json(await roomStub(c.env, roomId).online(roomId), 200);
-    },
+    async (c) => c.json(await onlineMembers(c, c.req.valid("param").room_id), 200),
   )
   .openapi(
     createRoute({

@@ -4,17 +4,10 @@
 // is one call per room searched, so a search covers at most MAX_ROOMS rooms: your most recently
 // active ones, or the ones you name.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq } from "drizzle-orm";
-import { getDb, inIds } from "../db/client";
-import { roomMembers, rooms } from "../db/schema";
-import { RULES, throttle } from "../http/throttle";
 import { router } from "../http/app-env";
-import { ApiError } from "../http/errors";
 import { ErrorBody, idList, intQuery, json, pick } from "../http/schemas";
-import { roomStub } from "../room/client";
 import { ChatMessage, instant, SearchText } from "./common";
-
-const MAX_ROOMS = 50;
+import { MAX_SEARCH_ROOMS as MAX_ROOMS, searchMyRooms } from "./service";
 
 const Query = z
   .object({
@@ -44,34 +37,10 @@ export const searchRoutes = router().openapi(
     responses: { 200: json(z.array(Hit)), ...pick(400, 401, 429), 503: json(ErrorBody, "A conversation could not be searched") },
   }),
   async (c) => {
-    const me = c.var.user.id;
-    const { room_ids, limit, ...q } = c.req.valid("query");
-    // One search asks up to MAX_ROOMS room objects: limited per user.
-    await throttle(c.env, RULES.search, `user:${me}`);
-    // Active memberships only, and with each one's cleared-history mark (searched above it).
-    const mine = await getDb(c.env.DB)
-      .select({ id: rooms.id, kind: rooms.kind, name: rooms.name, cleared: roomMembers.clearedMessageId })
-      .from(roomMembers)
-      .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
-      .where(and(eq(roomMembers.userId, me), eq(roomMembers.status, "active"), room_ids ? inIds(rooms.id, room_ids) : undefined))
-      .orderBy(desc(rooms.lastActivityAt), desc(rooms.id))
-      .limit(MAX_ROOMS + 1)
-      .all();
-    const searched = mine.slice(0, MAX_ROOMS);
-    const found = await Promise.allSettled(searched.map((r) => roomStub(c.env, r.id).search(r.id, { ...q, limit, cleared: r.cleared }, me)));
-    if (found.some((f) => f.status === "rejected")) {
-      console.error("cross-room search: a room failed", found.find((f) => f.status === "rejected"));
-      throw new ApiError(503, "unavailable", "Some conversations could not be searched; try again");
-    }
-    const hits = found.flatMap((f, i) => {
-      const r = searched[i];
-      const room = { id: r.id, kind: r.kind, name: r.kind === "direct" ? "" : r.name };
-      return (f as PromiseFulfilledResult<z.infer<typeof ChatMessage>[]>).value.map((message) => ({ room, message }));
-    });
-    // Newest first across rooms; a tie in time goes to the higher room, then message, id.
-    hits.sort((a, b) => b.message.sent_at.localeCompare(a.message.sent_at) || b.room.id - a.room.id || b.message.id - a.message.id);
-    c.header("X-Searched-Rooms", String(searched.length));
-    if (mine.length > MAX_ROOMS) c.header("X-More-Rooms", "true");
-    return c.json(hits.slice(0, limit), 200);
+    const { room_ids, ...q } = c.req.valid("query");
+    const { hits, searched, more } = await searchMyRooms(c, room_ids, q);
+    c.header("X-Searched-Rooms", String(searched));
+    if (more) c.header("X-More-Rooms", "true");
+    return c.json(hits, 200);
   },
 );

@@ -1,20 +1,25 @@
 // The message operations every door shares (the core routes and the dialects of src/dialects/):
-// send, upload-and-send, read history, delete, mark read. Each authorizes from D1, then asks the
-// room object, which orders, stores and fans out. Callers only translate shapes.
+// send, upload-and-send, read history and single messages, edit, delete, recall, mark read, read
+// receipts, typing, who is online, search (one room or all of yours) and the room socket. Each
+// authorizes from D1, then asks the room object, which orders, stores and fans out. Callers only
+// translate shapes.
 import { z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { files } from "../db/schema";
 import { ApiError, badRequest, fieldErrors, forbidden, invalidRequest } from "../http/errors";
-import { deleteFile, detachFile, resolveAttachment, type ResolvedAttachment } from "../media/files";
+import { RULES, throttle } from "../http/throttle";
+import { detachFile, resolveAttachment, type ResolvedAttachment } from "../media/files";
+import { deleteFile } from "../media/service";
 import { receiveUpload, type UploadOptions } from "../media/upload";
-import { forgetMentions } from "../notifications/produce";
+import { forgetMentions, refreshMentions } from "../notifications/produce";
 import { roomStub } from "../room/client";
 import { messageInput, type ChatMessage } from "../room/protocol";
-import { ADMISSION_HEADER, type Admission, type HistoryQuery } from "../room/room";
+import { ADMISSION_HEADER, type Admission, type HistoryQuery, type SearchQuery } from "../room/room";
 import type { WireShape } from "../room/shapes";
 import { canModerate, canPost, canView, requireActive } from "../rooms/access";
 import { actorOf, assertNotBlocked, memberAccess, unwrap, type Caller } from "./common";
+import { readPositions, searchableRooms } from "./queries";
 
 /** A new message as the core understands it (aliases already resolved by the caller). */
 export type MessageDraft = {
@@ -170,6 +175,15 @@ export async function readMessage(c: Caller, roomId: number, messageId: number):
   return message;
 }
 
+/** Edits the caller's own message (broadcast as message_updated); its mentions follow the new text. */
+export async function editMessage(c: Caller, roomId: number, messageId: number, contentText: string): Promise<ChatMessage> {
+  const access = await memberAccess(c, roomId, canPost);
+  requireActive(access);
+  const result = unwrap(await roomStub(c.env, roomId).edit(roomId, actorOf(c), messageId, contentText, access.room.archiveVersion));
+  await refreshMentions(getDb(c.env.DB), roomId, messageId, result.message.content_text);
+  return result.message;
+}
+
 /**
  * Soft-deletes a message: its sender, room admins, the owner or system admins. The mentions it
  * made are forgotten and its file goes too, unless another message still shows it.
@@ -227,4 +241,64 @@ export async function openSocket(c: Caller, roomId: number, opts: { since: numbe
   return roomStub(c.env, roomId).fetch("https://room.internal/ws", {
     headers: { Upgrade: "websocket", [ADMISSION_HEADER]: JSON.stringify(admission) },
   });
+}
+
+/** Says the caller is typing (or stopped): the room's sockets but the caller's get a typing frame. */
+export async function setTyping(c: Caller, roomId: number, isTyping: boolean): Promise<void> {
+  const access = await memberAccess(c, roomId, canPost);
+  requireActive(access);
+  await assertNotBlocked(getDb(c.env.DB), access);
+  await roomStub(c.env, roomId).typing(roomId, actorOf(c), isTyping);
+}
+
+/** The room's messages matching `q`, newest first, above the caller's cleared-history mark. */
+export async function searchRoom(c: Caller, roomId: number, q: Omit<SearchQuery, "cleared">): Promise<ChatMessage[]> {
+  const access = await memberAccess(c, roomId, canView);
+  return roomStub(c.env, roomId).search(roomId, { ...q, cleared: access.cleared }, c.var.user.id);
+}
+
+/** A cross-room search asks at most this many room objects. */
+export const MAX_SEARCH_ROOMS = 50;
+
+export type SearchHit = { room: { id: number; kind: "group" | "direct"; name: string }; message: ChatMessage };
+
+/**
+ * Searches the caller's active rooms (their MAX_SEARCH_ROOMS most recently active, or `roomIds`),
+ * each room object in parallel, merged newest first. Throttled per user; 503 when a room fails.
+ */
+export async function searchMyRooms(c: Caller, roomIds: number[] | undefined, q: Omit<SearchQuery, "cleared" | "before">) {
+  const me = c.var.user.id;
+  // One search asks up to MAX_SEARCH_ROOMS room objects: limited per user.
+  await throttle(c.env, RULES.search, `user:${me}`);
+  const mine = await searchableRooms(getDb(c.env.DB), me, roomIds, MAX_SEARCH_ROOMS + 1);
+  const searched = mine.slice(0, MAX_SEARCH_ROOMS);
+  const found = await Promise.allSettled(searched.map((r) => roomStub(c.env, r.id).search(r.id, { ...q, cleared: r.cleared }, me)));
+  if (found.some((f) => f.status === "rejected")) {
+    console.error("cross-room search: a room failed", found.find((f) => f.status === "rejected"));
+    throw new ApiError(503, "unavailable", "Some conversations could not be searched; try again");
+  }
+  const hits: SearchHit[] = found.flatMap((f, i) => {
+    const r = searched[i];
+    const room = { id: r.id, kind: r.kind, name: r.kind === "direct" ? "" : r.name };
+    return (f as PromiseFulfilledResult<ChatMessage[]>).value.map((message) => ({ room, message }));
+  });
+  // Newest first across rooms; a tie in time goes to the higher room, then message, id.
+  hits.sort((a, b) => b.message.sent_at.localeCompare(a.message.sent_at) || b.room.id - a.room.id || b.message.id - a.message.id);
+  return { hits: hits.slice(0, q.limit), searched: searched.length, more: mine.length > MAX_SEARCH_ROOMS };
+}
+
+/** Members whose read position has reached the message (rooms up to READ_RECEIPTS_MAX_MEMBERS members). */
+export async function readReceipts(c: Caller, roomId: number, messageId: number) {
+  await memberAccess(c, roomId, canView);
+  const limit = Number(c.env.READ_RECEIPTS_MAX_MEMBERS) || 100;
+  const [last, rows] = await Promise.all([roomStub(c.env, roomId).lastMessageId(roomId), readPositions(getDb(c.env.DB), roomId, limit + 1)]);
+  if (messageId > last) throw new ApiError(404, "message_not_found", "Message not found");
+  if (rows.length > limit) throw badRequest("room_too_large", `Read receipts are available in rooms of up to ${limit} members`);
+  return rows.filter((r) => r.last_read_message_id >= messageId);
+}
+
+/** Users with at least one open socket in the room. */
+export async function onlineMembers(c: Caller, roomId: number) {
+  await memberAccess(c, roomId, canView);
+  return roomStub(c.env, roomId).online(roomId);
 }

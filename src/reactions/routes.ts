@@ -1,14 +1,12 @@
 // Reactions: members put emoji on messages. The room object keeps them with its messages (one
 // writer per room), tallies them into every message it returns and broadcasts each change as a
-// `reaction` frame; these routes authorize and pass through.
+// `reaction` frame; the rules are in service.ts.
 import { createRoute, z } from "@hono/zod-openapi";
-import { getDb } from "../db/client";
 import { router } from "../http/app-env";
 import { intQuery, json, noContent, pick } from "../http/schemas";
-import { roomStub } from "../room/client";
 import { Emoji } from "../room/protocol";
-import { canPost, canView, requireActive } from "../rooms/access";
-import { actorOf, assertNotBlocked, ChatMessage, memberAccess, MessageParams, unwrap } from "../messages/common";
+import { ChatMessage, MessageParams } from "../messages/common";
+import { addReaction, listReactors, removeReaction } from "./service";
 
 const EmojiParam = Emoji.openapi({ param: { name: "emoji", in: "path" }, example: "👍" });
 const ReactionParams = MessageParams.extend({ emoji: EmojiParam });
@@ -41,10 +39,7 @@ export const reactionRoutes = router()
     }),
     async (c) => {
       const { room_id, message_id, emoji } = c.req.valid("param");
-      const access = await memberAccess(c, room_id, canPost);
-      requireActive(access);
-      await assertNotBlocked(getDb(c.env.DB), access);
-      return c.json(unwrap(await roomStub(c.env, room_id).react(room_id, actorOf(c), message_id, emoji, true, access.cleared, access.room.archiveVersion)).message, 200);
+      return c.json(await addReaction(c, room_id, message_id, emoji), 200);
     },
   )
   .openapi(
@@ -58,9 +53,7 @@ export const reactionRoutes = router()
     }),
     async (c) => {
       const { room_id, message_id, emoji } = c.req.valid("param");
-      const access = await memberAccess(c, room_id, canPost);
-      requireActive(access);
-      unwrap(await roomStub(c.env, room_id).react(room_id, actorOf(c), message_id, emoji, false, access.cleared, access.room.archiveVersion));
+      await removeReaction(c, room_id, message_id, emoji);
       return c.body(null, 204);
     },
   )
@@ -75,7 +68,6 @@ export const reactionRoutes = router()
     }),
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
-      const access = await memberAccess(c, room_id, canView);
-      return c.json(unwrap(await roomStub(c.env, room_id).reactors(room_id, message_id, c.req.valid("query"), access.cleared)).reactions, 200);
+      return c.json(await listReactors(c, room_id, message_id, c.req.valid("query")), 200);
     },
   );

@@ -1,11 +1,10 @@
 // The user's own socket (mounted at /realtime; also /realtime/ws at the root): authorized here,
-// served by the user's hub object (hub.ts), which pushes their notifications.
+// served by the user's hub object (hub.ts), which pushes their notifications (service.ts).
 import { createRoute, z } from "@hono/zod-openapi";
 import { router } from "../http/app-env";
 import { requireUpgrade } from "../http/errors";
 import { intQuery, pick, upgraded } from "../http/schemas";
-import { HUB_ADMISSION_HEADER, type HubAdmission } from "./hub";
-import { hubStub } from "./push";
+import { openUserSocket } from "./service";
 
 export const realtimeRoutes = router().openapi(
   createRoute({
@@ -19,11 +18,6 @@ export const realtimeRoutes = router().openapi(
   }),
   async (c) => {
     requireUpgrade(c.req.header("Upgrade"));
-    const user = c.var.user;
-    const admission: HubAdmission = { user: { id: user.id, username: user.username }, token_version: user.tokenVersion, session_id: user.sessionId, expires_at: user.expiresAt, since: c.req.valid("query").since ?? null };
-    // A fresh request: only the worker's own headers reach the object, never the client's.
-    return hubStub(c.env, user.id).fetch("https://hub.internal/ws", {
-      headers: { Upgrade: "websocket", [HUB_ADMISSION_HEADER]: JSON.stringify(admission) },
-    });
+    return openUserSocket(c, c.req.valid("query").since ?? null);
   },
 );

@@ -1,6 +1,6 @@
 // Who may do what in a room. Every room route loads the room and the caller's membership in one
 // query, then asks these predicates; the room object never decides permissions itself.
-import { and, eq, sql, type SQLWrapper } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { roomMembers, rooms, type RoomRow } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
@@ -69,10 +69,6 @@ export function require(ok: boolean, detail?: string, code?: string) {
 export function requireActive(a: RoomAccess) {
   if (a.room.archivedAt !== null) throw forbidden("This room is archived: it is read-only", "room_archived");
 }
-
-/** Active members right now, for capacity checks in a single statement. */
-export const activeCount = (roomId: number | SQLWrapper) =>
-  sql`(SELECT count(*) FROM ${roomMembers} WHERE ${roomMembers.roomId} = ${roomId} AND ${roomMembers.status} = 'active')`;
 
 /** A user's role in a room while an active member, else null. */
 export async function activeRole(db: Db, roomId: number, userId: number): Promise<Role | null> {

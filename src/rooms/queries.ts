@@ -4,7 +4,7 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Db, RowOf } from "../db/client";
 import { roomMembers, rooms, users, type RoomRow } from "../db/schema";
-import { activeCount } from "./access";
+import { activeCount } from "../members/queries";
 
 const me = alias(roomMembers, "me");
 

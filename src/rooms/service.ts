@@ -1,15 +1,20 @@
-// Room operations every door shares (the core routes and the dialects of src/dialects/).
+// Room operations every door shares (the core routes and the dialects of src/dialects/): create,
+// list, read, update (archive included) and delete. Deleting takes the members, join requests,
+// messages and media along and closes the room's sockets.
 import { desc, eq, or, sql } from "drizzle-orm";
 import { contains } from "../db/like";
 import { getDb } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
-import { roomMembers, rooms } from "../db/schema";
-import { conflict } from "../http/errors";
+import { files, joinRequests, roomMembers, rooms } from "../db/schema";
+import { ApiError, conflict } from "../http/errors";
+import { deleteObjects } from "../media/files";
+import { activeCount } from "../members/queries";
 import type { Caller } from "../messages/common";
-import { canView, loadRoom, require } from "./access";
+import { retryOnce, roomStub } from "../room/client";
+import { canManageRoom, canView, loadRoom, require } from "./access";
 import { getRoomResponse, selectRooms, toRoomResponse, whereAll } from "./queries";
 import type { z } from "@hono/zod-openapi";
-import type { RoomCreate, RoomListQuery } from "./schemas";
+import type { RoomCreate, RoomListQuery, RoomUpdate } from "./schemas";
 
 export const nameTaken = () => conflict("room_name_taken", "A room with this name already exists");
 
@@ -80,4 +85,80 @@ export async function readRoom(c: Caller, roomId: number) {
   const access = await loadRoom(db, roomId, c.var.user, { kinds: ["group", "direct"] });
   require(canView(access), "Only members can see this room", "not_a_member");
   return (await getRoomResponse(db, access.room.id, c.var.user.id))!;
+}
+
+export type RoomPatch = z.output<typeof RoomUpdate>;
+
+/**
+ * Updates a room (only the fields given; owner or system admin). Archiving (is_active false) makes
+ * it read-only, and the room object is told. 400 max_members_too_low, 409 room_name_taken.
+ */
+export async function updateRoom(c: Caller, roomId: number, b: RoomPatch) {
+  const db = getDb(c.env.DB);
+  const access = await loadRoom(db, roomId, c.var.user);
+  require(canManageRoom(access), "Only the owner can change this room");
+  const patch = {
+    ...(b.name !== undefined && { name: b.name }),
+    ...(b.description !== undefined && { description: b.description }),
+    ...(b.visibility !== undefined && { visibility: b.visibility }),
+    ...(b.require_approval !== undefined && { requireApproval: b.require_approval }),
+    ...(b.max_members !== undefined && { maxMembers: b.max_members }),
+    // Archiving keeps the first archive time; each change of state moves the version.
+    ...(b.is_active !== undefined &&
+      b.is_active === (access.room.archivedAt !== null) && {
+        archivedAt: b.is_active ? null : new Date().toISOString(),
+        archiveVersion: sql<number>`${rooms.archiveVersion} + 1`,
+      }),
+  };
+  let archive: { archived: boolean; version: number } | undefined;
+  if (Object.keys(patch).length) {
+    try {
+      // The capacity guard is in the statement itself, so a concurrent join cannot slip under it.
+      const updated = await db
+        .update(rooms)
+        .set({ ...patch, updatedAt: new Date().toISOString() })
+        .where(
+          whereAll(
+            eq(rooms.id, access.room.id),
+            b.max_members ? sql`${activeCount(access.room.id)} <= ${b.max_members}` : undefined,
+          ),
+        )
+        .returning({ id: rooms.id, archivedAt: rooms.archivedAt, archiveVersion: rooms.archiveVersion })
+        .all();
+      if (!updated.length)
+        throw new ApiError(400, "max_members_too_low", "max_members is below the current number of members");
+      if ("archiveVersion" in patch) archive = { archived: updated[0].archivedAt !== null, version: updated[0].archiveVersion };
+    } catch (e) {
+      if (isUniqueViolation(e)) throw nameTaken();
+      throw e;
+    }
+  }
+  const room = (await getRoomResponse(db, access.room.id, c.var.user.id))!;
+  // The room object enforces it on sockets: told at once (the version orders a late call), and
+  // any socket that connects later brings D1's state along anyway.
+  if (archive) {
+    const { archived, version } = archive;
+    await retryOnce(() => roomStub(c.env, access.room.id).setArchived(access.room.id, archived, version)).catch((e) =>
+      console.error("archive: the room object was not told (its next socket will sync it)", e),
+    );
+  }
+  return room;
+}
+
+/** Deletes a room with its members, join requests, messages and media (owner or system admin); closes its sockets. */
+export async function deleteRoom(c: Caller, roomId: number): Promise<void> {
+  const db = getDb(c.env.DB);
+  const access = await loadRoom(db, roomId, c.var.user);
+  require(canManageRoom(access), "Only the owner can delete this room");
+  const id = access.room.id;
+  // D1 first, all at once: afterwards nobody can be authorized into the room again.
+  const [gone] = await db.batch([
+    db.delete(files).where(eq(files.roomId, id)).returning({ key: files.key }),
+    db.delete(joinRequests).where(eq(joinRequests.roomId, id)),
+    db.delete(roomMembers).where(eq(roomMembers.roomId, id)),
+    db.delete(rooms).where(eq(rooms.id, id)),
+  ]);
+  // Then the object (sockets closed, log wiped), then the bytes nothing refers to any more.
+  await retryOnce(() => roomStub(c.env, id).destroy());
+  await deleteObjects(c.env, gone.map((f) => f.key));
 }

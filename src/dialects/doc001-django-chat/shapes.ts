@@ -1,7 +1,7 @@
 // Document 001 (the Django chat API) as JSON: its users, rooms, members, messages and
 // notifications made from the core's responses. Pure functions: no rule lives here.
 import { z } from "@hono/zod-openapi";
-import type { memberPage } from "../../members/routes";
+import type { memberPage } from "../../members/queries";
 import type { NotificationResponse } from "../../notifications/read";
 import type { ChatMessage } from "../../room/protocol";
 import type { RoomResponse } from "../../rooms/schemas";

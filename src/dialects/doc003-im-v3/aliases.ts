@@ -1,22 +1,69 @@
 // Document 003's other paths at /api/v1: users, conversations, files, groups, notifications and
-// realtime. Most are the core's routes under 003's names (the same request, forwarded in
-// process); the rest translate a body or add 003's fields to the core's answer.
+// realtime. Conversations, members, groups and files call the services and add 003's fields to
+// their answers; the account-side paths (users, notifications, realtime, broadcasts, stats) are
+// still the core's routes under 003's names (the same request, forwarded in process).
 import { z } from "@hono/zod-openapi";
 import { requireUser } from "../../auth/middleware";
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { openDirect, updateSettings } from "../../conversations/service";
 import { router, type AppEnv } from "../../http/app-env";
+import { PageQuery } from "../../http/schemas";
+import { CodeCreate } from "../../invitations/schemas";
+import { createCode } from "../../invitations/service";
+import { downloadFile, fileInfo, listMyFiles, requireSignature, uploadFile } from "../../media/service";
+import { BulkAdd, toMemberResponse } from "../../members/schemas";
+import { addMembers, listMembers, removeMember, setRole } from "../../members/service";
+import { RoomUpdate } from "../../rooms/schemas";
+import { deleteRoom, listRooms, readRoom, updateRoom } from "../../rooms/service";
 import { forward, query, type Core } from "../in-process";
-import { asCaller, body003, pathId, route003, withType } from "./common";
+import { asCaller, body003, coreJson, coreQuery, pathId, route003, withType } from "./common";
 
 const Conv = z.object({ conversation_id: pathId("conversation_id") });
 const ConvUser = Conv.extend({ user_id: pathId("user_id") });
 const FileId = z.object({ file_id: pathId("file_id") });
 const userIds = z.array(z.number().int().positive()).min(1).max(100);
 
+/** The core's set-role body. */
+const RoleBody = z.object({ role: z.enum(["member", "admin"]) });
+
+/** Adding members {user_ids}, under either of 003's prefixes. */
+const addMembers003 = async (c: Context<AppEnv>) => {
+  const { conversation_id } = Conv.parse(c.req.param());
+  const { user_ids } = (await coreJson(c, BulkAdd))!;
+  return c.json(await addMembers(c, conversation_id, user_ids), 200);
+};
+
+/** DELETE of a member, under either of 003's prefixes. */
+const removeMember003 = async (c: Context<AppEnv>) => {
+  const p = ConvUser.parse(c.req.param());
+  await removeMember(c, p.conversation_id, p.user_id);
+  return c.body(null, 204);
+};
+
+/** A download: a signed URL for this file (?exp=&sig=), or else a signed-in user, as the core's route takes it. */
+async function download003(c: Context<AppEnv>, fileId: number) {
+  const exp = c.req.query("exp");
+  const sig = c.req.query("sig");
+  const signed = exp !== undefined || sig !== undefined;
+  if (signed) requireSignature(c.env, fileId, exp, sig);
+  else await requireUser(c, async () => {});
+  return downloadFile(c.env, c.req.raw, fileId, signed ? null : c.var.user, exp);
+}
+
+/** A file's metadata; signed in after the id is checked, in the order the core route would have. */
+const fileInfo003 = async (c: Context<AppEnv>) => {
+  const { file_id } = FileId.parse(c.req.param());
+  await requireUser(c, async () => {});
+  return c.json(await fileInfo(c, file_id), 200);
+};
+
 export const aliasRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
   const r = router();
   // /groups/* is 003's alone; the other prefixes are signed in by the core's own middleware.
   r.use("/groups/*", requireUser);
+  // As the core's file routes are (the download also takes signed URLs: download003).
+  for (const p of ["/files/upload", "/files/list"]) r.use(p, requireUser);
   return (
     r
       // ------------------------------------------------------------------ users
@@ -50,67 +97,57 @@ export const aliasRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
       .openapi(
         route003("post", "/conversations/single", "Get or create the single (direct) conversation with a user (core POST /conversations/direct)", body003(z.object({ target_user_id: z.number().int().positive() }))),
         async (c) => {
-          const reply = await asCaller(core, c, { method: "POST", path: "/conversations/direct", json: { user_id: c.req.valid("json").target_user_id } });
-          return c.json(withType(reply.body), 200);
+          return c.json(withType(await openDirect(c, c.req.valid("json").target_user_id)), 200);
         },
       )
       .openapi(route003("get", "/conversations/{conversation_id}", "A conversation (core GET /chat-rooms/{id}), with type", { params: Conv }), async (c) => {
-        const reply = await asCaller(core, c, { method: "GET", path: `/chat-rooms/${c.req.valid("param").conversation_id}` });
-        return c.json(withType(reply.body), 200);
+        return c.json(withType(await readRoom(c, c.req.valid("param").conversation_id)), 200);
       })
-      .openapi(route003("put", "/conversations/{conversation_id}", "Update a group conversation (core PUT /chat-rooms/{id})", { params: Conv }), async (c) =>
-        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}`),
-      )
+      .openapi(route003("put", "/conversations/{conversation_id}", "Update a group conversation (core PUT /chat-rooms/{id})", { params: Conv }), async (c) => {
+        const id = c.req.valid("param").conversation_id;
+        return c.json(await updateRoom(c, id, (await coreJson(c, RoomUpdate))!), 200);
+      })
       .openapi(
         route003("delete", "/conversations/{conversation_id}", "Delete a group (owner; core DELETE /chat-rooms/{id}); a single conversation is hidden for you instead (core PUT /chat-rooms/{id}/settings)", { params: Conv }, 204),
         async (c) => {
           const id = c.req.valid("param").conversation_id;
-          const room = await asCaller(core, c, { method: "GET", path: `/chat-rooms/${id}` });
-          if (room.body.kind === "direct") await asCaller(core, c, { method: "PUT", path: `/chat-rooms/${id}/settings`, json: { hidden: true } });
-          else await asCaller(core, c, { method: "DELETE", path: `/chat-rooms/${id}` });
+          const room = await readRoom(c, id);
+          if (room.kind === "direct") await updateSettings(c, id, { hidden: true });
+          else await deleteRoom(c, id);
           return c.body(null, 204);
         },
       )
-      .openapi(route003("get", "/conversations/{conversation_id}/members", "Members (core GET /chat-rooms/{id}/members)", { params: Conv }), async (c) =>
-        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/members`),
-      )
-      .openapi(route003("post", "/conversations/{conversation_id}/members", "Add members {user_ids} (core POST /chat-rooms/{id}/members)", { params: Conv }), async (c) =>
-        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/members`),
-      )
-      .openapi(route003("delete", "/conversations/{conversation_id}/members/{user_id}", "Remove a member (core DELETE /chat-rooms/{id}/members/{id})", { params: ConvUser }, 204), async (c) => {
-        const p = c.req.valid("param");
-        return forward(core, c, `/chat-rooms/${p.conversation_id}/members/${p.user_id}`);
+      .openapi(route003("get", "/conversations/{conversation_id}/members", "Members (core GET /chat-rooms/{id}/members)", { params: Conv }), async (c) => {
+        const rows = await listMembers(c, c.req.valid("param").conversation_id, coreQuery(c, PageQuery));
+        return c.json(rows.map(toMemberResponse(c.var.user)), 200);
       })
+      .openapi(route003("post", "/conversations/{conversation_id}/members", "Add members {user_ids} (core POST /chat-rooms/{id}/members)", { params: Conv }), addMembers003)
+      .openapi(route003("delete", "/conversations/{conversation_id}/members/{user_id}", "Remove a member (core DELETE /chat-rooms/{id}/members/{id})", { params: ConvUser }, 204), removeMember003)
       .openapi(
         route003("put", "/conversations/{conversation_id}/members/{user_id}", "Change a member's role {role: admin|member} (core PUT /chat-rooms/{id}/members/{id}/set-role)", { params: ConvUser }),
         async (c) => {
           const p = c.req.valid("param");
-          return forward(core, c, `/chat-rooms/${p.conversation_id}/members/${p.user_id}/set-role`);
+          const { role } = (await coreJson(c, RoleBody))!;
+          return c.json(await setRole(c, p.conversation_id, p.user_id, role), 200);
         },
       )
       // ------------------------------------------------------------------ files
-      .openapi(route003("post", "/files/upload", "Upload a file, multipart `file` (core POST /files)"), async (c) => forward(core, c, "/files"))
+      .openapi(route003("post", "/files/upload", "Upload a file, multipart `file` (core POST /files)"), async (c) => c.json(await uploadFile(c, c.req.raw), 201))
       .openapi(route003("get", "/files/download/{file_id}", "Download a file (core GET /files/{id})", { params: FileId }), async (c) =>
-        forward(core, c, `/files/${c.req.valid("param").file_id}`),
+        download003(c, c.req.valid("param").file_id),
       )
-      .openapi(route003("get", "/files/info/{file_id}", "A file's metadata (core GET /files/{id}/info)", { params: FileId }), async (c) =>
-        forward(core, c, `/files/${c.req.valid("param").file_id}/info`),
-      )
-      .openapi(route003("get", "/files/download-info/{file_id}", "A file's metadata with a signed download `url` (core GET /files/{id}/info)", { params: FileId }), async (c) =>
-        forward(core, c, `/files/${c.req.valid("param").file_id}/info`),
-      )
-      .openapi(route003("get", "/files/list", "Your uploads, newest first (core GET /files)"), async (c) => forward(core, c, "/files"))
+      .openapi(route003("get", "/files/info/{file_id}", "A file's metadata (core GET /files/{id}/info)", { params: FileId }), fileInfo003)
+      .openapi(route003("get", "/files/download-info/{file_id}", "A file's metadata with a signed download `url` (core GET /files/{id}/info)", { params: FileId }), fileInfo003)
+      .openapi(route003("get", "/files/list", "Your uploads, newest first (core GET /files)"), async (c) => c.json(await listMyFiles(c, coreQuery(c, PageQuery)), 200))
       // ------------------------------------------------------------------ groups
-      .openapi(route003("post", "/groups/{conversation_id}/members", "Add members {user_ids} (core POST /chat-rooms/{id}/members)", { params: Conv }), async (c) =>
-        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/members`),
-      )
-      .openapi(route003("delete", "/groups/{conversation_id}/members/{user_id}", "Remove a member (core DELETE /chat-rooms/{id}/members/{id})", { params: ConvUser }, 204), async (c) => {
-        const p = c.req.valid("param");
-        return forward(core, c, `/chat-rooms/${p.conversation_id}/members/${p.user_id}`);
+      .openapi(route003("post", "/groups/{conversation_id}/members", "Add members {user_ids} (core POST /chat-rooms/{id}/members)", { params: Conv }), addMembers003)
+      .openapi(route003("delete", "/groups/{conversation_id}/members/{user_id}", "Remove a member (core DELETE /chat-rooms/{id}/members/{id})", { params: ConvUser }, 204), removeMember003)
+      .openapi(route003("post", "/groups/{conversation_id}/invite-code", "Create an invite code (core POST /chat-rooms/{id}/invite-codes)", { params: Conv }), async (c) => {
+        const id = c.req.valid("param").conversation_id;
+        // As the core's: an empty POST (no body) means all defaults.
+        const body = CodeCreate.parse((await coreJson(c, CodeCreate, false)) ?? {});
+        return c.json(await createCode(c, id, body), 200);
       })
-      .openapi(route003("post", "/groups/{conversation_id}/invite-code", "Create an invite code (core POST /chat-rooms/{id}/invite-codes)", { params: Conv }), async (c) =>
-        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/invite-codes`),
-      )
       .openapi(route003("get", "/groups/{conversation_id}/stats", "A group's numbers (core GET /chat-rooms/{id}/stats)", { params: Conv }), async (c) =>
         forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/stats`),
       )
@@ -119,8 +156,8 @@ export const aliasRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
           query: z.object({ keyword: z.string().trim().min(1).max(64) }),
         }),
         async (c) => {
-          const reply = await asCaller(core, c, { method: "GET", path: `/chat-rooms${query({ q: c.req.valid("query").keyword, visibility_filter: "public" })}` });
-          return c.json((reply.body as { kind?: string }[]).map(withType), 200);
+          const rooms = await listRooms(c, { q: c.req.valid("query").keyword, visibility_filter: "public", current_user_only: false, limit: 50, offset: 0 });
+          return c.json(rooms.map(withType), 200);
         },
       )
       // ------------------------------------------------------------------ notifications

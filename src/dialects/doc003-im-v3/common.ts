@@ -3,11 +3,14 @@
 // and the message in 003's words.
 import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../../http/app-env";
+import { validator } from "hono/validator";
+import { validationError, type AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
 import { errors } from "../../http/schemas";
 import { toGlobalMessageId } from "../../messages/global-id";
+import type { ChatMessage } from "../../room/protocol";
 import { bearerToken, callCore, type Core, type CoreCall, type CoreReply } from "../in-process";
 
 export const TAG = "doc 003: IM API V3 (/api/v1)";
@@ -60,14 +63,12 @@ export const pathId = (name: string) =>
     .transform(Number)
     .openapi({ param: { name, in: "path" }, type: "integer" });
 
-type CoreMessage = { id: number; room_id: number; message_type: string; content_text: string | null; sent_at: string; reply_to_id: number | null; [k: string]: unknown };
-
 /**
  * A core message in 003's words, as a union: every core field stays, `id` becomes the global id
  * (the core's per-room id stays as `room_message_id`), and 003's names are added:
  * conversation_id, content, created_at, and message_type `audio` for a voice note.
  */
-export const toMessage003 = (m: CoreMessage) => ({
+export const toMessage003 = (m: ChatMessage) => ({
   ...m,
   id: toGlobalMessageId(m.room_id, m.id),
   room_message_id: m.id,
@@ -80,3 +81,38 @@ export const toMessage003 = (m: CoreMessage) => ({
 
 /** A conversation (a core room) with 003's ConversationType added: single for a direct chat. */
 export const withType = <T extends { kind?: string }>(room: T) => ({ ...room, type: room.kind === "direct" ? "single" : "group" });
+
+/**
+ * A request part checked against the core route's own schema, before a service is called with it:
+ * refused with the core's 400 invalid_request, its field paths under `target` (json: "body.").
+ */
+export function coreInput<T extends z.ZodType>(schema: T, value: unknown, target: "json" | "query" = "json"): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationError(parsed.error.issues, target);
+  return parsed.data;
+}
+
+/** The request's query as a core route's validator reads it (a repeated key is an array), checked against `schema`. */
+export const coreQuery = <T extends z.ZodType>(c: Context<AppEnv>, schema: T): z.output<T> =>
+  coreInput(schema, Object.fromEntries(Object.entries(c.req.queries()).map(([k, v]) => (v.length === 1 ? [k, v[0]] : [k, v]))), "query");
+
+/** A JSON media type, as the core's routes tell a JSON body (and, with parameters only, accept one). */
+const JSON_TYPE = /^application\/([a-z-.]+\+)?json/i;
+const JSON_REQUEST = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+
+/**
+ * A JSON body read and checked exactly as a core route declaring `schema` reads it: 415 for another
+ * media type (or a typeless body), 400 malformed_json, 400 invalid_request. Not `required`: a
+ * request without a JSON type has no body (undefined), which the caller fills with defaults.
+ */
+export async function coreJson<T extends z.ZodType>(c: Context<AppEnv>, schema: T, required = true): Promise<z.output<T> | undefined> {
+  const type = c.req.header("content-type");
+  const raw = c.req.raw;
+  if (type ? !JSON_REQUEST.test(type) : raw.body !== null && (await raw.clone().arrayBuffer()).byteLength > 0)
+    throw new HTTPException(415, { message: "Unsupported Media Type" });
+  if (!required && !(type && JSON_TYPE.test(type))) return undefined;
+  let body: z.output<T> | undefined;
+  // Hono's own JSON reading (media type, malformed JSON), then the core's schema.
+  await validator("json", (value) => (body = coreInput(schema, value)))(c, async () => {});
+  return body;
+}

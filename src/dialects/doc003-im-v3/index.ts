@@ -8,4 +8,4 @@ import type { Core } from "../in-process";
 import { aliasRoutes003 } from "./aliases";
 import { messageRoutes003 } from "./messages";
 
-export const doc003Routes = (core: Core): OpenAPIHono<AppEnv> => router().route("/", messageRoutes003(core)).route("/", aliasRoutes003(core));
+export const doc003Routes = (core: Core): OpenAPIHono<AppEnv> => router().route("/", messageRoutes003()).route("/", aliasRoutes003(core));

@@ -1,7 +1,7 @@
 // Document 003, messages at /api/v1/messages/...: sending text, files and locations into a
 // conversation, reading history and single messages, read state, editing, recalling, receipts
 // and typing. A message id here is the global id (messages/global-id.ts); every rule is the
-// core's, reached through /api/v1/chat-rooms/{id}/....
+// core's, reached through the messages and conversations services.
 import { z } from "@hono/zod-openapi";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { router, type AppEnv } from "../../http/app-env";
@@ -9,10 +9,20 @@ import { badRequest } from "../../http/errors";
 import type { Context } from "hono";
 import { intQuery } from "../../http/schemas";
 import { requireGlobalMessageId } from "../../messages/global-id";
-import { markRead, readHistory, readMessage, recallMessage, sendMessage, type MessageDraft } from "../../messages/service";
-import { LocationInput, messageInput } from "../../room/protocol";
-import type { Core } from "../in-process";
-import { asCaller, body003, pathId, route003, toMessage003 } from "./common";
+import { unreadCounts } from "../../conversations/service";
+import {
+  editMessage,
+  markRead,
+  readHistory,
+  readMessage,
+  readReceipts,
+  recallMessage,
+  sendMessage,
+  setTyping,
+  type MessageDraft,
+} from "../../messages/service";
+import { LocationInput, MAX_CONTENT, messageInput } from "../../room/protocol";
+import { body003, coreInput, pathId, route003, toMessage003 } from "./common";
 
 const conversation_id = z.number().int().positive();
 const notThisConversation = () => badRequest("invalid_message_id", "This message id is not a message of that conversation");
@@ -20,7 +30,10 @@ const MessageIdParam = z.object({ message_id: pathId("message_id") });
 /** 003's MessageType: `audio` is the core's voice note. */
 const kind003 = z.enum(["text", "file", "image", "audio", "voice", "video"]).transform((t) => (t === "audio" ? "voice" : t));
 
-export const messageRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
+/** The core's edit body: the text's limit and its error as the core words it. */
+const EditBody = z.object({ content_text: z.string().max(MAX_CONTENT) });
+
+export const messageRoutes003 = (): OpenAPIHono<AppEnv> => {
   const send = async (c: Context<AppEnv>, roomId: number, draft: MessageDraft) => toMessage003(await sendMessage(c, roomId, draft, new URL(c.req.url).origin));
   /** A reply target given as a global id must be a message of the same conversation. */
   const replyTo = (roomId: number, id: number | undefined | null) => {
@@ -109,8 +122,8 @@ export const messageRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
       },
     )
     .openapi(route003("get", "/messages/unread/count", "Your unread messages over all conversations: unread_count (core GET /conversations/unread)"), async (c) => {
-      const r = await asCaller(core, c, { method: "GET", path: "/conversations/unread" });
-      return c.json({ unread_count: r.body.unread_messages, ...r.body }, 200);
+      const totals = await unreadCounts(c);
+      return c.json({ unread_count: totals.unread_messages, ...totals }, 200);
     })
     .openapi(
       route003("put", "/messages/{message_id}", "Edit your message (core PATCH /chat-rooms/{id}/messages/{id})", {
@@ -119,8 +132,8 @@ export const messageRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
       }),
       async (c) => {
         const ref = requireGlobalMessageId(c.req.valid("param").message_id);
-        const r = await asCaller(core, c, { method: "PATCH", path: `/chat-rooms/${ref.roomId}/messages/${ref.messageId}`, json: { content_text: c.req.valid("json").content } });
-        return c.json(toMessage003(r.body), 200);
+        const { content_text } = coreInput(EditBody, { content_text: c.req.valid("json").content });
+        return c.json(toMessage003(await editMessage(c, ref.roomId, ref.messageId, content_text)), 200);
       },
     )
     .openapi(
@@ -136,15 +149,15 @@ export const messageRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
       async (c) => {
         const id = c.req.valid("param").message_id;
         const ref = requireGlobalMessageId(id);
-        const r = await asCaller(core, c, { method: "GET", path: `/chat-rooms/${ref.roomId}/messages/${ref.messageId}/read-by` });
-        return c.json({ message_id: id, read_count: r.body.length, read_by: r.body }, 200);
+        const readers = await readReceipts(c, ref.roomId, ref.messageId);
+        return c.json({ message_id: id, read_count: readers.length, read_by: readers }, 200);
       },
     )
     .openapi(
       route003("post", "/messages/typing", "Say you are typing in a conversation (core POST /chat-rooms/{id}/typing)", body003(z.object({ conversation_id, is_typing: z.boolean().optional() })), 204),
       async (c) => {
         const b = c.req.valid("json");
-        await asCaller(core, c, { method: "POST", path: `/chat-rooms/${b.conversation_id}/typing`, json: { is_typing: b.is_typing ?? true } });
+        await setTyping(c, b.conversation_id, b.is_typing ?? true);
         return c.body(null, 204);
       },
     );

@@ -1,35 +1,27 @@
 // Document 004, conversations: private chats (friends only, the document's rule), the chat view
 // with read state, sending, replying, deleting, read marks, and records filtered by member and
-// time. A conversation is a core room; a message id is the global id (messages/global-id.ts).
+// time, through the conversations, messages and members services. A conversation is a core room;
+// a message id is the global id (messages/global-id.ts).
 import { z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
+import { clearHistory, openDirect } from "../../conversations/service";
 import { getDb, inIds } from "../../db/client";
 import { rooms, users } from "../../db/schema";
 import { areFriends, friendsBetween } from "../../friends/queries";
 import { router, type AppEnv } from "../../http/app-env";
+import { listMembers } from "../../members/service";
+import { instant as coreInstant } from "../../messages/common";
 import { parseGlobalMessageId, toGlobalMessageId } from "../../messages/global-id";
-import { query, type Core } from "../in-process";
-import { asUser, body004, wholeInbox, docTime, id004, route004, signedIn } from "./common";
-import { expectOk, fail, ok, type CodeMap } from "./envelope";
+import { deleteMessage, markRead, readHistory, searchRoom, sendMessage } from "../../messages/service";
+import { messageInput, type ChatMessage } from "../../room/protocol";
+import { readRoom } from "../../rooms/service";
+import { body004, wholeInbox, id004, route004, signedIn } from "./common";
+import { fail, ok, settle, settleAll, type CodeMap } from "./envelope";
 
 /** Core refusals on a conversation's routes. */
 const CHAT: CodeMap = { not_found: 30, not_a_member: 33, direct_conversation: 30, message_not_found: 32, invalid_reply_to: 32, not_your_message: 41 };
 const PAGE = 100;
-
-type CoreMessage = {
-  id: number;
-  room_id: number;
-  sender_id: number;
-  sender_name: string;
-  content_text: string | null;
-  file_name: string | null;
-  sent_at: string;
-  deleted: boolean;
-  reply_count: number;
-  reply_to: { id: number; sender_id: number; sender_name: string; preview: string | null; deleted: boolean } | null;
-};
-type CoreMember = { member_id: number; member_name: string | null; avatar_url: string | null; last_read_message_id: number };
 
 /**
  * The document's rule: private chats are between friends. Checked for the other side of a direct
@@ -52,17 +44,26 @@ function messageIn(conversationId: number, globalId: number) {
   return ref.messageId;
 }
 
-const body = (m: CoreMessage) => m.content_text ?? m.file_name ?? "";
+const body = (m: ChatMessage) => m.content_text ?? m.file_name ?? "";
 
 /** An ISO 8601 time as the core reads it (UTC, with Z); a time without an offset is taken as UTC. */
 function instant(s: string | undefined) {
   if (s === undefined) return undefined;
   const t = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) || !s.includes("T") ? s : `${s}Z`);
   if (Number.isNaN(t.getTime())) throw fail(3);
-  return t.toISOString();
+  // What the core's own search query accepts as a time (a year past 9999 is not one).
+  const parsed = coreInstant.safeParse(t.toISOString());
+  if (!parsed.success) throw fail(3);
+  return parsed.data;
 }
 
-export const chatRoutes = (core: Core) => {
+/** The text of a message as the core's message body reads it (at most MAX_CONTENT characters), else 3. */
+function content(text: string) {
+  if (!messageInput.content_text.safeParse(text).success) throw fail(3);
+  return text;
+}
+
+export const chatRoutes = () => {
   const r = router();
   for (const p of [
     "/get_private_conversations",
@@ -77,12 +78,11 @@ export const chatRoutes = (core: Core) => {
   ])
     r.use(p, signedIn);
 
-  const members = async (c: Context<AppEnv>, roomId: number) =>
-    expectOk(await asUser(core, c, { method: "GET", path: `/chat-rooms/${roomId}/members${query({ limit: PAGE })}` }), CHAT) as CoreMember[];
+  const members = (c: Context<AppEnv>, roomId: number) => listMembers(c, roomId, { limit: PAGE, offset: 0 });
 
   return r
     .openapi(route004("get", "/get_private_conversations", "Your private chats with unread counts; disabled: blocked or the other account is gone (core GET /conversations?kind=direct)"), async (c) => {
-      const items = await wholeInbox(core, c, "direct");
+      const items = await wholeInbox(c, "direct");
       return ok(c, {
         conversations: items.map((x) => ({
           conversation_id: x.id,
@@ -107,7 +107,7 @@ export const chatRoutes = (core: Core) => {
           .get();
         if (!them) throw fail(22);
         if (!them.friend) throw fail(26);
-        const chat = expectOk(await asUser(core, c, { method: "POST", path: "/conversations/direct", json: { user_id: friendId } }), { user_not_found: 22 });
+        const chat = await settle(openDirect(c, friendId), { user_not_found: 22 });
         return ok(c, { conversation_id: chat.id, friend_id: chat.peer.id, friend_name: chat.peer.username, friend_avatar: chat.peer.avatar_url ?? "" });
       },
     )
@@ -117,18 +117,16 @@ export const chatRoutes = (core: Core) => {
       }),
       async (c) => {
         const roomId = c.req.valid("param").conversation_id;
-        const [room, history, roster] = await Promise.all([
-          asUser(core, c, { method: "GET", path: `/chat-rooms/${roomId}` }),
-          asUser(core, c, { method: "GET", path: `/chat-rooms/${roomId}/messages${query({ limit: PAGE })}` }),
-          asUser(core, c, { method: "GET", path: `/chat-rooms/${roomId}/members${query({ limit: PAGE })}` }),
-        ]);
-        const kind = expectOk(room, CHAT).kind as "group" | "direct";
-        const messages = (expectOk(history, CHAT) as CoreMessage[]).filter((m) => !m.deleted);
-        const people = expectOk(roster, CHAT) as CoreMember[];
-        const avatar = new Map(people.map((p) => [p.member_id, p.avatar_url ?? ""]));
+        const [room, history, people] = await settleAll(
+          [readRoom(c, roomId), readHistory(c, roomId, { limit: PAGE, offset: 0 }), members(c, roomId)] as const,
+          CHAT,
+        );
+        const kind = room.kind;
+        const messages = history.messages.filter((m) => !m.deleted);
+        const avatar = new Map(people.map((p) => [p.m.userId, p.avatar ?? ""]));
         return ok(c, {
           messages: messages.map((m) => {
-            const readers = people.filter((p) => p.member_id !== m.sender_id && p.last_read_message_id >= m.id).map((p) => p.member_id);
+            const readers = people.filter((p) => p.m.userId !== m.sender_id && p.m.lastReadMessageId >= m.id).map((p) => p.m.userId);
             return {
               msg_id: toGlobalMessageId(roomId, m.id),
               msg_body: body(m),
@@ -158,7 +156,7 @@ export const chatRoutes = (core: Core) => {
       async (c) => {
         const b = c.req.valid("json");
         await requireFriendInDirect(c, b.conversation_id);
-        const m = expectOk(await asUser(core, c, { method: "POST", path: `/chat-rooms/${b.conversation_id}/messages`, json: { content_text: b.content } }), CHAT);
+        const m = await settle(sendMessage(c, b.conversation_id, { message_type: "text", content_text: content(b.content) }, new URL(c.req.url).origin), CHAT);
         return ok(c, { message_id: toGlobalMessageId(b.conversation_id, m.id) });
       },
     )
@@ -173,8 +171,8 @@ export const chatRoutes = (core: Core) => {
         const b = c.req.valid("json");
         const parent = messageIn(b.conversation_id, b.reply_to_id);
         await requireFriendInDirect(c, b.conversation_id);
-        const m = expectOk(
-          await asUser(core, c, { method: "POST", path: `/chat-rooms/${b.conversation_id}/messages`, json: { content_text: b.content, reply_to_id: parent } }),
+        const m = await settle(
+          sendMessage(c, b.conversation_id, { message_type: "text", content_text: content(b.content), reply_to_id: parent }, new URL(c.req.url).origin),
           CHAT,
         );
         return ok(c, { message_id: toGlobalMessageId(b.conversation_id, m.id) });
@@ -185,14 +183,14 @@ export const chatRoutes = (core: Core) => {
       async (c) => {
         const b = c.req.valid("json");
         const messageId = messageIn(b.conversation_id, b.message_id);
-        expectOk(await asUser(core, c, { method: "DELETE", path: `/chat-rooms/${b.conversation_id}/messages/${messageId}` }), CHAT);
+        await settle(deleteMessage(c, b.conversation_id, messageId), CHAT);
         return ok(c);
       },
     )
     .openapi(
       route004("post", "/mark_as_read/{conversation_id}", "Everything so far counts as read for you (core POST /chat-rooms/{id}/read)", { params: z.object({ conversation_id: id004 }) }),
       async (c) => {
-        expectOk(await asUser(core, c, { method: "POST", path: `/chat-rooms/${c.req.valid("param").conversation_id}/read`, json: {} }), CHAT);
+        await settle(markRead(c, c.req.valid("param").conversation_id), CHAT);
         return ok(c);
       },
     )
@@ -213,13 +211,10 @@ export const chatRoutes = (core: Core) => {
         const until = instant(q.end_time);
         if (since && until && since >= until) throw fail(3);
         if (q.member_id !== undefined) {
-          const people = await members(c, roomId);
-          if (!people.some((p) => p.member_id === q.member_id)) throw fail(31);
+          const people = await settle(members(c, roomId), CHAT);
+          if (!people.some((p) => p.m.userId === q.member_id)) throw fail(31);
         }
-        const found = expectOk(
-          await asUser(core, c, { method: "GET", path: `/chat-rooms/${roomId}/messages/search${query({ sender_id: q.member_id, since, until, limit: PAGE })}` }),
-          CHAT,
-        ) as CoreMessage[];
+        const found = await settle(searchRoom(c, roomId, { sender_id: q.member_id, since, until, limit: PAGE }), CHAT);
         const avatars = await avatarsOf(c, found.map((m) => m.sender_id));
         return ok(c, {
           messages: found.reverse().map((m) => ({
@@ -236,7 +231,7 @@ export const chatRoutes = (core: Core) => {
     .openapi(
       route004("post", "/delete_records", "Clear the conversation's records for yourself; the others keep theirs (core POST /chat-rooms/{id}/clear-history)", body004(z.object({ conversation_id: id004 }))),
       async (c) => {
-        expectOk(await asUser(core, c, { method: "POST", path: `/chat-rooms/${c.req.valid("json").conversation_id}/clear-history` }), CHAT);
+        await settle(clearHistory(c, c.req.valid("json").conversation_id), CHAT);
         return ok(c);
       },
     );

@@ -1,12 +1,14 @@
 // What every route of document 004 shares: its OpenAPI tag, its id fields, the signed-in check
-// (the JWT alone in Authorization, or Bearer), and the call into the core with the caller's token.
+// (the JWT alone in Authorization, or Bearer), the call into the core with the caller's token
+// (accounts and friends), and the whole inbox of one kind.
 import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { userFromToken } from "../../auth/middleware";
 import type { AppEnv } from "../../http/app-env";
-import { callCore, query, type Core, type CoreCall } from "../in-process";
-import { expectOk, fail } from "./envelope";
+import { inboxPage } from "../../conversations/service";
+import { callCore, type Core, type CoreCall } from "../in-process";
+import { fail, settle } from "./envelope";
 
 export const TAG = "doc 004: Django IM (/user)";
 
@@ -70,22 +72,13 @@ export async function avatarBase64(core: Core, c: Context<AppEnv>, avatarUrl: st
   return btoa(s);
 }
 
-export type InboxItem = {
-  id: number;
-  name: string;
-  avatar_url: string | null;
-  peer: { id: number; username: string; avatar_url: string | null } | null;
-  unread_count: number;
-  disabled: boolean;
-};
-
-/** The whole inbox of one kind (the document has no paging), page by page through the core's cursor. */
-export async function wholeInbox(core: Core, c: Context<AppEnv>, kind: "direct" | "group") {
-  const items: InboxItem[] = [];
+/** The whole inbox of one kind (the document has no paging), page by page through the service's cursor. */
+export async function wholeInbox(c: Context<AppEnv>, kind: "direct" | "group") {
+  const items: Awaited<ReturnType<typeof inboxPage>>["items"] = [];
   for (let cursor: string | undefined; ; ) {
-    const reply = await asUser(core, c, { method: "GET", path: `/conversations${query({ kind, limit: 100, cursor })}` });
-    items.push(...(expectOk(reply) as InboxItem[]));
-    cursor = reply.headers.get("X-Next-Cursor") ?? undefined;
+    const page = await settle(inboxPage(c, { kind, limit: 100, cursor }));
+    items.push(...page.items);
+    cursor = page.next ?? undefined;
     if (!cursor) return items;
   }
 }

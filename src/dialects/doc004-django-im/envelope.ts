@@ -1,6 +1,7 @@
 // Document 004's envelope: success is {"code": 0, "info": "Succeed", ...data}; every failure is
 // {"code": <number>, "info": "<text>"} with the HTTP status of the document's error tables. Core
-// refusals are translated here, by their core code, into the document's numbers.
+// refusals (a service's ApiError, or a core reply) are translated here, by their core code, into
+// the document's numbers.
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../http/app-env";
@@ -61,25 +62,47 @@ export type CodeMap = Partial<Record<string, Doc004Code>>;
 const COMMON: CodeMap = { unauthorized: 1, invalid_request: 3, malformed_json: 3, bad_request: 3 };
 
 /**
- * The body of a successful core reply, or the document's error for a refusal. A refusal the
- * document has no row for keeps the core's status and says what happened in `info` (code 3).
+ * A core refusal (status, code, detail) in the document's words. A refusal the document has no row
+ * for keeps the core's status and says what happened in `info` (code 3).
  */
+function refusal004(status: number, coreCode: string, detail: string | undefined, retryAfter: string | null | undefined, map: CodeMap): ApiError {
+  const mapped = map[coreCode] ?? COMMON[coreCode];
+  if (mapped !== undefined) return fail(mapped);
+  if (status === 401) return fail(1);
+  const headers: Record<string, string> = {};
+  if (retryAfter) headers["Retry-After"] = retryAfter;
+  return new ApiError(status as ContentfulStatusCode, coreCode || "error", detail ?? "Request failed", { doc004: 3, headers });
+}
+
+/** The body of a successful core reply, or the document's error for a refusal (see refusal004). */
 export function expectOk<T = any>(reply: CoreReply<T>, map: CodeMap = {}): T {
   if (reply.ok) return reply.body;
-  const coreCode = (reply.body as { code?: string } | null)?.code ?? "";
-  const mapped = map[coreCode] ?? COMMON[coreCode];
-  if (mapped !== undefined) throw fail(mapped);
-  if (reply.status === 401) throw fail(1);
-  const detail = (reply.body as { detail?: string } | null)?.detail ?? "Request failed";
-  const headers: Record<string, string> = {};
-  const retry = reply.headers.get("Retry-After");
-  if (retry) headers["Retry-After"] = retry;
-  throw new ApiError(reply.status as ContentfulStatusCode, coreCode || "error", detail, { doc004: 3, headers });
+  const b = reply.body as { code?: string; detail?: string } | null;
+  throw refusal004(reply.status, b?.code ?? "", b?.detail, reply.headers.get("Retry-After"), map);
+}
+
+/**
+ * What a service returns, or its refusal in the document's words (see refusal004). Errors the
+ * door already raised in the document's words pass through.
+ */
+export async function settle<T>(work: Promise<T>, map: CodeMap = {}): Promise<T> {
+  try {
+    return await work;
+  } catch (e) {
+    if (!(e instanceof ApiError) || typeof e.extra.doc004 === "number") throw e;
+    throw refusal004(e.status, e.code, e.detail, e.extra.headers?.["Retry-After"], map);
+  }
+}
+
+/** Several services at once, their refusals reported in the order given (as if called one by one). */
+export async function settleAll<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }, map: CodeMap = {}): Promise<T> {
+  const done = await Promise.allSettled(work.map((w) => settle(w as Promise<unknown>, map)));
+  const failed = done.find((d) => d.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return done.map((d) => (d as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 export const ok = (c: Context<AppEnv>, data: Record<string, unknown> = {}) => c.json({ code: 0, info: "Succeed", ...data }, 200);
-
-export const isDoc004Path = (path: string) => path === DOC004_PREFIX || path.startsWith(`${DOC004_PREFIX}/`);
 
 /** The document's error body for any error (the dialect router's onError): no core {detail} shape leaks through. */
 export function envelope004(e: ApiError): Record<string, unknown> {

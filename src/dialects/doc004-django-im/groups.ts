@@ -1,17 +1,22 @@
 // Document 004, groups: create (members must be your friends, the document's rule), list,
 // admins, ownership, removing members, invitations (an admin adds directly, a member's invitation
-// waits for review), quitting and dissolving, on the core's rooms, members and invitations.
+// waits for review), quitting and dissolving, through the rooms, members, invitations and
+// conversations services.
 import { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { Context } from "hono";
+import { createGroupConversation } from "../../conversations/service";
 import { getDb, inIds } from "../../db/client";
 import { users } from "../../db/schema";
 import { friendsBetween } from "../../friends/queries";
 import { router, type AppEnv } from "../../http/app-env";
+import { ApiError } from "../../http/errors";
+import { invite, listInvitations, processInvitation } from "../../invitations/service";
+import { leaveRoom, removeMember, setRole, transferOwnership } from "../../members/service";
 import { activeRole } from "../../rooms/access";
-import { query, type Core } from "../in-process";
-import { asUser, body004, wholeInbox, id004, route004, signedIn } from "./common";
-import { expectOk, fail, ok, type CodeMap } from "./envelope";
+import { deleteRoom } from "../../rooms/service";
+import { body004, wholeInbox, id004, route004, signedIn } from "./common";
+import { fail, ok, settle, type CodeMap } from "./envelope";
 
 /** Core refusals on a group's routes. */
 const GROUP: CodeMap = { not_found: 40, direct_conversation: 40, forbidden: 41, not_a_member: 41 };
@@ -20,7 +25,7 @@ const PAGE = 100;
 const GroupMember = z.object({ group_id: id004, member_id: id004 });
 const GroupOnly = z.object({ group_id: id004 });
 
-export const groupRoutes = (core: Core) => {
+export const groupRoutes = () => {
   const r = router();
   for (const p of [
     "/create_group_conversation",
@@ -60,17 +65,17 @@ export const groupRoutes = (core: Core) => {
           if (found.length < ids.length) throw fail(2);
           if (found.some((u) => !u.friend)) throw fail(26);
         }
-        const group = expectOk(await asUser(core, c, { method: "POST", path: "/conversations/group", json: { name: b.name, member_ids: ids } }), { user_not_found: 2 });
+        const group = await settle(createGroupConversation(c, { name: b.name, member_ids: ids }), { user_not_found: 2 });
         return ok(c, {
           conversation_id: group.id,
           name: group.name,
-          members: (group.members as { id: number; username: string }[]).map((m) => ({ id: m.id, username: m.username })),
+          members: group.members.map((m) => ({ id: m.id, username: m.username })),
           owner_id: group.creator_id,
         });
       },
     )
     .openapi(route004("get", "/get_group_conversation", "Your groups with unread counts (core GET /conversations?kind=group)"), async (c) => {
-      const items = await wholeInbox(core, c, "group");
+      const items = await wholeInbox(c, "group");
       return ok(c, {
         conversations: items.map((x) => ({
           id: x.id,
@@ -85,8 +90,7 @@ export const groupRoutes = (core: Core) => {
     .openapi(route004("post", "/add_admin", "The owner makes a member an admin: 31 not a member, 49 already (core PUT /chat-rooms/{id}/members/{id}/set-role)", body004(GroupMember)), async (c) => {
       const b = c.req.valid("json");
       const before = await role(c, b.group_id, b.member_id);
-      const reply = await asUser(core, c, { method: "PUT", path: `/chat-rooms/${b.group_id}/members/${b.member_id}/set-role`, json: { role: "admin" } });
-      expectOk(reply, { ...GROUP, member_not_found: 31, cannot_change_owner: 48, cannot_change_own_role: 48 });
+      await settle(setRole(c, b.group_id, b.member_id, "admin"), { ...GROUP, member_not_found: 31, cannot_change_owner: 48, cannot_change_own_role: 48 });
       // Allowed, and it already was: the write changed nothing.
       if (before === "admin") throw fail(49);
       return ok(c);
@@ -94,8 +98,7 @@ export const groupRoutes = (core: Core) => {
     .openapi(route004("post", "/remove_admin", "The owner makes an admin a plain member: 42 not an admin, 43 not in the group (core set-role)", body004(GroupMember)), async (c) => {
       const b = c.req.valid("json");
       const before = await role(c, b.group_id, b.member_id);
-      const reply = await asUser(core, c, { method: "PUT", path: `/chat-rooms/${b.group_id}/members/${b.member_id}/set-role`, json: { role: "member" } });
-      expectOk(reply, { ...GROUP, member_not_found: 43, cannot_change_owner: 48, cannot_change_own_role: 48 });
+      await settle(setRole(c, b.group_id, b.member_id, "member"), { ...GROUP, member_not_found: 43, cannot_change_owner: 48, cannot_change_own_role: 48 });
       if (before === "member") throw fail(42);
       return ok(c);
     })
@@ -103,8 +106,7 @@ export const groupRoutes = (core: Core) => {
       route004("post", "/transfer_owner", "The owner hands the group to a member, and stays as an admin (core POST /chat-rooms/{id}/transfer-owner)", body004(z.object({ group_id: id004, new_owner_id: id004 }))),
       async (c) => {
         const b = c.req.valid("json");
-        const reply = await asUser(core, c, { method: "POST", path: `/chat-rooms/${b.group_id}/transfer-owner`, json: { user_id: b.new_owner_id } });
-        expectOk(reply, { ...GROUP, already_owner: 48, member_not_found: 43 });
+        await settle(transferOwnership(c, b.group_id, b.new_owner_id), { ...GROUP, already_owner: 48, member_not_found: 43 });
         return ok(c);
       },
     )
@@ -114,9 +116,12 @@ export const groupRoutes = (core: Core) => {
         const b = c.req.valid("json");
         // The core lets a member remove themself (leaving); the document has quit_group for that.
         if (b.member_id === c.var.user.id) throw fail(44);
-        const reply = await asUser(core, c, { method: "DELETE", path: `/chat-rooms/${b.group_id}/members/${b.member_id}` });
-        if (!reply.ok && reply.body?.code === "forbidden" && (await role(c, b.group_id, b.member_id)) === "admin") throw fail(46);
-        expectOk(reply, { ...GROUP, member_not_found: 43, cannot_remove_owner: 45 });
+        const removed = removeMember(c, b.group_id, b.member_id).catch(async (e: unknown) => {
+          // A plain refusal to remove an admin: the document has a row for that.
+          if (e instanceof ApiError && e.code === "forbidden" && (await role(c, b.group_id, b.member_id)) === "admin") throw fail(46);
+          throw e;
+        });
+        await settle(removed, { ...GROUP, member_not_found: 43, cannot_remove_owner: 45 });
         return ok(c);
       },
     )
@@ -129,8 +134,7 @@ export const groupRoutes = (core: Core) => {
       ),
       async (c) => {
         const b = c.req.valid("json");
-        const reply = await asUser(core, c, { method: "POST", path: `/chat-rooms/${b.group_id}/invitations`, json: { user_id: b.invitee_id } });
-        const inv = expectOk(reply, { ...GROUP, invitation_pending: 50, user_not_found: 2 });
+        const inv = await settle(invite(c, b.group_id, b.invitee_id), { ...GROUP, invitation_pending: 50, user_not_found: 2 });
         return inv.member_added ? ok(c, { message: "User added directly by admin/owner" }) : ok(c, { request_id: inv.id });
       },
     )
@@ -145,8 +149,7 @@ export const groupRoutes = (core: Core) => {
           if (!parsed.success) throw fail(3);
           groupId = parsed.data.group_id;
         }
-        type Inv = { id: number; invitee_id: number; invitee_name: string | null; inviter_id: number | null; inviter_name: string | null; status: string; created_at: string };
-        const list = expectOk(await asUser(core, c, { method: "GET", path: `/chat-rooms/${groupId}/invitations${query({ limit: PAGE })}` }), GROUP) as Inv[];
+        const list = await settle(listInvitations(c, groupId, { limit: PAGE, offset: 0 }), GROUP);
         return ok(c, {
           join_requests: list.map((i) => ({
             request_id: i.id,
@@ -169,21 +172,16 @@ export const groupRoutes = (core: Core) => {
       ),
       async (c) => {
         const b = c.req.valid("json");
-        const reply = await asUser(core, c, {
-          method: "POST",
-          path: `/chat-rooms/invitations/${b.request_id}/process`,
-          json: { status: b.response === "accept" ? "approved" : "rejected" },
-        });
-        expectOk(reply, { ...GROUP, invitation_not_found: 51, not_found: 51 });
+        await settle(processInvitation(c, b.request_id, b.response === "accept" ? "approved" : "rejected"), { ...GROUP, invitation_not_found: 51, not_found: 51 });
         return ok(c);
       },
     )
     .openapi(route004("post", "/quit_group", "Leave a group; the owner transfers it first (47) (core POST /chat-rooms/{id}/leave)", body004(GroupOnly)), async (c) => {
-      expectOk(await asUser(core, c, { method: "POST", path: `/chat-rooms/${c.req.valid("json").group_id}/leave` }), { ...GROUP, owner_cannot_leave: 47, not_a_member: 43 });
+      await settle(leaveRoom(c, c.req.valid("json").group_id), { ...GROUP, owner_cannot_leave: 47, not_a_member: 43 });
       return ok(c);
     })
     .openapi(route004("post", "/delete_group", "The owner dissolves the group (core DELETE /chat-rooms/{id})", body004(GroupOnly)), async (c) => {
-      expectOk(await asUser(core, c, { method: "DELETE", path: `/chat-rooms/${c.req.valid("json").group_id}` }), GROUP);
+      await settle(deleteRoom(c, c.req.valid("json").group_id), GROUP);
       return ok(c);
     });
 };
