@@ -522,3 +522,20 @@ export const socketTickets = sqliteTable(
   },
   (t) => [index("socket_tickets_expires_idx").on(t.expiresAt)],
 );
+
+/**
+ * Failed password checks per key (an account at an address, an address, a user), in fixed windows:
+ * the guessing throttles count failures only (src/auth/guesses.ts). A key reaching its limit is
+ * locked until `locked_until` (ms); a sign-in reads the lock before hashing anything.
+ */
+export const authFailures = sqliteTable(
+  "auth_failures",
+  {
+    key: text("key").primaryKey(),
+    windowStart: integer("window_start").notNull(),
+    failures: integer("failures").notNull(),
+    lockedUntil: integer("locked_until").notNull().default(0),
+  },
+  // The cron's sweep of stale rows.
+  (t) => [index("auth_failures_window_idx").on(t.windowStart)],
+);

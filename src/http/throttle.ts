@@ -1,23 +1,18 @@
-// Throttles on the Workers Rate Limiting binding (wrangler.jsonc `ratelimits`, simulated locally by
+// Throttles on the Workers Rate Limiting binding (wrangler.toml `ratelimits`, simulated locally by
 // wrangler dev and the tests). Each rule is one binding, so its limit and period are configured
-// there. Over a limit: 429 rate_limited with Retry-After (the rule's period). docs/security.md.
+// there. Guessing (failed password checks) is counted apart, in src/auth/guesses.ts.
+// Over a limit: 429 rate_limited with Retry-After (the rule's period). docs/security.md.
 import { ApiError } from "./errors";
 
 type Rule = {
   binding: (env: Env) => RateLimit;
-  /** The binding's period (wrangler.jsonc), seconds: the Retry-After a refusal gives. */
+  /** The binding's period (wrangler.toml), seconds: the Retry-After a refusal gives. */
   period: number;
   what: string;
 };
 
 export const RULES = {
-  /** Login attempts per account and client address: a stranger elsewhere never locks the owner out. */
-  loginAccount: { binding: (e) => e.LOGIN_ACCOUNT_LIMITER, period: 60, what: "login attempts for this account" },
-  /** Login attempts per client address, any account (looser: guessing across accounts). */
-  loginAddress: { binding: (e) => e.LOGIN_ADDRESS_LIMITER, period: 60, what: "login attempts from your address" },
   register: { binding: (e) => e.REGISTER_LIMITER, period: 60, what: "registrations from your address" },
-  /** Routes that check the current password (profile contact change, password change, account deletion). */
-  password: { binding: (e) => e.PASSWORD_LIMITER, period: 60, what: "password checks" },
   upload: { binding: (e) => e.UPLOAD_LIMITER, period: 60, what: "uploads" },
   search: { binding: (e) => e.SEARCH_LIMITER, period: 60, what: "searches" },
 } satisfies Record<string, Rule>;

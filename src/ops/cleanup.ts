@@ -1,6 +1,8 @@
-// The cron's housekeeping (wrangler.jsonc triggers): expired unattached uploads and events go,
-// and R2 objects whose rows are gone are deleted until none is left. Each step is bounded and
+// The cron's housekeeping (wrangler.toml triggers): expired unattached uploads, events and spent
+// guessing counters go, and R2 objects whose rows are gone are deleted until none is left. Each step is bounded and
 // independent: one failing does not stop the others, and whatever is left waits for the next run.
+import { sweepFailures } from "../auth/guesses";
+import { getDb } from "../db/client";
 import { expireUnattached, purgeCleanup, setting } from "../media/cleanup";
 import { errorFields, log } from "./log";
 
@@ -31,9 +33,10 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T | null> {
 export async function runCleanup(env: Env, now = Date.now()) {
   const expiredUploads = await step("unattached uploads", () => expireUnattached(env, now));
   const expiredEvents = await step("events", () => expireEvents(env, now));
+  const failures = await step("auth failures", () => sweepFailures(getDb(env.DB), env, now));
   // Last: the keys of the uploads just expired go in the same run.
   const r2 = await step("r2 cleanup", () => purgeCleanup(env));
-  const report = { expired_uploads: expiredUploads, expired_events: expiredEvents, r2_purged: r2?.purged ?? null, r2_left: r2?.left ?? null };
+  const report = { expired_uploads: expiredUploads, expired_events: expiredEvents, auth_failures_swept: failures, r2_purged: r2?.purged ?? null, r2_left: r2?.left ?? null };
   log("info", "cleanup", report);
   return report;
 }
