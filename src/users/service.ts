@@ -16,7 +16,7 @@ import { RULES, throttle } from "../http/throttle";
 import { deleteObjects } from "../media/files";
 import type { Caller } from "../messages/common";
 import { retryOnce, roomStub } from "../room/client";
-import { loadSelf, updateUser } from "./queries";
+import { loadSelf, updateUser, userIdByUsername } from "./queries";
 import { toPublicUser, toUserResponse, type ChangePassword, type PublicProfile, type UpdateMe, type UserView } from "./schemas";
 
 const wrongPassword = () => new ApiError(403, "wrong_password", "Password is incorrect");
@@ -120,6 +120,9 @@ export async function deleteAccount(c: Caller, password: string): Promise<void> 
   // Bytes last: the rows are gone, so a failure here only leaves unreachable objects behind.
   await deleteObjects(c.env, [...orphanFiles, ...directFiles].map((f) => f.key));
 }
+
+/** The account a username names (case-insensitive, as logins match), or null. */
+export const findUserId = (c: { env: Env }, username: string) => userIdByUsername(getDb(c.env.DB), username);
 
 /** Users with `q` in their username or display name, by username. */
 export async function searchUsers(c: Caller, { q, limit, offset }: { q: string; limit: number; offset: number }): Promise<PublicProfile[]> {

@@ -4,7 +4,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../http/app-env";
-import { ApiError } from "../../http/errors";
+import { ApiError, normalizeError } from "../../http/errors";
 import type { CoreReply } from "../in-process";
 
 export const DOC004_PREFIX = "/user";
@@ -61,20 +61,37 @@ export type CodeMap = Partial<Record<string, Doc004Code>>;
 const COMMON: CodeMap = { unauthorized: 1, invalid_request: 3, malformed_json: 3, bad_request: 3 };
 
 /**
- * The body of a successful core reply, or the document's error for a refusal. A refusal the
- * document has no row for keeps the core's status and says what happened in `info` (code 3).
+ * A core refusal in the document's words: by its core code through `map` (then the codes every
+ * call site reads the same way); a refusal the document has no row for keeps the core's status
+ * and says what happened in `info` (code 3). Anything but an ApiError is the core's 500.
  */
+export function translate(err: unknown, map: CodeMap = {}): ApiError {
+  const e = normalizeError(err instanceof Error ? err : new Error(String(err)));
+  const mapped = map[e.code] ?? COMMON[e.code];
+  if (mapped !== undefined) return fail(mapped);
+  if (e.status === 401) return fail(1);
+  const retry = e.extra.headers?.["Retry-After"];
+  return new ApiError(e.status, e.code || "error", e.detail, { doc004: 3, headers: retry ? { "Retry-After": retry } : {} });
+}
+
+/** A service call whose refusals come out in the document's words (translate). */
+export async function as004<T>(call: Promise<T>, map: CodeMap = {}): Promise<T> {
+  try {
+    return await call;
+  } catch (e) {
+    throw translate(e, map);
+  }
+}
+
+/** The body of a successful core reply, or the document's error for a refusal (translate). */
 export function expectOk<T = any>(reply: CoreReply<T>, map: CodeMap = {}): T {
   if (reply.ok) return reply.body;
-  const coreCode = (reply.body as { code?: string } | null)?.code ?? "";
-  const mapped = map[coreCode] ?? COMMON[coreCode];
-  if (mapped !== undefined) throw fail(mapped);
-  if (reply.status === 401) throw fail(1);
-  const detail = (reply.body as { detail?: string } | null)?.detail ?? "Request failed";
-  const headers: Record<string, string> = {};
+  const body = reply.body as { code?: string; detail?: string } | null;
   const retry = reply.headers.get("Retry-After");
-  if (retry) headers["Retry-After"] = retry;
-  throw new ApiError(reply.status as ContentfulStatusCode, coreCode || "error", detail, { doc004: 3, headers });
+  const refusal = new ApiError(reply.status as ContentfulStatusCode, body?.code ?? "", body?.detail ?? "Request failed", {
+    ...(retry && { headers: { "Retry-After": retry } }),
+  });
+  throw translate(refusal, map);
 }
 
 export const ok = (c: Context<AppEnv>, data: Record<string, unknown> = {}) => c.json({ code: 0, info: "Succeed", ...data }, 200);

@@ -24,5 +24,5 @@ const limited = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 export function doc004Routes(core: Core) {
-  return dialectRouter(envelope004).use("*", limited).route("/", accountRoutes(core)).route("/", friendRoutes(core)).route("/", chatRoutes(core)).route("/", groupRoutes(core));
+  return dialectRouter(envelope004).use("*", limited).route("/", accountRoutes()).route("/", friendRoutes()).route("/", chatRoutes(core)).route("/", groupRoutes(core));
 }
