@@ -5,8 +5,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../http/app-env";
-import { ApiError } from "../../http/errors";
-import type { CoreReply } from "../in-process";
+import { ApiError, normalizeError } from "../../http/errors";
 
 export const DOC004_PREFIX = "/user";
 
@@ -62,41 +61,34 @@ export type CodeMap = Partial<Record<string, Doc004Code>>;
 const COMMON: CodeMap = { unauthorized: 1, invalid_request: 3, malformed_json: 3, bad_request: 3 };
 
 /**
- * A core refusal (status, code, detail) in the document's words. A refusal the document has no row
- * for keeps the core's status and says what happened in `info` (code 3).
+ * A core refusal in the document's words: by its core code through `map` (then the codes every
+ * call site reads the same way); a refusal the document has no row for keeps the core's status
+ * and says what happened in `info` (code 3). Errors the door already raised in the document's
+ * words pass through; anything but an ApiError is the core's 500.
  */
-function refusal004(status: number, coreCode: string, detail: string | undefined, retryAfter: string | null | undefined, map: CodeMap): ApiError {
-  const mapped = map[coreCode] ?? COMMON[coreCode];
+export function translate(err: unknown, map: CodeMap = {}): ApiError {
+  if (err instanceof ApiError && typeof err.extra.doc004 === "number") return err;
+  const e = normalizeError(err instanceof Error ? err : new Error(String(err)));
+  const mapped = map[e.code] ?? COMMON[e.code];
   if (mapped !== undefined) return fail(mapped);
-  if (status === 401) return fail(1);
-  const headers: Record<string, string> = {};
-  if (retryAfter) headers["Retry-After"] = retryAfter;
-  return new ApiError(status as ContentfulStatusCode, coreCode || "error", detail ?? "Request failed", { doc004: 3, headers });
+  if (e.status === 401) return fail(1);
+  const retry = e.extra.headers?.["Retry-After"];
+  return new ApiError(e.status, e.code || "error", e.detail, { doc004: 3, headers: retry ? { "Retry-After": retry } : {} });
 }
 
-/** The body of a successful core reply, or the document's error for a refusal (see refusal004). */
-export function expectOk<T = any>(reply: CoreReply<T>, map: CodeMap = {}): T {
-  if (reply.ok) return reply.body;
-  const b = reply.body as { code?: string; detail?: string } | null;
-  throw refusal004(reply.status, b?.code ?? "", b?.detail, reply.headers.get("Retry-After"), map);
-}
-
-/**
- * What a service returns, or its refusal in the document's words (see refusal004). Errors the
- * door already raised in the document's words pass through.
- */
-export async function settle<T>(work: Promise<T>, map: CodeMap = {}): Promise<T> {
+/** What a service returns, or its refusal in the document's words (translate). */
+export async function as004<T>(call: Promise<T>, map: CodeMap = {}): Promise<T> {
   try {
-    return await work;
+    return await call;
   } catch (e) {
-    if (!(e instanceof ApiError) || typeof e.extra.doc004 === "number") throw e;
-    throw refusal004(e.status, e.code, e.detail, e.extra.headers?.["Retry-After"], map);
+    throw translate(e, map);
   }
 }
+export const settle = as004;
 
 /** Several services at once, their refusals reported in the order given (as if called one by one). */
 export async function settleAll<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }, map: CodeMap = {}): Promise<T> {
-  const done = await Promise.allSettled(work.map((w) => settle(w as Promise<unknown>, map)));
+  const done = await Promise.allSettled(work.map((w) => as004(w as Promise<unknown>, map)));
   const failed = done.find((d) => d.status === "rejected");
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return done.map((d) => (d as PromiseFulfilledResult<unknown>).value) as unknown as T;
