@@ -4,61 +4,20 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../http/app-env";
+import type { Code } from "../../http/codes";
 import { ApiError } from "../../http/errors";
 import type { CoreReply } from "../in-process";
+import { CORE_CODES, DOC004_ERRORS, type CodeMap, type Doc004Code } from "./codes";
+
+export type { CodeMap } from "./codes";
 
 export const DOC004_PREFIX = "/user";
-
-/** The document's error table: code -> [HTTP status, info]. */
-export const DOC004_ERRORS = {
-  1: [401, "User not logged in"],
-  2: [404, "User does not exist"],
-  3: [400, "Invalid request"],
-  10: [409, "Username already exists"],
-  11: [400, "Invalid username"],
-  12: [400, "Invalid password"],
-  13: [400, "Invalid email"],
-  14: [400, "Invalid phone"],
-  15: [403, "Incorrect password"],
-  20: [404, "User not found"],
-  21: [404, "Request not found"],
-  22: [404, "Friend not found"],
-  23: [400, "Cannot send request to self"],
-  24: [409, "Already friends"],
-  25: [409, "Request already sent"],
-  26: [409, "Not friends"],
-  27: [400, "Invalid friend group name"],
-  30: [404, "Conversation not found"],
-  31: [404, "Member not found"],
-  32: [404, "Message not found"],
-  33: [403, "User not in conversation"],
-  40: [404, "Group not found"],
-  41: [403, "User not authorized"],
-  42: [403, "Member not admin"],
-  43: [403, "Not in group"],
-  44: [403, "Cannot remove self"],
-  45: [403, "Cannot remove owner"],
-  46: [403, "Cannot remove admin"],
-  47: [403, "Owner cannot quit"],
-  48: [409, "Already owner"],
-  49: [409, "Already admin"],
-  50: [409, "Invitation already sent"],
-  51: [404, "Invitation not found"],
-} as const satisfies Record<number, readonly [ContentfulStatusCode, string]>;
-
-export type Doc004Code = keyof typeof DOC004_ERRORS;
 
 /** A failure in the document's words; rendered by app.onError like every other error. */
 export const fail = (code: Doc004Code) => {
   const [status, info] = DOC004_ERRORS[code];
-  return new ApiError(status, `doc004_${code}`, info, { doc004: code });
+  return new ApiError(status, "dialect", info, { doc004: code });
 };
-
-/** Core code -> document code, per call site (the same core refusal means different rows). */
-export type CodeMap = Partial<Record<string, Doc004Code>>;
-
-/** Core codes every call site reads the same way. */
-const COMMON: CodeMap = { unauthorized: 1, invalid_request: 3, malformed_json: 3, bad_request: 3 };
 
 /**
  * The body of a successful core reply, or the document's error for a refusal. A refusal the
@@ -66,9 +25,9 @@ const COMMON: CodeMap = { unauthorized: 1, invalid_request: 3, malformed_json: 3
  */
 export function expectOk<T = any>(reply: CoreReply<T>, map: CodeMap = {}): T {
   if (reply.ok) return reply.body;
-  const coreCode = (reply.body as { code?: string } | null)?.code ?? "";
-  const mapped = map[coreCode] ?? COMMON[coreCode];
-  if (mapped !== undefined) throw fail(mapped);
+  const coreCode = (reply.body as { code?: Code } | null)?.code;
+  const mapped = coreCode && (map[coreCode] ?? CORE_CODES[coreCode]);
+  if (mapped) throw fail(mapped);
   if (reply.status === 401) throw fail(1);
   const detail = (reply.body as { detail?: string } | null)?.detail ?? "Request failed";
   const headers: Record<string, string> = {};
@@ -86,7 +45,7 @@ export function envelope004(e: ApiError): Record<string, unknown> {
   const own = typeof e.extra.doc004 === "number" ? e.extra.doc004 : null;
   const code = own ?? (e.status === 401 ? 1 : e.status >= 500 ? 500 : 3);
   // A row of the table speaks its own text; a refusal without a row says what happened.
-  const info = code === 3 && (own === null || e.code === "doc004_3") ? (e.status === 400 ? "Invalid request" : e.detail) : e.detail;
+  const info = code === 3 && (own === null || e.code === "dialect") ? (e.status === 400 ? "Invalid request" : e.detail) : e.detail;
   return { code, info };
 }
 
