@@ -21,7 +21,7 @@ describe("the error catalog", () => {
     expect(e).toBeInstanceOf(ApiError);
   });
 
-  it("is mapped in full by document 004", () => {
+  it("is read in full by document 004", () => {
     expect(Object.keys(CORE_CODES).sort()).toEqual(Object.keys(CODES).sort());
   });
 

@@ -81,3 +81,6 @@ export const CORE_CODES = {
   template_not_found: null, template_name_taken: null, missing_template_params: null, template_too_long: null,
   notification_not_found: null, broadcast_not_found: null,
 } as const satisfies Record<Code, Doc004Code | null>;
+
+/** The rows of CORE_CODES: the core codes every call site reads the same way. */
+export const COMMON = Object.fromEntries(Object.entries(CORE_CODES).filter(([, row]) => row !== null)) as CodeMap;

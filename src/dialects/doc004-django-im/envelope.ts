@@ -1,17 +1,17 @@
 // Document 004's envelope: success is {"code": 0, "info": "Succeed", ...data}; every failure is
 // {"code": <number>, "info": "<text>"} with the HTTP status of the document's error tables. Core
-// refusals are translated here, by their core code, into the document's numbers.
+// refusals are translated here, by their core code, into the document's numbers (codes.ts).
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../http/app-env";
 import type { Code } from "../../http/codes";
 import { ApiError } from "../../http/errors";
 import type { CoreReply } from "../in-process";
-import { CORE_CODES, DOC004_ERRORS, type CodeMap, type Doc004Code } from "./codes";
-
-export type { CodeMap } from "./codes";
+import { COMMON, DOC004_ERRORS, type CodeMap, type Doc004Code } from "./codes";
 
 export const DOC004_PREFIX = "/user";
+
+export type { CodeMap } from "./codes";
 
 /** A failure in the document's words; rendered by app.onError like every other error. */
 export const fail = (code: Doc004Code) => {
@@ -25,9 +25,9 @@ export const fail = (code: Doc004Code) => {
  */
 export function expectOk<T = any>(reply: CoreReply<T>, map: CodeMap = {}): T {
   if (reply.ok) return reply.body;
-  const coreCode = (reply.body as { code?: Code } | null)?.code;
-  const mapped = coreCode && (map[coreCode] ?? CORE_CODES[coreCode]);
-  if (mapped) throw fail(mapped);
+  const coreCode = (reply.body as { code?: Code } | null)?.code ?? "error";
+  const mapped = map[coreCode] ?? COMMON[coreCode];
+  if (mapped !== undefined) throw fail(mapped);
   if (reply.status === 401) throw fail(1);
   const detail = (reply.body as { detail?: string } | null)?.detail ?? "Request failed";
   const headers: Record<string, string> = {};
