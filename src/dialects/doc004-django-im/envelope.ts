@@ -1,64 +1,21 @@
 // Document 004's envelope: success is {"code": 0, "info": "Succeed", ...data}; every failure is
 // {"code": <number>, "info": "<text>"} with the HTTP status of the document's error tables. Core
-// refusals (a service's ApiError, or a core reply) are translated here, by their core code, into
-// the document's numbers.
+// refusals (a service's ApiError) are translated here, by their core code, into the document's
+// numbers (codes.ts).
 import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError, normalizeError } from "../../http/errors";
+import { COMMON, DOC004_ERRORS, type CodeMap, type Doc004Code } from "./codes";
 
 export const DOC004_PREFIX = "/user";
 
-/** The document's error table: code -> [HTTP status, info]. */
-export const DOC004_ERRORS = {
-  1: [401, "User not logged in"],
-  2: [404, "User does not exist"],
-  3: [400, "Invalid request"],
-  10: [409, "Username already exists"],
-  11: [400, "Invalid username"],
-  12: [400, "Invalid password"],
-  13: [400, "Invalid email"],
-  14: [400, "Invalid phone"],
-  15: [403, "Incorrect password"],
-  20: [404, "User not found"],
-  21: [404, "Request not found"],
-  22: [404, "Friend not found"],
-  23: [400, "Cannot send request to self"],
-  24: [409, "Already friends"],
-  25: [409, "Request already sent"],
-  26: [409, "Not friends"],
-  27: [400, "Invalid friend group name"],
-  30: [404, "Conversation not found"],
-  31: [404, "Member not found"],
-  32: [404, "Message not found"],
-  33: [403, "User not in conversation"],
-  40: [404, "Group not found"],
-  41: [403, "User not authorized"],
-  42: [403, "Member not admin"],
-  43: [403, "Not in group"],
-  44: [403, "Cannot remove self"],
-  45: [403, "Cannot remove owner"],
-  46: [403, "Cannot remove admin"],
-  47: [403, "Owner cannot quit"],
-  48: [409, "Already owner"],
-  49: [409, "Already admin"],
-  50: [409, "Invitation already sent"],
-  51: [404, "Invitation not found"],
-} as const satisfies Record<number, readonly [ContentfulStatusCode, string]>;
-
-export type Doc004Code = keyof typeof DOC004_ERRORS;
+export type { CodeMap } from "./codes";
 
 /** A failure in the document's words; rendered by app.onError like every other error. */
 export const fail = (code: Doc004Code) => {
   const [status, info] = DOC004_ERRORS[code];
-  return new ApiError(status, `doc004_${code}`, info, { doc004: code });
+  return new ApiError(status, "dialect", info, { doc004: code });
 };
-
-/** Core code -> document code, per call site (the same core refusal means different rows). */
-export type CodeMap = Partial<Record<string, Doc004Code>>;
-
-/** Core codes every call site reads the same way. */
-const COMMON: CodeMap = { unauthorized: 1, invalid_request: 3, malformed_json: 3, bad_request: 3 };
 
 /**
  * A core refusal in the document's words: by its core code through `map` (then the codes every
@@ -101,7 +58,7 @@ export function envelope004(e: ApiError): Record<string, unknown> {
   const own = typeof e.extra.doc004 === "number" ? e.extra.doc004 : null;
   const code = own ?? (e.status === 401 ? 1 : e.status >= 500 ? 500 : 3);
   // A row of the table speaks its own text; a refusal without a row says what happened.
-  const info = code === 3 && (own === null || e.code === "doc004_3") ? (e.status === 400 ? "Invalid request" : e.detail) : e.detail;
+  const info = code === 3 && (own === null || e.code === "dialect") ? (e.status === 400 ? "Invalid request" : e.detail) : e.detail;
   return { code, info };
 }
 
