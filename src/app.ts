@@ -141,7 +141,7 @@ export function buildApp() {
   app.route("/api/chat", doc002Routes);
   app.route("/ws/chat", doc001SocketRoutes);
   // Reference document 004 (the Django IM API), its own paths, envelope, 404 and 405: docs/dialects.md.
-  app.route(DOC004_PREFIX, doc004Routes(app));
+  app.route(DOC004_PREFIX, doc004Routes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.openAPIRegistry.registerComponent("securitySchemes", "Doc004Jwt", { type: "apiKey", in: "header", name: "Authorization", description: "Document 004: the JWT itself (Bearer also accepted)" });

@@ -7,6 +7,7 @@ import { createMiddleware } from "hono/factory";
 import { requireUser } from "../auth/middleware";
 import { router, type AppEnv } from "../http/app-env";
 import { jsonBodyLimit } from "../http/body-limit";
+import type { Code, StatusOf } from "../http/codes";
 import { ApiError, normalizeError } from "../http/errors";
 
 /** A document's error body, made from the one error type. */
@@ -33,4 +34,4 @@ export const authed: MiddlewareHandler<AppEnv>[] = [
 ];
 
 /** A dialect's refusal that the core has no rule for (a shape the document cannot express). */
-export const refusal = (status: 400 | 403 | 404 | 409 | 415, code: string, detail: string) => new ApiError(status, code, detail);
+export const refusal = <C extends Code>(status: StatusOf<C> & (400 | 403 | 404 | 409 | 415), code: C, detail: string) => new ApiError(status, code, detail);

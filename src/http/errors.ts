@@ -1,28 +1,47 @@
 // The one error type of the API and its rendering. Handlers throw ApiError; only app.onError
 // turns errors into responses: {"detail", "code", "request_id"} (+ "errors" for validation failures).
+// Its codes come from the catalog (codes.ts), each with the statuses it may be sent with.
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { errorFields, log } from "../ops/log";
+import { statusOf, type Code, type OneStatusCode, type StatusOf } from "./codes";
 
 export type FieldError = { path: string; message: string };
+export type ErrorExtra = { errors?: FieldError[]; headers?: Record<string, string>; [k: string]: unknown };
 
-export class ApiError extends Error {
+/**
+ * `new ApiError(status, code, detail, extra?)`: the status must be one the catalog lists for the
+ * code, so a call site cannot send a known code with a status the catalog does not say.
+ */
+type ApiErrorConstructor = {
+  new <C extends Code>(status: StatusOf<C>, code: C, detail: string, extra?: ErrorExtra): ApiError;
+  readonly prototype: ApiError;
+};
+
+export type ApiError = Error & { readonly status: ContentfulStatusCode; readonly code: Code; readonly detail: string; readonly extra: ErrorExtra };
+
+export const ApiError: ApiErrorConstructor = class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: Code,
     readonly detail: string,
-    readonly extra: { errors?: FieldError[]; headers?: Record<string, string>; [k: string]: unknown } = {},
+    readonly extra: ErrorExtra = {},
   ) {
     super(detail);
   }
-}
+};
 
-export const badRequest = (code: string, detail: string) => new ApiError(400, code, detail);
-export const forbidden = (detail = "You do not have permission to do this", code = "forbidden") =>
+/** The error for a code sent with one status, read from the catalog. */
+export const apiError = (code: OneStatusCode, detail: string, extra?: ErrorExtra) => new ApiError(statusOf(code), code, detail, extra);
+
+/** The codes listed with status S (not those that take any status). */
+export type CodeWith<S extends ContentfulStatusCode> = { [C in Code]: ContentfulStatusCode extends StatusOf<C> ? never : S extends StatusOf<C> ? C : never }[Code];
+export const badRequest = (code: CodeWith<400>, detail: string) => new ApiError(400, code, detail);
+export const forbidden = (detail = "You do not have permission to do this", code: CodeWith<403> = "forbidden") =>
   new ApiError(403, code, detail);
-export const notFound = (what: string, code = "not_found") => new ApiError(404, code, `${what} not found`);
-export const conflict = (code: string, detail: string) => new ApiError(409, code, detail);
+export const notFound = (what: string, code: CodeWith<404> = "not_found") => new ApiError(404, code, `${what} not found`);
+export const conflict = (code: CodeWith<409>, detail: string) => new ApiError(409, code, detail);
 
 /** Socket routes answer anything but a WebSocket upgrade with 426. */
 export function requireUpgrade(upgrade: string | undefined) {
@@ -42,7 +61,8 @@ export const invalidRequest = (errors: FieldError[]) =>
 export const fieldErrors = (issues: readonly { path: readonly PropertyKey[]; message: string }[], target: string) =>
   issues.map((i) => ({ path: [target, ...i.path.map(String)].join("."), message: i.message }));
 
-const HTTP_CODES: Record<number, string> = {
+/** The code of an HTTPException by its status (others: "error"). */
+const HTTP_CODES: Partial<Record<ContentfulStatusCode, Code>> = {
   400: "bad_request",
   401: "unauthorized",
   404: "not_found",

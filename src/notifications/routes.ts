@@ -1,16 +1,22 @@
-// A user's notifications (mounted at /notifications): list, counts, mark read, delete,
-// preferences, and system notices from system admins. Produced by produce.ts; pushed live on the
-// user's own socket (src/realtime), and listed here for everyone else and for catching up.
+// The notification routes (mounted at /notifications): list, counts, mark read, delete,
+// preferences, and system notices from system admins. Each is zod in, one call into
+// ./service.ts, JSON out.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, eq, sql } from "drizzle-orm";
-import { getDb, inIds, type Db } from "../db/client";
-import { NOTIFICATION_TYPES, notifications, users } from "../db/schema";
+import { NOTIFICATION_TYPES } from "../db/schema";
 import { router } from "../http/app-env";
-import { forbidden, notFound } from "../http/errors";
 import { boolQuery, id, intQuery, json, jsonBody, noContent, pick } from "../http/schemas";
-import { pokeHubs } from "../realtime/push";
-import { listNotifications, mine, Notification, setRead } from "./read";
-import { renderTemplate } from "./templates";
+import { Notification } from "./read";
+import {
+  batchAction,
+  deleteNotification,
+  getPreferences,
+  markOne,
+  markRead,
+  myNotifications,
+  sendSystemNotice,
+  setPreferences,
+  unreadCounts,
+} from "./service";
 
 const ListQuery = z.object({
   unread_only: boolQuery.default(false),
@@ -32,16 +38,6 @@ const oneOf: [(b: { ids?: number[]; all?: true }) => boolean, { message: string;
   { message: "give ids or all: true", path: ["ids"] },
 ];
 
-/** The caller's notifications among `ids`, or all of them. */
-const selected = (userId: number, ids: number[] | undefined) =>
-  and(eq(notifications.userId, userId), ids ? inIds(notifications.id, ids) : undefined);
-
-const toPreferences = (u: { notifyMention: boolean; notifyRoomInvite: boolean; notifySystem: boolean }) => ({
-  mention: u.notifyMention,
-  room_invite: u.notifyRoomInvite,
-  system: u.notifySystem,
-});
-
 export const notificationRoutes = router()
   .openapi(
     createRoute({
@@ -52,9 +48,7 @@ export const notificationRoutes = router()
       request: { query: ListQuery },
       responses: { 200: json(z.array(Notification)), ...pick(400, 401) },
     }),
-    async (c) => {
-      return c.json(await listNotifications(getDb(c.env.DB), c.var.user.id, c.req.valid("query")), 200);
-    },
+    async (c) => c.json(await myNotifications(c, c.req.valid("query")), 200),
   )
   .openapi(
     createRoute({
@@ -67,16 +61,7 @@ export const notificationRoutes = router()
         ...pick(401),
       },
     }),
-    async (c) => {
-      const rows = await getDb(c.env.DB)
-        .select({ type: notifications.type, n: sql<number>`count(*)` })
-        .from(notifications)
-        .where(and(eq(notifications.userId, c.var.user.id), eq(notifications.isRead, false)))
-        .groupBy(notifications.type)
-        .all();
-      const byType = Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, rows.find((r) => r.type === t)?.n ?? 0])) as Record<(typeof NOTIFICATION_TYPES)[number], number>;
-      return c.json({ unread: rows.reduce((a, r) => a + r.n, 0), unread_by_type: byType }, 200);
-    },
+    async (c) => c.json(await unreadCounts(c), 200),
   )
   .openapi(
     createRoute({
@@ -87,16 +72,7 @@ export const notificationRoutes = router()
       request: jsonBody(Selection.strict().refine(...oneOf).openapi("NotificationsRead")),
       responses: { 200: json(z.object({ updated: z.number().int() })), ...pick(400, 401) },
     }),
-    async (c) => {
-      const { ids } = c.req.valid("json");
-      const done = await getDb(c.env.DB)
-        .update(notifications)
-        .set({ isRead: true })
-        .where(and(selected(c.var.user.id, ids), eq(notifications.isRead, false)))
-        .returning({ id: notifications.id })
-        .all();
-      return c.json({ updated: done.length }, 200);
-    },
+    async (c) => c.json(await markRead(c, c.req.valid("json")), 200),
   )
   .openapi(
     createRoute({
@@ -112,21 +88,7 @@ export const notificationRoutes = router()
       ),
       responses: { 200: json(z.object({ affected: z.number().int() })), ...pick(400, 401) },
     }),
-    async (c) => {
-      const { action, ids } = c.req.valid("json");
-      const db = getDb(c.env.DB);
-      const which = selected(c.var.user.id, ids);
-      const done =
-        action === "delete"
-          ? await db.delete(notifications).where(which).returning({ id: notifications.id }).all()
-          : await db
-              .update(notifications)
-              .set({ isRead: action === "read" })
-              .where(and(which, eq(notifications.isRead, action !== "read")))
-              .returning({ id: notifications.id })
-              .all();
-      return c.json({ affected: done.length }, 200);
-    },
+    async (c) => c.json(await batchAction(c, c.req.valid("json")), 200),
   )
   .openapi(
     createRoute({
@@ -136,11 +98,7 @@ export const notificationRoutes = router()
       summary: "Which notifications you get",
       responses: { 200: json(Preferences), ...pick(401) },
     }),
-    async (c) => {
-      const u = await getDb(c.env.DB).select().from(users).where(eq(users.id, c.var.user.id)).get();
-      if (!u) throw notFound("User");
-      return c.json(toPreferences(u), 200);
-    },
+    async (c) => c.json(await getPreferences(c), 200),
   )
   .openapi(
     createRoute({
@@ -151,22 +109,7 @@ export const notificationRoutes = router()
       request: jsonBody(Preferences.partial().strict()),
       responses: { 200: json(Preferences), ...pick(400, 401) },
     }),
-    async (c) => {
-      const b = c.req.valid("json");
-      const u = await getDb(c.env.DB)
-        .update(users)
-        .set({
-          ...(b.mention !== undefined && { notifyMention: b.mention }),
-          ...(b.room_invite !== undefined && { notifyRoomInvite: b.room_invite }),
-          ...(b.system !== undefined && { notifySystem: b.system }),
-          updatedAt: new Date().toISOString(),
-        })
-        .where(eq(users.id, c.var.user.id))
-        .returning()
-        .get();
-      if (!u) throw notFound("User");
-      return c.json(toPreferences(u), 200);
-    },
+    async (c) => c.json(await setPreferences(c, c.req.valid("json")), 200),
   )
   .openapi(
     createRoute({
@@ -195,19 +138,7 @@ export const notificationRoutes = router()
       },
       responses: { 200: json(z.object({ sent: z.number().int() })), ...pick(400, 401, 403, 404) },
     }),
-    async (c) => {
-      if (!c.var.user.isAdmin) throw forbidden("Only system admins send system notices");
-      const body = c.req.valid("json");
-      const text = body.template_id
-        ? await renderTemplate(getDb(c.env.DB), body.template_id, body.params ?? {})
-        : { title: body.title!, content: body.content ?? null };
-      const b = { ...body, ...text };
-      const who = b.user_ids ? sql`u.id IN (SELECT value FROM json_each(${JSON.stringify(b.user_ids)}))` : sql`1`;
-      const res = await getDb(c.env.DB).run(sql`INSERT INTO ${notifications} (user_id, type, title, content, actor_id)
-        SELECT u.id, 'system', ${b.title}, ${b.content ?? null}, ${c.var.user.id} FROM ${users} u WHERE ${who} AND u.notify_system = 1`);
-      c.executionCtx.waitUntil(pokeHubs(c.env, b.user_ids ?? "online"));
-      return c.json({ sent: res.meta.changes ?? 0 }, 200);
-    },
+    async (c) => c.json(await sendSystemNotice(c, c.req.valid("json")), 200),
   )
   .openapi(
     createRoute({
@@ -218,10 +149,7 @@ export const notificationRoutes = router()
       request: { params: NotificationIdParam },
       responses: { 200: json(Notification), ...pick(400, 401, 404) },
     }),
-    async (c) => {
-      const { notification_id } = c.req.valid("param");
-      return c.json(await setRead(getDb(c.env.DB), c.var.user.id, notification_id, true), 200);
-    },
+    async (c) => c.json(await markOne(c, c.req.valid("param").notification_id, true), 200),
   )
   .openapi(
     createRoute({
@@ -232,11 +160,7 @@ export const notificationRoutes = router()
       request: { params: NotificationIdParam, ...jsonBody(z.object({ is_read: z.boolean() }).strict().openapi("NotificationUpdate")) },
       responses: { 200: json(Notification), ...pick(400, 401, 404) },
     }),
-    async (c) => {
-      const db = getDb(c.env.DB);
-      const { notification_id } = c.req.valid("param");
-      return c.json(await setRead(db, c.var.user.id, notification_id, c.req.valid("json").is_read), 200);
-    },
+    async (c) => c.json(await markOne(c, c.req.valid("param").notification_id, c.req.valid("json").is_read), 200),
   )
   .openapi(
     createRoute({
@@ -248,9 +172,7 @@ export const notificationRoutes = router()
       responses: { ...noContent, ...pick(400, 401, 404) },
     }),
     async (c) => {
-      const { notification_id } = c.req.valid("param");
-      const gone = await getDb(c.env.DB).delete(notifications).where(mine(c.var.user.id, notification_id)).returning({ id: notifications.id }).all();
-      if (!gone.length) throw notFound("Notification", "notification_not_found");
+      await deleteNotification(c, c.req.valid("param").notification_id);
       return c.body(null, 204);
     },
   );

@@ -1,38 +1,11 @@
-// Presence across rooms (mounted under /users): who of the people you share a room with is online,
-// the online state of given users, and the heartbeat of clients without sockets. Online means any
-// of: a socket in a room (each member's `online` flag, written behind by the room objects with their
-// summary, ~1 s late), a socket of their own (/realtime/ws, users.realtime_online), or a heartbeat
-// within HEARTBEAT_WINDOW_MS. Presence is shown only between users who share an active room and
-// have no block between them; for anyone else it is `null` (unknown), never a guess.
+// The presence routes (mounted under /users): who of the people you share a room with is online,
+// the online state of given users, a user's last connection, and the heartbeat of clients without
+// sockets. Each is zod in, one call into ./service.ts, JSON out.
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, eq, sql, type SQLWrapper } from "drizzle-orm";
-import { blockBetween, type UserRef } from "../blocks/queries";
-import { getDb, inIds, type Db } from "../db/client";
-import { roomMembers, users } from "../db/schema";
-import { router, type AuthUser } from "../http/app-env";
-import { forbidden, notFound } from "../http/errors";
 import { idList, json, PageQuery, pick, UserIdParam } from "../http/schemas";
+import { router } from "../http/app-env";
 import { PublicUser, toPublicUser } from "../users/schemas";
-
-
-/** SQL condition: `a` and `b` are both active members of some room. */
-const shareRoom = (a: UserRef, b: UserRef) =>
-  sql`EXISTS (SELECT 1 FROM ${roomMembers} x JOIN ${roomMembers} y ON y.room_id = x.room_id
-    WHERE x.user_id = ${a} AND x.status = 'active' AND y.user_id = ${b} AND y.status = 'active')`;
-
-/** A heartbeat keeps a user online this long; clients send one about every 30 s. */
-export const HEARTBEAT_WINDOW_MS = 60_000;
-const heartbeatCutoff = () => new Date(Date.now() - HEARTBEAT_WINDOW_MS).toISOString();
-
-/** SQL condition: `u` has a socket open in some room (room_members_online_idx). */
-const inARoom = (u: SQLWrapper) => sql`EXISTS (SELECT 1 FROM ${roomMembers} o WHERE o.user_id = ${u} AND o.online = 1 AND o.status = 'active')`;
-/** SQL condition on the users row: their own socket is open, or they sent a heartbeat lately. */
-const onlineElsewhere = (cutoff: string) => sql`(${users.realtimeOnline} = 1 OR ${users.heartbeatAt} > ${cutoff})`;
-/**
- * When the user was last seen: their last heartbeat or user-socket connect, or their last read or
- * send in any room (room_members.last_active_at), whichever is later.
- */
-const lastSeen = sql<string | null>`max(coalesce(${users.lastSeenAt}, ''), coalesce((SELECT max(s.last_active_at) FROM ${roomMembers} s WHERE s.user_id = ${users.id}), ''))`;
+import { heartbeat, onlineRoommates, presenceOf, readConnection } from "./service";
 
 const UserIds = idList(100, "user ids");
 
@@ -65,26 +38,7 @@ export const presenceRoutes = router()
       request: { query: z.object({ ids: UserIds }) },
       responses: { 200: json(z.array(UserStatus)), ...pick(400, 401) },
     }),
-    async (c) => {
-      const me = c.var.user.id;
-      const ids = c.req.valid("query").ids;
-      const rows = await getDb(c.env.DB)
-        .select({
-          id: users.id,
-          online: sql<number>`(${inARoom(users.id)} OR ${onlineElsewhere(heartbeatCutoff())})`,
-          lastSeen,
-          visible: sql<number>`${users.id} = ${me} OR (${shareRoom(me, users.id)} AND NOT ${blockBetween(me, users.id)})`,
-        })
-        .from(users)
-        .where(inIds(users.id, ids))
-        .all();
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      const out = ids.flatMap((id) => {
-        const r = byId.get(id);
-        return r ? [{ user_id: id, online: r.visible ? !!r.online : null, last_seen_at: r.visible ? r.lastSeen || null : null }] : [];
-      });
-      return c.json(out, 200);
-    },
+    async (c) => c.json(await presenceOf(c, c.req.valid("query").ids), 200),
   )
   .openapi(
     createRoute({
@@ -95,9 +49,7 @@ export const presenceRoutes = router()
       request: { params: UserIdParam },
       responses: { 200: json(Connection), ...pick(400, 401, 403, 404) },
     }),
-    async (c) => {
-      return c.json(await readConnection(getDb(c.env.DB), c.var.user, c.req.valid("param").user_id), 200);
-    },
+    async (c) => c.json(await readConnection(c, c.req.valid("param").user_id), 200),
   )
   .openapi(
     createRoute({
@@ -107,9 +59,7 @@ export const presenceRoutes = router()
       summary: "Keep yourself online without a socket (REST-only clients): send one about every 30 s; you count as online for 60 s after each",
       responses: { 200: json(z.object({ status: z.literal("ok"), timestamp: z.string() })), ...pick(401) },
     }),
-    async (c) => {
-      return c.json(await heartbeat(getDb(c.env.DB), c.var.user.id), 200);
-    },
+    async (c) => c.json(await heartbeat(c), 200),
   )
   .openapi(
     createRoute({
@@ -121,52 +71,5 @@ export const presenceRoutes = router()
       request: { query: PageQuery },
       responses: { 200: json(z.array(PublicUser)), ...pick(400, 401) },
     }),
-    async (c) => {
-      const rows = await onlineRoommates(getDb(c.env.DB), c.var.user.id, c.req.valid("query"));
-      return c.json(rows.map(toPublicUser), 200);
-    },
+    async (c) => c.json((await onlineRoommates(c, c.req.valid("query"))).map(toPublicUser), 200),
   );
-
-/**
- * Users who share an active room with `me` and are online now (no block either way), by username:
- * a socket in a room or of their own, or a heartbeat within HEARTBEAT_WINDOW_MS. Full user rows:
- * callers show only what the viewer may see (toPublicUser; connectionVisible).
- */
-export async function onlineRoommates(db: Db, me: number, { limit, offset }: { limit: number; offset: number }) {
-  // Two ways in: roommates with a room socket (from my rooms, room_members_online_idx), and
-  // users online elsewhere (their own socket or a heartbeat: the users indexes) who share a room with me.
-  const inMyRooms = sql`SELECT t.user_id FROM ${roomMembers} m JOIN ${roomMembers} t ON t.room_id = m.room_id AND t.status = 'active' AND t.online = 1 AND t.user_id <> ${me}
-    WHERE m.user_id = ${me} AND m.status = 'active'`;
-  const elsewhere = sql`SELECT e.id FROM ${users} e WHERE (e.realtime_online = 1 OR e.heartbeat_at > ${heartbeatCutoff()}) AND e.id <> ${me} AND ${shareRoom(me, sql`e.id`)}`;
-  const rows = await db
-    .select()
-    .from(users)
-    .where(and(sql`${users.id} IN (${inMyRooms} UNION ${elsewhere})`, sql`NOT ${blockBetween(me, users.id)}`))
-    .orderBy(asc(sql`lower(${users.username})`), asc(users.id))
-    .limit(limit)
-    .offset(offset)
-    .all();
-  return rows;
-}
-
-/** An address, client and login time are personal data: only for their owner and the service's admins. */
-export const connectionVisible = (viewer: AuthUser, userId: number) => viewer.id === userId || viewer.isAdmin;
-
-/** Where and with what a user last logged in: 403 for anyone but themself and system admins, 404 user_not_found. */
-export async function readConnection(db: Db, viewer: AuthUser, userId: number) {
-  if (!connectionVisible(viewer, userId)) throw forbidden("Only system admins can see another user's connection", "forbidden");
-  const row = await db
-    .select({ ip: users.lastIp, userAgent: users.lastUserAgent, loginAt: users.lastLoginAt, lastSeen })
-    .from(users)
-    .where(eq(users.id, userId))
-    .get();
-  if (!row) throw notFound("User", "user_not_found");
-  return { user_id: userId, ip: row.ip, user_agent: row.userAgent, login_time: row.loginAt, last_activity: row.lastSeen || null };
-}
-
-/** The caller is online for HEARTBEAT_WINDOW_MS without a socket. */
-export async function heartbeat(db: Db, userId: number) {
-  const now = new Date().toISOString();
-  await db.update(users).set({ lastSeenAt: now, heartbeatAt: now }).where(eq(users.id, userId)).run();
-  return { status: "ok" as const, timestamp: now };
-}

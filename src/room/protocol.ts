@@ -1,6 +1,7 @@
 // The room's wire protocol (docs/realtime.md) and message shapes. Client frames are untrusted
 // input: parsed with zod as a discriminated union and handled by an exhaustive switch.
 import { z } from "zod";
+import type { Code, StatusOf } from "../http/codes";
 
 /** Characters of message text, for every door (the reference documents allow up to 5000). */
 export const MAX_CONTENT = 5000;
@@ -227,8 +228,9 @@ export const BatchFrame = z
 export type BatchFrame = z.infer<typeof BatchFrame>;
 
 /** A failed command, returned (not thrown) across RPC so status and code survive the boundary. */
-export type Refusal = { ok: false; status: 400 | 403 | 404 | 409 | 429; code: string; detail: string; retry_after?: number };
-export const refuse = (status: Refusal["status"], code: string, detail: string, retry_after?: number): Refusal => ({
+export type Refusal = { ok: false; status: 400 | 403 | 404 | 409 | 429; code: Code; detail: string; retry_after?: number };
+/** A refusal with a code of the catalog (http/codes.ts), at one of the statuses it lists. */
+export const refuse = <C extends Code>(status: StatusOf<C> & Refusal["status"], code: C, detail: string, retry_after?: number): Refusal => ({
   ok: false,
   status,
   code,

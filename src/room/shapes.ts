@@ -2,6 +2,7 @@
 // shape is in its attachment (SocketInfo.shape; none = canonical). The fan-out renders each frame
 // once per shape in use, never once per socket (fanout.ts).
 import { read001, render001 } from "../dialects/doc001-django-chat/socket";
+import type { Code } from "../http/codes";
 import type { ServerFrame } from "./protocol";
 
 export type WireShape = "001";
@@ -10,7 +11,7 @@ type Shape = {
   /** The frame as this shape shows it, or null when it has no such frame. */
   render: (frame: ServerFrame, roomId: number) => object | null;
   /** A client frame of this shape as a canonical one; `ignore`: accepted, no effect. */
-  read: (raw: unknown, roomId: number) => { frame: unknown } | { ignore: true } | { error: string; code: string };
+  read: (raw: unknown, roomId: number) => { frame: unknown } | { ignore: true } | { error: string; code: Code };
 };
 
 export const SHAPES: Record<WireShape, Shape> = { "001": { render: render001, read: read001 } };

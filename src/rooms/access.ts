@@ -4,7 +4,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { roomMembers, rooms, type RoomRow } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
-import { badRequest, forbidden, notFound } from "../http/errors";
+import { badRequest, forbidden, notFound, type CodeWith } from "../http/errors";
 import { admitMember } from "../members/admit";
 
 export type Role = "owner" | "admin" | "member";
@@ -61,7 +61,7 @@ export const canView = (a: RoomAccess) => isOwner(a) || a.role !== null || a.use
 /** Owner or active member (system admins read but do not post as members). */
 export const canPost = (a: RoomAccess) => isOwner(a) || a.role !== null;
 
-export function require(ok: boolean, detail?: string, code?: string) {
+export function require(ok: boolean, detail?: string, code?: CodeWith<403>) {
   if (!ok) throw forbidden(detail, code);
 }
 

@@ -1,6 +1,7 @@
-// User shapes: the private view (yourself), the public profile, and field rules shared by
-// registration and profile updates.
+// User shapes: the private view (yourself), the public profile, the account requests, and field
+// rules shared by registration and profile updates.
 import { z } from "@hono/zod-openapi";
+import { httpsUrl } from "../http/schemas";
 import type { UserRow } from "../db/schema";
 import { contactFor, type Viewer } from "./privacy";
 
@@ -66,3 +67,26 @@ export const toPublicUser = (u: Pick<UserRow, "id" | "username" | "displayName" 
   bio: u.bio,
   created_at: u.createdAt,
 });
+
+export const UpdateMe = z
+  .object({
+    display_name: displayName.nullable(),
+    email: email.nullable(),
+    phone: phone.nullable(),
+    // An outside URL, or the user's own uploaded picture sent back unchanged (a whole profile form).
+    avatar_url: z.union([httpsUrl, z.string().regex(/^\/api\/v1\/avatars\/[1-9][0-9]{0,15}$/)]).nullable(),
+    bio: z.string().max(500).nullable(),
+    dm_policy: z.enum(["everyone", "friends"]),
+    current_password: z.string().min(1).max(128).openapi({ description: "Required to change email or phone" }),
+  })
+  .partial()
+  .strict()
+  .openapi("UpdateMeRequest");
+
+export const ChangePassword = z.object({ old_password: z.string().min(1).max(128), new_password: password }).openapi("ChangePasswordRequest");
+export const DeleteMe = z.object({ password: z.string().min(1).max(128) }).openapi("DeleteAccountRequest");
+/** A fresh access token (after a password change). */
+export const AccessToken = z.object({ access_token: z.string(), token_type: z.literal("bearer"), expires_in: z.number().int() });
+
+export type UserView = z.infer<typeof UserResponse>;
+export type PublicProfile = z.infer<typeof PublicUser>;

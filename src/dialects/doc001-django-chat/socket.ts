@@ -1,6 +1,7 @@
 // Document 001's socket frames (/ws/chat/{room_id}/): how the room object renders a canonical
 // server frame for a 001 socket, and how it reads a 001 client frame as a canonical one. Pure
 // functions, called by the room (src/room/shapes.ts) once per frame, never once per socket.
+import type { Code } from "../../http/codes";
 import type { ServerFrame } from "../../room/protocol";
 import { parseGlobalMessageId, toGlobalMessageId } from "../../messages/global-id";
 import { socketMessage001 } from "./shapes";
@@ -39,7 +40,7 @@ export function render001(frame: ServerFrame, roomId: number): object | null {
 }
 
 /** A 001 client frame as the canonical one, nothing (accepted, no effect), or an error message. */
-export function read001(raw: unknown, roomId: number): { frame: unknown } | { ignore: true } | { error: string; code: string } {
+export function read001(raw: unknown, roomId: number): { frame: unknown } | { ignore: true } | { error: string; code: Code } {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return { error: "Frame must be a JSON object with a type", code: "invalid_frame" };
   const f = raw as Record<string, unknown>;
   switch (f.type) {

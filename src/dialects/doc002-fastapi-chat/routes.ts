@@ -4,14 +4,13 @@
 // other is a room id. The room list, creation, join and leave are shared with document 001
 // (../api-chat-rooms.ts).
 import { createRoute, z } from "@hono/zod-openapi";
-import { getDb } from "../../db/client";
 import { ApiError } from "../../http/errors";
 import { id, intQuery, json } from "../../http/schemas";
 import { deleteMessage, readHistory, sendMessage, uploadMessage } from "../../messages/service";
-import { connectionVisible, heartbeat, onlineRoommates, readConnection } from "../../presence/routes";
+import { connectionVisible, heartbeat, onlineRoommates, readConnection } from "../../presence/service";
 import { MAX_CONTENT, type ChatMessage } from "../../room/protocol";
 import { globalRoomId } from "../../rooms/global";
-import { chatStats } from "../../stats/routes";
+import { chatStats } from "../../stats/service";
 import { authed, dialectRouter } from "../envelope";
 import type { Caller } from "../../messages/common";
 import { messageAt, messageIn, toGlobalMessageId } from "../refs";
@@ -159,7 +158,7 @@ export const doc002Routes = dialectRouter(envelope002)
     }),
     async (c) => {
       const me = c.var.user;
-      const rows = await onlineRoommates(getDb(c.env.DB), me.id, { limit: 100, offset: 0 });
+      const rows = await onlineRoommates(c, { limit: 100, offset: 0 });
       return c.json(
         rows.map((u) => {
           const visible = connectionVisible(me, u.id);
@@ -189,7 +188,7 @@ export const doc002Routes = dialectRouter(envelope002)
       },
     }),
     async (c) => {
-      const { online_users_count, total_messages_today, active_rooms } = await chatStats(getDb(c.env.DB));
+      const { online_users_count, total_messages_today, active_rooms } = await chatStats(c);
       return c.json({ online_users_count, total_messages_today, active_rooms }, 200);
     },
   )
@@ -222,7 +221,7 @@ export const doc002Routes = dialectRouter(envelope002)
       responses: { 200: json(z.object({ user_id: z.number().int(), ip: z.string().nullable() })), ...errors002 },
     }),
     async (c) => {
-      const { user_id, ip } = await readConnection(getDb(c.env.DB), c.var.user, c.req.valid("param").user_id);
+      const { user_id, ip } = await readConnection(c, c.req.valid("param").user_id);
       return c.json({ user_id, ip }, 200);
     },
   )
@@ -235,5 +234,5 @@ export const doc002Routes = dialectRouter(envelope002)
       middleware: authed,
       responses: { 200: json(z.object({ status: z.literal("ok"), timestamp: z.string() })), ...errors002 },
     }),
-    async (c) => c.json(await heartbeat(getDb(c.env.DB), c.var.user.id), 200),
+    async (c) => c.json(await heartbeat(c), 200),
   );

@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { validator } from "hono/validator";
 import { validationError, type AppEnv } from "../../http/app-env";
+import type { Code } from "../../http/codes";
 import { ApiError } from "../../http/errors";
 import { errors } from "../../http/schemas";
 import { toGlobalMessageId } from "../../messages/global-id";
@@ -19,7 +20,7 @@ export const TAG = "doc 003: IM API V3 (/api/v1)";
 export async function asCaller(core: Core, c: Context<AppEnv>, call: Omit<CoreCall, "token">): Promise<CoreReply> {
   const reply = await callCore(core, c, { ...call, token: bearerToken(c) });
   if (!reply.ok) {
-    const b = (reply.body ?? {}) as { code?: string; detail?: string; errors?: unknown };
+    const b = (reply.body ?? {}) as { code?: Code; detail?: string; errors?: unknown };
     const retry = reply.headers.get("Retry-After");
     throw new ApiError(reply.status as ContentfulStatusCode, b.code ?? "error", b.detail ?? "Request failed", {
       ...(b.errors !== undefined && { errors: b.errors as never }),

@@ -1,27 +1,44 @@
 // Document 004, accounts: register, login, logoff, the two profile updates, user search and
-// profiles. Each is the core's own operation (auth, users, avatars) in the document's shapes.
+// profiles. Each is the core's own operation (auth, users and avatars services) in the
+// document's shapes; requests are checked by the core's own schemas, so both doors refuse alike.
 import { z } from "@hono/zod-openapi";
-import { getDb } from "../../db/client";
-import { router } from "../../http/app-env";
+import { Login, Register } from "../../auth/schemas";
+import { loginLongLived, register } from "../../auth/service";
 import { passwordProblem } from "../../auth/password";
-import { userIdByUsername } from "../../users/queries";
-import { callCore, type Core } from "../in-process";
-import { query } from "../in-process";
-import { asUser, avatarBase64, body004, route004, signedIn } from "./common";
-import { expectOk, fail, ok, type CodeMap } from "./envelope";
+import { setMyAvatar } from "../../avatars/service";
+import { router } from "../../http/app-env";
+import { ApiError, fieldErrors, normalizeError } from "../../http/errors";
+import { ChangePassword, DeleteMe, UpdateMe } from "../../users/schemas";
+import { changePassword, deleteAccount, findUserId, getMe, searchUsers, updateMe, userProfile } from "../../users/service";
+import { avatarBase64, body004, route004, signedIn } from "./common";
+import { fail, ok, translate, type CodeMap } from "./envelope";
 
 const text = z.string().max(1000);
 
 /** Core validation failures name the field; the document has one code per field. */
 const FIELD_CODES: Record<string, 11 | 12 | 13 | 14> = { "body.username": 11, "body.password": 12, "body.new_password": 12, "body.email": 13, "body.phone": 14 };
-function fieldCode(reply: { ok: boolean; body: any }) {
-  if (reply.ok || reply.body?.code !== "invalid_request") return;
-  const code = FIELD_CODES[reply.body.errors?.[0]?.path ?? ""];
-  if (code) throw fail(code);
+const fieldCode = (e: ApiError) => (e.code === "invalid_request" ? FIELD_CODES[e.extra.errors?.[0]?.path ?? ""] : undefined);
+
+/** The document's fields checked by the core's schema for the same operation (400 invalid_request as the core's own). */
+function checked<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new ApiError(400, "invalid_request", "Invalid request", { errors: fieldErrors(r.error.issues, "body") });
 }
 
-const Register = z.object({ username: text, password: text, email: text.optional(), phone: text.optional() });
-const Login = z.object({ username: text, password: text });
+/** An account operation: a refusal naming a field gets that field's code, any other goes by `map`. */
+async function account<T>(call: () => Promise<T>, map: CodeMap = {}): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const e = normalizeError(err as Error);
+    const code = fieldCode(e);
+    throw code ? fail(code) : translate(e, map);
+  }
+}
+
+const Register004 = z.object({ username: text, password: text, email: text.optional(), phone: text.optional() });
+const Login004 = z.object({ username: text, password: text });
 const Password = z.object({ password: text });
 const NormalInfo = z.object({ avatar_base64: z.string() });
 const AuthInfo = z.object({ old_password: text, new_password: text.optional(), email: text.optional(), phone: text.optional() });
@@ -37,7 +54,20 @@ function decodeBase64(s: string): Uint8Array | null {
   }
 }
 
-export const accountRoutes = (core: Core) => {
+/** The picture as the multipart upload the avatar pipeline streams (its length up front, as uploads need). */
+async function pictureUpload(bytes: Uint8Array): Promise<Request> {
+  const form = new FormData();
+  form.set("file", new Blob([bytes]), "avatar");
+  const encoded = new Request("https://form.internal/", { method: "POST", body: form });
+  const body = await encoded.arrayBuffer();
+  return new Request(encoded.url, {
+    method: "PUT",
+    headers: { "Content-Type": encoded.headers.get("Content-Type")!, "Content-Length": String(body.byteLength) },
+    body,
+  });
+}
+
+export const accountRoutes = () => {
   const r = router();
   r.use("/logoff", signedIn);
   r.use("/update_normal_info", signedIn);
@@ -45,28 +75,30 @@ export const accountRoutes = (core: Core) => {
   r.use("/search_friends", signedIn);
   r.use("/profile/*", signedIn);
   return r
-    .openapi(route004("post", "/register", "Create an account (core POST /auth/register)", body004(Register), true), async (c) => {
+    .openapi(route004("post", "/register", "Create an account (core POST /auth/register)", body004(Register004), true), async (c) => {
       const b = c.req.valid("json");
-      const reply = await callCore(core, c, { method: "POST", path: "/auth/register", json: { username: b.username, password: b.password, email: b.email || undefined, phone: b.phone || undefined } });
-      fieldCode(reply);
-      expectOk(reply, { username_taken: 10 });
+      await account(() => register(c, checked(Register, { username: b.username, password: b.password, email: b.email || undefined, phone: b.phone || undefined }), c.req.raw), {
+        username_taken: 10,
+      });
       return ok(c);
     })
-    .openapi(route004("post", "/login", "Log in: {token}, a JWT to send as Authorization (core POST /auth/login/access-token)", body004(Login), true), async (c) => {
+    .openapi(route004("post", "/login", "Log in: {token}, a JWT to send as Authorization (core POST /auth/login/access-token)", body004(Login004), true), async (c) => {
       const b = c.req.valid("json");
       // The core's login for clients without refresh tokens (004 knows none): whatever it does
       // (a long-lived session, rate limits, the login record), a 004 login does too.
-      const reply = await callCore(core, c, { method: "POST", path: "/auth/login/access-token", form: new URLSearchParams({ username: b.username, password: b.password }) });
-      if (reply.status === 401) {
+      const creds = Login.safeParse({ username: b.username, password: b.password });
+      if (!creds.success) throw fail(2);
+      try {
+        return ok(c, { token: (await loginLongLived(c, creds.data.username, creds.data.password, c.req.raw)).access_token });
+      } catch (err) {
         // The document tells "no such user" (2) from "wrong password" (15). Its register (10) and
         // profile (20) tell existence anyway, so this reveals nothing new.
-        throw fail((await userIdByUsername(getDb(c.env.DB), b.username)) === null ? 2 : 15);
+        if (err instanceof ApiError && err.status === 401) throw fail((await findUserId(c, b.username)) === null ? 2 : 15);
+        throw translate(err);
       }
-      if (!reply.ok && reply.body?.code === "invalid_request") throw fail(2);
-      return ok(c, { token: expectOk(reply).access_token });
     })
     .openapi(route004("post", "/logoff", "Delete your account, password required (core DELETE /users/me)", body004(Password)), async (c) => {
-      expectOk(await asUser(core, c, { method: "DELETE", path: "/users/me", json: { password: c.req.valid("json").password } }), { wrong_password: 15 });
+      await account(() => deleteAccount(c, checked(DeleteMe, { password: c.req.valid("json").password }).password), { wrong_password: 15 });
       return ok(c);
     })
     .openapi(
@@ -74,9 +106,8 @@ export const accountRoutes = (core: Core) => {
       async (c) => {
         const bytes = decodeBase64(c.req.valid("json").avatar_base64);
         if (!bytes) throw fail(3);
-        const form = new FormData();
-        form.set("file", new Blob([bytes]), "avatar");
-        expectOk(await asUser(core, c, { method: "PUT", path: "/users/me/avatar", form }));
+        const upload = await pictureUpload(bytes);
+        await account(() => setMyAvatar(c, upload));
         return ok(c);
       },
     )
@@ -94,18 +125,13 @@ export const accountRoutes = (core: Core) => {
         if (b.new_password === undefined && b.email === undefined && b.phone === undefined) throw fail(3);
         const map: CodeMap = { wrong_password: 15 };
         if (b.email !== undefined || b.phone !== undefined) {
-          const reply = await asUser(core, c, {
-            method: "PATCH",
-            path: "/users/me",
-            json: { ...(b.email !== undefined && { email: b.email }), ...(b.phone !== undefined && { phone: b.phone }), current_password: b.old_password },
-          });
-          fieldCode(reply);
-          expectOk(reply, map);
+          const patch = { ...(b.email !== undefined && { email: b.email }), ...(b.phone !== undefined && { phone: b.phone }), current_password: b.old_password };
+          await account(async () => updateMe(c, checked(UpdateMe, patch)), map);
         }
         if (b.new_password === undefined) return ok(c);
-        const reply = await asUser(core, c, { method: "POST", path: "/users/me/password", json: { old_password: b.old_password, new_password: b.new_password } });
-        fieldCode(reply);
-        return ok(c, { token: expectOk(reply, map).access_token });
+        const input = { old_password: b.old_password, new_password: b.new_password };
+        const token = await account(async () => changePassword(c, checked(ChangePassword, input)), map);
+        return ok(c, { token: token.access_token });
       },
     )
     .openapi(
@@ -113,12 +139,8 @@ export const accountRoutes = (core: Core) => {
         query: z.object({ keyword: z.string().trim().min(1).max(64) }),
       }),
       async (c) => {
-        const users = expectOk(await asUser(core, c, { method: "GET", path: `/users/search${query({ q: c.req.valid("query").keyword, limit: 20 })}` })) as {
-          id: number;
-          username: string;
-          avatar_url: string | null;
-        }[];
-        const avatars = await Promise.all(users.map((u) => avatarBase64(core, c, u.avatar_url)));
+        const users = await account(() => searchUsers(c, { q: c.req.valid("query").keyword, limit: 20, offset: 0 }));
+        const avatars = await Promise.all(users.map((u) => avatarBase64(c, u.avatar_url)));
         return ok(c, { data: users.map((u, i) => ({ user_id: u.id, username: u.username, avatar_base64: avatars[i] })) });
       },
     )
@@ -127,22 +149,17 @@ export const accountRoutes = (core: Core) => {
         params: z.object({ user_name: z.string().min(1).max(64) }),
       }),
       async (c) => {
-        const userId = await userIdByUsername(getDb(c.env.DB), c.req.valid("param").user_name);
+        const userId = await findUserId(c, c.req.valid("param").user_name);
         if (userId === null) throw fail(20);
         const self = userId === c.var.user.id;
-        const [profile, me] = await Promise.all([
-          asUser(core, c, { method: "GET", path: `/users/${userId}` }),
-          self ? asUser(core, c, { method: "GET", path: "/users/me" }) : null,
-        ]);
-        const p = expectOk(profile, { not_found: 20 });
-        const mine = me ? expectOk(me) : null;
+        const [p, mine] = await Promise.all([account(() => userProfile(c, userId), { not_found: 20 }), self ? account(() => getMe(c)) : null]);
         return ok(c, {
           user_id: p.id,
           username: p.username,
           // Personal data goes only to its owner (and system admins through the core API).
           email: mine?.email ?? null,
           phone: mine?.phone ?? null,
-          avatar_base64: await avatarBase64(core, c, p.avatar_url),
+          avatar_base64: await avatarBase64(c, p.avatar_url),
           is_friend: p.is_friend ? 1 : 0,
         });
       },

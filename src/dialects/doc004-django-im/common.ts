@@ -5,9 +5,9 @@ import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { userFromToken } from "../../auth/middleware";
+import { avatarBytes } from "../../avatars/service";
 import type { AppEnv } from "../../http/app-env";
 import { inboxPage } from "../../conversations/service";
-import { callCore, type Core, type CoreCall } from "../in-process";
 import { fail, settle } from "./envelope";
 
 export const TAG = "doc 004: Django IM (/user)";
@@ -28,9 +28,6 @@ export const signedIn = createMiddleware<AppEnv>(async (c, next) => {
   c.set("user", user);
   await next();
 });
-
-/** The core, called as the signed-in user. */
-export const asUser = (core: Core, c: Context<AppEnv>, call: Omit<CoreCall, "token">) => callCore(core, c, { ...call, token: tokenOf(c) ?? undefined });
 
 /** The document writes ids as numbers or as numeric strings ("friend_id": "2"); both are read. */
 export const id004 = z
@@ -61,12 +58,11 @@ export const body004 = <T extends z.ZodType>(schema: T) => ({ body: { content: {
 export const docTime = (iso: string) => iso.replace("T", " ").replace(/\.\d+Z$|Z$/, "");
 
 /** Base64 of a picture uploaded through the avatar pipeline; "" for none or an outside URL. */
-export async function avatarBase64(core: Core, c: Context<AppEnv>, avatarUrl: string | null): Promise<string> {
+export async function avatarBase64(c: { env: Env }, avatarUrl: string | null): Promise<string> {
   const m = avatarUrl ? /^\/api\/v1\/avatars\/([1-9][0-9]*)$/.exec(avatarUrl) : null;
-  if (!m) return "";
-  const reply = await callCore(core, c, { method: "GET", path: `/avatars/${m[1]}` });
-  if (!reply.ok || !(reply.body instanceof ArrayBuffer)) return "";
-  const bytes = new Uint8Array(reply.body);
+  const body = m && (await avatarBytes(c, Number(m[1])));
+  if (!body) return "";
+  const bytes = new Uint8Array(body);
   let s = "";
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);

@@ -1,102 +1,51 @@
 // Document 004's envelope: success is {"code": 0, "info": "Succeed", ...data}; every failure is
 // {"code": <number>, "info": "<text>"} with the HTTP status of the document's error tables. Core
-// refusals (a service's ApiError, or a core reply) are translated here, by their core code, into
-// the document's numbers.
+// refusals (a service's ApiError) are translated here, by their core code, into the document's
+// numbers (codes.ts).
 import type { Context } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../http/app-env";
-import { ApiError } from "../../http/errors";
-import type { CoreReply } from "../in-process";
+import { ApiError, normalizeError } from "../../http/errors";
+import { COMMON, DOC004_ERRORS, type CodeMap, type Doc004Code } from "./codes";
 
 export const DOC004_PREFIX = "/user";
 
-/** The document's error table: code -> [HTTP status, info]. */
-export const DOC004_ERRORS = {
-  1: [401, "User not logged in"],
-  2: [404, "User does not exist"],
-  3: [400, "Invalid request"],
-  10: [409, "Username already exists"],
-  11: [400, "Invalid username"],
-  12: [400, "Invalid password"],
-  13: [400, "Invalid email"],
-  14: [400, "Invalid phone"],
-  15: [403, "Incorrect password"],
-  20: [404, "User not found"],
-  21: [404, "Request not found"],
-  22: [404, "Friend not found"],
-  23: [400, "Cannot send request to self"],
-  24: [409, "Already friends"],
-  25: [409, "Request already sent"],
-  26: [409, "Not friends"],
-  27: [400, "Invalid friend group name"],
-  30: [404, "Conversation not found"],
-  31: [404, "Member not found"],
-  32: [404, "Message not found"],
-  33: [403, "User not in conversation"],
-  40: [404, "Group not found"],
-  41: [403, "User not authorized"],
-  42: [403, "Member not admin"],
-  43: [403, "Not in group"],
-  44: [403, "Cannot remove self"],
-  45: [403, "Cannot remove owner"],
-  46: [403, "Cannot remove admin"],
-  47: [403, "Owner cannot quit"],
-  48: [409, "Already owner"],
-  49: [409, "Already admin"],
-  50: [409, "Invitation already sent"],
-  51: [404, "Invitation not found"],
-} as const satisfies Record<number, readonly [ContentfulStatusCode, string]>;
-
-export type Doc004Code = keyof typeof DOC004_ERRORS;
+export type { CodeMap } from "./codes";
 
 /** A failure in the document's words; rendered by app.onError like every other error. */
 export const fail = (code: Doc004Code) => {
   const [status, info] = DOC004_ERRORS[code];
-  return new ApiError(status, `doc004_${code}`, info, { doc004: code });
+  return new ApiError(status, "dialect", info, { doc004: code });
 };
 
-/** Core code -> document code, per call site (the same core refusal means different rows). */
-export type CodeMap = Partial<Record<string, Doc004Code>>;
-
-/** Core codes every call site reads the same way. */
-const COMMON: CodeMap = { unauthorized: 1, invalid_request: 3, malformed_json: 3, bad_request: 3 };
-
 /**
- * A core refusal (status, code, detail) in the document's words. A refusal the document has no row
- * for keeps the core's status and says what happened in `info` (code 3).
+ * A core refusal in the document's words: by its core code through `map` (then the codes every
+ * call site reads the same way); a refusal the document has no row for keeps the core's status
+ * and says what happened in `info` (code 3). Errors the door already raised in the document's
+ * words pass through; anything but an ApiError is the core's 500.
  */
-function refusal004(status: number, coreCode: string, detail: string | undefined, retryAfter: string | null | undefined, map: CodeMap): ApiError {
-  const mapped = map[coreCode] ?? COMMON[coreCode];
+export function translate(err: unknown, map: CodeMap = {}): ApiError {
+  if (err instanceof ApiError && typeof err.extra.doc004 === "number") return err;
+  const e = normalizeError(err instanceof Error ? err : new Error(String(err)));
+  const mapped = map[e.code] ?? COMMON[e.code];
   if (mapped !== undefined) return fail(mapped);
-  if (status === 401) return fail(1);
-  const headers: Record<string, string> = {};
-  if (retryAfter) headers["Retry-After"] = retryAfter;
-  return new ApiError(status as ContentfulStatusCode, coreCode || "error", detail ?? "Request failed", { doc004: 3, headers });
+  if (e.status === 401) return fail(1);
+  const retry = e.extra.headers?.["Retry-After"];
+  return new ApiError(e.status, e.code || "error", e.detail, { doc004: 3, headers: retry ? { "Retry-After": retry } : {} });
 }
 
-/** The body of a successful core reply, or the document's error for a refusal (see refusal004). */
-export function expectOk<T = any>(reply: CoreReply<T>, map: CodeMap = {}): T {
-  if (reply.ok) return reply.body;
-  const b = reply.body as { code?: string; detail?: string } | null;
-  throw refusal004(reply.status, b?.code ?? "", b?.detail, reply.headers.get("Retry-After"), map);
-}
-
-/**
- * What a service returns, or its refusal in the document's words (see refusal004). Errors the
- * door already raised in the document's words pass through.
- */
-export async function settle<T>(work: Promise<T>, map: CodeMap = {}): Promise<T> {
+/** What a service returns, or its refusal in the document's words (translate). */
+export async function as004<T>(call: Promise<T>, map: CodeMap = {}): Promise<T> {
   try {
-    return await work;
+    return await call;
   } catch (e) {
-    if (!(e instanceof ApiError) || typeof e.extra.doc004 === "number") throw e;
-    throw refusal004(e.status, e.code, e.detail, e.extra.headers?.["Retry-After"], map);
+    throw translate(e, map);
   }
 }
+export const settle = as004;
 
 /** Several services at once, their refusals reported in the order given (as if called one by one). */
 export async function settleAll<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }, map: CodeMap = {}): Promise<T> {
-  const done = await Promise.allSettled(work.map((w) => settle(w as Promise<unknown>, map)));
+  const done = await Promise.allSettled(work.map((w) => as004(w as Promise<unknown>, map)));
   const failed = done.find((d) => d.status === "rejected");
   if (failed) throw (failed as PromiseRejectedResult).reason;
   return done.map((d) => (d as PromiseFulfilledResult<unknown>).value) as unknown as T;
@@ -109,7 +58,7 @@ export function envelope004(e: ApiError): Record<string, unknown> {
   const own = typeof e.extra.doc004 === "number" ? e.extra.doc004 : null;
   const code = own ?? (e.status === 401 ? 1 : e.status >= 500 ? 500 : 3);
   // A row of the table speaks its own text; a refusal without a row says what happened.
-  const info = code === 3 && (own === null || e.code === "doc004_3") ? (e.status === 400 ? "Invalid request" : e.detail) : e.detail;
+  const info = code === 3 && (own === null || e.code === "dialect") ? (e.status === 400 ? "Invalid request" : e.detail) : e.detail;
   return { code, info };
 }
 

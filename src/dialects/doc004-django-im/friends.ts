@@ -1,28 +1,17 @@
 // Document 004, friends: requests both ways, responding, the friend list, removing a friend and
-// friend groups, on the core's friends feature (/api/v1/friends).
+// friend groups, on the core's friends service (friends/service.ts).
 import { z } from "@hono/zod-openapi";
+import { FriendRequestCreate, groupName } from "../../friends/schemas";
+import { listFriends, listRequests, removeFriend, respondToRequest, sendRequest, setFriendGroup, type Friend, type FriendRequest } from "../../friends/service";
 import { router } from "../../http/app-env";
-import { query, type Core } from "../in-process";
-import { asUser, body004, docTime, id004, route004, signedIn } from "./common";
-import { expectOk, fail, ok } from "./envelope";
-
-type CoreRequest = {
-  id: number;
-  from_id: number;
-  from_name: string;
-  from_avatar_url: string | null;
-  to_id: number;
-  to_name: string;
-  to_avatar_url: string | null;
-  status: "pending" | "accepted" | "rejected";
-  created_at: string;
-};
+import { body004, docTime, id004, route004, signedIn } from "./common";
+import { as004, fail, ok } from "./envelope";
 
 /** The document answers a request with "accept" / "reject"; its status reads the same way. */
-const STATUS = { pending: "pending", accepted: "accept", rejected: "reject" } as const;
+const STATUS = { pending: "pending", accepted: "accept", rejected: "reject" } as const satisfies Record<FriendRequest["status"], string>;
 const PAGE = 100;
 
-export const friendRoutes = (core: Core) => {
+export const friendRoutes = () => {
   const r = router();
   for (const p of ["/send_friend_request", "/friend_requests", "/respond_friend_request", "/delete_friend", "/get_friends", "/add_friend_to_friend_group"])
     r.use(p, signedIn);
@@ -30,16 +19,15 @@ export const friendRoutes = (core: Core) => {
     .openapi(
       route004("post", "/send_friend_request", "Ask a user to be friends (core POST /friends/requests)", body004(z.object({ friend_id: id004 }))),
       async (c) => {
-        const reply = await asUser(core, c, { method: "POST", path: "/friends/requests", json: { user_id: c.req.valid("json").friend_id } });
-        expectOk(reply, { cannot_friend_self: 23, user_not_found: 20, already_friends: 24, request_already_sent: 25 });
+        // The core's request shape: an id past 2^53 is invalid there (3), not a missing user.
+        const request = FriendRequestCreate.safeParse({ user_id: c.req.valid("json").friend_id });
+        if (!request.success) throw fail(3);
+        await as004(sendRequest(c, request.data.user_id), { cannot_friend_self: 23, user_not_found: 20, already_friends: 24, request_already_sent: 25 });
         return ok(c);
       },
     )
     .openapi(route004("get", "/friend_requests", "Requests you received (requests) and sent (sent_requests), newest first, 100 of each"), async (c) => {
-      const lists = expectOk(await asUser(core, c, { method: "GET", path: `/friends/requests${query({ limit: PAGE })}` })) as {
-        received: CoreRequest[];
-        sent: CoreRequest[];
-      };
+      const lists = await as004(listRequests(c, { limit: PAGE, offset: 0 }));
       return ok(c, {
         requests: lists.received.map((x) => ({
           request_id: x.id,
@@ -68,25 +56,23 @@ export const friendRoutes = (core: Core) => {
       ),
       async (c) => {
         const b = c.req.valid("json");
-        const reply = await asUser(core, c, { method: "POST", path: `/friends/requests/${b.request_id}/respond`, json: { action: b.response } });
         // Someone else's request is "not found" to you, as in the core.
-        expectOk(reply, { friend_request_not_found: 21, not_recipient: 21 });
+        await as004(respondToRequest(c, b.request_id, b.response), { friend_request_not_found: 21, not_recipient: 21 });
         return ok(c);
       },
     )
     .openapi(
       route004("post", "/delete_friend", "Remove a friend, for both of you: 22 no such user, 26 not friends (core DELETE /friends/{id})", body004(z.object({ friend_id: id004 }))),
       async (c) => {
-        const reply = await asUser(core, c, { method: "DELETE", path: `/friends/${c.req.valid("json").friend_id}` });
-        expectOk(reply, { user_not_found: 22, not_friends: 26, cannot_target_self: 26 });
+        await as004(removeFriend(c, c.req.valid("json").friend_id), { user_not_found: 22, not_friends: 26, cannot_target_self: 26 });
         return ok(c);
       },
     )
     .openapi(route004("get", "/get_friends", "Your friends, by username (core GET /friends)"), async (c) => {
       // Paged through to the end: the document has no paging.
-      const friends: { id: number; username: string; avatar_url: string | null; group: string | null }[] = [];
+      const friends: Friend[] = [];
       for (let offset = 0; ; offset += PAGE) {
-        const page = expectOk(await asUser(core, c, { method: "GET", path: `/friends${query({ limit: PAGE, offset })}` })) as typeof friends;
+        const page = await as004(listFriends(c, { limit: PAGE, offset }));
         friends.push(...page);
         if (page.length < PAGE) break;
       }
@@ -103,10 +89,10 @@ export const friendRoutes = (core: Core) => {
       ),
       async (c) => {
         const b = c.req.valid("json");
-        const group = String(b.friend_group_id).trim();
-        if (!group) throw fail(27);
-        const reply = await asUser(core, c, { method: "PUT", path: `/friends/${b.friend_id}/group`, json: { group } });
-        expectOk(reply, { not_friends: 26, user_not_found: 26, cannot_target_self: 26, invalid_request: 27 });
+        // The core's group name rule (a refusal is 27, as the core's invalid_request).
+        const group = groupName.safeParse(String(b.friend_group_id).trim());
+        if (!group.success) throw fail(27);
+        await as004(setFriendGroup(c, b.friend_id, group.data), { not_friends: 26, user_not_found: 26, cannot_target_self: 26 });
         return ok(c);
       },
     );

@@ -1,5 +1,5 @@
 // Document 004 (the Django IM API) at /user/...: its accounts, friends, private chats and groups,
-// each a translation onto the core's routes; its envelope and error numbers are in envelope.ts.
+// each a translation onto the core's services; its envelope and error numbers are in envelope.ts.
 // See docs/dialects.md for the path-by-path table.
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
@@ -9,7 +9,6 @@ import type { AppEnv } from "../../http/app-env";
 import { dialectRouter } from "../envelope";
 import { DOC004_PREFIX, envelope004, methodNotAllowed004, notFound004 } from "./envelope";
 import { ApiError } from "../../http/errors";
-import type { Core } from "../in-process";
 import { accountRoutes } from "./accounts";
 import { chatRoutes } from "./chats";
 import { friendRoutes } from "./friends";
@@ -28,12 +27,12 @@ const limited = createMiddleware<AppEnv>(async (c, next) => {
  * The door at DOC004_PREFIX. It answers its own unknown paths (404) and wrong methods (405 with
  * Allow) in Django's words, so the app's global handlers know nothing of it.
  */
-export function doc004Routes(core: Core) {
+export function doc004Routes() {
   const r = dialectRouter(envelope004);
   r.use("*", methodNotAllowed({ app: r, onMethodNotAllowed: methodNotAllowed004 }))
     .use("*", limited)
-    .route("/", accountRoutes(core))
-    .route("/", friendRoutes(core))
+    .route("/", accountRoutes())
+    .route("/", friendRoutes())
     .route("/", chatRoutes())
     .route("/", groupRoutes());
   // Last, so every route above wins. The bare prefix is not the document's: a page load of it is
