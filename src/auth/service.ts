@@ -9,6 +9,7 @@ import { isUniqueViolation } from "../db/errors";
 import { users } from "../db/schema";
 import { ApiError, conflict } from "../http/errors";
 import { clientAddress, RULES, throttle } from "../http/throttle";
+import { countFailure, refuseIfLocked, signInKeys } from "./guesses";
 import type { Caller } from "../messages/common";
 import { toUserResponse } from "../users/schemas";
 import { assertPasswordPolicy, hashPassword, verifyAgainstNothing, verifyPassword } from "./password";
@@ -25,19 +26,20 @@ const bad = () => new ApiError(401, "invalid_credentials", "Incorrect username o
  * `request`: the caller's request, whose address is throttled and recorded with the login.
  */
 export async function authenticate(env: Env, name: string, pw: string, request: Request) {
-  // Counted before the password is hashed: a throttled guess costs no PBKDF2. Per address (any
-  // account) and per account *and* address, so a stranger elsewhere never locks the owner out.
-  const address = clientAddress(request);
-  if (address) await throttle(env, RULES.loginAddress, address);
-  await throttle(env, RULES.loginAccount, `${name.toLowerCase()}|${address ?? "-"}`);
-  const user = await getDb(env.DB)
+  // Only failures count (./guesses.ts): per account *and* address, so a stranger elsewhere never
+  // locks the owner out, and per address across accounts. A lock is read before the password is
+  // hashed, so a throttled guess costs no PBKDF2; a correct password writes nothing.
+  const db = getDb(env.DB);
+  const keys = signInKeys(env, name, clientAddress(request));
+  await refuseIfLocked(db, keys, "failed sign-ins");
+  const user = await db
     .select()
     .from(users)
     .where(sql`lower(${users.username}) = lower(${name})`)
     .get();
-  if (!user) throw (await verifyAgainstNothing(pw), bad());
-  if (!(await verifyPassword(pw, user))) throw bad();
-  await getDb(env.DB).update(users).set(loginFacts(request)).where(eq(users.id, user.id)).run();
+  const ok = user ? await verifyPassword(pw, user) : (await verifyAgainstNothing(pw), false);
+  if (!user || !ok) throw (await countFailure(db, env, keys), bad());
+  await db.update(users).set(loginFacts(request)).where(eq(users.id, user.id)).run();
   return user;
 }
 

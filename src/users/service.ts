@@ -3,16 +3,16 @@
 // relationship to them).
 import type { z } from "@hono/zod-openapi";
 import { and, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import { countFailure, passwordKeys, refuseIfLocked } from "../auth/guesses";
 import { assertPasswordPolicy, hashPassword, verifyPassword } from "../auth/password";
 import { activeRooms, closeSockets, reissueAccessToken } from "../auth/sessions";
 import { dropReplaced } from "../avatars/service";
 import { hasBlocked } from "../blocks/queries";
-import { getDb } from "../db/client";
+import { getDb, type Db } from "../db/client";
 import { contains } from "../db/like";
-import { files, follows, roomMembers, rooms, sessions, users } from "../db/schema";
+import { files, follows, roomMembers, rooms, sessions, users, type UserRow } from "../db/schema";
 import { friendsBetween } from "../friends/queries";
 import { ApiError, badRequest, conflict, notFound } from "../http/errors";
-import { RULES, throttle } from "../http/throttle";
 import { deleteObjects } from "../media/files";
 import type { Caller } from "../messages/common";
 import { retryOnce, roomStub } from "../room/client";
@@ -20,6 +20,18 @@ import { loadSelf, updateUser, userIdByUsername } from "./queries";
 import { toPublicUser, toUserResponse, type ChangePassword, type PublicProfile, type UpdateMe, type UserView } from "./schemas";
 
 const wrongPassword = () => new ApiError(403, "wrong_password", "Password is incorrect");
+
+/**
+ * The current-password check of the routes that need one: refused while this user's checks are
+ * locked (before hashing), and only a wrong password counts towards the lock (../auth/guesses.ts).
+ */
+async function checkPassword(c: Caller, db: Db, load: () => Promise<UserRow>, password: string): Promise<UserRow> {
+  const keys = passwordKeys(c.env, c.var.user.id);
+  await refuseIfLocked(db, keys, "password checks");
+  const me = await load();
+  if (!(await verifyPassword(password, me))) throw (await countFailure(db, c.env, keys), wrongPassword());
+  return me;
+}
 
 /** The caller's own account. */
 export async function getMe(c: Caller): Promise<UserView> {
@@ -34,8 +46,8 @@ export async function updateMe(c: Caller, b: z.infer<typeof UpdateMe>): Promise<
   // move them elsewhere. Sending them unchanged (a whole profile form) needs nothing.
   if (self && ((b.email !== undefined && b.email !== self.email) || (b.phone !== undefined && b.phone !== self.phone))) {
     if (b.current_password === undefined) throw badRequest("password_required", "Changing email or phone needs current_password");
-    await throttle(c.env, RULES.password, `user:${c.var.user.id}`);
-    if (!(await verifyPassword(b.current_password, self))) throw wrongPassword();
+    const known = self;
+    await checkPassword(c, db, async () => known, b.current_password);
   }
   const avatarChanged = self !== null && b.avatar_url !== undefined && b.avatar_url !== self.avatarUrl;
   if (avatarChanged && b.avatar_url?.startsWith("/"))
@@ -60,9 +72,7 @@ export async function updateMe(c: Caller, b: z.infer<typeof UpdateMe>): Promise<
 export async function changePassword(c: Caller, { old_password, new_password }: z.infer<typeof ChangePassword>) {
   assertPasswordPolicy(c.env, new_password, "body.new_password");
   const db = getDb(c.env.DB);
-  await throttle(c.env, RULES.password, `user:${c.var.user.id}`);
-  const me = await loadSelf(db, c.var.user.id);
-  if (!(await verifyPassword(old_password, me))) throw wrongPassword();
+  const me = await checkPassword(c, db, () => loadSelf(db, c.var.user.id), old_password);
   // Every other session ends with the old password (a thief's refresh token included); this
   // one goes on with a fresh access token.
   const [[row]] = await db.batch([
@@ -84,9 +94,7 @@ export async function changePassword(c: Caller, { old_password, new_password }: 
 /** Deletes the caller's account (password required). Refused (409 owns_rooms) while they own group rooms. */
 export async function deleteAccount(c: Caller, password: string): Promise<void> {
   const db = getDb(c.env.DB);
-  await throttle(c.env, RULES.password, `user:${c.var.user.id}`);
-  const me = await loadSelf(db, c.var.user.id);
-  if (!(await verifyPassword(password, me))) throw wrongPassword();
+  const me = await checkPassword(c, db, () => loadSelf(db, c.var.user.id), password);
   // One batch, every statement guarded by "owns no group room": an ownership transferred to
   // this user after any earlier check makes the whole batch a no-op (and a 409), never a
   // half-deleted account or a room owned by nobody.
