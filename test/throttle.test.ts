@@ -2,7 +2,7 @@
 // uploads and cross-room search are on the Workers Rate Limiting binding (simulated by miniflare with
 // wall-clock minute windows). Each test tries the attack until it is refused and shows the
 // legitimate use still works.
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, expectError, registerUser, uniq } from "./helpers";
 import * as fx from "./media-fixtures";
@@ -94,6 +94,23 @@ describe("sign-in throttling counts failures, not people", () => {
     // Unknown accounts count too, and a real user elsewhere is unaffected.
     expectError(await loginFrom(sprayer, uniq("nobody"), "whatever-pw"), 429, "rate_limited");
     expect((await loginFrom(address(), accounts[0].username, "password123")).status).toBe(200);
+  });
+
+  it("each door renders a throttled sign-in in its own envelope: the core 429 with Retry-After, document 004 its code 3", async () => {
+    const victim = await registerUser("door");
+    const ip = address();
+    for (let i = 0; i < LIMITS.loginAccountFailures; i++) expectError(await loginFrom(ip, victim.username, `guess-${i}-xx`), 401, "invalid_credentials");
+    const core = await loginFrom(ip, victim.username, "password123");
+    expectError(core, 429, "rate_limited");
+    expect(core.headers.get("Retry-After")).toMatch(/^[1-9][0-9]*$/);
+    const res = await exports.default.fetch("http://edge.test/user/login", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "CF-Connecting-IP": ip },
+      body: JSON.stringify({ username: victim.username, password: "password123" }),
+    });
+    expect(res.status).toBe(429);
+    expect(res.headers.get("Retry-After")).toMatch(/^[1-9][0-9]*$/);
+    expect(((await res.json()) as { code: number }).code).toBe(3);
   });
 
   it("an unknown account's failures count against the address", async () => {
