@@ -119,7 +119,7 @@ export const settingsRoutes = router()
       const { db, me, access } = await ownMembership(c, c.req.valid("param").room_id);
       // The room's own last id, not D1's summary (up to a second behind): "so far" includes the
       // message that just arrived.
-      const last = await roomStub(c.env, access.room.id).lastMessageId(access.room.id);
+      const last = await roomStub(c.env, access.room.id).lastMessageId();
       const row = await db
         .update(roomMembers)
         .set({ clearedMessageId: sql`max(${roomMembers.clearedMessageId}, ${last})`, lastReadMessageId: sql`max(${roomMembers.lastReadMessageId}, ${last})` })

@@ -127,7 +127,7 @@ export async function deleteFile(env: Env, db: Db, file: FileRow): Promise<void>
   await deleteObjects(env, [file.key]);
   if (file.roomId !== null) {
     try {
-      await roomStub(env, file.roomId).mediaRemoved(file.roomId, file.id);
+      await roomStub(env, file.roomId).mediaRemoved(file.id);
     } catch (e) {
       // The file is gone either way; its messages then fall back to a 404 link.
       console.error("mediaRemoved failed", file.roomId, file.id, e);

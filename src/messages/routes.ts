@@ -133,7 +133,7 @@ export const messageRoutes = router()
       requireActive(access);
       await assertNotBlocked(getDb(c.env.DB), access);
       const { is_typing = true } = c.req.valid("json") ?? {};
-      await roomStub(c.env, roomId).typing(roomId, actorOf(c), is_typing);
+      await roomStub(c.env, roomId).typing(actorOf(c), is_typing);
       return c.body(null, 204);
     },
   )
@@ -150,7 +150,7 @@ export const messageRoutes = router()
     async (c) => {
       const roomId = c.req.valid("param").room_id;
       const access = await memberAccess(c, roomId, canView);
-      return c.json(await roomStub(c.env, roomId).search(roomId, { ...c.req.valid("query"), cleared: access.cleared }, c.var.user.id), 200);
+      return c.json(await roomStub(c.env, roomId).search({ ...c.req.valid("query"), cleared: access.cleared }, c.var.user.id), 200);
     },
   )
   .openapi(
@@ -180,7 +180,7 @@ export const messageRoutes = router()
       const { room_id, message_id } = c.req.valid("param");
       const access = await memberAccess(c, room_id, canPost);
       requireActive(access);
-      const result = unwrap(await roomStub(c.env, room_id).edit(room_id, actorOf(c), message_id, c.req.valid("json").content_text, access.room.archiveVersion));
+      const result = unwrap(await roomStub(c.env, room_id).edit(actorOf(c), message_id, c.req.valid("json").content_text, access.room.archiveVersion));
       await refreshMentions(getDb(c.env.DB), room_id, message_id, result.message.content_text);
       return c.json(result.message, 200);
     },
@@ -256,7 +256,7 @@ export const messageRoutes = router()
       await memberAccess(c, room_id, canView);
       const limit = Number(c.env.READ_RECEIPTS_MAX_MEMBERS) || 100;
       const [last, rows] = await Promise.all([
-        roomStub(c.env, room_id).lastMessageId(room_id),
+        roomStub(c.env, room_id).lastMessageId(),
         getDb(c.env.DB)
           .select({ user_id: users.id, username: users.username, display_name: users.displayName, last_read_message_id: roomMembers.lastReadMessageId })
           .from(roomMembers)
@@ -285,7 +285,7 @@ export const messageRoutes = router()
     async (c) => {
       const roomId = c.req.valid("param").room_id;
       await memberAccess(c, roomId, canView);
-      return c.json(await roomStub(c.env, roomId).online(roomId), 200);
+      return c.json(await roomStub(c.env, roomId).online(), 200);
     },
   )
   .openapi(

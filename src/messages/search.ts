@@ -58,7 +58,7 @@ export const searchRoutes = router().openapi(
       .limit(MAX_ROOMS + 1)
       .all();
     const searched = mine.slice(0, MAX_ROOMS);
-    const found = await Promise.allSettled(searched.map((r) => roomStub(c.env, r.id).search(r.id, { ...q, limit, cleared: r.cleared }, me)));
+    const found = await Promise.allSettled(searched.map((r) => roomStub(c.env, r.id).search({ ...q, limit, cleared: r.cleared }, me)));
     if (found.some((f) => f.status === "rejected")) {
       console.error("cross-room search: a room failed", found.find((f) => f.status === "rejected"));
       throw new ApiError(503, "unavailable", "Some conversations could not be searched; try again");

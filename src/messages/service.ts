@@ -67,7 +67,6 @@ export async function sendMessage(c: Caller, roomId: number, draft: MessageDraft
     : null;
   const result = await roomStub(c.env, roomId)
     .post(
-      roomId,
       actorOf(c),
       {
         content_text: draft.content_text ?? null,
@@ -136,7 +135,6 @@ export async function uploadMessage(
   const result = extra.success
     ? await roomStub(c.env, roomId)
         .post(
-          roomId,
           actorOf(c),
           {
             ...extra.data,
@@ -159,13 +157,13 @@ export async function uploadMessage(
 /** A page of history for the caller (owner, active members, system admins), oldest first. */
 export async function readHistory(c: Caller, roomId: number, q: Omit<HistoryQuery, "cleared">) {
   const access = await memberAccess(c, roomId, canView);
-  return roomStub(c.env, roomId).history(roomId, { ...q, cleared: access.cleared }, c.var.user.id);
+  return roomStub(c.env, roomId).history({ ...q, cleared: access.cleared }, c.var.user.id);
 }
 
 /** One message as the caller may see it, or 404 message_not_found. */
 export async function readMessage(c: Caller, roomId: number, messageId: number): Promise<ChatMessage> {
   const access = await memberAccess(c, roomId, canView);
-  const message = await roomStub(c.env, roomId).message(roomId, messageId, c.var.user.id, access.cleared);
+  const message = await roomStub(c.env, roomId).message(messageId, c.var.user.id, access.cleared);
   if (!message) throw new ApiError(404, "message_not_found", "Message not found");
   return message;
 }
@@ -176,7 +174,7 @@ export async function readMessage(c: Caller, roomId: number, messageId: number):
  */
 export async function deleteMessage(c: Caller, roomId: number, messageId: number): Promise<ChatMessage> {
   const access = await memberAccess(c, roomId, canView);
-  const result = unwrap(await roomStub(c.env, roomId).remove(roomId, actorOf(c), messageId, canModerate(access)));
+  const result = unwrap(await roomStub(c.env, roomId).remove(actorOf(c), messageId, canModerate(access)));
   const db = getDb(c.env.DB);
   await forgetMentions(db, roomId, messageId);
   if (result.orphaned_file_id) {
@@ -202,7 +200,7 @@ export async function recallMessage(c: Caller, roomId: number, messageId: number
 /** Moves the caller's read position forward (never back); without messageId, to the last message. */
 export async function markRead(c: Caller, roomId: number, messageId?: number) {
   await memberAccess(c, roomId, canPost);
-  const { position, last } = unwrap(await roomStub(c.env, roomId).markRead(roomId, actorOf(c), messageId));
+  const { position, last } = unwrap(await roomStub(c.env, roomId).markRead(actorOf(c), messageId));
   return { room_id: roomId, last_read_message_id: position, unread_count: Math.max(0, last - position) };
 }
 
@@ -213,7 +211,6 @@ export async function markRead(c: Caller, roomId: number, messageId?: number) {
 export async function openSocket(c: Caller, roomId: number, opts: { since: number | null; batch: boolean; shape?: WireShape }): Promise<Response> {
   const access = await memberAccess(c, roomId, canPost);
   const admission: Admission = {
-    room_id: roomId,
     user: actorOf(c),
     token_version: c.var.user.tokenVersion,
     session_id: c.var.user.sessionId,

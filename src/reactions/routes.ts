@@ -44,7 +44,7 @@ export const reactionRoutes = router()
       const access = await memberAccess(c, room_id, canPost);
       requireActive(access);
       await assertNotBlocked(getDb(c.env.DB), access);
-      return c.json(unwrap(await roomStub(c.env, room_id).react(room_id, actorOf(c), message_id, emoji, true, access.cleared, access.room.archiveVersion)).message, 200);
+      return c.json(unwrap(await roomStub(c.env, room_id).react(actorOf(c), message_id, emoji, true, access.cleared, access.room.archiveVersion)).message, 200);
     },
   )
   .openapi(
@@ -60,7 +60,7 @@ export const reactionRoutes = router()
       const { room_id, message_id, emoji } = c.req.valid("param");
       const access = await memberAccess(c, room_id, canPost);
       requireActive(access);
-      unwrap(await roomStub(c.env, room_id).react(room_id, actorOf(c), message_id, emoji, false, access.cleared, access.room.archiveVersion));
+      unwrap(await roomStub(c.env, room_id).react(actorOf(c), message_id, emoji, false, access.cleared, access.room.archiveVersion));
       return c.body(null, 204);
     },
   )
@@ -76,6 +76,6 @@ export const reactionRoutes = router()
     async (c) => {
       const { room_id, message_id } = c.req.valid("param");
       const access = await memberAccess(c, room_id, canView);
-      return c.json(unwrap(await roomStub(c.env, room_id).reactors(room_id, message_id, c.req.valid("query"), access.cleared)).reactions, 200);
+      return c.json(unwrap(await roomStub(c.env, room_id).reactors(message_id, c.req.valid("query"), access.cleared)).reactions, 200);
     },
   );

@@ -31,6 +31,7 @@ import {
   type Refusal,
   type ServerFrame,
 } from "./protocol";
+import { roomIdOf } from "./client";
 import { RateLimiter } from "./rate-limit";
 import { Fanout } from "./fanout";
 import { SHAPES, type WireShape } from "./shapes";
@@ -44,7 +45,6 @@ export const ADMISSION_HEADER = "X-Edge-Chat-Admission";
 /** session_id: the session the socket is opened in; expires_at: when its credential stops (ms). */
 /** `shape`: the socket speaks a reference document's frames (room/shapes.ts). */
 export type Admission = {
-  room_id: number;
   user: Actor;
   token_version: number;
   session_id: string;
@@ -97,7 +97,7 @@ export class Room extends DurableObject<Env> {
   /** Refused frames per socket in the current window; in memory, so counting restarts after hibernation. */
   private abuse = new WeakMap<WebSocket, { n: number; since: number }>();
   /** Caches of values whose truth is in storage (meta, typing), read once per instance. */
-  private cache: { roomId?: number; summaryDue?: boolean; typing?: number; blocked?: boolean; archived?: boolean } = {};
+  private cache: { summaryDue?: boolean; typing?: number; blocked?: boolean; archived?: boolean } = {};
   /**
    * Set by destroy(): a call the worker authorized just before the room's deletion may still arrive.
    * It must not write again into the storage that was just wiped (in memory: an evicted object has
@@ -106,6 +106,8 @@ export class Room extends DurableObject<Env> {
   private destroyed = false;
   /** Sessions ended while this instance is awake (kickSession), against an upgrade racing the end. */
   private readonly endedSessions = new Map<string, number>();
+  /** The room this object is: from its own name (client.ts), so no call has to say it. */
+  private readonly roomId: number;
   /** Hot-path statements, built once per instance instead of once per message. */
   private readonly q;
   private readonly sockets: Sockets;
@@ -115,7 +117,8 @@ export class Room extends DurableObject<Env> {
     super(ctx, env);
     this.db = drizzle(ctx.storage, { schema });
     this.sockets = new Sockets(ctx);
-    this.fanout = new Fanout(this.sockets, () => this.roomId());
+    this.roomId = roomIdOf(ctx.id);
+    this.fanout = new Fanout(this.sockets, () => this.roomId);
     ctx.blockConcurrencyWhile(async () => migrate(this.db, bundle));
     const db = this.db;
     this.q = {
@@ -159,11 +162,11 @@ export class Room extends DurableObject<Env> {
    * `checkedAt`: when the worker checked the sender's membership in D1. A removal that reached
    * this room after that check (kick) wins: the send is refused, as the sender's sockets were closed.
    */
-  post(roomId: number, actor: Actor, input: NewMessage, checkedAt?: number, activeVersion?: number): Posted | Refusal {
+  post(actor: Actor, input: NewMessage, checkedAt?: number, activeVersion?: number): Posted | Refusal {
     if (checkedAt !== undefined && Number(this.getMeta(`revoked:${actor.id}`) ?? 0) >= checkedAt)
       return refuse(403, "not_a_member", "Only active members of this room can do this");
-    this.activeInD1(roomId, activeVersion);
-    const result = this.store(roomId, actor, input);
+    this.activeInD1(activeVersion);
+    const result = this.store(actor, input);
     this.fanout.flush();
     return result;
   }
@@ -172,14 +175,13 @@ export class Room extends DurableObject<Env> {
    * A `system` message from the worker (an admin broadcast), exactly once per key: the key is kept
    * as the message's client_id, in a form no client can send. Not rate limited.
    */
-  announce(roomId: number, actor: Actor, content: string, key: string): Posted | Refusal {
-    return this.post(roomId, actor, { message_type: "system", content_text: content, client_id: `#${key}` });
+  announce(actor: Actor, content: string, key: string): Posted | Refusal {
+    return this.post(actor, { message_type: "system", content_text: content, client_id: `#${key}` });
   }
 
   /** The shared path of REST and socket sends; the broadcast is queued (see Fanout). */
-  private store(roomId: number, actor: Actor, input: NewMessage): Posted | Refusal {
+  private store(actor: Actor, input: NewMessage): Posted | Refusal {
     if (this.destroyed) return roomDeleted();
-    this.remember(roomId);
     if (input.client_id) {
       const prior = this.q.byClientId.get({ sender: actor.id, client: input.client_id });
       if (prior) {
@@ -232,8 +234,7 @@ export class Room extends DurableObject<Env> {
   }
 
   /** `viewer`: the user the page is for (their reactions are marked `me`). */
-  history(roomId: number, q: HistoryQuery, viewer?: number): History {
-    this.remember(roomId);
+  history(q: HistoryQuery, viewer?: number): History {
     const bounds = this.bounds();
     const { last } = bounds;
     // What this reader cleared is, for them, as if the room never held it: no gap for it either.
@@ -264,10 +265,9 @@ export class Room extends DurableObject<Env> {
     return this.db.select().from(messages).where(and(lte(messages.id, top), floor)).orderBy(desc(messages.id)).limit(q.limit);
   }
 
-  edit(roomId: number, actor: Actor, messageId: number, content: string, activeVersion?: number): Posted | Refusal {
+  edit(actor: Actor, messageId: number, content: string, activeVersion?: number): Posted | Refusal {
     if (this.destroyed) return roomDeleted();
-    this.remember(roomId);
-    this.activeInD1(roomId, activeVersion);
+    this.activeInD1(activeVersion);
     const row = this.db.select().from(messages).where(eq(messages.id, messageId)).get();
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
     if (row.senderId !== actor.id) return refuse(403, "not_your_message", "Only the sender can edit a message");
@@ -293,9 +293,8 @@ export class Room extends DurableObject<Env> {
    * Soft delete: the id stays (history stays gapless), the content goes. Returns the file the
    * message carried when no other message uses it, so the worker can delete it too.
    */
-  remove(roomId: number, actor: Actor, messageId: number, moderator: boolean): (Posted & { orphaned_file_id: number | null }) | Refusal {
+  remove(actor: Actor, messageId: number, moderator: boolean): (Posted & { orphaned_file_id: number | null }) | Refusal {
     if (this.destroyed) return roomDeleted();
-    this.remember(roomId);
     const row = this.db.select().from(messages).where(eq(messages.id, messageId)).get();
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
     if (row.senderId !== actor.id && !moderator) return refuse(403, "not_your_message", "You can only delete your own messages");
@@ -318,9 +317,8 @@ export class Room extends DurableObject<Env> {
   }
 
   /** A file was deleted: its messages show the media as removed from now on. */
-  mediaRemoved(roomId: number, fileId: number): number {
+  mediaRemoved(fileId: number): number {
     if (this.destroyed) return 0;
-    this.remember(roomId);
     const rows = this.db.update(messages).set({ mediaRemoved: true }).where(eq(messages.fileId, fileId)).returning().all();
     for (const message of this.renderAll(rows)) this.fanout.broadcast({ type: "message_updated", message });
     this.fanout.flush();
@@ -331,9 +329,8 @@ export class Room extends DurableObject<Env> {
    * Moves a member's read position forward (never back). Positions live in D1, where room lists
    * and the inbox count unread for many rooms at once; stored there first, then announced.
    */
-  async markRead(roomId: number, user: Actor, upTo?: number): Promise<{ ok: true; position: number; last: number } | Refusal> {
+  async markRead(user: Actor, upTo?: number): Promise<{ ok: true; position: number; last: number } | Refusal> {
     if (this.destroyed) return roomDeleted();
-    this.remember(roomId);
     const { last } = this.bounds();
     const messageId = upTo ?? last;
     if (messageId > last) return refuse(400, "invalid_message_id", `The room's last message is ${last}`);
@@ -341,7 +338,7 @@ export class Room extends DurableObject<Env> {
       `UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2
        WHERE room_id = ?3 AND user_id = ?4 AND status = 'active' RETURNING last_read_message_id AS position`,
     )
-      .bind(messageId, new Date().toISOString(), roomId, user.id)
+      .bind(messageId, new Date().toISOString(), this.roomId, user.id)
       .first<{ position: number }>();
     if (!row) return refuse(403, "not_a_member", "Only active members have a read position");
     if (row.position === messageId && messageId > 0) this.fanout.broadcast({ type: "read", user: ref(user), message_id: messageId });
@@ -355,8 +352,7 @@ export class Room extends DurableObject<Env> {
    * characters go through the trigram index (messages_fts, brought up to date first); shorter ones
    * are LIKE filters on what the index (or the other filters) left. Deleted messages are never found.
    */
-  search(roomId: number, q: SearchQuery, viewer?: number): ChatMessage[] {
-    this.remember(roomId);
+  search(q: SearchQuery, viewer?: number): ChatMessage[] {
     // While a long backlog is still being indexed (a big room that predates search), the words are
     // matched with LIKE instead: slower, and case-insensitive for ASCII only, but nothing is skipped.
     const caughtUp = this.indexForSearch();
@@ -399,16 +395,14 @@ export class Room extends DurableObject<Env> {
   }
 
   /** REST typing (POST /chat-rooms/{id}/typing), for clients without a socket: as a typing frame. */
-  typing(roomId: number, actor: Actor, isTyping: boolean): void {
+  typing(actor: Actor, isTyping: boolean): void {
     if (this.destroyed) return;
-    this.remember(roomId);
     this.setTyping(actor, isTyping);
     this.fanout.flush();
   }
 
   /** One message, as history renders it. */
-  message(roomId: number, messageId: number, viewer?: number, cleared = 0): ChatMessage | null {
-    this.remember(roomId);
+  message(messageId: number, viewer?: number, cleared = 0): ChatMessage | null {
     if (messageId <= cleared) return null;
     const row = this.q.byId.get({ id: messageId });
     return row ? this.renderAll([row], viewer)[0] : null;
@@ -422,10 +416,9 @@ export class Room extends DurableObject<Env> {
    * broadcast as a `reaction` frame with the message's new tallies. `cleared`: the actor cleared
    * their history up to there, and those messages are not theirs to see (404).
    */
-  react(roomId: number, actor: Actor, messageId: number, emoji: string, add: boolean, cleared = 0, activeVersion?: number): Reacted | Refusal {
+  react(actor: Actor, messageId: number, emoji: string, add: boolean, cleared = 0, activeVersion?: number): Reacted | Refusal {
     if (this.destroyed) return roomDeleted();
-    this.remember(roomId);
-    this.activeInD1(roomId, activeVersion);
+    this.activeInD1(activeVersion);
     const row = messageId > cleared ? this.q.byId.get({ id: messageId }) : undefined;
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
     if (this.archived()) return roomArchived();
@@ -460,8 +453,7 @@ export class Room extends DurableObject<Env> {
   }
 
   /** Who reacted to a message, in the order they did; `emoji` narrows it to one. */
-  reactors(roomId: number, messageId: number, q: ReactionQuery, cleared = 0): { ok: true; reactions: Reactor[] } | Refusal {
-    this.remember(roomId);
+  reactors(messageId: number, q: ReactionQuery, cleared = 0): { ok: true; reactions: Reactor[] } | Refusal {
     const row = messageId > cleared ? this.q.byId.get({ id: messageId }) : undefined;
     if (!row || row.deletedAt) return refuse(404, "message_not_found", "Message not found");
     const rows = this.db
@@ -481,13 +473,11 @@ export class Room extends DurableObject<Env> {
   }
 
   /** Highest message id, for validating read positions. */
-  lastMessageId(roomId: number): number {
-    this.remember(roomId);
+  lastMessageId(): number {
     return this.bounds().last;
   }
 
-  online(roomId: number): { id: number; username: string; display_name: string | null }[] {
-    this.remember(roomId);
+  online(): { id: number; username: string; display_name: string | null }[] {
     return this.sockets.users().map((s) => ({ id: s.id, username: s.username, display_name: s.display_name }));
   }
 
@@ -539,27 +529,26 @@ export class Room extends DurableObject<Env> {
    * D1's block version (see syncDirectChatBlock); an older one than the room holds is ignored.
    * Returns whether it was applied.
    */
-  setPostingBlocked(roomId: number, blocked: boolean, version: number): boolean {
-    return this.setFlag(roomId, "blocked", blocked, version);
+  setPostingBlocked(blocked: boolean, version: number): boolean {
+    return this.setFlag("blocked", blocked, version);
   }
 
   /** The room was archived or reactivated; `version` is D1's archive_version (older ones are ignored). */
-  setArchived(roomId: number, archived: boolean, version: number): boolean {
-    return this.setFlag(roomId, "archived", archived, version);
+  setArchived(archived: boolean, version: number): boolean {
+    return this.setFlag("archived", archived, version);
   }
 
   /**
    * A REST call the worker let through found the room active in D1 at `version` (archive_version):
    * if this object holds an older state (a reactivation call that was lost), it catches up.
    */
-  private activeInD1(roomId: number, version: number | undefined) {
-    if (version !== undefined && version > 0) this.setFlag(roomId, "archived", false, version);
+  private activeInD1(version: number | undefined) {
+    if (version !== undefined && version > 0) this.setFlag("archived", false, version);
   }
 
   /** A state D1 owns and this object enforces, applied only if newer than the copy it holds. */
-  private setFlag(roomId: number, flag: "blocked" | "archived", on: boolean, version: number): boolean {
+  private setFlag(flag: "blocked" | "archived", on: boolean, version: number): boolean {
     if (this.destroyed) return false;
-    this.remember(roomId);
     if (version <= Number(this.getMeta(`${flag}_version`) ?? 0)) return false;
     this.setMeta(`${flag}_version`, String(version));
     this.setMeta(flag, on ? "1" : "0");
@@ -640,7 +629,6 @@ export class Room extends DurableObject<Env> {
       return new Response("WebSocket upgrades only", { status: 426 });
     const admission = JSON.parse(raw) as Admission;
     if (this.destroyed) return roomDeletedResponse();
-    this.remember(admission.room_id);
     const user = admission.user;
     // The worker checked membership, but a removal can land between its check and this upgrade:
     // look again, and refuse if a kick for this user arrived while we looked.
@@ -656,7 +644,7 @@ export class Room extends DurableObject<Env> {
        FROM room_members m JOIN rooms r ON r.id = m.room_id JOIN users u ON u.id = m.user_id
        WHERE m.room_id = ?1 AND m.user_id = ?2 AND m.status = 'active'`,
     )
-      .bind(admission.room_id, user.id, admission.session_id)
+      .bind(this.roomId, user.id, admission.session_id)
       .first<{ version: number; blocked: number; tokenVersion: number; archived: number; archiveVersion: number; session: number }>();
     if (this.destroyed) return roomDeletedResponse();
     // The password changed, or the session ended, between the worker's token check and here (its
@@ -665,9 +653,9 @@ export class Room extends DurableObject<Env> {
       return Response.json({ detail: "Invalid or expired token", code: "unauthorized" }, { status: 401 });
     if (!member || Number(this.getMeta(`revoked:${user.id}`) ?? 0) >= startedAt)
       return Response.json({ detail: "You are not a member of this room", code: "not_a_member" }, { status: 403 });
-    if (member.version > 0) this.setPostingBlocked(admission.room_id, !!member.blocked, member.version);
+    if (member.version > 0) this.setPostingBlocked(!!member.blocked, member.version);
     // Likewise an archive change whose call was lost.
-    if (member.archiveVersion > 0) this.setArchived(admission.room_id, !!member.archived, member.archiveVersion);
+    if (member.archiveVersion > 0) this.setArchived(!!member.archived, member.archiveVersion);
     const { oldest, last } = this.bounds();
     // A resume point past the newest message is the client's mistake, not an empty replay: it would
     // go on to take the ids up to it for ones already seen.
@@ -695,7 +683,7 @@ export class Room extends DurableObject<Env> {
     this.fanout.send(server, {
       type: "connection_established",
       message: "connected",
-      room_id: admission.room_id,
+      room_id: this.roomId,
       user: ref(user),
       last_message_id: last,
       oldest_message_id: Math.max(oldest, (admission.cleared ?? 0) + 1),
@@ -741,7 +729,7 @@ export class Room extends DurableObject<Env> {
     }
     // A reference document's frame is read as the canonical one it means.
     if (me.shape) {
-      const read = SHAPES[me.shape].read(json, this.roomId());
+      const read = SHAPES[me.shape].read(json, this.roomId);
       if ("ignore" in read) return;
       if ("error" in read) return this.refused(ws, refuse(400, read.code, read.error));
       json = read.frame;
@@ -754,7 +742,6 @@ export class Room extends DurableObject<Env> {
     }
     const frame = parsed.data;
     const actor: Actor = { id: me.id, username: me.username, display_name: me.display_name };
-    const roomId = this.roomId();
     switch (frame.type) {
       case "ping":
         return this.fanout.send(ws, { type: "pong" });
@@ -767,7 +754,7 @@ export class Room extends DurableObject<Env> {
         if (wait)
           return this.fanout.send(ws, { type: "error", code: "rate_limited", message: `Too many read frames; send the latest id, retry in ${wait}s`, retry_after: wait });
         // D1 can fail here: the client hears so (and may send the frame again); the socket stays open.
-        const result = await this.markRead(roomId, actor, frame.message_id).catch((err: unknown) => {
+        const result = await this.markRead(actor, frame.message_id).catch((err: unknown) => {
           this.logError("read frame: the read position was not recorded", err, { user_id: actor.id });
           return { ok: false as const, code: "unavailable", detail: "The read position could not be recorded; send the frame again" };
         });
@@ -777,7 +764,7 @@ export class Room extends DurableObject<Env> {
       case "chat_message": {
         if (frame.file_id || frame.media_url || (frame.message_type !== "text" && frame.message_type !== "location"))
           return this.refused(ws, refuse(400, "use_rest", "Send media messages with POST /chat-rooms/{id}/messages"));
-        const result = this.store(roomId, actor, frame);
+        const result = this.store(actor, frame);
         if (!result.ok) return this.refused(ws, result);
         // A retried client_id: the sender gets its original message again, nobody else hears of it.
         if (result.duplicate) this.fanout.send(ws, { type: "chat_message", message: result.message });
@@ -785,7 +772,7 @@ export class Room extends DurableObject<Env> {
       }
       case "reaction": {
         const add = frame.action === "add";
-        const result = this.react(roomId, actor, frame.message_id, frame.emoji, add, me.cleared);
+        const result = this.react(actor, frame.message_id, frame.emoji, add, me.cleared);
         if (!result.ok) return this.refused(ws, result);
         // Nothing changed (a retry): only the asker hears how things stand.
         if (!result.changed) this.fanout.send(ws, reactionFrame(result.message, frame.emoji, actor, add));
@@ -1020,7 +1007,7 @@ export class Room extends DurableObject<Env> {
     const q = extra.replyTo;
     return {
       id: r.id,
-      room_id: this.roomId(),
+      room_id: this.roomId,
       sender_id: r.senderId,
       sender_name: r.senderName,
       content_text: deleted ? null : r.contentText,
@@ -1057,17 +1044,7 @@ export class Room extends DurableObject<Env> {
 
   /** Errors name the room, so an operator can find its other log lines and its object. */
   private logError(msg: string, err: unknown, fields: LogFields = {}) {
-    log("error", msg, { room_id: this.roomId() || null, ...fields, ...errorFields(err) });
-  }
-
-  private roomId(): number {
-    return (this.cache.roomId ??= Number(this.getMeta("room_id") ?? 0));
-  }
-
-  private remember(roomId: number) {
-    if (this.destroyed || this.roomId() === roomId) return;
-    this.setMeta("room_id", String(roomId));
-    this.cache.roomId = roomId;
+    log("error", msg, { room_id: this.roomId || null, ...fields, ...errorFields(err) });
   }
 
   private typingCount(): number {
@@ -1119,9 +1096,10 @@ export class Room extends DurableObject<Env> {
   }
 
   private async flushSummary() {
-    const roomId = this.roomId();
+    const roomId = this.roomId;
     if (!roomId) {
-      // Never told its room (nothing to write): drop the request rather than re-arm for ever.
+      // Not named for a room (the health check's object): nothing to write, so drop the request
+      // rather than re-arm for ever.
       this.db.delete(meta).where(eq(meta.key, "summary_due")).run();
       return;
     }
