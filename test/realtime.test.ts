@@ -245,9 +245,9 @@ describe("batch frames (?batch=1)", () => {
     // In one turn of the object (as when frames are processed back to back): the batch client
     // starts typing, which everyone but the typist hears, then three messages arrive.
     await runInDurableObject(roomStub(env, room.id), (instance: Room) => {
-      (instance as any).setTyping({ id: members[1].id, username: members[1].username, display_name: null }, true);
+      (instance as any).typists.set({ id: members[1].id, username: members[1].username, display_name: null }, true);
       for (let i = 1; i <= 3; i++)
-        (instance as any).store({ id: sender.id, username: sender.username, display_name: null }, { content_text: `q${i}`, message_type: "text" });
+        (instance as any).log.store({ id: sender.id, username: sender.username, display_name: null }, { content_text: `q${i}`, message_type: "text" });
     });
     for (const c of [plain, batched]) await c.until((fs) => fs.filter((f) => f.type === "chat_message").length >= 3, "3 messages");
     expect(texts(plain)).toEqual(["q1", "q2", "q3"]);

@@ -12,7 +12,7 @@ import { errors, json, noContent, PageQuery, pick } from "../http/schemas";
 import { serveFile } from "./download";
 import { deleteFile, findVisibleFile, toFileResponse } from "./files";
 import { FileIdParam, FileResponse, SignedQuery, UploadBody } from "./schemas";
-import { checkSignature } from "./signing";
+import { checkSignature } from "../http/media-url";
 import { receiveUpload } from "./upload";
 
 /** Uploads stream past the global JSON body limit; they enforce MAX_UPLOAD_BYTES themselves. */
