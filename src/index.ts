@@ -5,6 +5,8 @@ import { API, buildApp } from "./app";
 
 import { resumeBroadcasts } from "./broadcasts/sender";
 import { runCleanup } from "./ops/cleanup";
+// Registers document 001's wire shape, for the room objects this module also exports.
+import "./dialects/doc001-django-chat/socket";
 
 export { Broadcaster } from "./broadcasts/sender";
 export { Room } from "./room/room";

@@ -4,7 +4,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { signAccessToken } from "../src/auth/tokens";
-import { signedFileUrl } from "../src/media/signing";
+import { signedFileUrl } from "../src/http/media-url";
 import { api, BASE, expectError, registerUser } from "./helpers";
 
 function expectApiHeaders(h: Headers) {

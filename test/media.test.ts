@@ -4,7 +4,7 @@ import { getDb } from "../src/db/client";
 import type { AuthUser } from "../src/http/app-env";
 import { resolveAttachment } from "../src/media/files";
 import { PART_BYTES } from "../src/media/object-writer";
-import { signedFileUrl, URL_WINDOW_SECONDS } from "../src/media/signing";
+import { signedFileUrl, URL_WINDOW_SECONDS } from "../src/http/media-url";
 import { api, BASE, createRoom, expectError, join, makeAdmin, registerUser, type TestUser } from "./helpers";
 import * as fx from "./media-fixtures";
 

@@ -118,7 +118,7 @@ describe("reactions over REST", () => {
     const actor = (id: number) => ({ id, username: `u${id}`, display_name: null });
     // 40 more kinds from other (direct RPC) reactors make 50.
     const outcomes = await runInDurableObject(roomStub(env, room.id), (instance: Room) =>
-      Array.from({ length: 40 }, (_, i) => instance.react(room.id, actor(100_000 + Math.floor(i / 10)), messageId, `:k${i}:`, true)),
+      Array.from({ length: 40 }, (_, i) => instance.react(actor(100_000 + Math.floor(i / 10)), messageId, `:k${i}:`, true)),
     );
     expect(outcomes.every((o) => o.ok)).toBe(true);
     const bob = await registerUser("rx");
@@ -149,7 +149,7 @@ describe("reactions over REST", () => {
     const actor = { id: owner.id, username: owner.username, display_name: null };
     // Repeats spend too (each reads the tallies back): 200 adds of the same emoji run dry.
     const outcomes = await runInDurableObject(roomStub(env, room.id), (instance: Room) =>
-      Array.from({ length: 200 }, () => instance.react(room.id, actor, messageId, ":x:", true)),
+      Array.from({ length: 200 }, () => instance.react(actor, messageId, ":x:", true)),
     );
     expect(outcomes.filter((o) => o.ok && o.changed)).toHaveLength(1);
     expect(outcomes.some((o) => !o.ok && o.code === "rate_limited")).toBe(true);

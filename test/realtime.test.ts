@@ -245,9 +245,9 @@ describe("batch frames (?batch=1)", () => {
     // In one turn of the object (as when frames are processed back to back): the batch client
     // starts typing, which everyone but the typist hears, then three messages arrive.
     await runInDurableObject(roomStub(env, room.id), (instance: Room) => {
-      (instance as any).setTyping({ id: members[1].id, username: members[1].username, display_name: null }, true);
+      (instance as any).typists.set({ id: members[1].id, username: members[1].username, display_name: null }, true);
       for (let i = 1; i <= 3; i++)
-        (instance as any).store(room.id, { id: sender.id, username: sender.username, display_name: null }, { content_text: `q${i}`, message_type: "text" });
+        (instance as any).log.store({ id: sender.id, username: sender.username, display_name: null }, { content_text: `q${i}`, message_type: "text" });
     });
     for (const c of [plain, batched]) await c.until((fs) => fs.filter((f) => f.type === "chat_message").length >= 3, "3 messages");
     expect(texts(plain)).toEqual(["q1", "q2", "q3"]);
@@ -472,9 +472,9 @@ describe("membership follows D1", () => {
     const actor = { id: owner.id, username: owner.username, display_name: null };
     const late = await runInDurableObject(roomStub(env, room.id), async (instance: Room, state) => {
       await instance.destroy();
-      const posted = instance.post(room.id, actor, { message_type: "text", content_text: "late" });
-      const read = await instance.markRead(room.id, actor);
-      instance.typing(room.id, actor, true);
+      const posted = instance.post(actor, { message_type: "text", content_text: "late" });
+      const read = await instance.markRead(actor);
+      instance.typing(actor, true);
       const kicked = instance.kick(owner.id);
       const upgrade = await instance.fetch(
         new Request("https://room.internal/ws", { headers: { Upgrade: "websocket", [ADMISSION_HEADER]: JSON.stringify({ room_id: room.id, user: actor, token_version: 0, session_id: "none", expires_at: Date.now() + 60_000, since: null }) } }),
@@ -658,7 +658,7 @@ describe("rate limit, beyond messages", () => {
     const actor = { id: owner.id, username: owner.username, display_name: null };
     const started = Date.now();
     const outcomes = await runInDurableObject(roomStub(env, room.id), (instance: Room) =>
-      Promise.all(Array.from({ length: 300 }, (_, i) => instance.edit(room.id, actor, id, `v${i + 1}`))),
+      Promise.all(Array.from({ length: 300 }, (_, i) => instance.edit(actor, id, `v${i + 1}`))),
     );
     // One burst (150 in tests) plus what refilled meanwhile (100/s) may pass; a loaded machine refills more.
     const mayPass = 150 + Math.ceil(((Date.now() - started) / 1000) * 100) + 1;
@@ -770,13 +770,13 @@ describe("bans, blocks and deleted accounts reach the sockets", () => {
     expect(row?.block_version).toBe(2);
     // The block's sync arriving late (a reordered request) must not close the chat again.
     const stub = roomStub(env, dm.id);
-    expect(await stub.setPostingBlocked(dm.id, true, 1)).toBe(false);
-    expect(await stub.setPostingBlocked(dm.id, true, 2)).toBe(false);
+    expect(await stub.setPostingBlocked(true, 1)).toBe(false);
+    expect(await stub.setPostingBlocked(true, 2)).toBe(false);
     const mine = await connect(dm.id, me.token);
     mine.send({ type: "chat_message", content_text: "still open" });
     expect((await mine.next("chat_message")).message.content_text).toBe("still open");
     // A newer version applies.
-    expect(await stub.setPostingBlocked(dm.id, true, 3)).toBe(true);
+    expect(await stub.setPostingBlocked(true, 3)).toBe(true);
     mine.send({ type: "chat_message", content_text: "now closed" });
     expect((await mine.next("error")).code).toBe("cannot_message");
     mine.close();
@@ -833,9 +833,9 @@ describe("review follow-ups", () => {
       const checkedAt = Date.now() - 1000;
       instance.kick(members[1].id);
       return [
-        instance.post(room.id, actor, { message_type: "text", content_text: "checked before the kick" }, checkedAt),
+        instance.post(actor, { message_type: "text", content_text: "checked before the kick" }, checkedAt),
         // Checked after it (say they were added again): allowed.
-        instance.post(room.id, actor, { message_type: "text", content_text: "checked after" }, Date.now() + 1000),
+        instance.post(actor, { message_type: "text", content_text: "checked after" }, Date.now() + 1000),
       ];
     });
     expect(late).toMatchObject({ ok: false, status: 403, code: "not_a_member" });

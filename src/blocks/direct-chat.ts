@@ -29,5 +29,5 @@ export async function syncDirectChatBlock(env: Env, db: Db, a: number, b: number
     .where(eq(rooms.directKey, directKey(a, b)))
     .get();
   // Safe to repeat: the room ignores a version it already has.
-  if (room && room.version > 0) await retryOnce(() => roomStub(env, room.id).setPostingBlocked(room.id, !!room.blocked, room.version));
+  if (room && room.version > 0) await retryOnce(() => roomStub(env, room.id).setPostingBlocked(!!room.blocked, room.version));
 }

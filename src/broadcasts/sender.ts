@@ -80,7 +80,7 @@ async function deliverPage(env: Env, id: number, storage: DurableObjectStorage):
     return "done";
   }
   const actor = { id: sender, username: b.senderName, display_name: null };
-  const results = await Promise.allSettled(targets.map((r) => roomStub(env, r.id).announce(r.id, actor, b.content, `broadcast:${id}`)));
+  const results = await Promise.allSettled(targets.map((r) => roomStub(env, r.id).announce(actor, b.content, `broadcast:${id}`)));
   // The cursor only passes rooms that answered: the first failed call stops it there, and the rooms
   // after it are asked again next time (a second call is answered from the room's log). A room that
   // keeps failing is skipped after MAX_TRIES; a refusal cannot happen for a valid broadcast, and is

@@ -171,7 +171,7 @@ export async function clearHistory(c: Caller, roomId: number) {
   const { db, me, access } = await ownMembership(c, roomId);
   // The room's own last id, not D1's summary (up to a second behind): "so far" includes the
   // message that just arrived.
-  const last = await roomStub(c.env, access.room.id).lastMessageId(access.room.id);
+  const last = await roomStub(c.env, access.room.id).lastMessageId();
   const row = await db
     .update(roomMembers)
     .set({ clearedMessageId: sql`max(${roomMembers.clearedMessageId}, ${last})`, lastReadMessageId: sql`max(${roomMembers.lastReadMessageId}, ${last})` })

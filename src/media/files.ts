@@ -9,7 +9,7 @@ import { badRequest, notFound } from "../http/errors";
 import type { Attachment } from "../room/protocol";
 import { kindOf, type Kind } from "./sniff";
 import { purgeObjects } from "./cleanup";
-import { signedFileUrl } from "./signing";
+import { signedFileUrl } from "../http/media-url";
 
 export const toFileResponse = (env: Env, f: FileRow) => ({
   id: f.id,

@@ -9,7 +9,7 @@ import type { Caller } from "../messages/common";
 import { roomStub } from "../room/client";
 import { serveFile } from "./download";
 import { deleteObjects, findVisibleFile, toFileResponse } from "./files";
-import { checkSignature } from "./signing";
+import { checkSignature } from "../http/media-url";
 import { receiveUpload } from "./upload";
 
 /** Deletes one file: row, object, and tells its room so messages show the media as removed. */
@@ -18,7 +18,7 @@ export async function deleteFile(env: Env, db: Db, file: FileRow): Promise<void>
   await deleteObjects(env, [file.key]);
   if (file.roomId !== null) {
     try {
-      await roomStub(env, file.roomId).mediaRemoved(file.roomId, file.id);
+      await roomStub(env, file.roomId).mediaRemoved(file.id);
     } catch (e) {
       // The file is gone either way; its messages then fall back to a 404 link.
       console.error("mediaRemoved failed", file.roomId, file.id, e);

@@ -15,7 +15,8 @@ import { receiveUpload, type UploadOptions } from "../media/upload";
 import { forgetMentions, refreshMentions } from "../notifications/produce";
 import { roomStub } from "../room/client";
 import { messageInput, type ChatMessage } from "../room/protocol";
-import { ADMISSION_HEADER, type Admission, type HistoryQuery, type SearchQuery } from "../room/room";
+import { ADMISSION_HEADER, type Admission, type HistoryQuery } from "../room/room";
+import type { SearchQuery } from "../room/search-index";
 import type { WireShape } from "../room/shapes";
 import { canModerate, canPost, canView, requireActive } from "../rooms/access";
 import { actorOf, assertNotBlocked, memberAccess, unwrap, type Caller } from "./common";
@@ -72,7 +73,6 @@ export async function sendMessage(c: Caller, roomId: number, draft: MessageDraft
     : null;
   const result = await roomStub(c.env, roomId)
     .post(
-      roomId,
       actorOf(c),
       {
         content_text: draft.content_text ?? null,
@@ -141,7 +141,6 @@ export async function uploadMessage(
   const result = extra.success
     ? await roomStub(c.env, roomId)
         .post(
-          roomId,
           actorOf(c),
           {
             ...extra.data,
@@ -164,13 +163,13 @@ export async function uploadMessage(
 /** A page of history for the caller (owner, active members, system admins), oldest first. */
 export async function readHistory(c: Caller, roomId: number, q: Omit<HistoryQuery, "cleared">) {
   const access = await memberAccess(c, roomId, canView);
-  return roomStub(c.env, roomId).history(roomId, { ...q, cleared: access.cleared }, c.var.user.id);
+  return roomStub(c.env, roomId).history({ ...q, cleared: access.cleared }, c.var.user.id);
 }
 
 /** One message as the caller may see it, or 404 message_not_found. */
 export async function readMessage(c: Caller, roomId: number, messageId: number): Promise<ChatMessage> {
   const access = await memberAccess(c, roomId, canView);
-  const message = await roomStub(c.env, roomId).message(roomId, messageId, c.var.user.id, access.cleared);
+  const message = await roomStub(c.env, roomId).message(messageId, c.var.user.id, access.cleared);
   if (!message) throw new ApiError(404, "message_not_found", "Message not found");
   return message;
 }
@@ -179,7 +178,7 @@ export async function readMessage(c: Caller, roomId: number, messageId: number):
 export async function editMessage(c: Caller, roomId: number, messageId: number, contentText: string): Promise<ChatMessage> {
   const access = await memberAccess(c, roomId, canPost);
   requireActive(access);
-  const result = unwrap(await roomStub(c.env, roomId).edit(roomId, actorOf(c), messageId, contentText, access.room.archiveVersion));
+  const result = unwrap(await roomStub(c.env, roomId).edit(actorOf(c), messageId, contentText, access.room.archiveVersion));
   await refreshMentions(getDb(c.env.DB), roomId, messageId, result.message.content_text);
   return result.message;
 }
@@ -190,7 +189,7 @@ export async function editMessage(c: Caller, roomId: number, messageId: number, 
  */
 export async function deleteMessage(c: Caller, roomId: number, messageId: number): Promise<ChatMessage> {
   const access = await memberAccess(c, roomId, canView);
-  const result = unwrap(await roomStub(c.env, roomId).remove(roomId, actorOf(c), messageId, canModerate(access)));
+  const result = unwrap(await roomStub(c.env, roomId).remove(actorOf(c), messageId, canModerate(access)));
   const db = getDb(c.env.DB);
   await forgetMentions(db, roomId, messageId);
   if (result.orphaned_file_id) {
@@ -216,7 +215,7 @@ export async function recallMessage(c: Caller, roomId: number, messageId: number
 /** Moves the caller's read position forward (never back); without messageId, to the last message. */
 export async function markRead(c: Caller, roomId: number, messageId?: number) {
   await memberAccess(c, roomId, canPost);
-  const { position, last } = unwrap(await roomStub(c.env, roomId).markRead(roomId, actorOf(c), messageId));
+  const { position, last } = unwrap(await roomStub(c.env, roomId).markRead(actorOf(c), messageId));
   return { room_id: roomId, last_read_message_id: position, unread_count: Math.max(0, last - position) };
 }
 
@@ -227,7 +226,6 @@ export async function markRead(c: Caller, roomId: number, messageId?: number) {
 export async function openSocket(c: Caller, roomId: number, opts: { since: number | null; batch: boolean; shape?: WireShape }): Promise<Response> {
   const access = await memberAccess(c, roomId, canPost);
   const admission: Admission = {
-    room_id: roomId,
     user: actorOf(c),
     token_version: c.var.user.tokenVersion,
     session_id: c.var.user.sessionId,
@@ -248,13 +246,13 @@ export async function setTyping(c: Caller, roomId: number, isTyping: boolean): P
   const access = await memberAccess(c, roomId, canPost);
   requireActive(access);
   await assertNotBlocked(getDb(c.env.DB), access);
-  await roomStub(c.env, roomId).typing(roomId, actorOf(c), isTyping);
+  await roomStub(c.env, roomId).typing(actorOf(c), isTyping);
 }
 
 /** The room's messages matching `q`, newest first, above the caller's cleared-history mark. */
 export async function searchRoom(c: Caller, roomId: number, q: Omit<SearchQuery, "cleared">): Promise<ChatMessage[]> {
   const access = await memberAccess(c, roomId, canView);
-  return roomStub(c.env, roomId).search(roomId, { ...q, cleared: access.cleared }, c.var.user.id);
+  return roomStub(c.env, roomId).search({ ...q, cleared: access.cleared }, c.var.user.id);
 }
 
 /** A cross-room search asks at most this many room objects. */
@@ -272,7 +270,7 @@ export async function searchMyRooms(c: Caller, roomIds: number[] | undefined, q:
   await throttle(c.env, RULES.search, `user:${me}`);
   const mine = await searchableRooms(getDb(c.env.DB), me, roomIds, MAX_SEARCH_ROOMS + 1);
   const searched = mine.slice(0, MAX_SEARCH_ROOMS);
-  const found = await Promise.allSettled(searched.map((r) => roomStub(c.env, r.id).search(r.id, { ...q, cleared: r.cleared }, me)));
+  const found = await Promise.allSettled(searched.map((r) => roomStub(c.env, r.id).search({ ...q, cleared: r.cleared }, me)));
   if (found.some((f) => f.status === "rejected")) {
     console.error("cross-room search: a room failed", found.find((f) => f.status === "rejected"));
     throw new ApiError(503, "unavailable", "Some conversations could not be searched; try again");
@@ -291,7 +289,7 @@ export async function searchMyRooms(c: Caller, roomIds: number[] | undefined, q:
 export async function readReceipts(c: Caller, roomId: number, messageId: number) {
   await memberAccess(c, roomId, canView);
   const limit = Number(c.env.READ_RECEIPTS_MAX_MEMBERS) || 100;
-  const [last, rows] = await Promise.all([roomStub(c.env, roomId).lastMessageId(roomId), readPositions(getDb(c.env.DB), roomId, limit + 1)]);
+  const [last, rows] = await Promise.all([roomStub(c.env, roomId).lastMessageId(), readPositions(getDb(c.env.DB), roomId, limit + 1)]);
   if (messageId > last) throw new ApiError(404, "message_not_found", "Message not found");
   if (rows.length > limit) throw badRequest("room_too_large", `Read receipts are available in rooms of up to ${limit} members`);
   return rows.filter((r) => r.last_read_message_id >= messageId);
@@ -300,5 +298,5 @@ export async function readReceipts(c: Caller, roomId: number, messageId: number)
 /** Users with at least one open socket in the room. */
 export async function onlineMembers(c: Caller, roomId: number) {
   await memberAccess(c, roomId, canView);
-  return roomStub(c.env, roomId).online(roomId);
+  return roomStub(c.env, roomId).online();
 }

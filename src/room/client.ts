@@ -2,6 +2,13 @@
 export const roomStub = (env: Env, roomId: number) => env.ROOM.get(env.ROOM.idFromName(`room:${roomId}`));
 
 /**
+ * The room id an object was named for, read back inside the object (`ctx.id.name`, which the
+ * runtime fills for idFromName ids on every entry: calls, socket events after hibernation,
+ * alarms). 0 for an object named otherwise.
+ */
+export const roomIdOf = (id: DurableObjectId): number => Number(/^room:(\d+)$/.exec(id.name ?? "")?.[1] ?? 0);
+
+/**
  * Calls into room objects that follow a D1 change already committed (kick, destroy) get one retry:
  * a transient failure there would leave sockets open that D1 no longer allows.
  */

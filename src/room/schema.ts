@@ -39,7 +39,7 @@ export const messages = sqliteTable(
       .on(t.senderId, t.clientId)
       .where(sql`client_id IS NOT NULL`),
     index("messages_file_idx").on(t.fileId),
-    // Search filters (room.ts search): one sender's messages newest first, and a time window.
+    // Search filters (search-index.ts): one sender's messages newest first, and a time window.
     index("messages_sender_idx").on(t.senderId, t.id),
     index("messages_sent_at_idx").on(t.sentAt),
     // Reply counts of a page of messages (render).

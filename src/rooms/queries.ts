@@ -59,3 +59,32 @@ export async function getRoomResponse(db: Db, roomId: number, viewerId: number) 
 }
 
 export const whereAll = (...conds: (SQL | undefined)[]) => and(...conds.filter(Boolean));
+
+/** What the room object writes behind to its row (room/summary.ts), at most once a second. */
+export type RoomSummary = {
+  lastMessageId: number;
+  sender: string | null;
+  preview: string | null;
+  /** The last message's send time (its activity), or now when the room has none. */
+  activityAt: string;
+  onlineCount: number;
+  /** JSON array of the online user ids; kept for direct chats only. */
+  onlineIds: string;
+  /** Today, YYYY-MM-DD: the day day_messages counts. */
+  day: string;
+};
+
+/**
+ * The summary as one statement. Idempotent for a repeated write: what it adds (the day's count)
+ * is measured against the row's own last_message_id, which only this write moves.
+ */
+export const writeRoomSummary = (d1: D1Database, roomId: number, s: RoomSummary) =>
+  d1
+    .prepare(
+      `UPDATE rooms SET last_message_id = max(last_message_id, ?1), last_message_sender = ?2, last_message_content = ?3,
+         last_activity_at = CASE WHEN ?1 > last_message_id THEN ?4 ELSE last_activity_at END, online_count = ?5,
+         online_user_ids = CASE WHEN kind = 'direct' THEN ?7 ELSE NULL END,
+         day_messages = CASE WHEN messages_day = ?8 THEN day_messages ELSE 0 END + max(0, ?1 - last_message_id), messages_day = ?8
+       WHERE id = ?6`,
+    )
+    .bind(s.lastMessageId, s.sender, s.preview, s.activityAt, s.onlineCount, roomId, s.onlineIds, s.day);

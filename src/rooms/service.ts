@@ -138,7 +138,7 @@ export async function updateRoom(c: Caller, roomId: number, b: RoomPatch) {
   // any socket that connects later brings D1's state along anyway.
   if (archive) {
     const { archived, version } = archive;
-    await retryOnce(() => roomStub(c.env, access.room.id).setArchived(access.room.id, archived, version)).catch((e) =>
+    await retryOnce(() => roomStub(c.env, access.room.id).setArchived(archived, version)).catch((e) =>
       console.error("archive: the room object was not told (its next socket will sync it)", e),
     );
   }

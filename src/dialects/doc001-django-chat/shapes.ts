@@ -6,12 +6,10 @@ import type { NotificationResponse } from "../../notifications/read";
 import type { ChatMessage } from "../../room/protocol";
 import type { RoomResponse } from "../../rooms/schemas";
 import { toGlobalMessageId, type Person } from "../refs";
+import { DELETED_TEXT } from "../deleted-text";
 
 export type CoreRoom = z.infer<typeof RoomResponse>;
 type MemberRow = Awaited<ReturnType<ReturnType<typeof memberPage>["all"]>>[number];
-
-/** What 001 shows of a deleted message's text. */
-export const DELETED_TEXT = "[消息已删除]";
 
 export const User001 = z
   .object({ id: z.number().int(), username: z.string(), first_name: z.string(), last_name: z.string() })

@@ -1,8 +1,10 @@
 // Document 001's socket frames (/ws/chat/{room_id}/): how the room object renders a canonical
 // server frame for a 001 socket, and how it reads a 001 client frame as a canonical one. Pure
-// functions, called by the room (src/room/shapes.ts) once per frame, never once per socket.
+// functions, registered with the room's shape registry (src/room/shapes.ts) when this module
+// loads (src/index.ts imports it), and called once per frame, never once per socket.
 import type { Code } from "../../http/codes";
 import type { ServerFrame } from "../../room/protocol";
+import { registerShape } from "../../room/shapes";
 import { parseGlobalMessageId, toGlobalMessageId } from "../../messages/global-id";
 import { socketMessage001 } from "./shapes";
 
@@ -67,3 +69,11 @@ export function read001(raw: unknown, roomId: number): { frame: unknown } | { ig
       return { error: `Unknown frame type: ${JSON.stringify(f.type ?? null)}`, code: "invalid_frame" };
   }
 }
+
+declare module "../../room/shapes" {
+  interface WireShapes {
+    "001": true;
+  }
+}
+
+registerShape("001", { render: render001, read: read001 });

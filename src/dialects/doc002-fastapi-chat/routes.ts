@@ -14,7 +14,7 @@ import { chatStats } from "../../stats/service";
 import { authed, dialectRouter } from "../envelope";
 import type { Caller } from "../../messages/common";
 import { messageAt, messageIn, toGlobalMessageId } from "../refs";
-import { DELETED_TEXT } from "../doc001-django-chat/shapes";
+import { DELETED_TEXT } from "../deleted-text";
 
 export const TAG002 = "doc002: FastAPI chat API (/api/chat/)";
 

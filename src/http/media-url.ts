@@ -1,5 +1,6 @@
 // Signed media URLs: `/api/v1/files/{id}?exp=<unix seconds>&sig=<hex>` lets <img>/<audio> fetch a
-// file without an Authorization header. HMAC-SHA256 over the file id and expiry, keyed by a key of
+// file without an Authorization header. Shared plumbing: the room object signs as it renders
+// messages, the media routes check. HMAC-SHA256 over the file id and expiry, keyed by a key of
 // its own derived from JWT_SECRET with HKDF (info "edge-chat/media-url/v1"), so a media signature
 // can never pass as anything else and a leaked media key says nothing about the token key.
 // Synchronous (node:crypto) on purpose: the room object signs while it broadcasts, in one turn.

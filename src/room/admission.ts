@@ -1,0 +1,110 @@
+// Socket admission: the upgrade the worker already admitted, checked once more against D1 (a
+// removal, a password change or a logout can land between the worker's check and here), then
+// accepted, greeted, replayed from the client's resume point, and announced.
+import { upgradeCheck } from "../members/queries";
+import type { Alarm } from "./alarm";
+import type { Connections } from "./connection";
+import type { Fanout } from "./fanout";
+import type { Flags } from "./flags";
+import type { HistoryReader } from "./history";
+import type { Actor } from "./protocol";
+import { ref } from "./render";
+import type { Retention } from "./retention";
+import type { WireShape } from "./shapes";
+import type { SocketInfo, Sockets } from "./sockets";
+import type { RoomStorage } from "./storage";
+
+/** Header on upgrade requests the worker forwards: the admitted identity (never from the client). */
+export const ADMISSION_HEADER = "X-Edge-Chat-Admission";
+/** What the worker vouches for at an upgrade; token_version lets the room refuse a token revoked meanwhile. */
+/** session_id: the session the socket is opened in; expires_at: when its credential stops (ms). */
+/** `shape`: the socket speaks a reference document's frames (room/shapes.ts). */
+export type Admission = {
+  user: Actor;
+  token_version: number;
+  session_id: string;
+  expires_at: number;
+  since: number | null;
+  batch: boolean;
+  cleared?: number;
+  shape?: WireShape;
+};
+
+export type AdmissionDeps = {
+  ctx: DurableObjectState;
+  env: Env;
+  s: RoomStorage;
+  sockets: Sockets;
+  fanout: Fanout;
+  flags: Flags;
+  history: HistoryReader;
+  connections: Connections;
+  retention: Retention;
+  alarm: Alarm;
+};
+
+export async function admit(d: AdmissionDeps, request: Request): Promise<Response> {
+  const raw = request.headers.get(ADMISSION_HEADER);
+  if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !raw) return new Response("WebSocket upgrades only", { status: 426 });
+  const admission = JSON.parse(raw) as Admission;
+  if (d.s.destroyed) return roomDeletedResponse();
+  const user = admission.user;
+  // Look again, and refuse if a kick for this user arrived while we looked. The same read also
+  // brings a direct chat's block state with its version, so a block sync that was lost on the way
+  // (setPostingBlocked) is made good by the next socket that connects.
+  const startedAt = Date.now();
+  const member = await upgradeCheck(d.env.DB, d.s.roomId, user.id, admission.session_id);
+  if (d.s.destroyed) return roomDeletedResponse();
+  // The password changed, or the session ended, between the worker's token check and here (its
+  // sockets were just closed).
+  if (member && (member.tokenVersion !== admission.token_version || !member.session || (d.connections.endedSessions.get(admission.session_id) ?? 0) >= startedAt))
+    return Response.json({ detail: "Invalid or expired token", code: "unauthorized" }, { status: 401 });
+  if (!member || d.connections.revokedAt(user.id) >= startedAt)
+    return Response.json({ detail: "You are not a member of this room", code: "not_a_member" }, { status: 403 });
+  if (member.version > 0) d.flags.set("blocked", !!member.blocked, member.version);
+  // Likewise an archive change whose call was lost.
+  if (member.archiveVersion > 0) d.flags.set("archived", !!member.archived, member.archiveVersion);
+  const { oldest, last } = d.s.bounds();
+  // A resume point past the newest message is the client's mistake, not an empty replay: it would
+  // go on to take the ids up to it for ones already seen.
+  if (admission.since !== null && admission.since > last)
+    return Response.json({ detail: `since is after the room's last message (${last})`, code: "invalid_since" }, { status: 400 });
+  const wasOnline = d.sockets.has(user.id);
+
+  // Frames queued before this socket existed are not for it (replay covers their messages).
+  d.fanout.flush();
+  const [client, server] = Object.values(new WebSocketPair());
+  d.ctx.acceptWebSocket(server, [`u:${user.id}`]);
+  const info: SocketInfo = {
+    id: user.id,
+    username: user.username,
+    display_name: user.display_name,
+    sid: admission.session_id,
+    exp: admission.expires_at,
+    ...(admission.batch && !admission.shape && { batch: true }),
+    ...(admission.shape && { shape: admission.shape }),
+    ...(admission.cleared && { cleared: admission.cleared }),
+  };
+  server.serializeAttachment(info);
+  d.sockets.add(server, info);
+
+  d.fanout.send(server, {
+    type: "connection_established",
+    message: "connected",
+    room_id: d.s.roomId,
+    user: ref(user),
+    last_message_id: last,
+    oldest_message_id: Math.max(oldest, (admission.cleared ?? 0) + 1),
+    online: d.sockets.users().map(ref),
+  });
+  // Everything below runs in this one turn: no live message can slip between replay and live.
+  // A resume from before what this user cleared starts where their history now starts.
+  if (admission.since !== null)
+    d.fanout.sendAll(server, d.history.replay(Math.max(admission.since, admission.cleared ?? 0), oldest, last, user.id), admission.batch);
+  d.connections.joined(server, info, wasOnline);
+  // A room idle since before retention was switched on has no alarm: its first socket sets one.
+  if (d.retention.days() && (await d.ctx.storage.getAlarm()) === null) d.alarm.reschedule();
+  return new Response(null, { status: 101, webSocket: client });
+}
+
+const roomDeletedResponse = () => Response.json({ detail: "This room was deleted", code: "room_not_found" }, { status: 404 });

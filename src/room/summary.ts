@@ -1,0 +1,118 @@
+// The room summary written behind to D1, at most once a second: the room row (last message,
+// activity, presence, the day's count), per-member presence, senders' read positions and the
+// mentions' notifications, in one batch; then the members' own sockets hear of the new messages.
+import { and, asc, gt, gte, isNull } from "drizzle-orm";
+import { memberPresence, senderHasRead } from "../members/queries";
+import { mentionNotifications, type Mention } from "../notifications/queries";
+import { deliverToUserSockets, pokeHubs, USER_SOCKET_MESSAGES_MAX } from "../realtime/push";
+import { writeRoomSummary } from "../rooms/queries";
+import { mentionsIn } from "./mentions";
+import { PREVIEW_CHARS, preview, type Renderer } from "./render";
+import { messages } from "./schema";
+import type { Sockets } from "./sockets";
+import type { RoomStorage } from "./storage";
+
+const SUMMARY_DELAY_MS = 1_000;
+
+export class Summary {
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly env: Env,
+    private readonly s: RoomStorage,
+    private readonly render: Renderer,
+    private readonly sockets: Sockets,
+    private readonly reschedule: () => void,
+  ) {}
+
+  /** Write-behind: at most one D1 summary write per room per SUMMARY_DELAY_MS. */
+  schedule() {
+    if ((this.s.cache.summaryDue ??= this.s.get("summary_due") !== undefined)) return;
+    this.s.set("summary_due", String(Date.now() + SUMMARY_DELAY_MS));
+    this.s.cache.summaryDue = true;
+    this.reschedule();
+  }
+
+  /** When the write is due (Infinity: nothing to write). */
+  due(): number {
+    return Number(this.s.get("summary_due") ?? Infinity);
+  }
+
+  async flush() {
+    const roomId = this.s.roomId;
+    const db = this.s.db;
+    if (!roomId) {
+      // Not named for a room (the health check's object): nothing to write, so drop the request
+      // rather than re-arm for ever.
+      this.s.del("summary_due");
+      return;
+    }
+    const { last } = this.s.bounds();
+    const lastRow = last ? this.s.byId.get({ id: last }) : undefined;
+    const flushed = Number(this.s.get("flushed_id") ?? 0);
+    // One pass over the messages since the last write: a sender has read everything up to their
+    // own latest message, and mentions become notifications (one statement for all of them).
+    const fresh = db
+      .select({ id: messages.id, senderId: messages.senderId, senderName: messages.senderName, text: messages.contentText, type: messages.messageType, deletedAt: messages.deletedAt })
+      .from(messages)
+      .where(gt(messages.id, flushed))
+      .orderBy(asc(messages.id))
+      .all();
+    const reads = new Map<number, number>();
+    // An admin broadcast is not something its sender read in this room.
+    for (const m of fresh) if (m.type !== "system") reads.set(m.senderId, m.id);
+    const mentions: Mention[] = fresh
+      // An admin broadcast reaches many rooms: its @names would notify once per room.
+      .filter((m) => !m.deletedAt && m.type !== "system" && m.text?.includes("@"))
+      .map((m) => ({ message_id: m.id, sender_id: m.senderId, sender_name: m.senderName, preview: m.text!.slice(0, PREVIEW_CHARS), names: mentionsIn(m.text) }))
+      .filter((m) => m.names.length);
+    const now = new Date().toISOString();
+    // Sorted, so the same set compares equal to the last one written whatever order sockets woke in.
+    const online = JSON.stringify(this.sockets.users().map((u) => u.id).sort((x, y) => x - y));
+    const d1 = this.env.DB;
+    // A write whose reply was lost is written again with the same messages: what it adds (mentions,
+    // the day's count) is measured against the room row's own last_message_id, which only this
+    // write moves, so the second time adds nothing. Mentions therefore go before the row's update.
+    const stmts: D1PreparedStatement[] = [
+      ...(mentions.length ? [mentionNotifications(d1, roomId, mentions)] : []),
+      writeRoomSummary(d1, roomId, {
+        lastMessageId: last,
+        sender: lastRow?.senderName ?? null,
+        preview: lastRow ? preview(lastRow) : null,
+        activityAt: lastRow?.sentAt ?? now,
+        onlineCount: this.sockets.userCount,
+        onlineIds: online,
+        day: now.slice(0, 10),
+      }),
+      // Per-member presence, when it changed since the last write.
+      ...(online === this.s.get("flushed_online") ? [] : memberPresence(d1, roomId, online)),
+      ...[...reads].map(([userId, messageId]) => senderHasRead(d1, roomId, userId, messageId, now)),
+    ];
+    // Marked done before the await, so messages arriving meanwhile schedule the next flush.
+    this.s.del("summary_due");
+    this.s.cache.summaryDue = false;
+    let results: D1Result[];
+    try {
+      results = await d1.batch(stmts);
+    } catch (err) {
+      if (this.s.destroyed) return;
+      // Due again; the throw makes the runtime retry the alarm.
+      this.schedule();
+      throw err;
+    }
+    // The mentioned users hear of it on their own sockets (the first statement's RETURNING).
+    if (mentions.length) {
+      const mentioned = [...new Set((results[0].results as { user_id: number }[]).map((r) => r.user_id))];
+      this.ctx.waitUntil(pokeHubs(this.env, mentioned));
+    }
+    // Deleted while the write was out: its storage stays wiped.
+    if (this.s.destroyed) return;
+    // Members with their own socket open (/realtime/ws) hear of the new messages there too.
+    const delivered = fresh.filter((m) => !m.deletedAt).slice(-USER_SOCKET_MESSAGES_MAX);
+    if (delivered.length) {
+      const rows = db.select().from(messages).where(and(gte(messages.id, delivered[0].id), isNull(messages.deletedAt))).orderBy(asc(messages.id)).all();
+      this.ctx.waitUntil(deliverToUserSockets(this.env, roomId, this.render.all(rows.slice(0, USER_SOCKET_MESSAGES_MAX))));
+    }
+    this.s.set("flushed_id", String(last));
+    this.s.set("flushed_online", online);
+  }
+}
