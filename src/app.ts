@@ -129,7 +129,7 @@ export function buildApp() {
   app.route(`${API}/chat-rooms`, settingsRoutes);
   app.route(`${API}/friends`, friendRoutes);
   // Document 003's paths the core spells differently; before /files, whose /{file_id} would take /files/list.
-  app.route(API, doc003Routes(app));
+  app.route(API, doc003Routes());
   // Not behind requireUser as a whole: downloads also accept signed URLs (see media/routes.ts).
   app.route(`${API}/files`, fileRoutes);
   // Public: pictures are shown next to names, to anyone who sees the names.

@@ -37,6 +37,24 @@ const oneOf: [(b: { ids?: number[]; all?: true }) => boolean, { message: string;
   (b) => !!b.ids !== !!b.all,
   { message: "give ids or all: true", path: ["ids"] },
 ];
+/** POST /read's body; exported for the dialects that mark notifications read under their own names. */
+export const MarkRead = Selection.strict().refine(...oneOf).openapi("NotificationsRead");
+
+/** POST /send's body; exported for the dialects that send notices under their own names. */
+export const SystemNotice = z
+  .object({
+    title: z.string().trim().min(1).max(200).optional(),
+    content: z.string().max(2000).nullish(),
+    template_id: z.number().int().positive().optional().openapi({ description: "A notification template instead of title and content" }),
+    params: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.string().max(500)).optional().openapi({ description: "Values of the template's {{placeholders}}" }),
+    user_ids: z.array(z.number().int().positive()).min(1).max(1000).optional(),
+    all: z.literal(true).optional(),
+  })
+  .strict()
+  .refine((b) => !!b.user_ids !== !!b.all, { message: "give user_ids or all: true, not both", path: ["user_ids"] })
+  .refine((b) => !!b.title !== !!b.template_id, { message: "give title or template_id, not both", path: ["title"] })
+  .refine((b) => !b.template_id || b.content === undefined, { message: "a template brings its own content", path: ["content"] })
+  .openapi("SystemNotice");
 
 export const notificationRoutes = router()
   .openapi(
@@ -69,7 +87,7 @@ export const notificationRoutes = router()
       path: "/read",
       tags: ["notifications"],
       summary: "Mark notifications read: the given ids (yours; others are ignored), or all of them with `all: true`",
-      request: jsonBody(Selection.strict().refine(...oneOf).openapi("NotificationsRead")),
+      request: jsonBody(MarkRead),
       responses: { 200: json(z.object({ updated: z.number().int() })), ...pick(400, 401) },
     }),
     async (c) => c.json(await markRead(c, c.req.valid("json")), 200),
@@ -118,24 +136,7 @@ export const notificationRoutes = router()
       tags: ["notifications"],
       summary:
         "Send a system notice (system admins): to the given users, or to everyone with `all: true`. Its text is `title` (and `content`), or a template filled with `params`. Users who turned system notices off are skipped",
-      request: {
-        ...jsonBody(
-          z
-            .object({
-              title: z.string().trim().min(1).max(200).optional(),
-              content: z.string().max(2000).nullish(),
-              template_id: z.number().int().positive().optional().openapi({ description: "A notification template instead of title and content" }),
-              params: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.string().max(500)).optional().openapi({ description: "Values of the template's {{placeholders}}" }),
-              user_ids: z.array(z.number().int().positive()).min(1).max(1000).optional(),
-              all: z.literal(true).optional(),
-            })
-            .strict()
-            .refine((b) => !!b.user_ids !== !!b.all, { message: "give user_ids or all: true, not both", path: ["user_ids"] })
-            .refine((b) => !!b.title !== !!b.template_id, { message: "give title or template_id, not both", path: ["title"] })
-            .refine((b) => !b.template_id || b.content === undefined, { message: "a template brings its own content", path: ["content"] })
-            .openapi("SystemNotice"),
-        ),
-      },
+      request: jsonBody(SystemNotice),
       responses: { 200: json(z.object({ sent: z.number().int() })), ...pick(400, 401, 403, 404) },
     }),
     async (c) => c.json(await sendSystemNotice(c, c.req.valid("json")), 200),

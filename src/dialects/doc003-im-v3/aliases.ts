@@ -1,23 +1,31 @@
 // Document 003's other paths at /api/v1: users, conversations, files, groups, notifications and
 // realtime. Conversations, members, groups and files call the services and add 003's fields to
-// their answers; the account-side paths (users, notifications, realtime, broadcasts, stats) are
-// still the core's routes under 003's names (the same request, forwarded in process).
+// their answers; the account-side paths (users, notifications, realtime, broadcasts, stats) call
+// the same services as the core's routes, with the core's schemas, and answer as those routes do.
 import { z } from "@hono/zod-openapi";
 import { requireUser } from "../../auth/middleware";
+import { Register } from "../../auth/schemas";
+import { register } from "../../auth/service";
+import { NewBroadcast } from "../../broadcasts/schemas";
+import { sendBroadcast } from "../../broadcasts/service";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { openDirect, updateSettings } from "../../conversations/service";
 import { router, type AppEnv } from "../../http/app-env";
-import { PageQuery } from "../../http/schemas";
+import { idList, PageQuery } from "../../http/schemas";
 import { CodeCreate } from "../../invitations/schemas";
 import { createCode } from "../../invitations/service";
 import { downloadFile, fileInfo, listMyFiles, requireSignature, uploadFile } from "../../media/service";
 import { BulkAdd, toMemberResponse } from "../../members/schemas";
 import { addMembers, listMembers, removeMember, setRole } from "../../members/service";
+import { MarkRead, SystemNotice } from "../../notifications/routes";
+import { markOne, markRead, sendSystemNotice } from "../../notifications/service";
+import { onlineRoommates, presenceOf } from "../../presence/service";
 import { RoomUpdate } from "../../rooms/schemas";
 import { deleteRoom, listRooms, readRoom, updateRoom } from "../../rooms/service";
-import { forward, query, type Core } from "../in-process";
-import { asCaller, body003, coreJson, coreQuery, pathId, route003, withType } from "./common";
+import { chatStats, roomStats } from "../../stats/service";
+import { toPublicUser } from "../../users/schemas";
+import { body003, coreInput, coreJson, coreQuery, pathId, route003, withType } from "./common";
 
 const Conv = z.object({ conversation_id: pathId("conversation_id") });
 const ConvUser = Conv.extend({ user_id: pathId("user_id") });
@@ -26,6 +34,10 @@ const userIds = z.array(z.number().int().positive()).min(1).max(100);
 
 /** The core's set-role body. */
 const RoleBody = z.object({ role: z.enum(["member", "admin"]) });
+
+/** The core's GET /users/status query: `ids` comma-separated, checked as that route checks it. */
+const StatusQuery = z.object({ ids: idList(100, "user ids") });
+const statusOf = (c: Context<AppEnv>, ids: number[]) => presenceOf(c, coreInput(StatusQuery, { ids: ids.join(",") }, "query").ids);
 
 /** Adding members {user_ids}, under either of 003's prefixes. */
 const addMembers003 = async (c: Context<AppEnv>) => {
@@ -58,7 +70,7 @@ const fileInfo003 = async (c: Context<AppEnv>) => {
   return c.json(await fileInfo(c, file_id), 200);
 };
 
-export const aliasRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
+export const aliasRoutes003 = (): OpenAPIHono<AppEnv> => {
   const r = router();
   // /groups/* is 003's alone; the other prefixes are signed in by the core's own middleware.
   r.use("/groups/*", requireUser);
@@ -81,17 +93,18 @@ export const aliasRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
         async (c) => {
           const b = c.req.valid("json");
           const name = b.display_name ?? b.full_name;
-          const reg = await asCaller(core, c, {
-            method: "POST",
-            path: "/auth/register",
-            json: { username: b.username, password: b.password, ...(b.email && { email: b.email }), ...(b.phone && { phone: b.phone }), ...(name && { display_name: name }) },
+          const body = coreInput(Register, {
+            username: b.username,
+            password: b.password,
+            ...(b.email && { email: b.email }),
+            ...(b.phone && { phone: b.phone }),
+            ...(name && { display_name: name }),
           });
-          return c.json(reg.body.user, 200);
+          return c.json((await register(c, body, c.req.raw)).user, 200);
         },
       )
       .openapi(route003("post", "/users/statuses", "Online state of up to 100 users (core GET /users/status)", body003(z.object({ user_ids: userIds }))), async (c) => {
-        const reply = await asCaller(core, c, { method: "GET", path: `/users/status${query({ ids: c.req.valid("json").user_ids.join(",") })}` });
-        return c.json(reply.body, 200);
+        return c.json(await statusOf(c, c.req.valid("json").user_ids), 200);
       })
       // ------------------------------------------------------------------ conversations
       .openapi(
@@ -149,7 +162,7 @@ export const aliasRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
         return c.json(await createCode(c, id, body), 200);
       })
       .openapi(route003("get", "/groups/{conversation_id}/stats", "A group's numbers (core GET /chat-rooms/{id}/stats)", { params: Conv }), async (c) =>
-        forward(core, c, `/chat-rooms/${c.req.valid("param").conversation_id}/stats`),
+        c.json(await roomStats(c, c.req.valid("param").conversation_id), 200),
       )
       .openapi(
         route003("get", "/groups/search", "Public groups whose name or description contains `keyword` (core GET /chat-rooms?q=&visibility_filter=public)", {
@@ -168,8 +181,8 @@ export const aliasRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
         async (c) => {
           const b = c.req.valid("json");
           const ids = b.user_ids ?? (b.user_id ? [b.user_id] : undefined);
-          const reply = await asCaller(core, c, { method: "POST", path: "/notifications/send", json: { title: b.title, content: b.content ?? null, ...(ids ? { user_ids: ids } : { all: true }) } });
-          return c.json(reply.body, 200);
+          const notice = coreInput(SystemNotice, { title: b.title, content: b.content ?? null, ...(ids ? { user_ids: ids } : { all: true }) });
+          return c.json(await sendSystemNotice(c, notice), 200);
         },
       )
       .openapi(route003("post", "/notifications/mark-read", "Mark notifications read: `ids` (or notification_ids), or all of them when none are given (core POST /notifications/read)", {
@@ -177,24 +190,32 @@ export const aliasRoutes003 = (core: Core): OpenAPIHono<AppEnv> => {
       }, 204), async (c) => {
         const b = (c.req.valid("json") ?? {}) as { ids?: number[]; notification_ids?: number[] };
         const ids = b.ids ?? b.notification_ids;
-        await asCaller(core, c, { method: "POST", path: "/notifications/read", json: ids?.length ? { ids } : { all: true } });
+        await markRead(c, coreInput(MarkRead, ids?.length ? { ids } : { all: true }));
         return c.body(null, 204);
       })
       .openapi(
         route003("post", "/notifications/{notification_id}/mark-read", "Mark one notification read (core POST /notifications/{id}/read)", { params: z.object({ notification_id: pathId("notification_id") }) }, 204),
-        async (c) => forward(core, c, `/notifications/${c.req.valid("param").notification_id}/read`, { status: 204 }),
+        async (c) => {
+          await markOne(c, c.req.valid("param").notification_id, true);
+          return c.body(null, 204);
+        },
       )
       // ------------------------------------------------------------------ realtime
-      .openapi(route003("get", "/realtime/online-users", "Users you share a room with who are online (core GET /users/online)"), async (c) => forward(core, c, "/users/online"))
+      .openapi(route003("get", "/realtime/online-users", "Users you share a room with who are online (core GET /users/online)"), async (c) =>
+        c.json((await onlineRoommates(c, coreQuery(c, PageQuery))).map(toPublicUser), 200),
+      )
       .openapi(
         route003("get", "/realtime/user-status/{user_id}", "One user's online state (core GET /users/status)", { params: z.object({ user_id: pathId("user_id") }) }),
         async (c) => {
           const id = c.req.valid("param").user_id;
-          const reply = await asCaller(core, c, { method: "GET", path: `/users/status${query({ ids: id })}` });
-          return c.json((reply.body as unknown[])[0] ?? { user_id: id, online: null, last_seen_at: null }, 200);
+          return c.json((await statusOf(c, [id]))[0] ?? { user_id: id, online: null, last_seen_at: null }, 200);
         },
       )
-      .openapi(route003("post", "/realtime/broadcast", "Broadcast to rooms (system admins; core POST /broadcasts)"), async (c) => forward(core, c, "/broadcasts"))
-      .openapi(route003("get", "/realtime/connection-stats", "Users online, messages and active rooms today (core GET /stats)"), async (c) => forward(core, c, "/stats"))
+      .openapi(route003("post", "/realtime/broadcast", "Broadcast to rooms (system admins; core POST /broadcasts)"), async (c) => {
+        // As the core route decides: 202 for a new broadcast, 200 for a retry with its client_id.
+        const { broadcast, created } = await sendBroadcast(c, (await coreJson(c, NewBroadcast))!);
+        return created ? c.json(broadcast, 202) : c.json(broadcast, 200);
+      })
+      .openapi(route003("get", "/realtime/connection-stats", "Users online, messages and active rooms today (core GET /stats)"), async (c) => c.json(await chatStats(c), 200))
   );
 };

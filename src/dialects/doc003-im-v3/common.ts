@@ -1,34 +1,16 @@
-// What the routes of document 003 share: their OpenAPI tag, the call into the core as the same
-// user (a refusal comes back as the core's own error, which is already 003's {"detail"} body),
-// and the message in 003's words.
+// What the routes of document 003 share: their OpenAPI tag, the core routes' input checks (a
+// refusal is the core's own error, which is already 003's {"detail"} body), and the message in
+// 003's words.
 import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { validator } from "hono/validator";
 import { validationError, type AppEnv } from "../../http/app-env";
-import type { Code } from "../../http/codes";
-import { ApiError } from "../../http/errors";
 import { errors } from "../../http/schemas";
 import { toGlobalMessageId } from "../../messages/global-id";
 import type { ChatMessage } from "../../room/protocol";
-import { bearerToken, callCore, type Core, type CoreCall, type CoreReply } from "../in-process";
 
 export const TAG = "doc 003: IM API V3 (/api/v1)";
-
-/** The core, called as the caller; a refusal is rethrown as the core's own error. */
-export async function asCaller(core: Core, c: Context<AppEnv>, call: Omit<CoreCall, "token">): Promise<CoreReply> {
-  const reply = await callCore(core, c, { ...call, token: bearerToken(c) });
-  if (!reply.ok) {
-    const b = (reply.body ?? {}) as { code?: Code; detail?: string; errors?: unknown };
-    const retry = reply.headers.get("Retry-After");
-    throw new ApiError(reply.status as ContentfulStatusCode, b.code ?? "error", b.detail ?? "Request failed", {
-      ...(b.errors !== undefined && { errors: b.errors as never }),
-      ...(retry && { headers: { "Retry-After": retry } }),
-    });
-  }
-  return reply;
-}
 
 /** A route of the document, listed under its tag. */
 export function route003<R extends RouteConfig["request"] = undefined>(
