@@ -16,7 +16,9 @@ async function freshWindow(need = 20) {
   if (left < need) await new Promise((r) => setTimeout(r, left * 1000 + 50));
 }
 let ipSeq = 0;
-const address = () => `198.51.100.${(Date.now() % 200) + ipSeq++}`;
+// Unique per call within a run (IPv6 documentation prefix): no two tests share an address's counters.
+const runTag = Date.now().toString(16).slice(-6);
+const address = () => `2001:db8::${runTag.slice(0, 3)}:${runTag.slice(3)}:${(ipSeq++).toString(16)}`;
 
 const loginFrom = (ip: string, username: string, password: string) =>
   api("POST", "/auth/login", { body: { username, password }, headers: { "CF-Connecting-IP": ip } });
