@@ -17,7 +17,7 @@ import { deleteMessage, markRead, readHistory, searchRoom, sendMessage } from ".
 import { messageInput, type ChatMessage } from "../../room/protocol";
 import { readRoom } from "../../rooms/service";
 import { body004, wholeInbox, id004, route004, signedIn } from "./common";
-import { fail, ok, settle, settleAll, type CodeMap } from "./envelope";
+import { fail, ok, as004, settleAll, type CodeMap } from "./envelope";
 
 /** Core refusals on a conversation's routes. */
 const CHAT: CodeMap = { not_found: 30, not_a_member: 33, direct_conversation: 30, message_not_found: 32, invalid_reply_to: 32, not_your_message: 41 };
@@ -107,7 +107,7 @@ export const chatRoutes = () => {
           .get();
         if (!them) throw fail(22);
         if (!them.friend) throw fail(26);
-        const chat = await settle(openDirect(c, friendId), { user_not_found: 22 });
+        const chat = await as004(openDirect(c, friendId), { user_not_found: 22 });
         return ok(c, { conversation_id: chat.id, friend_id: chat.peer.id, friend_name: chat.peer.username, friend_avatar: chat.peer.avatar_url ?? "" });
       },
     )
@@ -156,7 +156,7 @@ export const chatRoutes = () => {
       async (c) => {
         const b = c.req.valid("json");
         await requireFriendInDirect(c, b.conversation_id);
-        const m = await settle(sendMessage(c, b.conversation_id, { message_type: "text", content_text: content(b.content) }, new URL(c.req.url).origin), CHAT);
+        const m = await as004(sendMessage(c, b.conversation_id, { message_type: "text", content_text: content(b.content) }, new URL(c.req.url).origin), CHAT);
         return ok(c, { message_id: toGlobalMessageId(b.conversation_id, m.id) });
       },
     )
@@ -171,7 +171,7 @@ export const chatRoutes = () => {
         const b = c.req.valid("json");
         const parent = messageIn(b.conversation_id, b.reply_to_id);
         await requireFriendInDirect(c, b.conversation_id);
-        const m = await settle(
+        const m = await as004(
           sendMessage(c, b.conversation_id, { message_type: "text", content_text: content(b.content), reply_to_id: parent }, new URL(c.req.url).origin),
           CHAT,
         );
@@ -183,14 +183,14 @@ export const chatRoutes = () => {
       async (c) => {
         const b = c.req.valid("json");
         const messageId = messageIn(b.conversation_id, b.message_id);
-        await settle(deleteMessage(c, b.conversation_id, messageId), CHAT);
+        await as004(deleteMessage(c, b.conversation_id, messageId), CHAT);
         return ok(c);
       },
     )
     .openapi(
       route004("post", "/mark_as_read/{conversation_id}", "Everything so far counts as read for you (core POST /chat-rooms/{id}/read)", { params: z.object({ conversation_id: id004 }) }),
       async (c) => {
-        await settle(markRead(c, c.req.valid("param").conversation_id), CHAT);
+        await as004(markRead(c, c.req.valid("param").conversation_id), CHAT);
         return ok(c);
       },
     )
@@ -211,10 +211,10 @@ export const chatRoutes = () => {
         const until = instant(q.end_time);
         if (since && until && since >= until) throw fail(3);
         if (q.member_id !== undefined) {
-          const people = await settle(members(c, roomId), CHAT);
+          const people = await as004(members(c, roomId), CHAT);
           if (!people.some((p) => p.m.userId === q.member_id)) throw fail(31);
         }
-        const found = await settle(searchRoom(c, roomId, { sender_id: q.member_id, since, until, limit: PAGE }), CHAT);
+        const found = await as004(searchRoom(c, roomId, { sender_id: q.member_id, since, until, limit: PAGE }), CHAT);
         const avatars = await avatarsOf(c, found.map((m) => m.sender_id));
         return ok(c, {
           messages: found.reverse().map((m) => ({
@@ -231,7 +231,7 @@ export const chatRoutes = () => {
     .openapi(
       route004("post", "/delete_records", "Clear the conversation's records for yourself; the others keep theirs (core POST /chat-rooms/{id}/clear-history)", body004(z.object({ conversation_id: id004 }))),
       async (c) => {
-        await settle(clearHistory(c, c.req.valid("json").conversation_id), CHAT);
+        await as004(clearHistory(c, c.req.valid("json").conversation_id), CHAT);
         return ok(c);
       },
     );

@@ -8,7 +8,7 @@ import { userFromToken } from "../../auth/middleware";
 import { avatarBytes } from "../../avatars/service";
 import type { AppEnv } from "../../http/app-env";
 import { inboxPage } from "../../conversations/service";
-import { fail, settle } from "./envelope";
+import { fail, as004 } from "./envelope";
 
 export const TAG = "doc 004: Django IM (/user)";
 
@@ -72,7 +72,7 @@ export async function avatarBase64(c: { env: Env }, avatarUrl: string | null): P
 export async function wholeInbox(c: Context<AppEnv>, kind: "direct" | "group") {
   const items: Awaited<ReturnType<typeof inboxPage>>["items"] = [];
   for (let cursor: string | undefined; ; ) {
-    const page = await settle(inboxPage(c, { kind, limit: 100, cursor }));
+    const page = await as004(inboxPage(c, { kind, limit: 100, cursor }));
     items.push(...page.items);
     cursor = page.next ?? undefined;
     if (!cursor) return items;

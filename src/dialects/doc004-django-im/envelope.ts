@@ -41,7 +41,6 @@ export async function as004<T>(call: Promise<T>, map: CodeMap = {}): Promise<T> 
     throw translate(e, map);
   }
 }
-export const settle = as004;
 
 /** Several services at once, their refusals reported in the order given (as if called one by one). */
 export async function settleAll<T extends readonly unknown[]>(work: { [K in keyof T]: Promise<T[K]> }, map: CodeMap = {}): Promise<T> {

@@ -16,7 +16,7 @@ import { leaveRoom, removeMember, setRole, transferOwnership } from "../../membe
 import { activeRole } from "../../rooms/access";
 import { deleteRoom } from "../../rooms/service";
 import { body004, wholeInbox, id004, route004, signedIn } from "./common";
-import { fail, ok, settle, type CodeMap } from "./envelope";
+import { fail, ok, as004, type CodeMap } from "./envelope";
 
 /** Core refusals on a group's routes. */
 const GROUP: CodeMap = { not_found: 40, direct_conversation: 40, forbidden: 41, not_a_member: 41 };
@@ -65,7 +65,7 @@ export const groupRoutes = () => {
           if (found.length < ids.length) throw fail(2);
           if (found.some((u) => !u.friend)) throw fail(26);
         }
-        const group = await settle(createGroupConversation(c, { name: b.name, member_ids: ids }), { user_not_found: 2 });
+        const group = await as004(createGroupConversation(c, { name: b.name, member_ids: ids }), { user_not_found: 2 });
         return ok(c, {
           conversation_id: group.id,
           name: group.name,
@@ -90,7 +90,7 @@ export const groupRoutes = () => {
     .openapi(route004("post", "/add_admin", "The owner makes a member an admin: 31 not a member, 49 already (core PUT /chat-rooms/{id}/members/{id}/set-role)", body004(GroupMember)), async (c) => {
       const b = c.req.valid("json");
       const before = await role(c, b.group_id, b.member_id);
-      await settle(setRole(c, b.group_id, b.member_id, "admin"), { ...GROUP, member_not_found: 31, cannot_change_owner: 48, cannot_change_own_role: 48 });
+      await as004(setRole(c, b.group_id, b.member_id, "admin"), { ...GROUP, member_not_found: 31, cannot_change_owner: 48, cannot_change_own_role: 48 });
       // Allowed, and it already was: the write changed nothing.
       if (before === "admin") throw fail(49);
       return ok(c);
@@ -98,7 +98,7 @@ export const groupRoutes = () => {
     .openapi(route004("post", "/remove_admin", "The owner makes an admin a plain member: 42 not an admin, 43 not in the group (core set-role)", body004(GroupMember)), async (c) => {
       const b = c.req.valid("json");
       const before = await role(c, b.group_id, b.member_id);
-      await settle(setRole(c, b.group_id, b.member_id, "member"), { ...GROUP, member_not_found: 43, cannot_change_owner: 48, cannot_change_own_role: 48 });
+      await as004(setRole(c, b.group_id, b.member_id, "member"), { ...GROUP, member_not_found: 43, cannot_change_owner: 48, cannot_change_own_role: 48 });
       if (before === "member") throw fail(42);
       return ok(c);
     })
@@ -106,7 +106,7 @@ export const groupRoutes = () => {
       route004("post", "/transfer_owner", "The owner hands the group to a member, and stays as an admin (core POST /chat-rooms/{id}/transfer-owner)", body004(z.object({ group_id: id004, new_owner_id: id004 }))),
       async (c) => {
         const b = c.req.valid("json");
-        await settle(transferOwnership(c, b.group_id, b.new_owner_id), { ...GROUP, already_owner: 48, member_not_found: 43 });
+        await as004(transferOwnership(c, b.group_id, b.new_owner_id), { ...GROUP, already_owner: 48, member_not_found: 43 });
         return ok(c);
       },
     )
@@ -121,7 +121,7 @@ export const groupRoutes = () => {
           if (e instanceof ApiError && e.code === "forbidden" && (await role(c, b.group_id, b.member_id)) === "admin") throw fail(46);
           throw e;
         });
-        await settle(removed, { ...GROUP, member_not_found: 43, cannot_remove_owner: 45 });
+        await as004(removed, { ...GROUP, member_not_found: 43, cannot_remove_owner: 45 });
         return ok(c);
       },
     )
@@ -134,7 +134,7 @@ export const groupRoutes = () => {
       ),
       async (c) => {
         const b = c.req.valid("json");
-        const inv = await settle(invite(c, b.group_id, b.invitee_id), { ...GROUP, invitation_pending: 50, user_not_found: 2 });
+        const inv = await as004(invite(c, b.group_id, b.invitee_id), { ...GROUP, invitation_pending: 50, user_not_found: 2 });
         return inv.member_added ? ok(c, { message: "User added directly by admin/owner" }) : ok(c, { request_id: inv.id });
       },
     )
@@ -149,7 +149,7 @@ export const groupRoutes = () => {
           if (!parsed.success) throw fail(3);
           groupId = parsed.data.group_id;
         }
-        const list = await settle(listInvitations(c, groupId, { limit: PAGE, offset: 0 }), GROUP);
+        const list = await as004(listInvitations(c, groupId, { limit: PAGE, offset: 0 }), GROUP);
         return ok(c, {
           join_requests: list.map((i) => ({
             request_id: i.id,
@@ -172,16 +172,16 @@ export const groupRoutes = () => {
       ),
       async (c) => {
         const b = c.req.valid("json");
-        await settle(processInvitation(c, b.request_id, b.response === "accept" ? "approved" : "rejected"), { ...GROUP, invitation_not_found: 51, not_found: 51 });
+        await as004(processInvitation(c, b.request_id, b.response === "accept" ? "approved" : "rejected"), { ...GROUP, invitation_not_found: 51, not_found: 51 });
         return ok(c);
       },
     )
     .openapi(route004("post", "/quit_group", "Leave a group; the owner transfers it first (47) (core POST /chat-rooms/{id}/leave)", body004(GroupOnly)), async (c) => {
-      await settle(leaveRoom(c, c.req.valid("json").group_id), { ...GROUP, owner_cannot_leave: 47, not_a_member: 43 });
+      await as004(leaveRoom(c, c.req.valid("json").group_id), { ...GROUP, owner_cannot_leave: 47, not_a_member: 43 });
       return ok(c);
     })
     .openapi(route004("post", "/delete_group", "The owner dissolves the group (core DELETE /chat-rooms/{id})", body004(GroupOnly)), async (c) => {
-      await settle(deleteRoom(c, c.req.valid("json").group_id), GROUP);
+      await as004(deleteRoom(c, c.req.valid("json").group_id), GROUP);
       return ok(c);
     });
 };
