@@ -100,6 +100,7 @@ export const CODES = {
   recall_window_passed: 403,
   client_id_conflict: 409,
   too_many_reactions: 409,
+  pin_limit_reached: 409,
   location_required: 400,
   unexpected_location: 400,
   media_required: 400,

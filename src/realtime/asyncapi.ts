@@ -2,7 +2,7 @@
 // schemas the room and the hub use for their frames (room/protocol.ts, realtime/protocol.ts), so the
 // document cannot drift from the wire. Served at /api/v1/asyncapi.json.
 import { z } from "zod";
-import { BatchFrame, ChatMessage, ReactionCount, ReplyPreview, RoomClientFrames, RoomServerFrames, UserRef } from "../room/protocol";
+import { BatchFrame, ChatMessage, Pin, ReactionCount, ReplyPreview, RoomClientFrames, RoomServerFrames, UserRef } from "../room/protocol";
 import { Notification } from "../notifications/schema";
 import { UserClientFrames, UserServerFrames } from "./protocol";
 
@@ -22,6 +22,7 @@ function componentSchemas(): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
   const shared: [z.ZodType, string][] = [
     [ChatMessage, "ChatMessage"],
+    [Pin, "Pin"],
     [ReactionCount, "ReactionCount"],
     [ReplyPreview, "ReplyPreview"],
     [UserRef, "UserRef"],
@@ -88,7 +89,7 @@ export function asyncApiDocument(version: string) {
       title: "edge chat WebSockets",
       version,
       description:
-        "The room socket (one per room: messages, typing, presence, reads, reactions; resume with ?since=) and the user's own socket (notifications). " +
+        "The room socket (one per room: messages, typing, presence, reads, reactions, pins; resume with ?since=) and the user's own socket (notifications). " +
         "Frames are JSON text objects with a `type`. Actions are the server's: `send` is server → client. " +
         "Close codes: 4001 signed out (get a fresh token), 4003 removed/banned/account deleted, 4004 room deleted, 1008 policy, 1009 frame too large. " +
         "REST: /api/v1/openapi.json.",

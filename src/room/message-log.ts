@@ -1,12 +1,14 @@
 // Writing the log: sends (REST, socket and admin broadcasts share one path), edits, soft
 // deletes, media removal. The room assigns the order; a repeated client_id returns the original
-// message. Synchronous on purpose: no await between the checks, the write and the broadcast.
+// message. An edit keeps the replaced text (edits.ts); a deletion erases it and unpins (pins.ts). Synchronous on purpose: no await between the checks, the write and the broadcast.
 import { and, eq } from "drizzle-orm";
 import { placeholder } from "drizzle-orm/sql";
+import type { EditHistory } from "./edits";
 import type { Fanout } from "./fanout";
 import { roomArchived, type Flags } from "./flags";
 import { refuse, type Actor, type ChatMessage, type NewMessage, type Refusal } from "./protocol";
 import type { RateLimiter } from "./rate-limit";
+import type { Pins } from "./pins";
 import type { Renderer } from "./render";
 import { messages, reactions, type MessageRow } from "./schema";
 import { roomDeleted, type RoomStorage } from "./storage";
@@ -28,6 +30,8 @@ export class MessageLog {
     private readonly summary: Summary,
     /** Messages, edits and deletions per sender (the configured rate). */
     private readonly limiter: RateLimiter,
+    /** What hangs on a message and goes when it is deleted. */
+    private readonly dependents: { edits: EditHistory; pins: Pins },
   ) {
     const db = s.db;
     this.q = {
@@ -125,6 +129,7 @@ export class MessageLog {
     // Each edit is a broadcast to every socket: it spends like a message.
     const wait = this.limiter.take(actor.id);
     if (wait) return refuse(429, "rate_limited", `Too many changes; retry in ${wait}s`, wait);
+    this.dependents.edits.keep(row);
     const updated = db
       .update(messages)
       .set({ contentText: content.trim() ? content : null, editedAt: new Date().toISOString() })
@@ -156,11 +161,13 @@ export class MessageLog {
       .where(eq(messages.id, messageId))
       .returning()
       .get();
-    // Its reactions go with its content (replies keep pointing at it: the thread stays).
+    // Its reactions and earlier versions go with its content (replies keep pointing at it: the thread stays).
     db.delete(reactions).where(eq(reactions.messageId, messageId)).run();
+    this.dependents.edits.forget(messageId);
     if (messageId === this.s.bounds().last) this.summary.schedule();
     const [message] = this.render.all([updated]);
     this.fanout.broadcast({ type: "message_deleted", message });
+    this.dependents.pins.forget(messageId, actor);
     this.fanout.flush();
     const stillUsed = row.fileId !== null && db.select({ id: messages.id }).from(messages).where(eq(messages.fileId, row.fileId)).limit(1).get();
     return { ok: true, message, duplicate: false, orphaned_file_id: row.fileId !== null && !stillUsed ? row.fileId : null };

@@ -165,6 +165,20 @@ export type ChatMessage = z.infer<typeof ChatMessage>;
 export const UserRef = z.object({ id: int(), username: z.string() });
 type UserRef = z.infer<typeof UserRef>;
 
+/** Pinned messages a room holds at most. */
+export const MAX_PINS = 50;
+/** A pinned message, with who pinned it and when (the REST schema is this one, named Pin). */
+export const Pin = z.object({ message: ChatMessage, pinned_by: UserRef, pinned_at: z.string() });
+export type Pin = z.infer<typeof Pin>;
+/** One version of a message's text: 1 is the text as sent, the highest the text it has now. */
+export const MessageVersion = z.object({
+  version: int().min(1),
+  content_text: z.string().nullable(),
+  at: z.string().describe("When this text was written: the message's sent_at for version 1, else the edit's time"),
+  current: z.boolean().describe("The text the message has now (the last version)"),
+});
+export type MessageVersion = z.infer<typeof MessageVersion>;
+
 /**
  * What the room sends, one schema per frame type. The room builds frames typed by these, the
  * AsyncAPI document (src/realtime/asyncapi.ts) is generated from them, and the client
@@ -191,6 +205,10 @@ export const RoomServerFrames = {
   user_join: z.object({ type: z.literal("user_join"), user: UserRef }).describe("A user's first socket opened"),
   user_leave: z.object({ type: z.literal("user_leave"), user: UserRef }).describe("A user's last socket closed"),
   read: z.object({ type: z.literal("read"), user: UserRef, message_id: Id() }).describe("Someone's read position moved"),
+  message_pinned: z.object({ type: z.literal("message_pinned"), pin: Pin }).describe("A message was pinned (newest pin first in GET /pins)"),
+  message_unpinned: z
+    .object({ type: z.literal("message_unpinned"), message_id: Id(), user: UserRef })
+    .describe("A message left the pin list: unpinned, or deleted (`user`: who did it)"),
   reaction: z
     .object({ type: z.literal("reaction"), message_id: Id(), emoji: z.string(), user: UserRef, action: z.enum(["add", "remove"]), reactions: z.array(ReactionCount) })
     .describe("A reaction was added or taken back, with the message's new tallies"),
@@ -214,6 +232,8 @@ export const ServerFrame = z.discriminatedUnion("type", [
   RoomServerFrames.user_leave,
   RoomServerFrames.read,
   RoomServerFrames.reaction,
+  RoomServerFrames.message_pinned,
+  RoomServerFrames.message_unpinned,
   RoomServerFrames.gap,
   RoomServerFrames.replay_done,
   RoomServerFrames.pong,

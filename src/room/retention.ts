@@ -1,8 +1,9 @@
 // How long the room keeps its log: the newest HISTORY_RETENTION_MESSAGES (pruned with each
 // summary write) and HISTORY_RETENTION_DAYS of them (pruned by the alarm in bounded steps).
-// Later `since`/`after` below what was pruned get a gap.
+// Later `since`/`after` below what was pruned get a gap. A pruned message takes its reactions, its
+// pin and its earlier versions with it.
 import { asc, lt, lte, sql } from "drizzle-orm";
-import { messages, reactions } from "./schema";
+import { messageEdits, messages, pins, reactions } from "./schema";
 import type { RoomStorage } from "./storage";
 
 const DAY_MS = 86_400_000;
@@ -36,8 +37,7 @@ export class Retention {
     const db = this.s.db;
     // Returns only a count: RETURNING every pruned row would read them all back.
     const before = db.select({ n: sql<number>`count(*)` }).from(messages).get()?.n ?? 0;
-    db.delete(messages).where(lte(messages.id, last - keep)).run();
-    db.delete(reactions).where(lte(reactions.messageId, last - keep)).run();
+    this.drop(last - keep);
     return before - keep;
   }
 
@@ -52,9 +52,17 @@ export class Retention {
     if (!expired) return 0;
     const upTo = Math.min(expired, this.s.bounds().oldest + max - 1);
     const n = db.select({ n: sql<number>`count(*)` }).from(messages).where(lte(messages.id, upTo)).get()?.n ?? 0;
+    this.drop(upTo);
+    return n;
+  }
+
+  /** Every message up to `upTo`, and what hangs on them. */
+  private drop(upTo: number) {
+    const db = this.s.db;
     db.delete(messages).where(lte(messages.id, upTo)).run();
     db.delete(reactions).where(lte(reactions.messageId, upTo)).run();
-    return n;
+    db.delete(pins).where(lte(pins.messageId, upTo)).run();
+    db.delete(messageEdits).where(lte(messageEdits.messageId, upTo)).run();
   }
 
   /** The alarm's job: one bounded step; what is left of a backlog goes at the next, a second later. */

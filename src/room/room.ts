@@ -1,6 +1,6 @@
 // The room Durable Object, one per room (direct chats included), named `room:<id>` (client.ts).
 // A thin shell: it builds one module per responsibility and delegates to them. The message log
-// (message-log.ts, history.ts, render.ts), reactions, the search index, retention, the summary
+// (message-log.ts, history.ts, render.ts), edit history (edits.ts), pins, reactions, the search index, retention, the summary
 // written behind to D1, the sockets with typing and presence (connection.ts, admission.ts,
 // frames.ts, typing.ts) and the alarm that runs the jobs (alarm.ts).
 // It trusts only the worker: RPC methods are called after the worker authorized the caller,
@@ -10,11 +10,13 @@ import { autoPong } from "../http/ws";
 import { admit } from "./admission";
 import { Alarm } from "./alarm";
 import { Connections } from "./connection";
+import { EditHistory, type VersionQuery } from "./edits";
 import { Fanout } from "./fanout";
 import { Flags } from "./flags";
 import { HistoryReader, type History, type HistoryQuery } from "./history";
 import { MessageLog, type Posted } from "./message-log";
-import { refuse, type Actor, type ChatMessage, type NewMessage, type Refusal } from "./protocol";
+import { Pins, type Pinned } from "./pins";
+import { refuse, type Actor, type ChatMessage, type MessageVersion, type NewMessage, type Pin, type Refusal } from "./protocol";
 import { RateLimiter } from "./rate-limit";
 import { Reactions, type Reacted, type ReactionQuery, type Reactor } from "./reactions";
 import { markRead, type ReadPosition } from "./reads";
@@ -42,6 +44,8 @@ export class Room extends DurableObject<Env> {
   private readonly reader: HistoryReader;
   private readonly log: MessageLog;
   private readonly reactions: Reactions;
+  private readonly edits: EditHistory;
+  private readonly pins: Pins;
   private readonly connections: Connections;
   private readonly frames: Frames;
   private readonly scheduler: Alarm;
@@ -67,7 +71,9 @@ export class Room extends DurableObject<Env> {
     this.retention = new Retention(env, s);
     this.index = new SearchIndex(ctx, s, render);
     this.reader = new HistoryReader(s, render);
-    this.log = new MessageLog(s, render, this.fanout, this.flags, this.typists, this.summary, limiter);
+    this.edits = new EditHistory(s);
+    this.pins = new Pins(s, render, this.fanout, this.flags, limiter);
+    this.log = new MessageLog(s, render, this.fanout, this.flags, this.typists, this.summary, limiter, { edits: this.edits, pins: this.pins });
     this.reactions = new Reactions(s, render, this.fanout, this.flags, limiter);
     this.connections = new Connections(ctx, s, this.sockets, this.fanout, this.typists, this.summary);
     this.frames = new Frames({ s, fanout: this.fanout, connections: this.connections, log: this.log, reactions: this.reactions, typing: this.typists, markRead: (a, upTo) => this.markRead(a, upTo), limiter });
@@ -151,6 +157,23 @@ export class Room extends DurableObject<Env> {
   /** One message, as history renders it. */
   message(messageId: number, viewer?: number, cleared = 0): ChatMessage | null {
     return this.reader.message(messageId, viewer, cleared);
+  }
+
+  /** A message's versions, oldest first, the current text last. */
+  versions(messageId: number, q: VersionQuery, cleared = 0): { ok: true; versions: MessageVersion[] } | Refusal {
+    return this.edits.versions(messageId, q, cleared);
+  }
+
+  // ---------------------------------------------------------------- RPC: pins
+
+  pin(actor: Actor, messageId: number, pinned: boolean, cleared = 0, activeVersion?: number): Pinned | Refusal {
+    this.flags.activeInD1(activeVersion);
+    return this.pins.set(actor, messageId, pinned, cleared);
+  }
+
+  /** Newest pin first; `viewer` marks their reactions. */
+  pinned(viewer: number, cleared = 0): Pin[] {
+    return this.pins.list(viewer, cleared);
   }
 
   // ---------------------------------------------------------------- RPC: reactions

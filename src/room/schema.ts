@@ -1,5 +1,5 @@
 // The room object's own SQLite storage (drizzle durable-sqlite): the message log, who is typing,
-// reactions, and the room summary waiting to be written behind to D1. The search index over the log
+// reactions, pins, the earlier versions of edited messages, and the room summary waiting to be written behind to D1. The search index over the log
 // (messages_fts, an FTS5 trigram table kept by triggers) is in migration 0002, outside drizzle.
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
@@ -64,6 +64,33 @@ export const reactions = sqliteTable(
     uniqueIndex("reactions_message_emoji_user_unique").on(t.messageId, t.emoji, t.userId),
     index("reactions_message_idx").on(t.messageId, t.id),
   ],
+);
+
+/** A pinned message (at most MAX_PINS per room). Deleting or pruning a message unpins it. */
+export const pins = sqliteTable("pins", {
+  // The order of pinning: the list is newest pin first.
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  messageId: integer("message_id").notNull().unique(),
+  pinnedById: integer("pinned_by_id").notNull(),
+  pinnedByName: text("pinned_by_name").notNull(),
+  pinnedAt: text("pinned_at").notNull(),
+});
+
+/**
+ * The earlier versions of an edited message: each edit keeps the text it replaced, numbered from 1
+ * (the text as sent). Deleting or pruning the message takes them with it.
+ */
+export const messageEdits = sqliteTable(
+  "message_edits",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    messageId: integer("message_id").notNull(),
+    version: integer("version").notNull(),
+    contentText: text("content_text"),
+    // When this text was written: the message's sent_at for version 1, else the edit that wrote it.
+    writtenAt: text("written_at").notNull(),
+  },
+  (t) => [uniqueIndex("message_edits_message_version_unique").on(t.messageId, t.version)],
 );
 
 export const typing = sqliteTable("typing", {
