@@ -1,12 +1,14 @@
 // Pins: who may pin and unpin, the list (newest pin first, who and when, a constant number of
 // storage statements), the 50-pin limit, what deletion, pruning and clear-history do to pins,
-// the frames room sockets get, and bad input answered with a 4xx that changes nothing.
-import { env } from "cloudflare:workers";
+// the frames room sockets get (and the client library emits), and bad input answered with a 4xx that changes nothing.
+import { env, exports } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { createChatClient } from "../client/src/index";
 import { roomStub } from "../src/room/client";
 import type { Room } from "../src/room/room";
-import { api, expectError, matrix, registerUser, roomCast, type TestUser } from "./helpers";
+import { WorkerdWebSocket } from "./client-socket";
+import { api, BASE, expectError, matrix, registerUser, roomCast, type TestUser } from "./helpers";
 import { connect } from "./ws";
 
 const send = async (u: TestUser, roomId: number, content_text: string) => {
@@ -204,12 +206,18 @@ describe("pins and the rest of the room", () => {
     expect((await unpin(admin, room.id, m.id)).status).toBe(204);
     for (const c of [cm, ca]) expect(await c.next("message_unpinned")).toEqual({ type: "message_unpinned", message_id: m.id, user: { id: admin.id, username: admin.username } });
     expect((await unpin(admin, room.id, m.id)).status).toBe(204);
+    // A socket of reference document 001 (which has no pins) sees its own frames only.
+    const d001 = await connect(room.id, member.token, "", `${BASE.replace("/api/v1", "")}/ws/chat/${room.id}/`);
+    expect((await pin(owner, room.id, m.id)).status).toBe(200);
+    expect((await unpin(owner, room.id, m.id)).status).toBe(204);
     await send(member, room.id, "marker");
     await cm.next("chat_message", (f) => f.message.content_text === "marker");
-    expect(cm.of("message_pinned")).toHaveLength(1);
-    expect(cm.of("message_unpinned")).toHaveLength(1);
-    cm.close();
-    ca.close();
+    await d001.next("chat_message", (f) => f.message.content === "marker");
+    expect(cm.of("message_pinned")).toHaveLength(2);
+    expect(cm.of("message_unpinned")).toHaveLength(2);
+    expect(d001.frames.filter((f) => /pin/.test(f.type))).toEqual([]);
+    expect(Object.keys(d001.of("chat_message")[0].message).sort()).toEqual(["content", "created_at", "id", "message_type", "reply_to", "sender", "timestamp"]);
+    for (const c of [cm, ca, d001]) c.close();
   });
 
   it("in a direct chat either person pins; archived rooms refuse; bad ids are 400; pruning and clear-history drop pins", async () => {
@@ -249,5 +257,34 @@ describe("pins and the rest of the room", () => {
     expectError(await pin(owner, room.id, m3.id), 403, "room_archived");
     expectError(await unpin(owner, room.id, m2.id), 403, "room_archived");
     expect(await pinnedIds(owner, room.id)).toEqual([m2.id]);
+  });
+});
+
+describe("pins in the client library", () => {
+  it("typed REST pins, and the room connection emits message_pinned and message_unpinned", async () => {
+    const { room, owner, member } = await roomCast({ require_approval: false });
+    const m = await send(member, room.id, "client pin");
+    const chat = (u: TestUser) => {
+      const c = createChatClient({ baseUrl: BASE.replace("/api/v1", ""), fetch: (req) => exports.default.fetch(req), WebSocket: WorkerdWebSocket, backoff: { initialMs: 10, maxMs: 100 } });
+      c.setToken(u.token);
+      return c;
+    };
+    const watcher = chat(member).room(room.id);
+    await watcher.once("connection_established");
+    const pinned = watcher.once("message_pinned");
+    const moderator = chat(owner);
+    const put = await moderator.rest.PUT("/api/v1/chat-rooms/{room_id}/pins/{message_id}", { params: { path: { room_id: room.id, message_id: m.id } } });
+    expect(put.response.status).toBe(200);
+    expect(put.data?.pinned_by.id).toBe(owner.id);
+    expect((await pinned).pin.message.id).toBe(m.id);
+    const list = await chat(member).rest.GET("/api/v1/chat-rooms/{room_id}/pins", { params: { path: { room_id: room.id } } });
+    expect(list.data?.map((p) => p.message.id)).toEqual([m.id]);
+    const unpinned = watcher.once("message_unpinned");
+    const del = await moderator.rest.DELETE("/api/v1/chat-rooms/{room_id}/pins/{message_id}", { params: { path: { room_id: room.id, message_id: m.id } } });
+    expect(del.response.status).toBe(204);
+    expect(await unpinned).toEqual({ type: "message_unpinned", message_id: m.id, user: { id: owner.id, username: owner.username } });
+    const history = await chat(member).rest.GET("/api/v1/chat-rooms/{room_id}/messages/{message_id}/edits", { params: { path: { room_id: room.id, message_id: m.id }, query: {} } });
+    expect(history.data).toEqual([{ version: 1, content_text: "client pin", at: m.sent_at, current: true }]);
+    watcher.close();
   });
 });

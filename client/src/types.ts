@@ -1,12 +1,16 @@
 // The frame types, inferred from the server's own zod schemas (never copied): the same modules the
 // room object and the user hub build and parse their frames with.
 import type { z } from "zod";
-import type { ChatMessage as ChatMessageSchema, ServerFrame, RoomClientFrames } from "../../src/room/protocol";
+import type { ChatMessage as ChatMessageSchema, MessageVersion as MessageVersionSchema, Pin as PinSchema, ServerFrame, RoomClientFrames } from "../../src/room/protocol";
 import type { UserServerFrame } from "../../src/realtime/protocol";
 import type { Notification as NotificationSchema } from "../../src/notifications/schema";
 
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 export type Notification = z.infer<typeof NotificationSchema>;
+/** A pinned message (GET /pins, and the message_pinned frame). */
+export type Pin = z.infer<typeof PinSchema>;
+/** One version of a message's text (GET /messages/{id}/edits). */
+export type MessageVersion = z.infer<typeof MessageVersionSchema>;
 /** Every frame a room socket sends (batch frames are unwrapped before you see them). */
 export type RoomFrame = z.infer<typeof ServerFrame>;
 /** Every frame the user socket sends. */
