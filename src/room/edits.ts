@@ -31,9 +31,9 @@ export class EditHistory {
   }
 
   /**
-   * The versions of a message, oldest first, the current text last: two queries whatever their
-   * number. Paged by `after` (a version number). `cleared`: the reader cleared their history up to
-   * there, and those messages (their versions with them) are not theirs to see.
+   * The versions of a message, oldest first, the current text last: at most three queries,
+   * whatever their number. Paged by `after` (a version number). `cleared`: the reader cleared their
+   * history up to there, and those messages (their versions with them) are not theirs to see.
    */
   versions(messageId: number, q: VersionQuery, cleared = 0): { ok: true; versions: MessageVersion[] } | Refusal {
     const row = messageId > cleared ? this.s.byId.get({ id: messageId }) : undefined;

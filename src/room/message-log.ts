@@ -1,6 +1,7 @@
 // Writing the log: sends (REST, socket and admin broadcasts share one path), edits, soft
 // deletes, media removal. The room assigns the order; a repeated client_id returns the original
-// message. An edit keeps the replaced text (edits.ts); a deletion erases it and unpins (pins.ts). Synchronous on purpose: no await between the checks, the write and the broadcast.
+// message. An edit keeps the replaced text (edits.ts); a deletion erases it and unpins (pins.ts).
+// Synchronous on purpose: no await between the checks, the write and the broadcast.
 import { and, eq } from "drizzle-orm";
 import { placeholder } from "drizzle-orm/sql";
 import type { EditHistory } from "./edits";

@@ -1,8 +1,8 @@
 // The room Durable Object, one per room (direct chats included), named `room:<id>` (client.ts).
 // A thin shell: it builds one module per responsibility and delegates to them. The message log
-// (message-log.ts, history.ts, render.ts), edit history (edits.ts), pins, reactions, the search index, retention, the summary
-// written behind to D1, the sockets with typing and presence (connection.ts, admission.ts,
-// frames.ts, typing.ts) and the alarm that runs the jobs (alarm.ts).
+// (message-log.ts, history.ts, render.ts), edit history (edits.ts), pins, reactions, the search
+// index, retention, the summary written behind to D1, the sockets with typing and presence
+// (connection.ts, admission.ts, frames.ts, typing.ts) and the alarm that runs the jobs (alarm.ts).
 // It trusts only the worker: RPC methods are called after the worker authorized the caller,
 // and `fetch` only serves WebSocket upgrades the worker already admitted.
 import { DurableObject } from "cloudflare:workers";
