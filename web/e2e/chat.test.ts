@@ -139,6 +139,35 @@ describe("web app", () => {
       await carol.context.close();
     }
   });
+
+  test("7. alice pins bob's message and both see the pin list; an edit's history opens from (edited)", async () => {
+    const msg = (p: Page, text: string) => p.locator("article.msg[data-id]", { has: p.getByText(text, { exact: true }) });
+    await say(bob.page, "pin this one");
+    await sees(alice.page, "pin this one");
+    // Bob is a plain member: no pin button for him. Alice owns the room.
+    assert.equal(await msg(bob.page, "pin this one").getByRole("button", { name: "Pin", exact: true }).count(), 0);
+    await msg(alice.page, "pin this one").getByRole("button", { name: "Pin", exact: true }).click();
+    await bob.page.getByRole("button", { name: "Pinned messages (1)" }).click();
+    const pins = bob.page.getByRole("complementary", { name: "Pinned messages" });
+    await pins.getByText("pin this one").waitFor();
+    assert.match(await pins.innerText(), new RegExp(`Pinned by alice_${run}`));
+
+    await msg(bob.page, "pin this one").getByRole("button", { name: "Edit", exact: true }).click();
+    await bob.page.getByLabel("Edit message").fill("pin this one, edited");
+    await bob.page.getByRole("button", { name: "Save" }).click();
+    await msg(alice.page, "pin this one, edited").getByRole("button", { name: "Edited: show the edit history" }).click();
+    const history = alice.page.getByRole("dialog", { name: "Edit history" });
+    await eventually(
+      async () => (await history.locator(".version-text").allInnerTexts()).join("|") === "pin this one|pin this one, edited",
+      "alice sees both versions, oldest first",
+    );
+    await alice.page.getByRole("button", { name: "Close edit history" }).click();
+    // The pin list follows the edit, and the unpin.
+    await pins.getByText("pin this one, edited").waitFor();
+    await msg(alice.page, "pin this one, edited").getByRole("button", { name: "Unpin", exact: true }).click();
+    await bob.page.getByRole("button", { name: "Pinned messages (0)" }).waitFor();
+    await pins.getByText("Nothing is pinned yet.").waitFor();
+  });
 });
 
 // A 2×2 RGB PNG (the server sniffs the bytes, so it must be a real one).

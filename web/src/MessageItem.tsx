@@ -1,5 +1,6 @@
 // One message: sender, time in the viewer's locale, the quoted message it answers, its text (always
-// rendered as text, never as markup), image or file, reactions, and the actions on your own.
+// rendered as text, never as markup), image or file, reactions, and the actions on your own; its
+// "(edited)" mark opens the edit history, and those who may pin get a pin button.
 import { useState } from "preact/hooks";
 import { assetUrl } from "./api";
 import { Icon } from "./Icon";
@@ -17,6 +18,11 @@ type Props =
       mine: boolean;
       myReactions: Set<string>;
       readBy?: string[];
+      pinned?: boolean;
+      /** Shows the pin button (room owner and admins; either person in a direct chat). */
+      canPin?: boolean;
+      onPin?: (on: boolean) => void;
+      onHistory?: () => void;
       onReply: () => void;
       onReact: (emoji: string, on: boolean) => void;
       onEdit: (text: string) => void;
@@ -48,7 +54,16 @@ export function MessageItem(props: Props) {
         <time class="muted small" dateTime={m.sent_at} title={fullTime(m.sent_at)}>
           {formatTime(m.sent_at)}
         </time>
-        {m.edited_at && !m.deleted && <span class="muted small">(edited)</span>}
+        {m.edited_at && !m.deleted && (
+          <button class="link muted small edited" aria-label="Edited: show the edit history" onClick={props.onHistory}>
+            (edited)
+          </button>
+        )}
+        {props.pinned && !m.deleted && (
+          <span class="muted small pinned" aria-label="Pinned">
+            <Icon name="pin" size={14} />
+          </span>
+        )}
       </header>
       {m.reply_to && <Quote name={m.reply_to.sender_name} text={m.reply_to.deleted ? null : m.reply_to.preview} />}
       {m.deleted ? (
@@ -117,6 +132,11 @@ export function MessageItem(props: Props) {
             <button class="icon" aria-label="Reply" onClick={props.onReply}>
               <Icon name="reply" />
             </button>
+            {props.canPin && (
+              <button class="icon" aria-label={props.pinned ? "Unpin" : "Pin"} aria-pressed={!!props.pinned} onClick={() => props.onPin?.(!props.pinned)}>
+                <Icon name="pin" />
+              </button>
+            )}
             {mine && m.message_type === "text" && (
               <button class="icon" aria-label="Edit" onClick={() => setEditing(m.content_text ?? "")}>
                 <Icon name="edit" />

@@ -1,15 +1,17 @@
 // One conversation: history (older pages on scroll-back), live frames from the room socket, who is
-// online and typing, read positions, and the composer. Messages are kept by id, so a replay after
+// online and typing, read positions, pins and edit histories, and the composer. Messages are kept by id, so a replay after
 // reconnecting can never show one twice; sends wait in the connection's outbox and show as
 // "sending" until their own chat_message comes back.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError, type JoinRequest } from "./api";
 import { ConnectionBadge } from "./ConnectionBadge";
+import { EditHistory } from "./EditHistory";
 import { Icon } from "./Icon";
 import { newClientId } from "./format";
 import { MessageItem, type Pending } from "./MessageItem";
+import { PinsPanel } from "./PinsPanel";
 import { RoomConnection, type ConnState, type RoomFrame } from "./realtime";
-import type { ChatMessage, Room, User, UserRef } from "./types";
+import type { ChatMessage, Pin, Room, User, UserRef } from "./types";
 
 const PAGE = 50;
 const nameOf = (u: UserRef) => u.display_name || u.username;
@@ -42,6 +44,9 @@ export function RoomView({
   const [fatal, setFatal] = useState<string | null>(null);
   const [replyTo, setReplyTo] = useState<ChatMessage | null>(null);
   const [requests, setRequests] = useState<JoinRequest[]>([]);
+  const [pins, setPins] = useState<Pin[]>([]);
+  const [showPins, setShowPins] = useState(false);
+  const [historyOf, setHistoryOf] = useState<number | null>(null);
   const conn = useRef<RoomConnection | null>(null);
   // Sends made before the connection exists (history still loading) wait here, then join its outbox.
   const early = useRef<Parameters<RoomConnection["send"]>[0][]>([]);
@@ -63,10 +68,21 @@ export function RoomView({
     if (myReactions.length) setMine((s) => new Set([...s, ...myReactions]));
   }
 
+  const addPin = (p: Pin) => setPins((list) => [p, ...list.filter((x) => x.message.id !== p.message.id)]);
+  const dropPin = (id: number) => setPins((list) => (list.some((x) => x.message.id === id) ? list.filter((x) => x.message.id !== id) : list));
+
   function onFrame(f: RoomFrame) {
     switch (f.type) {
       case "connection_established":
         setOnline(f.online);
+        // Pin frames are live only: the list is read again on every (re)connect.
+        api.pins(roomId).then(setPins, () => {});
+        return;
+      case "message_pinned":
+        addPin(f.pin);
+        return;
+      case "message_unpinned":
+        dropPin(f.message_id);
         return;
       case "chat_message":
         lastSeen.current = Math.max(lastSeen.current, f.message.id);
@@ -83,6 +99,8 @@ export function RoomView({
       case "message_updated":
       case "message_deleted":
         merge([f.message]);
+        if (f.type === "message_deleted") dropPin(f.message.id);
+        else setPins((list) => list.map((p) => (p.message.id === f.message.id ? { ...p, message: f.message } : p)));
         return;
       case "typing":
         if (f.user.id === me.id) return;
@@ -259,6 +277,16 @@ export function RoomView({
     }
   }
 
+  async function setPinned(id: number, on: boolean) {
+    if (on) addPin(await api.pin(roomId, id));
+    else {
+      await api.unpin(roomId, id);
+      dropPin(id);
+    }
+  }
+
+  const canPin = !!room && (room.kind === "direct" || room.my_role === "owner" || room.my_role === "admin" || me.is_admin);
+  const pinnedIds = new Set(pins.map((p) => p.message.id));
   const others = online.filter((u) => u.id !== me.id);
   const typists = [...typing.values()].map((t) => t.name);
   const readers = new Map<number, string[]>();
@@ -276,8 +304,13 @@ export function RoomView({
             {others.length ? `Online: ${others.map(nameOf).join(", ")}` : "Nobody else is online"}
           </p>
         </div>
+        <button class="icon" aria-label={`Pinned messages (${pins.length})`} aria-expanded={showPins} onClick={() => setShowPins(!showPins)}>
+          <Icon name="pin" /> <span class="count">{pins.length}</span>
+        </button>
         <ConnectionBadge state={state} label="Room connection" />
       </header>
+      {showPins && <PinsPanel pins={pins} canPin={canPin} onUnpin={(id) => act(() => setPinned(id, false))} onClose={() => setShowPins(false)} />}
+      {historyOf !== null && <EditHistory key={historyOf} roomId={roomId} messageId={historyOf} onClose={() => setHistoryOf(null)} />}
       {requests.length > 0 && (
         <div class="requests" aria-label="Join requests">
           {requests.map((r) => (
@@ -313,6 +346,10 @@ export function RoomView({
               mine={m.sender_id === me.id}
               myReactions={mine}
               readBy={readers.get(m.id)}
+              pinned={pinnedIds.has(m.id)}
+              canPin={canPin}
+              onPin={(on) => act(() => setPinned(m.id, on))}
+              onHistory={() => setHistoryOf(m.id)}
               onReply={() => setReplyTo(m)}
               onReact={(emoji, on) => conn.current?.react(m.id, emoji, on ? "add" : "remove")}
               onEdit={(text) => act(() => api.edit(roomId, m.id, text))}

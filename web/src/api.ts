@@ -2,7 +2,7 @@
 // from the OpenAPI document), and so do the sockets (realtime.ts). The components never build a
 // URL or read a response themselves; they get the data, or an ApiError with the server's text.
 import { ApiError, createChatClient, ok } from "../../client/src/index";
-import type { ChatMessage, InboxItem, Notification, Room, User } from "./types";
+import type { ChatMessage, InboxItem, MessageVersion, Notification, Pin, Room, User } from "./types";
 
 /**
  * Where the API lives. Same origin by default; a deployment can point the app elsewhere at build
@@ -144,6 +144,12 @@ export const api = {
         body: form({ file, client_id: opts.client_id, reply_to_id: opts.reply_to_id ? String(opts.reply_to_id) : undefined }),
       }),
     ),
+
+  versions: (id: number, message_id: number) =>
+    call<MessageVersion[]>(rest.GET("/api/v1/chat-rooms/{room_id}/messages/{message_id}/edits", { params: { path: { room_id: id, message_id }, query: { limit: 100 } } })),
+  pins: (id: number) => call<Pin[]>(rest.GET("/api/v1/chat-rooms/{room_id}/pins", room_id(id))),
+  pin: (id: number, message_id: number) => call<Pin>(rest.PUT("/api/v1/chat-rooms/{room_id}/pins/{message_id}", { params: { path: { room_id: id, message_id } } })),
+  unpin: (id: number, message_id: number) => call<unknown>(rest.DELETE("/api/v1/chat-rooms/{room_id}/pins/{message_id}", { params: { path: { room_id: id, message_id } } })),
 
   notifications: () => call<Notification[]>(rest.GET("/api/v1/notifications", { params: { query: { limit: 50 } } })),
   notificationStats: () => call<{ unread: number }>(rest.GET("/api/v1/notifications/stats")),

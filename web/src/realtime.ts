@@ -5,7 +5,7 @@
 // backoff), and the small interface the components use.
 import type { RoomConnection as KitRoom, UserConnection as KitUser } from "../../client/src/index";
 import { kit } from "./api";
-import type { ChatMessage, Notification, Reaction, UserRef } from "./types";
+import type { ChatMessage, Notification, Pin, Reaction, UserRef } from "./types";
 
 export type ConnState = "connecting" | "open" | "reconnecting" | "offline" | "closed";
 
@@ -16,12 +16,14 @@ export type RoomFrame =
   | { type: "user_join" | "user_leave"; user: UserRef }
   | { type: "read"; user: UserRef; message_id: number }
   | { type: "reaction"; message_id: number; reactions: Reaction[]; user: UserRef; emoji: string; action: "add" | "remove" }
+  | { type: "message_pinned"; pin: Pin }
+  | { type: "message_unpinned"; message_id: number; user: UserRef }
   | { type: "gap"; from_id: number; to_id: number; kind: string }
   | { type: "error"; message: string; code: string; retry_after?: number };
 
 type Closed = { code: number; reason: string };
 const CLOSE_CODE = { removed: 4003, gone: 4004, unauthorized: 4001 } as const;
-const ROOM_EVENTS = ["connection_established", "chat_message", "message_updated", "message_deleted", "typing", "user_join", "user_leave", "read", "reaction", "gap", "error"] as const;
+const ROOM_EVENTS = ["connection_established", "chat_message", "message_updated", "message_deleted", "typing", "user_join", "user_leave", "read", "reaction", "message_pinned", "message_unpinned", "gap", "error"] as const;
 
 /**
  * Runs one kit connection at a time. While the browser is offline the state shows "offline"; when it

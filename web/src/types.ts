@@ -10,3 +10,5 @@ export type Reaction = ChatMessage["reactions"][number];
 export type Room = Schemas["ChatRoomResponse"];
 export type InboxItem = Schemas["ConversationSummary"];
 export type Notification = Schemas["Notification"];
+export type Pin = Schemas["Pin"];
+export type MessageVersion = Schemas["MessageVersion"];
