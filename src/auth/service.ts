@@ -11,6 +11,7 @@ import { ApiError, conflict } from "../http/errors";
 import { clientAddress, RULES, throttle } from "../http/throttle";
 import { countFailure, refuseIfLocked, signInKeys } from "./guesses";
 import type { Caller } from "../messages/common";
+import type { HubClosing } from "../realtime/protocol";
 import { hubStub } from "../realtime/push";
 import { retryOnce, roomStub } from "../room/client";
 import { toUserResponse } from "../users/schemas";
@@ -136,9 +137,9 @@ export const activeRooms = (db: Db, userId: number) =>
  * Closes a user's sockets in each room (which then announces user_leave) and their own socket
  * (/realtime/ws); one retry per object. With `sid`, only the sockets opened in that session.
  */
-export const closeSockets = (env: Env, userId: number, roomIds: number[], code: 4001 | 4003, reason: string, sid?: string) => [
-  ...roomIds.map((roomId) => retryOnce(() => (sid ? roomStub(env, roomId).kickSession(userId, sid, reason) : roomStub(env, roomId).kick(userId, code, reason)))),
-  retryOnce(() => (sid ? hubStub(env, userId).kickSession(sid, reason) : hubStub(env, userId).kick(code, reason))),
+export const closeSockets = (env: Env, userId: number, roomIds: number[], kind: HubClosing, reason: string, sid?: string) => [
+  ...roomIds.map((roomId) => retryOnce(() => (sid ? roomStub(env, roomId).kickSession(userId, sid, reason) : roomStub(env, roomId).kick(userId, kind, reason)))),
+  retryOnce(() => (sid ? hubStub(env, userId).kickSession(sid, reason) : hubStub(env, userId).kick(kind, reason))),
 ];
 
 /**
@@ -160,7 +161,7 @@ export async function endSessions(env: Env, userId: number, which: { sid: string
   // One session: only its sockets. Several (log out everywhere, a password change): all of the
   // user's sockets, one call per object; a socket of the session that goes on reconnects.
   const one = which !== "all" && "sid" in which ? which.sid : undefined;
-  const calls = closeSockets(env, userId, rooms, 4001, reason, one);
+  const calls = closeSockets(env, userId, rooms, "session_ended", reason, one);
   const closed = await Promise.allSettled(calls);
   for (const r of closed) if (r.status === "rejected") console.error("session end: sockets were not closed", r.reason);
   return gone.length;

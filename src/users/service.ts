@@ -87,7 +87,7 @@ export async function changePassword(c: Caller, { old_password, new_password }: 
   // Sockets opened with the old tokens close (4001) in every room; the client reconnects with
   // the new token. The password has changed whatever happens to these calls: failures are logged.
   const memberships = await activeRooms(db, me.id).all();
-  const closed = await Promise.allSettled(closeSockets(c.env, me.id, memberships.map((m) => m.roomId), 4001, "signed out: the password changed"));
+  const closed = await Promise.allSettled(closeSockets(c.env, me.id, memberships.map((m) => m.roomId), "session_ended", "signed out: the password changed"));
   for (const r of closed) if (r.status === "rejected") console.error("password change: a room's sockets were not closed", r.reason);
   return reissueAccessToken(c.env, row, c.var.user);
 }
@@ -123,7 +123,7 @@ export async function deleteAccount(c: Caller, password: string): Promise<void> 
   // The account is gone: its sockets close everywhere, and rooms deleted with it are emptied.
   const destroyed = new Set(deletedRooms.map((r) => r.id));
   await Promise.all([
-    ...closeSockets(c.env, me.id, memberships.map((m) => m.roomId).filter((id) => !destroyed.has(id)), 4003, "account deleted"),
+    ...closeSockets(c.env, me.id, memberships.map((m) => m.roomId).filter((id) => !destroyed.has(id)), "account_deleted", "account deleted"),
     ...deletedRooms.map((r) => retryOnce(() => roomStub(c.env, r.id).destroy())),
   ]);
   // Bytes last: the rows are gone, so a failure here only leaves unreachable objects behind.
