@@ -133,7 +133,7 @@ describe("doc 003 contract: every listed endpoint refuses a missing or bad token
         fail(res, 401);
       }
     }
-    const upl = await upload(null, fx.png(), "a.png");
+    const upl = await upload(null, fx.png(4, 3), "a.png");
     fail(upl, 401);
     // WS /realtime/ws: the token goes in ?token=; none or a bad one is refused before the upgrade.
     for (const q of ["", "?token=bad"]) {
@@ -279,7 +279,7 @@ describe("doc 003 contract: messages", () => {
     fail(await api("POST", "/messages/text", { token: c.token, body: { conversation_id: cid, content: "x" } }), 403);
     fail(await api("POST", "/messages/text", { token: a.token, body: { conversation_id: NEVER, content: "x" } }), 404);
 
-    const up = ok(await upload(a, fx.png(), "pic.png"), FileModel, 201);
+    const up = ok(await upload(a, fx.png(4, 3), "pic.png"), FileModel, 201);
     const pic = ok(await api("POST", "/messages/file", { token: a.token, body: { conversation_id: cid, file_id: up.id, message_type: "image" } }), Message);
     expect(pic).toMatchObject({ message_type: "image", file_id: up.id });
     fail(await api("POST", "/messages/file", { token: a.token, body: { conversation_id: cid, file_id: up.id, message_type: "sticker" } }), 400);
