@@ -1708,7 +1708,7 @@ export interface paths {
         /** Update a group conversation (core PUT /chat-rooms/{id}) */
         put: operations["putConversationsByConversationId"];
         post?: never;
-        /** Delete a group (owner; core DELETE /chat-rooms/{id}); a single conversation is hidden for you instead (core PUT /chat-rooms/{id}/settings) */
+        /** Delete a group (owner; core DELETE /chat-rooms/{id}); a single conversation is deleted for you alone: your history of it cleared and it hidden until a new message (core clear-history and settings {hidden}) */
         delete: operations["deleteConversationsByConversationId"];
         options?: never;
         head?: never;
@@ -1845,7 +1845,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add members {user_ids} (core POST /chat-rooms/{id}/members) */
+        /** Add members {user_ids} (core POST /chat-rooms/{id}/members): the conversation afterwards */
         post: operations["postGroupsByConversationIdMembers"];
         delete?: never;
         options?: never;
@@ -1863,7 +1863,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a member (core DELETE /chat-rooms/{id}/members/{id}) */
+        /** Remove a member (core DELETE /chat-rooms/{id}/members/{id}): the conversation afterwards */
         delete: operations["deleteGroupsByConversationIdMembersByUserId"];
         options?: never;
         head?: never;
@@ -3584,6 +3584,11 @@ export interface components {
             user_id: number;
         };
         GroupConversationResponse: components["schemas"]["ChatRoomResponse"] & {
+            /**
+             * @description The kind in document 003's words (its ConversationType)
+             * @enum {string}
+             */
+            type: "group";
             members: {
                 id: number;
                 username: string;
@@ -11741,8 +11746,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No content */
-            204: {
+            /** @description As the core route named in the summary, with 003's fields added */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -12,7 +12,7 @@ import type { Caller } from "../messages/common";
 import { roomStub } from "../room/client";
 import { loadRoom, require } from "../rooms/access";
 import { getRoomResponse } from "../rooms/queries";
-import { decodeCursor, selectInbox, toInboxItem, unreadTotals } from "./inbox";
+import { decodeCursor, selectInbox, toInboxItem, unlisted, unreadTotals } from "./inbox";
 import { directKey, groupMembers } from "./queries";
 import { toSettingsResponse, type GroupCreate, type InboxQuery, type SettingsUpdate } from "./schemas";
 import type { z } from "@hono/zod-openapi";
@@ -107,7 +107,7 @@ export async function createGroupConversation(c: Caller, b: z.output<typeof Grou
     throw e;
   }
   const [room, members] = await Promise.all([getRoomResponse(db, roomId, me.id), groupMembers(db, roomId)]);
-  return { ...room!, members };
+  return { ...room!, type: "group" as const, members };
 }
 
 /** The caller's unread totals for a badge (muted conversations counted apart). */
@@ -150,13 +150,16 @@ export async function readSettings(c: Caller, roomId: number) {
 /** Mutes (until a time; null unmutes) or hides the caller's own view of a room or direct chat. */
 export async function updateSettings(c: Caller, roomId: number, b: z.output<typeof SettingsUpdate>) {
   const { db, me, access } = await ownMembership(c, roomId);
+  // The room's own last id, not D1's summary (up to a second behind): a message that arrived just
+  // before hiding must not bring the room back when its summary lands.
+  const last = b.hidden ? await roomStub(c.env, access.room.id).lastMessageId() : 0;
   const patch = {
     // Normalized to UTC with Z so that string comparison with other timestamps is time order.
     ...(b.muted_until !== undefined && { mutedUntil: b.muted_until === null ? null : new Date(b.muted_until).toISOString() }),
     // Hiding remembers where the room was: any later message brings it back to the inbox.
     ...(b.hidden !== undefined && {
       hidden: b.hidden,
-      hiddenAtMessageId: b.hidden ? sql<number>`(SELECT ${rooms.lastMessageId} FROM ${rooms} WHERE ${rooms.id} = ${access.room.id})` : 0,
+      hiddenAtMessageId: b.hidden ? sql<number>`max((SELECT ${rooms.lastMessageId} FROM ${rooms} WHERE ${rooms.id} = ${access.room.id}), ${last})` : 0,
     }),
   };
   const where = and(eq(roomMembers.roomId, access.room.id), eq(roomMembers.userId, me.id), eq(roomMembers.status, "active"));
@@ -164,6 +167,20 @@ export async function updateSettings(c: Caller, roomId: number, b: z.output<type
     ? await db.update(roomMembers).set(patch).where(where).returning(cols).get()
     : await db.select(cols).from(roomMembers).where(where).get();
   return toSettingsResponse(row!);
+}
+
+/**
+ * Whether the caller hid this conversation and no message arrived since, so that it is out of
+ * their inbox (the inbox's own test, conversations/inbox.ts): what document 003 calls deleted.
+ */
+export async function isHiddenForMe(c: Caller, roomId: number): Promise<boolean> {
+  const row = await getDb(c.env.DB)
+    .select({ id: roomMembers.id })
+    .from(roomMembers)
+    .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
+    .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, c.var.user.id), eq(roomMembers.status, "active"), unlisted))
+    .get();
+  return row !== undefined;
 }
 
 /** Clears the room's history so far for the caller alone: it leaves their history and counts as read. */
