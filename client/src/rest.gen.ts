@@ -2430,7 +2430,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account (core POST /auth/register); username at most 20 characters */
+        /** Create an account (core POST /auth/register) */
         post: operations["postUserRegister"];
         delete?: never;
         options?: never;
@@ -2497,7 +2497,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change password, email or phone; old_password required (core PATCH /users/me and POST /users/me/password). A new password returns a fresh {token}: older tokens stop working. A username is checked (11, 10) but cannot change */
+        /** Change password, email or phone; old_password required (core PATCH /users/me and POST /users/me/password). A new password returns a fresh {token}: older tokens stop working */
         put: operations["putUserUpdateAuthInfo"];
         post?: never;
         delete?: never;
@@ -2683,7 +2683,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The chat view: the last 100 messages, oldest first, with is_read (private) or read_by (group) and what each replies to. start_time, end_time and member_id filter as in records (the document's examples call them here) */
+        /** The chat view: the last 100 messages, oldest first, with is_read (private) or read_by (group) and what each replies to */
         get: operations["getUserConversationByConversationId"];
         put?: never;
         post?: never;
@@ -2736,7 +2736,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Delete a message: yours, or any as the group's owner or an admin (core DELETE /chat-rooms/{id}/messages/{id}); the conversation is checked first (30, 33) */
+        /** Delete a message: yours, or any as the group's owner or an admin (core DELETE /chat-rooms/{id}/messages/{id}) */
         post: operations["postUserDeleteMessage"];
         delete?: never;
         options?: never;
@@ -2957,7 +2957,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Leave a group; the owner transfers it first (47); 41 not in it (core POST /chat-rooms/{id}/leave) */
+        /** Leave a group; the owner transfers it first (47) (core POST /chat-rooms/{id}/leave) */
         post: operations["postUserQuitGroup"];
         delete?: never;
         options?: never;
@@ -3286,7 +3286,6 @@ export interface components {
                 sender_name: string;
                 preview: string | null;
                 deleted: boolean;
-                sent_at: string;
             } | null;
             /** @description Replies to this message that are not deleted */
             reply_count: number;
@@ -3932,9 +3931,11 @@ export interface components {
             login_time: string | null;
             last_activity: string | null;
         };
-        Doc004Failure: {
+        Doc004Envelope: {
             code: number;
             info: string;
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
@@ -14083,21 +14084,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14124,22 +14120,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        token: string;
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14165,21 +14155,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14205,21 +14190,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14238,7 +14218,6 @@ export interface operations {
                     new_password?: string;
                     email?: string;
                     phone?: string;
-                    username?: string;
                 };
             };
         };
@@ -14249,22 +14228,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        token?: string;
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14286,26 +14259,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        data: {
-                            user_id: number;
-                            username: string;
-                            avatar_base64: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14327,27 +14290,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        user_id: number;
-                        username: string;
-                        email: string | null;
-                        phone: string | null;
-                        avatar_base64: string;
-                        is_friend: 0 | 1;
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14374,21 +14326,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14408,39 +14355,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        requests: {
-                            request_id: number;
-                            sender_id: number;
-                            sender_name: string;
-                            sender_avatar: string;
-                            /** @enum {string} */
-                            status: "pending" | "accept" | "reject";
-                            sent_time: string;
-                        }[];
-                        sent_requests: {
-                            request_id: number;
-                            receiver_id: number;
-                            receiver_name: string;
-                            receiver_avatar: string;
-                            /** @enum {string} */
-                            status: "pending" | "accept" | "reject";
-                            sent_time: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14469,21 +14393,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14510,21 +14429,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14544,27 +14458,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        friends: {
-                            friend_id: number;
-                            friend_name: string;
-                            friend_avatar: string;
-                            friend_group: string | null;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14592,21 +14495,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14626,31 +14524,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        conversations: {
-                            conversation_id: number;
-                            /** @enum {boolean} */
-                            is_private: true;
-                            friend_id: number | null;
-                            friend_name: string;
-                            friend_avatar: string;
-                            not_read: number;
-                            disabled: boolean;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14677,36 +14560,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        conversation_id: number;
-                        friend_id: number;
-                        friend_name: string;
-                        friend_avatar: string;
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
     };
     getUserConversationByConversationId: {
         parameters: {
-            query?: {
-                start_time?: string;
-                end_time?: string;
-                member_id?: number;
-            };
+            query?: never;
             header?: never;
             path: {
                 conversation_id: number;
@@ -14721,56 +14591,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        messages: {
-                            msg_id: number;
-                            msg_body: string;
-                            sender_id: number;
-                            sender_name: string;
-                            sender_avatar: string;
-                            create_time: string;
-                            reply_count: number;
-                            reply_to: {
-                                msg_id: number;
-                                content: string;
-                                sender_id: number;
-                                sender_name: string;
-                                sender_avatar: string;
-                                create_time: string;
-                            } | null;
-                            is_read: boolean;
-                        }[] | {
-                            msg_id: number;
-                            msg_body: string;
-                            sender_id: number;
-                            sender_name: string;
-                            sender_avatar: string;
-                            create_time: string;
-                            reply_count: number;
-                            reply_to: {
-                                msg_id: number;
-                                content: string;
-                                sender_id: number;
-                                sender_name: string;
-                                sender_avatar: string;
-                                create_time: string;
-                            } | null;
-                            read_by: number[];
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14798,22 +14628,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        message_id: number;
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14843,22 +14667,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        message_id: number;
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14887,21 +14705,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14923,21 +14736,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -14963,29 +14771,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        messages: {
-                            msg_id: number;
-                            msg_body: string;
-                            sender_id: number;
-                            sender_name: string;
-                            sender_avatar: string;
-                            create_time: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -15012,21 +14807,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -15053,28 +14843,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        conversation_id: number;
-                        name: string;
-                        members: {
-                            id: number;
-                            username: string;
-                        }[];
-                        owner_id: number;
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -15094,30 +14872,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        conversations: {
-                            id: number;
-                            /** @enum {boolean} */
-                            is_private: false;
-                            group_name: string;
-                            group_avatar: string;
-                            not_read: number;
-                            disabled: boolean;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -15146,21 +14910,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -15189,21 +14948,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -15232,21 +14986,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -15275,21 +15024,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -15318,29 +15062,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        /** @enum {string} */
-                        message: "User added directly by admin/owner";
-                    } | {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        request_id: number;
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -15362,31 +15093,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                        join_requests: {
-                            request_id: number;
-                            invitee_id: number;
-                            invitee_name: string;
-                            inviter_id: number | null;
-                            inviter_name: string;
-                            /** @enum {string} */
-                            status: "pending" | "accepted" | "rejected";
-                            created_at: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -15415,21 +15131,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -15456,21 +15167,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
@@ -15497,21 +15203,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {number} */
-                        code: 0;
-                        /** @enum {string} */
-                        info: "Succeed";
-                    };
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
-            /** @description {code, info} from the document's error tables, with their HTTP status */
+            /** @description {code, info} from the document's error tables */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Failure"];
+                    "application/json": components["schemas"]["Doc004Envelope"];
                 };
             };
         };
