@@ -5,7 +5,7 @@
 // gets it as its own error frame.
 import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RoomConnection, UserConnection } from "../client/src/index";
+import type { CloseInfo } from "../client/src/index";
 import { UserServerFrame } from "../src/realtime/protocol";
 import { ServerFrame } from "../src/room/protocol";
 import { api, BASE, createRoom, join, registerUser, type TestUser } from "./helpers";
@@ -43,10 +43,8 @@ async function until<T>(f: () => T | undefined | false, what: string, ms = 5_000
 }
 
 /** Runs `act` and resolves with the connection's `closed` event and how long after `act` began it came. */
-async function closedAfter(conn: RoomConnection | UserConnection, act: () => Promise<unknown>) {
-  // "closed" is one of the base events both connections share; TypeScript cannot call a method
-  // through a union of two generic signatures, so it is called through one of them.
-  const closed = (conn as RoomConnection).once("closed");
+async function closedAfter(conn: { once: (event: "closed") => Promise<CloseInfo> }, act: () => Promise<unknown>) {
+  const closed = conn.once("closed");
   const started = Date.now();
   await act();
   const info = await Promise.race([closed, new Promise<never>((_, no) => setTimeout(() => no(new Error("no closed event within 5 s")), 5_000))]);
