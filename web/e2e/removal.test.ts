@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
-import { eventually, launchBrowser, person, register, startServer, type Person, type Server } from "./harness.ts";
+import { createRoom, eventually, joinRoom, launchBrowser, person, register, startServer, type Person, type Server } from "./harness.ts";
 
 const run = Date.now().toString(36);
 let server: Server;
@@ -31,15 +31,9 @@ describe("removal", () => {
   test("a member removed by the owner sees it within 2 s, and the room leaves their list", async () => {
     await register(owner, `owner_${run}`);
     await register(member, `member_${run}`);
-    await owner.page.getByRole("button", { name: "New room" }).click();
-    await owner.page.getByLabel("Room name").fill(roomName);
-    await owner.page.getByRole("button", { name: "Create room" }).click();
-    await owner.page.getByRole("heading", { name: roomName }).waitFor();
+    await createRoom(owner, roomName);
 
-    await member.page.getByRole("button", { name: "Browse" }).click();
-    await member.page.getByLabel("Search rooms").fill(roomName);
-    await member.page.getByRole("button", { name: `Join ${roomName}` }).click();
-    await member.page.getByRole("heading", { name: roomName }).waitFor();
+    await joinRoom(member, roomName);
     await member.page.locator('header.room-head [data-state="open"]').waitFor({ state: "attached" });
     const listed = member.page.getByRole("navigation", { name: "Conversations" }).getByRole("link", { name: new RegExp(roomName) });
     await listed.waitFor();
