@@ -2430,7 +2430,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account (core POST /auth/register) */
+        /** Create an account (core POST /auth/register); username at most 20 characters */
         post: operations["postUserRegister"];
         delete?: never;
         options?: never;
@@ -2497,7 +2497,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change password, email or phone; old_password required (core PATCH /users/me and POST /users/me/password). A new password returns a fresh {token}: older tokens stop working */
+        /** Change password, email or phone; old_password required (core PATCH /users/me and POST /users/me/password). A new password returns a fresh {token}: older tokens stop working. A username is checked (11, 10) but cannot change */
         put: operations["putUserUpdateAuthInfo"];
         post?: never;
         delete?: never;
@@ -2683,7 +2683,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The chat view: the last 100 messages, oldest first, with is_read (private) or read_by (group) and what each replies to */
+        /** The chat view: the last 100 messages, oldest first, with is_read (private) or read_by (group) and what each replies to. start_time, end_time and member_id filter as in records (the document's examples call them here) */
         get: operations["getUserConversationByConversationId"];
         put?: never;
         post?: never;
@@ -2736,7 +2736,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Delete a message: yours, or any as the group's owner or an admin (core DELETE /chat-rooms/{id}/messages/{id}) */
+        /** Delete a message: yours, or any as the group's owner or an admin (core DELETE /chat-rooms/{id}/messages/{id}); the conversation is checked first (30, 33) */
         post: operations["postUserDeleteMessage"];
         delete?: never;
         options?: never;
@@ -2957,7 +2957,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Leave a group; the owner transfers it first (47) (core POST /chat-rooms/{id}/leave) */
+        /** Leave a group; the owner transfers it first (47); 41 not in it (core POST /chat-rooms/{id}/leave) */
         post: operations["postUserQuitGroup"];
         delete?: never;
         options?: never;
@@ -3286,6 +3286,7 @@ export interface components {
                 sender_name: string;
                 preview: string | null;
                 deleted: boolean;
+                sent_at: string;
             } | null;
             /** @description Replies to this message that are not deleted */
             reply_count: number;
@@ -3931,11 +3932,9 @@ export interface components {
             login_time: string | null;
             last_activity: string | null;
         };
-        Doc004Envelope: {
+        Doc004Failure: {
             code: number;
             info: string;
-        } & {
-            [key: string]: unknown;
         };
     };
     responses: never;
@@ -14084,16 +14083,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14120,16 +14124,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        token: string;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14155,16 +14165,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14190,16 +14205,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14218,6 +14238,7 @@ export interface operations {
                     new_password?: string;
                     email?: string;
                     phone?: string;
+                    username?: string;
                 };
             };
         };
@@ -14228,16 +14249,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        token?: string;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14259,16 +14286,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        data: {
+                            user_id: number;
+                            username: string;
+                            avatar_base64: string;
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14290,16 +14327,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        user_id: number;
+                        username: string;
+                        email: string | null;
+                        phone: string | null;
+                        avatar_base64: string;
+                        is_friend: 0 | 1;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14326,16 +14374,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14355,16 +14408,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        requests: {
+                            request_id: number;
+                            sender_id: number;
+                            sender_name: string;
+                            sender_avatar: string;
+                            /** @enum {string} */
+                            status: "pending" | "accept" | "reject";
+                            sent_time: string;
+                        }[];
+                        sent_requests: {
+                            request_id: number;
+                            receiver_id: number;
+                            receiver_name: string;
+                            receiver_avatar: string;
+                            /** @enum {string} */
+                            status: "pending" | "accept" | "reject";
+                            sent_time: string;
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14393,16 +14469,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14429,16 +14510,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14458,16 +14544,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        friends: {
+                            friend_id: number;
+                            friend_name: string;
+                            friend_avatar: string;
+                            friend_group: string | null;
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14495,16 +14592,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14524,16 +14626,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        conversations: {
+                            conversation_id: number;
+                            /** @enum {boolean} */
+                            is_private: true;
+                            friend_id: number | null;
+                            friend_name: string;
+                            friend_avatar: string;
+                            not_read: number;
+                            disabled: boolean;
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14560,23 +14677,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        conversation_id: number;
+                        friend_id: number;
+                        friend_name: string;
+                        friend_avatar: string;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
     };
     getUserConversationByConversationId: {
         parameters: {
-            query?: never;
+            query?: {
+                start_time?: string;
+                end_time?: string;
+                member_id?: number;
+            };
             header?: never;
             path: {
                 conversation_id: number;
@@ -14591,16 +14721,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        messages: {
+                            msg_id: number;
+                            msg_body: string;
+                            sender_id: number;
+                            sender_name: string;
+                            sender_avatar: string;
+                            create_time: string;
+                            reply_count: number;
+                            reply_to: {
+                                msg_id: number;
+                                content: string;
+                                sender_id: number;
+                                sender_name: string;
+                                sender_avatar: string;
+                                create_time: string;
+                            } | null;
+                            is_read: boolean;
+                        }[] | {
+                            msg_id: number;
+                            msg_body: string;
+                            sender_id: number;
+                            sender_name: string;
+                            sender_avatar: string;
+                            create_time: string;
+                            reply_count: number;
+                            reply_to: {
+                                msg_id: number;
+                                content: string;
+                                sender_id: number;
+                                sender_name: string;
+                                sender_avatar: string;
+                                create_time: string;
+                            } | null;
+                            read_by: number[];
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14628,16 +14798,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        message_id: number;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14667,16 +14843,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        message_id: number;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14705,16 +14887,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14736,16 +14923,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14771,16 +14963,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        messages: {
+                            msg_id: number;
+                            msg_body: string;
+                            sender_id: number;
+                            sender_name: string;
+                            sender_avatar: string;
+                            create_time: string;
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14807,16 +15012,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14843,16 +15053,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        conversation_id: number;
+                        name: string;
+                        members: {
+                            id: number;
+                            username: string;
+                        }[];
+                        owner_id: number;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14872,16 +15094,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        conversations: {
+                            id: number;
+                            /** @enum {boolean} */
+                            is_private: false;
+                            group_name: string;
+                            group_avatar: string;
+                            not_read: number;
+                            disabled: boolean;
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14910,16 +15146,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14948,16 +15189,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14986,16 +15232,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15024,16 +15275,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15062,16 +15318,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        /** @enum {string} */
+                        message: "User added directly by admin/owner";
+                    } | {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        request_id: number;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15093,16 +15362,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        join_requests: {
+                            request_id: number;
+                            invitee_id: number;
+                            invitee_name: string;
+                            inviter_id: number | null;
+                            inviter_name: string;
+                            /** @enum {string} */
+                            status: "pending" | "accepted" | "rejected";
+                            created_at: string;
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15131,16 +15415,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15167,16 +15456,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15203,16 +15497,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };

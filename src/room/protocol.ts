@@ -126,7 +126,7 @@ const Id = () => z.number().int().min(0);
 export const ReactionCount = z.object({ emoji: z.string(), count: int(), me: z.boolean().optional() });
 export type ReactionCount = z.infer<typeof ReactionCount>;
 /** What a reply shows of the message it answers (null when that one was pruned). */
-export const ReplyPreview = z.object({ id: Id(), sender_id: int(), sender_name: z.string(), preview: z.string().nullable(), deleted: z.boolean() });
+export const ReplyPreview = z.object({ id: Id(), sender_id: int(), sender_name: z.string(), preview: z.string().nullable(), deleted: z.boolean(), sent_at: z.string() });
 export type ReplyPreview = z.infer<typeof ReplyPreview>;
 
 /** A message as REST and the sockets show it (the REST schema is this one, named ChatMessageResponse). */
