@@ -2649,7 +2649,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your private chats with unread counts; disabled: blocked or the other account is gone (core GET /conversations?kind=direct) */
+        /** Your private chats with unread counts; disabled: no longer friends, blocked, or the other account is gone (core GET /conversations?kind=direct) */
         get: operations["getUserGetPrivateConversations"];
         put?: never;
         post?: never;

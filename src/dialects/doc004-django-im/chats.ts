@@ -3,47 +3,25 @@
 // time, through the conversations, messages and members services. A conversation is a core room;
 // a message id is the global id (messages/global-id.ts).
 import { z } from "@hono/zod-openapi";
-import { eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { clearHistory, openDirect } from "../../conversations/service";
 import { getDb, inIds } from "../../db/client";
-import { rooms, users } from "../../db/schema";
-import { friendsBetween } from "../../friends/queries";
+import { users } from "../../db/schema";
 import { router, type AppEnv } from "../../http/app-env";
 import { listMembers } from "../../members/service";
-import { instant as coreInstant } from "../../messages/common";
 import { parseGlobalMessageId, toGlobalMessageId } from "../../messages/global-id";
 import { deleteMessage, markRead, readHistory, searchRoom, sendMessage } from "../../messages/service";
 import { messageInput, type ChatMessage } from "../../room/protocol";
 import { readRoom } from "../../rooms/service";
 import { body004, wholeInbox, id004, route004, signedIn, signedInAs } from "./common";
 import { fail, ok, as004, settleAll, type CodeMap } from "./envelope";
+import { friendship, requireFriendInDirect } from "./friendship";
+import { Filters, filters } from "./filters";
 import { ChatViewReply, Empty, MessageIdReply, PrivateConversationReply, PrivateConversationsReply, RecordsReply } from "./models";
 
 /** Core refusals on a conversation's routes. */
 const CHAT: CodeMap = { not_found: 30, not_a_member: 33, direct_conversation: 30, message_not_found: 32, invalid_reply_to: 32, not_your_message: 41 };
 const PAGE = 100;
-
-/**
- * The document's rule: private chats are between friends. Checked for the other side of a direct
- * chat before anything is sent into it: 31 when their account is gone ("成员未找到指用户不存在"),
- * 26 when they are no longer friends; group conversations have no such rule.
- */
-export async function requireFriendInDirect(c: Context<AppEnv>, roomId: number) {
-  const db = getDb(c.env.DB);
-  const room = await db.select({ kind: rooms.kind, key: rooms.directKey }).from(rooms).where(eq(rooms.id, roomId)).get();
-  if (room?.kind !== "direct" || !room.key) return;
-  const me = c.var.user.id;
-  const [a, b] = room.key.split(":").map(Number);
-  if (a !== me && b !== me) return; // not yours: the core answers 33
-  const them = await db
-    .select({ friend: sql<number>`${friendsBetween(me, users.id)}` })
-    .from(users)
-    .where(eq(users.id, a === me ? b : a))
-    .get();
-  if (!them) throw fail(31);
-  if (!them.friend) throw fail(26);
-}
 
 /**
  * A message id for this conversation, checking the conversation first when the id is not one of
@@ -58,32 +36,10 @@ async function messageInChecked(c: Context<AppEnv>, conversationId: number, glob
 
 const body = (m: ChatMessage) => m.content_text ?? m.file_name ?? "";
 
-/** Records by time and sender, as records/{id} and the document's filtered chat-view examples take them. */
-const Filters = z.object({ start_time: z.string().max(64).optional(), end_time: z.string().max(64).optional(), member_id: id004.optional() });
-
-/** The filters in the core's terms: 3 for a time that is none, or an empty range. */
-function filters(q: z.infer<typeof Filters>) {
-  const since = instant(q.start_time);
-  const until = instant(q.end_time);
-  if (since && until && since >= until) throw fail(3);
-  return { sender_id: q.member_id, since, until };
-}
-
 /** The newest PAGE messages matching, oldest first; 31 when member_id names no member of the conversation. */
 async function matching(c: Context<AppEnv>, roomId: number, f: ReturnType<typeof filters>, people: { m: { userId: number } }[]) {
   if (f.sender_id !== undefined && !people.some((p) => p.m.userId === f.sender_id)) throw fail(31);
   return (await as004(searchRoom(c, roomId, { ...f, limit: PAGE }), CHAT)).reverse();
-}
-
-/** An ISO 8601 time as the core reads it (UTC, with Z); a time without an offset is taken as UTC. */
-function instant(s: string | undefined) {
-  if (s === undefined) return undefined;
-  const t = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) || !s.includes("T") ? s : `${s}Z`);
-  if (Number.isNaN(t.getTime())) throw fail(3);
-  // What the core's own search query accepts as a time (a year past 9999 is not one).
-  const parsed = coreInstant.safeParse(t.toISOString());
-  if (!parsed.success) throw fail(3);
-  return parsed.data;
 }
 
 /** The text of a message as the core's message body reads it (at most MAX_CONTENT characters), else 3. */
@@ -103,9 +59,16 @@ export const chatRoutes = () => {
 
   return r
     .openapi(
-      route004("get", "/get_private_conversations", "Your private chats with unread counts; disabled: blocked or the other account is gone (core GET /conversations?kind=direct)", PrivateConversationsReply),
+      route004(
+        "get",
+        "/get_private_conversations",
+        "Your private chats with unread counts; disabled: no longer friends, blocked, or the other account is gone (core GET /conversations?kind=direct)",
+        PrivateConversationsReply,
+      ),
       async (c) => {
         const items = await wholeInbox(c, "direct");
+        // A private chat is between friends (the document's rule): without the friendship it takes no messages.
+        const friendly = await friendship(c, items.flatMap((x) => (x.peer ? [x.peer.id] : [])));
         return ok(c, PrivateConversationsReply, {
           conversations: items.map((x) => ({
             conversation_id: x.id,
@@ -114,7 +77,7 @@ export const chatRoutes = () => {
             friend_name: x.peer?.username ?? "",
             friend_avatar: x.peer?.avatar_url ?? "",
             not_read: x.unread_count,
-            disabled: x.disabled,
+            disabled: x.disabled || !x.peer || !friendly.get(x.peer.id),
           })),
         });
       },
@@ -129,14 +92,9 @@ export const chatRoutes = () => {
       ),
       async (c) => {
         const friendId = c.req.valid("json").friend_id;
-        const db = getDb(c.env.DB);
-        const them = await db
-          .select({ id: users.id, friend: sql<number>`${friendsBetween(c.var.user.id, users.id)}` })
-          .from(users)
-          .where(eq(users.id, friendId))
-          .get();
-        if (!them) throw fail(22);
-        if (!them.friend) throw fail(26);
+        const friend = (await friendship(c, [friendId])).get(friendId);
+        if (friend === undefined) throw fail(22);
+        if (!friend) throw fail(26);
         const chat = await as004(openDirect(c, friendId), { user_not_found: 22 });
         return ok(c, PrivateConversationReply, {
           conversation_id: chat.id,

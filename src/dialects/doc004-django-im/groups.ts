@@ -3,12 +3,9 @@
 // waits for review), quitting and dissolving, through the rooms, members, invitations and
 // conversations services.
 import { z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { createGroupConversation } from "../../conversations/service";
-import { getDb, inIds } from "../../db/client";
-import { users } from "../../db/schema";
-import { friendsBetween } from "../../friends/queries";
+import { getDb } from "../../db/client";
 import { router, type AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
 import { invite, listInvitations, processInvitation } from "../../invitations/service";
@@ -17,6 +14,7 @@ import { activeRole } from "../../rooms/access";
 import { deleteRoom } from "../../rooms/service";
 import { body004, wholeInbox, id004, route004, signedIn, signedInAs } from "./common";
 import { fail, ok, as004, type CodeMap } from "./envelope";
+import { friendship } from "./friendship";
 import { Empty, GroupCreatedReply, GroupsReply, InvitationsReply, InvitedReply } from "./models";
 
 /** Core refusals on a group's routes. */
@@ -62,15 +60,9 @@ export const groupRoutes = () => {
         const b = c.req.valid("json");
         const me = c.var.user.id;
         const ids = [...new Set(b.members_id)].filter((id) => id !== me);
-        if (ids.length) {
-          const found = await getDb(c.env.DB)
-            .select({ id: users.id, friend: sql<number>`${friendsBetween(me, users.id)}` })
-            .from(users)
-            .where(inIds(users.id, ids))
-            .all();
-          if (found.length < ids.length) throw fail(2);
-          if (found.some((u) => !u.friend)) throw fail(26);
-        }
+        const found = await friendship(c, ids);
+        if (found.size < ids.length) throw fail(2);
+        if ([...found.values()].some((friend) => !friend)) throw fail(26);
         const group = await as004(createGroupConversation(c, { name: b.name, member_ids: ids }), { user_not_found: 2 });
         return ok(c, GroupCreatedReply, {
           conversation_id: group.id,
