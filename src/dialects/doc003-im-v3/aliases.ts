@@ -10,7 +10,7 @@ import { NewBroadcast } from "../../broadcasts/schemas";
 import { sendBroadcast } from "../../broadcasts/service";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { clearHistory, isHiddenForMe, openDirect, updateSettings } from "../../conversations/service";
+import { clearHistory, isHiddenForMe, openDirect } from "../../conversations/service";
 import { notFound } from "../../http/errors";
 import { router, type AppEnv } from "../../http/app-env";
 import { idList, PageQuery } from "../../http/schemas";
@@ -141,10 +141,8 @@ export const aliasRoutes003 = (): OpenAPIHono<AppEnv> => {
         async (c) => {
           const id = c.req.valid("param").conversation_id;
           const room = await readConversation(c, id);
-          if (room.type === "single") {
-            await clearHistory(c, id);
-            await updateSettings(c, id, { hidden: true });
-          } else await deleteRoom(c, id);
+          if (room.type === "single") await clearHistory(c, id, { hide: true });
+          else await deleteRoom(c, id);
           return c.body(null, 204);
         },
       )
