@@ -17,6 +17,7 @@ import { ApiError, badRequest, conflict, notFound } from "../http/errors";
 import { deleteObjects } from "../media/files";
 import type { Caller } from "../messages/common";
 import { retryOnce, roomStub } from "../room/client";
+import { contactFor } from "./privacy";
 import { loadSelf, updateUser, userIdByUsername } from "./queries";
 import { toPublicUser, toUserResponse, type ChangePassword, type PublicProfile, type UpdateMe, type UserView } from "./schemas";
 
@@ -146,8 +147,11 @@ export async function searchUsers(c: Caller, { q, limit, offset }: { q: string; 
   return rows.map(toPublicUser);
 }
 
-/** A user's public profile, with follow counts and the caller's relationship to them. */
-export async function userProfile(c: Caller, userId: number): Promise<Required<PublicProfile>> {
+/**
+ * A user's public profile, with follow counts and the caller's relationship to them; `contact`
+ * is their e-mail and phone as the caller may see them (owner and system admins only).
+ */
+export async function userProfile(c: Caller, userId: number): Promise<Required<PublicProfile> & { contact: { email: string | null; phone: string | null } }> {
   const me = c.var.user.id;
   // drizzle writes columns of a single-table select unqualified ("id"), which inside these
   // subqueries would mean follows.id; nesting keeps the outer column qualified ("users"."id").
@@ -174,5 +178,6 @@ export async function userProfile(c: Caller, userId: number): Promise<Required<P
     follows_you: !!row.followsYou,
     is_friend: !!row.isFriend,
     blocked: !!row.blocked,
+    contact: contactFor(c.var.user, userId, row.user),
   };
 }

@@ -10,7 +10,7 @@ import type { Context } from "hono";
 import { router, type AppEnv } from "../../http/app-env";
 import { ApiError, fieldErrors, normalizeError } from "../../http/errors";
 import { ChangePassword, DeleteMe, UpdateMe, username } from "../../users/schemas";
-import { changePassword, deleteAccount, findUserId, getMe, searchUsers, updateMe, userProfile } from "../../users/service";
+import { changePassword, deleteAccount, findUserId, searchUsers, updateMe, userProfile } from "../../users/service";
 import { avatarBase64, body004, route004, signedIn } from "./common";
 import { fail, ok, translate, type CodeMap } from "./envelope";
 import { AuthInfoReply, Empty, LoginReply, ProfileReply, SearchReply } from "./models";
@@ -182,14 +182,12 @@ export const accountRoutes = () => {
       async (c) => {
         const userId = await findUserId(c, c.req.valid("param").user_name);
         if (userId === null) throw fail(20);
-        const self = userId === c.var.user.id;
-        const [p, mine] = await Promise.all([account(() => userProfile(c, userId), { not_found: 20 }), self ? account(() => getMe(c)) : null]);
+        const p = await account(() => userProfile(c, userId), { not_found: 20 });
         return ok(c, ProfileReply, {
           user_id: p.id,
           username: p.username,
-          // Personal data goes only to its owner (and system admins through the core API).
-          email: mine?.email ?? null,
-          phone: mine?.phone ?? null,
+          email: p.contact.email,
+          phone: p.contact.phone,
           avatar_base64: await avatarBase64(c, p.avatar_url),
           is_friend: p.is_friend ? 1 : 0,
         });
