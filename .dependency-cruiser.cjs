@@ -30,6 +30,16 @@ module.exports = {
       to: { path: "^src/dialects/[^/]+/", pathNot: "^src/dialects/$1/" },
     },
     {
+      name: "room-object-only-from-services",
+      severity: "error",
+      comment:
+        "Only a feature's service.ts calls the room Durable Object (src/room/client.ts): routes, dialects and " +
+        "helpers go through a service, so every door meets the same rule. The room's own modules and the " +
+        "worker entry (which exports the class) are the exceptions.",
+      from: { pathNot: ["(^|/)service\\.ts$", "^src/room/", "^src/index\\.ts$"] },
+      to: { path: "^src/room/client\\.ts$" },
+    },
+    {
       name: "http-imports-no-feature",
       severity: "error",
       comment:

@@ -38,7 +38,7 @@ import { healthRoutes } from "./ops/health";
 import { requestContext } from "./ops/request";
 import { notificationRoutes } from "./notifications/routes";
 import { pinRoutes } from "./pins/routes";
-import { templateRoutes } from "./notifications/templates";
+import { templateRoutes } from "./notification-templates/routes";
 import { presenceRoutes } from "./presence/routes";
 import { reactionRoutes } from "./reactions/routes";
 import { asyncApiDocument } from "./realtime/asyncapi";

@@ -3,7 +3,7 @@
 // user hubs).
 import { API, buildApp } from "./app";
 
-import { resumeBroadcasts } from "./broadcasts/sender";
+import { resumeBroadcasts } from "./broadcasts/service";
 import { runCleanup } from "./ops/cleanup";
 // Registers document 001's wire shape, for the room objects this module also exports.
 import "./dialects/doc001-django-chat/socket";

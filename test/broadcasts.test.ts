@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { createScheduledController, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { senderStub } from "../src/broadcasts/sender";
+import { senderStub } from "../src/broadcasts/service";
 import worker from "../src/index";
 import { roomStub } from "../src/room/client";
 import { api, createRoom, expectError, join, makeAdmin, registerUser, type TestUser } from "./helpers";

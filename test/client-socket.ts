@@ -1,11 +1,13 @@
 // A WebSocket-like adapter over the worker's own fetch (exports.default) for the client package's
 // injectable constructor: the client runs against the real worker, room objects and D1 in workerd.
 // Switches let a test cut the network: `offline` refuses new connects (as a browser sees a failed
-// upgrade: close 1006), `deaf` drops frames the server sends (acknowledgements lost in the air).
+// upgrade: close 1006), `deaf` drops frames the server sends (acknowledgements lost in the air),
+// `lateClose` withholds the server's close events (as the runtime locally delivers them ~10 s late).
 import { exports } from "cloudflare:workers";
-import type { WebSocketLike } from "../client/src/index";
+import { createChatClient, type ChatClient, type ChatClientOptions, type WebSocketLike } from "../client/src/index";
+import { BASE } from "./helpers";
 
-export const network = { offline: false, deaf: false, opened: 0 };
+export const network = { offline: false, deaf: false, lateClose: false, opened: 0 };
 
 export class WorkerdWebSocket implements WebSocketLike {
   readyState = 0;
@@ -36,6 +38,7 @@ export class WorkerdWebSocket implements WebSocketLike {
       if (!network.deaf) this.onmessage?.({ data: e.data });
     });
     ws.addEventListener("close", (e) => {
+      if (network.lateClose) return;
       this.readyState = 3;
       this.onclose?.({ code: e.code, reason: e.reason });
     });
@@ -56,4 +59,15 @@ export class WorkerdWebSocket implements WebSocketLike {
       this.ws?.close(code, reason);
     } catch {}
   }
+}
+
+/** The client package against the worker through this socket, with a fast backoff; `options` on top. */
+export function kitClient(options: Partial<ChatClientOptions> = {}): ChatClient {
+  return createChatClient({
+    baseUrl: BASE.replace("/api/v1", ""),
+    fetch: (req) => exports.default.fetch(req),
+    WebSocket: WorkerdWebSocket,
+    backoff: { initialMs: 10, maxMs: 100 },
+    ...options,
+  });
 }

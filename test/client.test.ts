@@ -10,20 +10,14 @@ import { hubStub } from "../src/realtime/push";
 import { roomStub } from "../src/room/client";
 import type { Room } from "../src/room/room";
 import { api, BASE, createRoom, join, makeAdmin, registerUser, type TestUser } from "./helpers";
-import { network, WorkerdWebSocket } from "./client-socket";
+import { kitClient, network, WorkerdWebSocket } from "./client-socket";
 import { connect } from "./ws";
 
 const ORIGIN = BASE.replace("/api/v1", "");
 const FAST = { initialMs: 10, maxMs: 100 };
 
 function client(user: TestUser, onWarning?: (w: Warning) => void): ChatClient {
-  const chat = createChatClient({
-    baseUrl: ORIGIN,
-    fetch: (req) => exports.default.fetch(req),
-    WebSocket: WorkerdWebSocket,
-    backoff: FAST,
-    onWarning: onWarning ?? ((w) => console.warn(w.kind, w.detail)),
-  });
+  const chat = kitClient({ onWarning: onWarning ?? ((w) => console.warn(w.kind, w.detail)) });
   chat.setToken(user.token);
   return chat;
 }

@@ -55,7 +55,7 @@ describe("doc 003: users and auth", () => {
 });
 
 describe("doc 003: conversations and messages", () => {
-  it("single conversation: create, read, list with type, members; delete hides it for you", async () => {
+  it("single conversation: create, read, list with type, members; delete makes it gone for you", async () => {
     const [a, b] = await Promise.all([registerUser("s1"), registerUser("s2")]);
     const single = await api("POST", "/conversations/single", { token: a.token, body: { target_user_id: b.id } });
     expect(single.status, JSON.stringify(single.json)).toBe(200);
@@ -71,6 +71,8 @@ describe("doc 003: conversations and messages", () => {
     const gone = await api("DELETE", `/conversations/${id}`, { token: a.token });
     expect(gone.status).toBe(204);
     expect((await api("GET", "/conversations/", { token: a.token })).json.find((x: any) => x.id === id)).toBeUndefined();
+    expectError(await api("GET", `/conversations/${id}`, { token: a.token }), 404);
+    expect((await api("GET", `/conversations/${id}`, { token: b.token })).status).toBe(200);
     expect((await api("GET", "/conversations/", { token: b.token })).json.find((x: any) => x.id === id)).toBeDefined();
   });
 
@@ -81,12 +83,15 @@ describe("doc 003: conversations and messages", () => {
     const gid = group.json.id;
     const added = await api("POST", `/conversations/${gid}/members`, { token: owner.token, body: { user_ids: [m2.id] } });
     expect(added.json.added.map((m: any) => m.member_id)).toEqual([m2.id]);
+    // Under /groups the answer is the conversation (schemas.Conversation), now with four members.
     const viaGroups = await api("POST", `/groups/${gid}/members`, { token: owner.token, body: { user_ids: [m3.id] } });
-    expect(viaGroups.json.added.map((m: any) => m.member_id)).toEqual([m3.id]);
+    expect(viaGroups.json).toMatchObject({ id: gid, type: "group", members_count: 4 });
     expectError(await api("POST", `/groups/${gid}/members`, { token: m1.token, body: { user_ids: [m3.id] } }), 403);
     const role = await api("PUT", `/conversations/${gid}/members/${m1.id}`, { token: owner.token, body: { role: "admin" } });
     expect(role.json).toMatchObject({ member_id: m1.id, role: "admin" });
-    expect((await api("DELETE", `/groups/${gid}/members/${m3.id}`, { token: m1.token })).status).toBe(204);
+    const removed = await api("DELETE", `/groups/${gid}/members/${m3.id}`, { token: m1.token });
+    expect(removed.status).toBe(200);
+    expect(removed.json).toMatchObject({ id: gid, type: "group", members_count: 3 });
     expect((await api("DELETE", `/conversations/${gid}/members/${m2.id}`, { token: owner.token })).status).toBe(204);
     expect((await api("GET", `/conversations/${gid}/members`, { token: owner.token })).json.map((m: any) => m.member_id)).toEqual([owner.id, m1.id]);
     const renamed = await api("PUT", `/conversations/${gid}`, { token: owner.token, body: { description: "v3 group" } });
@@ -108,7 +113,8 @@ describe("doc 003: conversations and messages", () => {
     const reply = await api("POST", "/messages/text", { token: b.token, body: { conversation_id: cid, content: "hi", reply_to_id: hello.json.id } });
     expect(reply.json.reply_to_id).toBe(hello.json.id);
     const where = await api("POST", "/messages/location", { token: a.token, body: { conversation_id: cid, latitude: 31.23, longitude: 121.47, name: "Bund" } });
-    expect(where.json).toMatchObject({ message_type: "location", location: { latitude: 31.23, longitude: 121.47, name: "Bund", address: null } });
+    // 003's MessageType has no location: a location is a text (its name as content), the place in `location`.
+    expect(where.json).toMatchObject({ message_type: "text", content: "Bund", location: { latitude: 31.23, longitude: 121.47, name: "Bund", address: null } });
     expectError(await api("POST", "/messages/text", { token: c.token, body: { conversation_id: cid, content: "intruder" } }), 403);
     expectError(await api("POST", "/messages/text", { token: a.token, body: { conversation_id: cid, content: "x", reply_to_id: (cid + 1) * G + 1 } }), 400, "invalid_message_id");
     expectError(await api("POST", "/messages/text", { token: a.token, body: { content: "x" } }), 400, "invalid_request");
@@ -123,7 +129,8 @@ describe("doc 003: conversations and messages", () => {
     expectError(await api("GET", `/messages/conversation/${cid}`, { token: c.token }), 403);
     expect((await api("GET", `/messages/single/${hello.json.id}`, { token: b.token })).json.content).toBe("hello v3");
     expectError(await api("GET", `/messages/single/${cid * G + 99}`, { token: b.token }), 404, "message_not_found");
-    expectError(await api("GET", `/messages/single/5`, { token: b.token }), 400, "invalid_message_id");
+    // An id the server never issued is unknown (404), whatever its shape.
+    expectError(await api("GET", `/messages/single/5`, { token: b.token }), 404, "message_not_found");
 
     const edited = await api("PUT", `/messages/${hello.json.id}`, { token: a.token, body: { content: "hello, edited" } });
     expect(edited.json).toMatchObject({ id: hello.json.id, content: "hello, edited" });

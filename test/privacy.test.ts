@@ -1,6 +1,7 @@
 // Personal data (e-mail, phone) reaches only its owner and system admins. The walk below finds every
 // operation whose response schema (in the OpenAPI document) carries such a field; each must have a
 // scenario here, which shows a stranger sees null and the owner or a system admin the value.
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createRoom, registerUser, type TestUser } from "./helpers";
 
@@ -106,6 +107,16 @@ const SCENARIOS: Record<string, Scenario> = {
     const applied = await api("POST", `/chat-rooms/${room.id}/join-request`, { token: subject.token, body: {} });
     const res = await api("POST", `/chat-rooms/join-requests/${applied.json.id}/process`, { token: stranger.token, body: { status: "approved" } });
     return { viewer: find(res.json, subject.id, ["applicant_id"]), key: "applicant_email" };
+  },
+  // Document 004's profile (the JWT alone, or Bearer, in Authorization): the core's privacy rule.
+  "get /user/profile/{user_name}": async ({ stranger, subject, sysadmin }) => {
+    const path = `/user/profile/${subject.username}`;
+    const call = async (token: string) => (await exports.default.fetch(`http://edge.test${path}`, { headers: { Authorization: token } })).json();
+    return {
+      viewer: find(await call(stranger.token), subject.id, ["user_id"]),
+      admin: find(await call(sysadmin.token), subject.id, ["user_id"]),
+      key: "email",
+    };
   },
 };
 

@@ -231,7 +231,8 @@ describe("replies", () => {
     const { room, owner, bob, messageId } = await setup();
     const c = await connect(room.id, owner.token);
     const reply = await api("POST", `/chat-rooms/${room.id}/messages`, { token: bob.token, body: { content_text: "me too", reply_to_id: messageId } });
-    const quoted = { id: messageId, sender_id: owner.id, sender_name: owner.username, preview: "react to me", deleted: false };
+    const answered = (await historyOf(bob, room.id)).find((m) => m.id === messageId);
+    const quoted = { id: messageId, sender_id: owner.id, sender_name: owner.username, preview: "react to me", deleted: false, sent_at: answered.sent_at };
     expect(reply.json).toMatchObject({ reply_to_id: messageId, reply_to: quoted, reply_count: 0 });
     expect((await c.next("chat_message", (f) => f.message.id === reply.json.id)).message.reply_to).toEqual(quoted);
     const second = await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: "and again", reply_to_id: messageId } });

@@ -231,6 +231,20 @@ describe("socket tickets", () => {
   });
 });
 
+/**
+ * A frame that wakes the object holding an expired socket, so it closes it; unless it closed it
+ * already (the room's alarm runs at the expiry, and a loaded machine may run it before this send).
+ */
+function nudge(c: Client, frame: unknown) {
+  if (c.closed) return;
+  try {
+    c.send(frame);
+  } catch (e) {
+    // The close is under way, just not yet seen by this side: what the test waits for next.
+    if (!/after close/i.test(String(e))) throw e;
+  }
+}
+
 describe("sockets outlive no token", () => {
   it("a socket opened with a token closes with 4001 once that token has expired, and gets nothing after", async () => {
     const { username, id, first } = await newAccount();
@@ -249,10 +263,10 @@ describe("sockets outlive no token", () => {
     // A message sent by someone else meanwhile is not delivered to it.
     const before = sock.of("chat_message").length;
     expect((await api("POST", `/chatrooms/${room.id}/messages/`, { token: first.access_token, body: { content_text: "after expiry" } })).status).toBe(200);
-    sock.send({ type: "typing", is_typing: true });
+    nudge(sock, { type: "typing", is_typing: true });
     expect(await sock.waitClosed()).toMatchObject({ code: 4001 });
     expect(sock.of("chat_message").length).toBe(before);
-    hub.client!.send({ type: "ping2" });
+    nudge(hub.client!, { type: "ping2" });
     expect(await hub.client!.waitClosed()).toMatchObject({ code: 4001 });
   });
 });

@@ -2,12 +2,14 @@
 // dead connections with ping/pong, unwraps batch frames, validates every frame against the server's
 // schema (skipping, with a warning, what it does not know), processes frames strictly one after
 // another (a handler may await REST), asks for a fresh token on 4001 and stops for good on
-// 4003/4004. The room and user connections add what their frames mean.
+// 4003/4004. A `closing` frame (the server names why it is about to close) is acted on at once, as
+// its close code would be: the runtime's close event may come seconds later. The room and user
+// connections add what their frames mean.
 import type { z } from "zod";
 import { backoffDelay, type BackoffOptions } from "./backoff";
 import { Emitter } from "./events";
 import type { AuthHooks, SocketTarget } from "./rest";
-import type { CloseInfo, ConnectionState, Warning } from "./types";
+import type { ClosingFrame, CloseInfo, ConnectionState, Warning } from "./types";
 
 /** The part of the WebSocket interface the client uses (browsers, Node ≥ 22's global, `ws`). */
 export interface WebSocketLike {
@@ -57,6 +59,8 @@ export abstract class Connection<F extends { type: string }, E extends BaseEvent
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
   private lastHeard = 0;
   private chain: Promise<void> = Promise.resolve();
+  /** What the last closing frame said, for a stop that follows it (no token after session_ended). */
+  private closingKind: CloseInfo["kind"];
   protected readonly opts: ConnectionOptions;
 
   constructor(
@@ -76,8 +80,8 @@ export abstract class Connection<F extends { type: string }, E extends BaseEvent
   protected abstract target(): SocketTarget;
   /** Path and query (besides auth) of the next connect, e.g. with ?since= from what was seen. */
   protected abstract address(): string;
-  /** Handles one validated frame; frames are handled one at a time, in order. */
-  protected abstract handle(frame: F): void | Promise<void>;
+  /** Handles one validated frame (a closing frame is the base's); frames are handled one at a time, in order. */
+  protected abstract handle(frame: Exclude<F, { type: "closing" }>): void | Promise<void>;
   /** After a connect failed before the first frame: a REST look at whether it can ever succeed. */
   protected abstract probe(): Promise<"ok" | "unauthorized" | "gone">;
   /** The connection stopped for good (reject what waits on it). */
@@ -115,6 +119,7 @@ export abstract class Connection<F extends { type: string }, E extends BaseEvent
   protected markOpen() {
     this.opened = true;
     this.attempt = 0;
+    this.closingKind = undefined;
     this.setState("open");
   }
 
@@ -136,7 +141,7 @@ export abstract class Connection<F extends { type: string }, E extends BaseEvent
       return this.scheduleReconnect(gen);
     }
     if (this.stopped || gen !== this.gen) return;
-    if (!params) return this.stop({ code: 4001, reason: "no token", cause: "unauthorized" });
+    if (!params) return this.stop({ code: 4001, reason: "no token", cause: "unauthorized", ...(this.closingKind && { kind: this.closingKind }) });
     const address = this.address();
     const url = `${this.wsBase}${address}${address.includes("?") ? "&" : "?"}${new URLSearchParams(params)}`;
     const Ctor = this.opts.WebSocket ?? (globalThis as unknown as { WebSocket: WebSocketCtor }).WebSocket;
@@ -152,7 +157,7 @@ export abstract class Connection<F extends { type: string }, E extends BaseEvent
     ws.onmessage = (ev) => {
       if (gen !== this.gen) return;
       this.lastHeard = Date.now();
-      this.receive(ev.data);
+      this.receive(ev.data, gen);
     };
     ws.onclose = (ev) => {
       if (gen === this.gen) this.lost(gen, ev.code, ev.reason);
@@ -161,7 +166,7 @@ export abstract class Connection<F extends { type: string }, E extends BaseEvent
     this.armPing(gen);
   }
 
-  private receive(data: unknown) {
+  private receive(data: unknown, gen: number) {
     if (typeof data !== "string") return this.warn({ kind: "bad_json", detail: "a binary frame", data });
     let parsed: unknown;
     try {
@@ -185,7 +190,7 @@ export abstract class Connection<F extends { type: string }, E extends BaseEvent
       }
       const frame = result.data;
       this.chain = this.chain.then(
-        () => (this.stopped ? undefined : this.handle(frame)),
+        () => (this.stopped ? undefined : frame.type === "closing" ? this.closing(frame as unknown as ClosingFrame, gen) : this.handle(frame as Exclude<F, { type: "closing" }>)),
       ).catch((e) => this.warn({ kind: "listener_error", detail: `handling a "${frame.type}" frame failed: ${e}`, data: e }));
     }
   }
@@ -214,12 +219,19 @@ export abstract class Connection<F extends { type: string }, E extends BaseEvent
     }, interval);
   }
 
+  /** The server is closing this socket and says why: act now, as on the close code itself. */
+  private closing(frame: ClosingFrame, gen: number) {
+    if (gen !== this.gen || this.stopped) return;
+    this.closingKind = frame.kind;
+    this.lost(gen, frame.code, frame.reason);
+  }
+
   private lost(gen: number, code: number, reason: string) {
     if (gen !== this.gen || this.stopped) return;
     const wasOpen = this.opened;
     this.detach();
     const final = FINAL[code];
-    if (final) return this.stop({ code, reason, cause: final });
+    if (final) return this.stop({ code, reason, cause: final, ...(this.closingKind && { kind: this.closingKind }) });
     if (code === 4001) {
       // Signed out (the password changed): reconnect at once with a fresh token, or stop.
       this.freshToken = true;

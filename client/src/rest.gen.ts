@@ -1760,7 +1760,7 @@ export interface paths {
         /** Update a group conversation (core PUT /chat-rooms/{id}) */
         put: operations["putConversationsByConversationId"];
         post?: never;
-        /** Delete a group (owner; core DELETE /chat-rooms/{id}); a single conversation is hidden for you instead (core PUT /chat-rooms/{id}/settings) */
+        /** Delete a group (owner; core DELETE /chat-rooms/{id}); a single conversation is deleted for you alone: your history of it cleared and it hidden until a new message (core clear-history and settings {hidden}) */
         delete: operations["deleteConversationsByConversationId"];
         options?: never;
         head?: never;
@@ -1897,7 +1897,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add members {user_ids} (core POST /chat-rooms/{id}/members) */
+        /** Add members {user_ids} (core POST /chat-rooms/{id}/members): the conversation afterwards */
         post: operations["postGroupsByConversationIdMembers"];
         delete?: never;
         options?: never;
@@ -1915,7 +1915,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a member (core DELETE /chat-rooms/{id}/members/{id}) */
+        /** Remove a member (core DELETE /chat-rooms/{id}/members/{id}): the conversation afterwards */
         delete: operations["deleteGroupsByConversationIdMembersByUserId"];
         options?: never;
         head?: never;
@@ -2482,7 +2482,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account (core POST /auth/register) */
+        /** Create an account (core POST /auth/register); username at most 20 characters */
         post: operations["postUserRegister"];
         delete?: never;
         options?: never;
@@ -2549,7 +2549,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change password, email or phone; old_password required (core PATCH /users/me and POST /users/me/password). A new password returns a fresh {token}: older tokens stop working */
+        /** Change password, email or phone; old_password required (core PATCH /users/me and POST /users/me/password). A new password returns a fresh {token}: older tokens stop working. A username is checked (11, 10) but cannot change */
         put: operations["putUserUpdateAuthInfo"];
         post?: never;
         delete?: never;
@@ -2701,7 +2701,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your private chats with unread counts; disabled: blocked or the other account is gone (core GET /conversations?kind=direct) */
+        /** Your private chats with unread counts; disabled: no longer friends, blocked, or the other account is gone (core GET /conversations?kind=direct) */
         get: operations["getUserGetPrivateConversations"];
         put?: never;
         post?: never;
@@ -2735,7 +2735,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The chat view: the last 100 messages, oldest first, with is_read (private) or read_by (group) and what each replies to */
+        /** The chat view: the last 100 messages, oldest first, with is_read (private) or read_by (group) and what each replies to. start_time, end_time and member_id filter as in records (the document's examples call them here) */
         get: operations["getUserConversationByConversationId"];
         put?: never;
         post?: never;
@@ -2788,7 +2788,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Delete a message: yours, or any as the group's owner or an admin (core DELETE /chat-rooms/{id}/messages/{id}) */
+        /** Delete a message: yours, or any as the group's owner or an admin (core DELETE /chat-rooms/{id}/messages/{id}); the conversation is checked first (30, 33) */
         post: operations["postUserDeleteMessage"];
         delete?: never;
         options?: never;
@@ -3009,7 +3009,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Leave a group; the owner transfers it first (47) (core POST /chat-rooms/{id}/leave) */
+        /** Leave a group; the owner transfers it first (47); 41 not in it (core POST /chat-rooms/{id}/leave) */
         post: operations["postUserQuitGroup"];
         delete?: never;
         options?: never;
@@ -3338,6 +3338,7 @@ export interface components {
                 sender_name: string;
                 preview: string | null;
                 deleted: boolean;
+                sent_at: string;
             } | null;
             /** @description Replies to this message that are not deleted */
             reply_count: number;
@@ -3652,6 +3653,11 @@ export interface components {
             user_id: number;
         };
         GroupConversationResponse: components["schemas"]["ChatRoomResponse"] & {
+            /**
+             * @description The kind in document 003's words (its ConversationType)
+             * @enum {string}
+             */
+            type: "group";
             members: {
                 id: number;
                 username: string;
@@ -3994,11 +4000,9 @@ export interface components {
             login_time: string | null;
             last_activity: string | null;
         };
-        Doc004Envelope: {
+        Doc004Failure: {
             code: number;
             info: string;
-        } & {
-            [key: string]: unknown;
         };
     };
     responses: never;
@@ -12073,8 +12077,8 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No content */
-            204: {
+            /** @description As the core route named in the summary, with 003's fields added */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14411,16 +14415,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14447,16 +14456,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        token: string;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14482,16 +14497,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14517,16 +14537,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14545,6 +14570,7 @@ export interface operations {
                     new_password?: string;
                     email?: string;
                     phone?: string;
+                    username?: string;
                 };
             };
         };
@@ -14555,16 +14581,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        token?: string;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14586,16 +14618,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        data: {
+                            user_id: number;
+                            username: string;
+                            avatar_base64: string;
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14617,16 +14659,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        user_id: number;
+                        username: string;
+                        email: string | null;
+                        phone: string | null;
+                        avatar_base64: string;
+                        is_friend: 0 | 1;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14653,16 +14706,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14682,16 +14740,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        requests: {
+                            request_id: number;
+                            sender_id: number;
+                            sender_name: string;
+                            sender_avatar: string;
+                            /** @enum {string} */
+                            status: "pending" | "accept" | "reject";
+                            sent_time: string;
+                        }[];
+                        sent_requests: {
+                            request_id: number;
+                            receiver_id: number;
+                            receiver_name: string;
+                            receiver_avatar: string;
+                            /** @enum {string} */
+                            status: "pending" | "accept" | "reject";
+                            sent_time: string;
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14720,16 +14801,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14756,16 +14842,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14785,16 +14876,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        friends: {
+                            friend_id: number;
+                            friend_name: string;
+                            friend_avatar: string;
+                            friend_group: string | null;
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14822,16 +14924,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14851,16 +14958,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        conversations: {
+                            conversation_id: number;
+                            /** @enum {boolean} */
+                            is_private: true;
+                            friend_id: number | null;
+                            friend_name: string;
+                            friend_avatar: string;
+                            not_read: number;
+                            disabled: boolean;
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14887,23 +15009,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        conversation_id: number;
+                        friend_id: number;
+                        friend_name: string;
+                        friend_avatar: string;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
     };
     getUserConversationByConversationId: {
         parameters: {
-            query?: never;
+            query?: {
+                start_time?: string;
+                end_time?: string;
+                member_id?: number;
+            };
             header?: never;
             path: {
                 conversation_id: number;
@@ -14918,16 +15053,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        messages: {
+                            msg_id: number;
+                            msg_body: string;
+                            sender_id: number;
+                            sender_name: string;
+                            sender_avatar: string;
+                            create_time: string;
+                            reply_count: number;
+                            reply_to: {
+                                msg_id: number;
+                                content: string;
+                                sender_id: number;
+                                sender_name: string;
+                                sender_avatar: string;
+                                create_time: string;
+                            } | null;
+                            is_read: boolean;
+                        }[] | {
+                            msg_id: number;
+                            msg_body: string;
+                            sender_id: number;
+                            sender_name: string;
+                            sender_avatar: string;
+                            create_time: string;
+                            reply_count: number;
+                            reply_to: {
+                                msg_id: number;
+                                content: string;
+                                sender_id: number;
+                                sender_name: string;
+                                sender_avatar: string;
+                                create_time: string;
+                            } | null;
+                            read_by: number[];
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14955,16 +15130,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        message_id: number;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -14994,16 +15175,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        message_id: number;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15032,16 +15219,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15063,16 +15255,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15098,16 +15295,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        messages: {
+                            msg_id: number;
+                            msg_body: string;
+                            sender_id: number;
+                            sender_name: string;
+                            sender_avatar: string;
+                            create_time: string;
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15134,16 +15344,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15170,16 +15385,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        conversation_id: number;
+                        name: string;
+                        members: {
+                            id: number;
+                            username: string;
+                        }[];
+                        owner_id: number;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15199,16 +15426,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        conversations: {
+                            id: number;
+                            /** @enum {boolean} */
+                            is_private: false;
+                            group_name: string;
+                            group_avatar: string;
+                            not_read: number;
+                            disabled: boolean;
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15237,16 +15478,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15275,16 +15521,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15313,16 +15564,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15351,16 +15607,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15389,16 +15650,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        /** @enum {string} */
+                        message: "User added directly by admin/owner";
+                    } | {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        request_id: number;
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15420,16 +15694,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                        join_requests: {
+                            request_id: number;
+                            invitee_id: number;
+                            invitee_name: string;
+                            inviter_id: number | null;
+                            inviter_name: string;
+                            /** @enum {string} */
+                            status: "pending" | "accepted" | "rejected";
+                            created_at: string;
+                        }[];
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15458,16 +15747,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15494,16 +15788,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };
@@ -15530,16 +15829,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": {
+                        /** @enum {number} */
+                        code: 0;
+                        /** @enum {string} */
+                        info: "Succeed";
+                    };
                 };
             };
-            /** @description {code, info} from the document's error tables */
+            /** @description {code, info} from the document's error tables, with their HTTP status */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc004Envelope"];
+                    "application/json": components["schemas"]["Doc004Failure"];
                 };
             };
         };

@@ -119,7 +119,7 @@ export class RoomConnection extends Connection<RoomFrame, RoomEvents> {
     this.outbox.clear();
   }
 
-  protected async handle(frame: RoomFrame) {
+  protected async handle(frame: Exclude<RoomFrame, { type: "closing" }>) {
     switch (frame.type) {
       case "connection_established":
         this.me = frame.user.id;

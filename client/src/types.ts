@@ -1,7 +1,7 @@
 // The frame types, inferred from the server's own zod schemas (never copied): the same modules the
 // room object and the user hub build and parse their frames with.
 import type { z } from "zod";
-import type { ChatMessage as ChatMessageSchema, MessageVersion as MessageVersionSchema, Pin as PinSchema, ServerFrame, RoomClientFrames } from "../../src/room/protocol";
+import type { ChatMessage as ChatMessageSchema, ClosingFrame as ClosingFrameSchema, MessageVersion as MessageVersionSchema, Pin as PinSchema, ServerFrame, RoomClientFrames } from "../../src/room/protocol";
 import type { UserServerFrame } from "../../src/realtime/protocol";
 import type { Notification as NotificationSchema } from "../../src/notifications/schema";
 
@@ -18,8 +18,14 @@ export type UserFrame = z.infer<typeof UserServerFrame>;
 /** What `room.send()` takes: a chat_message frame without its type (client_id optional: one is made). */
 export type MessageInput = Omit<z.input<(typeof RoomClientFrames)["chat_message"]>, "type">;
 
-/** One listener type per frame type: `on("chat_message", (f) => f.message)`. */
-export type FrameEvents<F extends { type: string }> = { [K in F["type"]]: (frame: Extract<F, { type: K }>) => void };
+/** The server's last frame before it closes a socket, naming why (both sockets). */
+export type ClosingFrame = z.infer<typeof ClosingFrameSchema>;
+
+/**
+ * One listener type per frame type: `on("chat_message", (f) => f.message)`. A `closing` frame is
+ * no event of its own: it is the `closed` event (or, after session_ended, a reconnect).
+ */
+export type FrameEvents<F extends { type: string }> = { [K in Exclude<F["type"], "closing">]: (frame: Extract<F, { type: K }>) => void };
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -29,6 +35,11 @@ export type CloseInfo = {
   reason: string;
   /** "removed" (4003), "gone" (4004 or a 404 on reconnect), "unauthorized" (no token to be had), "closed" (you called close()). */
   cause: "removed" | "gone" | "unauthorized" | "closed";
+  /**
+   * Why, as the server's closing frame named it (removed, left, banned, account_deleted,
+   * room_deleted, session_ended); absent when only a close code came, or you called close().
+   */
+  kind?: ClosingFrame["kind"];
 };
 
 export type Warning = {

@@ -42,7 +42,7 @@ export class UserConnection extends Connection<UserFrame, UserEvents> {
     return "ok" as const;
   }
 
-  protected async handle(frame: UserFrame) {
+  protected async handle(frame: Exclude<UserFrame, { type: "closing" }>) {
     switch (frame.type) {
       case "connection_established":
         if (this.cursor === null) this.cursor = frame.last_notification_id;

@@ -3,18 +3,21 @@
 // (throttled, constant-time), refresh, logout, the session list and socket tickets. Sessions and
 // tokens themselves are ./sessions.ts; reading a token is ./middleware.ts.
 import type { z } from "@hono/zod-openapi";
-import { eq, sql } from "drizzle-orm";
-import { getDb } from "../db/client";
+import { and, eq, ne, sql } from "drizzle-orm";
+import { getDb, type Db } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
-import { users } from "../db/schema";
+import { roomMembers, sessions, users } from "../db/schema";
 import { ApiError, conflict } from "../http/errors";
 import { clientAddress, RULES, throttle } from "../http/throttle";
 import { countFailure, refuseIfLocked, signInKeys } from "./guesses";
 import type { Caller } from "../messages/common";
+import type { HubClosing } from "../realtime/protocol";
+import { hubStub } from "../realtime/push";
+import { retryOnce, roomStub } from "../room/client";
 import { toUserResponse } from "../users/schemas";
 import { assertPasswordPolicy, hashPassword, verifyAgainstNothing, verifyPassword } from "./password";
 import type { Register, Tokens } from "./schemas";
-import { endSessions, issueTicket, listSessions, openSession, refreshSession } from "./sessions";
+import { issueTicket, listSessions, openSession, refreshSession } from "./sessions";
 
 /** Someone not signed in: the worker's bindings. */
 export type Visitor = { env: Env };
@@ -97,7 +100,12 @@ export async function loginLongLived(c: Visitor, name: string, pw: string, reque
 }
 
 /** Rotates a refresh token; one used twice ends its session. */
-export const refresh = (c: Visitor, refreshToken: string) => refreshSession(c.env, refreshToken);
+export async function refresh(c: Visitor, refreshToken: string) {
+  const r = await refreshSession(c.env, refreshToken);
+  if (!("reused" in r)) return r;
+  await endSessions(c.env, r.reused.userId, { sid: r.reused.sid }, "signed out: a refresh token was used twice");
+  throw new ApiError(401, "refresh_token_reused", "This refresh token was already used: the session has been ended, log in again");
+}
 
 /** Ends the caller's session: its tokens stop working at once and its sockets close (4001). */
 export async function logout(c: Caller): Promise<void> {
@@ -120,3 +128,41 @@ export async function endSession(c: Caller, sessionId: string): Promise<void> {
 
 /** A single-use ticket for opening one socket in the caller's session. */
 export const socketTicket = (c: Caller) => issueTicket(c.env, c.var.user);
+
+/** The rooms where a user is an active member: where their sockets may be open. */
+export const activeRooms = (db: Db, userId: number) =>
+  db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(and(eq(roomMembers.userId, userId), eq(roomMembers.status, "active")));
+
+/**
+ * Closes a user's sockets in each room (which then announces user_leave) and their own socket
+ * (/realtime/ws); one retry per object. With `sid`, only the sockets opened in that session.
+ */
+export const closeSockets = (env: Env, userId: number, roomIds: number[], kind: HubClosing, reason: string, sid?: string) => [
+  ...roomIds.map((roomId) => retryOnce(() => (sid ? roomStub(env, roomId).kickSession(userId, sid, reason) : roomStub(env, roomId).kick(userId, kind, reason)))),
+  retryOnce(() => (sid ? hubStub(env, userId).kickSession(sid, reason) : hubStub(env, userId).kick(kind, reason))),
+];
+
+/**
+ * Ends sessions of a user (one, all, or all but one) and closes their sockets with 4001. The
+ * rows go first: from then on their tokens fail on REST and at every socket's admission; the
+ * sockets already open are closed by their objects (failures are logged, the sessions are over).
+ */
+export async function endSessions(env: Env, userId: number, which: { sid: string } | { except: string } | "all", reason: string): Promise<number> {
+  const db = getDb(env.DB);
+  const where =
+    which === "all"
+      ? eq(sessions.userId, userId)
+      : "sid" in which
+        ? and(eq(sessions.userId, userId), eq(sessions.id, which.sid))
+        : and(eq(sessions.userId, userId), ne(sessions.id, which.except));
+  const [gone, memberships] = await db.batch([db.delete(sessions).where(where).returning({ id: sessions.id }), activeRooms(db, userId)]);
+  if (!gone.length) return 0;
+  const rooms = memberships.map((m) => m.roomId);
+  // One session: only its sockets. Several (log out everywhere, a password change): all of the
+  // user's sockets, one call per object; a socket of the session that goes on reconnects.
+  const one = which !== "all" && "sid" in which ? which.sid : undefined;
+  const calls = closeSockets(env, userId, rooms, "session_ended", reason, one);
+  const closed = await Promise.allSettled(calls);
+  for (const r of closed) if (r.status === "rejected") console.error("session end: sockets were not closed", r.reason);
+  return gone.length;
+}

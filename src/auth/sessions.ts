@@ -9,8 +9,6 @@ import { batchRun, getDb, type Db } from "../db/client";
 import { refreshTokens, roomMembers, sessions, socketTickets, users } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
 import { ApiError } from "../http/errors";
-import { hubStub } from "../realtime/push";
-import { retryOnce, roomStub } from "../room/client";
 import { signAccessToken, type Claims } from "./tokens";
 
 export type Lifetime = "short" | "legacy";
@@ -104,7 +102,8 @@ const invalidRefresh = () => new ApiError(401, "invalid_refresh_token", "Invalid
 
 /**
  * Rotates a refresh token: the presented one is spent, a new one and a new access token come back.
- * A token that was already rotated (or is presented twice at once) ends its whole session.
+ * A token that was already rotated (or is presented twice at once) answers `reused`, naming the
+ * session, which the caller ends (auth/service.ts: it also closes the session's sockets).
  */
 export async function refreshSession(env: Env, refreshToken: string) {
   const now = Date.now();
@@ -118,11 +117,8 @@ export async function refreshSession(env: Env, refreshToken: string) {
     .where(eq(refreshTokens.hash, hash))
     .get();
   if (!row || row.expiresAt <= iso(now)) throw invalidRefresh();
-  const reused = async () => {
-    await endSessions(env, row.userId, { sid: row.sid }, "signed out: a refresh token was used twice");
-    return new ApiError(401, "refresh_token_reused", "This refresh token was already used: the session has been ended, log in again");
-  };
-  if (row.current !== hash) throw await reused();
+  const reused = { reused: { userId: row.userId, sid: row.sid } };
+  if (row.current !== hash) return reused;
   const next = randomToken(32);
   const nextHash = await digest(next);
   const ttl = refreshTtl(env);
@@ -138,7 +134,7 @@ export async function refreshSession(env: Env, refreshToken: string) {
     // Tokens older than a refresh lifetime could not be used anyway: they need not be remembered.
     db.delete(refreshTokens).where(and(eq(refreshTokens.sessionId, row.sid), lt(refreshTokens.createdAt, iso(now - ttl * 1000)))),
   ]);
-  if (!rotated.length) throw await reused();
+  if (!rotated.length) return reused;
   const nowS = Math.floor(now / 1000);
   const exp = nowS + accessTtl(env);
   return {
@@ -251,42 +247,4 @@ export async function listSessions(env: Env, user: AuthUser): Promise<SessionInf
     ip: s.ip,
     current: s.id === user.sessionId,
   }));
-}
-
-/** The rooms where a user is an active member: where their sockets may be open. */
-export const activeRooms = (db: Db, userId: number) =>
-  db.select({ roomId: roomMembers.roomId }).from(roomMembers).where(and(eq(roomMembers.userId, userId), eq(roomMembers.status, "active")));
-
-/**
- * Closes a user's sockets in each room (which then announces user_leave) and their own socket
- * (/realtime/ws); one retry per object. With `sid`, only the sockets opened in that session.
- */
-export const closeSockets = (env: Env, userId: number, roomIds: number[], code: 4001 | 4003, reason: string, sid?: string) => [
-  ...roomIds.map((roomId) => retryOnce(() => (sid ? roomStub(env, roomId).kickSession(userId, sid, reason) : roomStub(env, roomId).kick(userId, code, reason)))),
-  retryOnce(() => (sid ? hubStub(env, userId).kickSession(sid, reason) : hubStub(env, userId).kick(code, reason))),
-];
-
-/**
- * Ends sessions of a user (one, all, or all but one) and closes their sockets with 4001. The
- * rows go first: from then on their tokens fail on REST and at every socket's admission; the
- * sockets already open are closed by their objects (failures are logged, the sessions are over).
- */
-export async function endSessions(env: Env, userId: number, which: { sid: string } | { except: string } | "all", reason: string): Promise<number> {
-  const db = getDb(env.DB);
-  const where =
-    which === "all"
-      ? eq(sessions.userId, userId)
-      : "sid" in which
-        ? and(eq(sessions.userId, userId), eq(sessions.id, which.sid))
-        : and(eq(sessions.userId, userId), ne(sessions.id, which.except));
-  const [gone, memberships] = await db.batch([db.delete(sessions).where(where).returning({ id: sessions.id }), activeRooms(db, userId)]);
-  if (!gone.length) return 0;
-  const rooms = memberships.map((m) => m.roomId);
-  // One session: only its sockets. Several (log out everywhere, a password change): all of the
-  // user's sockets, one call per object; a socket of the session that goes on reconnects.
-  const one = which !== "all" && "sid" in which ? which.sid : undefined;
-  const calls = closeSockets(env, userId, rooms, 4001, reason, one);
-  const closed = await Promise.allSettled(calls);
-  for (const r of closed) if (r.status === "rejected") console.error("session end: sockets were not closed", r.reason);
-  return gone.length;
 }

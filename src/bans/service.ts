@@ -59,7 +59,7 @@ export async function ban(c: Caller, roomIdAsked: number, { user_id, reason }: {
     if (isUniqueViolation(e)) throw alreadyBanned();
     throw e;
   }
-  await retryOnce(() => roomStub(c.env, roomId).kick(user_id));
+  await retryOnce(() => roomStub(c.env, roomId).kick(user_id, "banned"));
   const row = await selectBans(db)
     .where(and(eq(roomBans.roomId, roomId), eq(roomBans.userId, user_id)))
     .get();

@@ -1,15 +1,17 @@
 // Blocks, for every door: block and unblock a user and list whom the caller blocked. Blocking
 // also cuts every tie between the two users (friendship, pending friend requests, follows), and
-// their direct chat follows the block state (./direct-chat.ts).
+// their direct chat follows the block state: while either user blocks the other, its room object
+// refuses messages from both, over REST and sockets alike.
 import { and, desc, eq, sql } from "drizzle-orm";
 import { getDb, type Db } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
-import { blocks, follows, friendRequests, friendships, users } from "../db/schema";
+import { blocks, follows, friendRequests, friendships, rooms, users } from "../db/schema";
 import { requestPending } from "../friends/queries";
 import { badRequest, conflict, notFound } from "../http/errors";
 import type { Caller } from "../messages/common";
-import { bumpBlockVersion, syncDirectChatBlock } from "./direct-chat";
-import { pairEitherWay } from "./queries";
+import { directKey } from "../conversations/queries";
+import { retryOnce, roomStub } from "../room/client";
+import { blockBetween, bumpBlockVersion, pairEitherWay } from "./queries";
 
 export type BlockedUser = { id: number; username: string; display_name: string | null; avatar_url: string | null; blocked_at: string };
 
@@ -78,4 +80,19 @@ export async function unblock(c: Caller, them: number): Promise<void> {
   if (!gone.length) throw notFound("Block", "not_blocked");
   // Their direct chat accepts messages again unless they block each other the other way too.
   await syncDirectChatBlock(c.env, db, c.var.user.id, them);
+}
+
+/**
+ * Called after a block or unblock is stored: reads the state with its version (one statement, so
+ * a consistent pair) and hands it to the room, which keeps the highest version it was given. Two
+ * racing calls may arrive in either order; a lost one is made good by the next socket upgrade.
+ */
+async function syncDirectChatBlock(env: Env, db: Db, a: number, b: number): Promise<void> {
+  const room = await db
+    .select({ id: rooms.id, version: rooms.blockVersion, blocked: sql<number>`${blockBetween(a, b)}` })
+    .from(rooms)
+    .where(eq(rooms.directKey, directKey(a, b)))
+    .get();
+  // Safe to repeat: the room ignores a version it already has.
+  if (room && room.version > 0) await retryOnce(() => roomStub(env, room.id).setPostingBlocked(!!room.blocked, room.version));
 }

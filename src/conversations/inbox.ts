@@ -1,7 +1,7 @@
 // The inbox read model: every room and direct chat the user is an active member of, newest
 // activity first, as ONE SELECT whatever the number of conversations (the other person of a
 // direct chat by join, counts as correlated subqueries), paged by an opaque keyset cursor.
-import { and, desc, eq, gt, lt, ne, or, sql, type AnyColumn } from "drizzle-orm";
+import { and, desc, eq, gt, lt, lte, ne, or, sql, type AnyColumn } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Db, RowOf } from "../db/client";
 import { roomMembers, rooms, users } from "../db/schema";
@@ -32,6 +32,9 @@ export function decodeCursor(raw: string): Cursor {
 /** The user's conversations in the inbox: active memberships, hidden ones only once a message arrived after hiding. */
 const listed = (m: Record<"userId" | "status" | "hidden" | "hiddenAtMessageId", AnyColumn>, userId: number) =>
   and(eq(m.userId, userId), eq(m.status, "active"), or(eq(m.hidden, false), gt(rooms.lastMessageId, m.hiddenAtMessageId)));
+
+/** The opposite of `listed` for an active membership: hidden, and no message since (document 003's deleted conversation). */
+export const unlisted = and(eq(roomMembers.hidden, true), lte(rooms.lastMessageId, roomMembers.hiddenAtMessageId));
 
 export function selectInbox(db: Db, userId: number, opts: { limit: number; cursor?: Cursor; kind?: "group" | "direct" }) {
   const { cursor } = opts;

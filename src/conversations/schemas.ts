@@ -36,6 +36,7 @@ export const DirectResponse = RoomResponse.extend({
 }).openapi("DirectConversationResponse");
 
 export const GroupResponse = RoomResponse.extend({
+  type: z.literal("group").openapi({ description: "The kind in document 003's words (its ConversationType)" }),
   members: z.array(
     z.object({
       id: z.number().int(),

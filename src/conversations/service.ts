@@ -12,7 +12,7 @@ import type { Caller } from "../messages/common";
 import { roomStub } from "../room/client";
 import { loadRoom, require } from "../rooms/access";
 import { getRoomResponse } from "../rooms/queries";
-import { decodeCursor, selectInbox, toInboxItem, unreadTotals } from "./inbox";
+import { decodeCursor, selectInbox, toInboxItem, unlisted, unreadTotals } from "./inbox";
 import { directKey, groupMembers } from "./queries";
 import { toSettingsResponse, type GroupCreate, type InboxQuery, type SettingsUpdate } from "./schemas";
 import type { z } from "@hono/zod-openapi";
@@ -107,7 +107,7 @@ export async function createGroupConversation(c: Caller, b: z.output<typeof Grou
     throw e;
   }
   const [room, members] = await Promise.all([getRoomResponse(db, roomId, me.id), groupMembers(db, roomId)]);
-  return { ...room!, members };
+  return { ...room!, type: "group" as const, members };
 }
 
 /** The caller's unread totals for a badge (muted conversations counted apart). */
@@ -147,17 +147,21 @@ export async function readSettings(c: Caller, roomId: number) {
   return toSettingsResponse(row!);
 }
 
+/**
+ * Where a room was when hidden: its last message id, the room object's own (`last`) when D1's
+ * summary (up to a second behind) has not caught up, so that a message that arrived just before
+ * hiding does not bring the room back when its summary lands. Any later message does.
+ */
+const hiddenAt = (roomId: number, last: number) => sql<number>`max((SELECT ${rooms.lastMessageId} FROM ${rooms} WHERE ${rooms.id} = ${roomId}), ${last})`;
+
 /** Mutes (until a time; null unmutes) or hides the caller's own view of a room or direct chat. */
 export async function updateSettings(c: Caller, roomId: number, b: z.output<typeof SettingsUpdate>) {
   const { db, me, access } = await ownMembership(c, roomId);
+  const last = b.hidden ? await roomStub(c.env, access.room.id).lastMessageId() : 0;
   const patch = {
     // Normalized to UTC with Z so that string comparison with other timestamps is time order.
     ...(b.muted_until !== undefined && { mutedUntil: b.muted_until === null ? null : new Date(b.muted_until).toISOString() }),
-    // Hiding remembers where the room was: any later message brings it back to the inbox.
-    ...(b.hidden !== undefined && {
-      hidden: b.hidden,
-      hiddenAtMessageId: b.hidden ? sql<number>`(SELECT ${rooms.lastMessageId} FROM ${rooms} WHERE ${rooms.id} = ${access.room.id})` : 0,
-    }),
+    ...(b.hidden !== undefined && { hidden: b.hidden, hiddenAtMessageId: b.hidden ? hiddenAt(access.room.id, last) : 0 }),
   };
   const where = and(eq(roomMembers.roomId, access.room.id), eq(roomMembers.userId, me.id), eq(roomMembers.status, "active"));
   const row = Object.keys(patch).length
@@ -166,15 +170,37 @@ export async function updateSettings(c: Caller, roomId: number, b: z.output<type
   return toSettingsResponse(row!);
 }
 
-/** Clears the room's history so far for the caller alone: it leaves their history and counts as read. */
-export async function clearHistory(c: Caller, roomId: number) {
+/**
+ * Whether the caller hid this conversation and no message arrived since, so that it is out of
+ * their inbox (the inbox's own test, conversations/inbox.ts): what document 003 calls deleted.
+ */
+export async function isHiddenForMe(c: Caller, roomId: number): Promise<boolean> {
+  const row = await getDb(c.env.DB)
+    .select({ id: roomMembers.id })
+    .from(roomMembers)
+    .innerJoin(rooms, eq(rooms.id, roomMembers.roomId))
+    .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, c.var.user.id), eq(roomMembers.status, "active"), unlisted))
+    .get();
+  return row !== undefined;
+}
+
+/**
+ * Clears the room's history so far for the caller alone: it leaves their history and counts as
+ * read. With `hide`, in the same write, it is hidden too: deleted for the caller alone, as
+ * document 003 deletes a single conversation.
+ */
+export async function clearHistory(c: Caller, roomId: number, opts: { hide?: boolean } = {}) {
   const { db, me, access } = await ownMembership(c, roomId);
   // The room's own last id, not D1's summary (up to a second behind): "so far" includes the
   // message that just arrived.
   const last = await roomStub(c.env, access.room.id).lastMessageId();
   const row = await db
     .update(roomMembers)
-    .set({ clearedMessageId: sql`max(${roomMembers.clearedMessageId}, ${last})`, lastReadMessageId: sql`max(${roomMembers.lastReadMessageId}, ${last})` })
+    .set({
+      clearedMessageId: sql`max(${roomMembers.clearedMessageId}, ${last})`,
+      lastReadMessageId: sql`max(${roomMembers.lastReadMessageId}, ${last})`,
+      ...(opts.hide && { hidden: true, hiddenAtMessageId: hiddenAt(access.room.id, last) }),
+    })
     .where(and(eq(roomMembers.roomId, access.room.id), eq(roomMembers.userId, me.id), eq(roomMembers.status, "active")))
     .returning(cols)
     .get();

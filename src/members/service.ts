@@ -21,7 +21,7 @@ export const membershipChanged = () => conflict("membership_changed", "This memb
  * Marks the membership inactive (history of who was here is kept) and closes the user's sockets.
  * Guarded by the role the caller saw, so a concurrent promotion or ownership transfer wins.
  */
-async function deactivate(c: { env: Env }, db: Db, access: RoomAccess, userId: number, seenRole: MemberRow["role"]) {
+async function deactivate(c: { env: Env }, db: Db, access: RoomAccess, userId: number, seenRole: MemberRow["role"], why: "removed" | "left") {
   const done = await db
     .update(roomMembers)
     .set({ status: "inactive", role: "member" })
@@ -36,7 +36,7 @@ async function deactivate(c: { env: Env }, db: Db, access: RoomAccess, userId: n
     )
     .returning({ id: roomMembers.id });
   if (!done.length) throw membershipChanged();
-  await retryOnce(() => roomStub(c.env, access.room.id).kick(userId));
+  await retryOnce(() => roomStub(c.env, access.room.id).kick(userId, why));
 }
 
 /** The caller leaves a group room: 403 owner_cannot_leave for the owner, 404 not_a_member for a non-member. */
@@ -45,7 +45,7 @@ export async function leaveRoom(c: Caller, roomId: number) {
   const access = await loadRoom(db, roomId, c.var.user);
   if (isOwner(access)) throw forbidden("The owner cannot leave; transfer ownership first", "owner_cannot_leave");
   if (!access.role) throw notFound("Membership", "not_a_member");
-  await deactivate(c, db, access, c.var.user.id, access.role);
+  await deactivate(c, db, access, c.var.user.id, access.role, "left");
 }
 
 /** A page of a room's active members (owner, active members and system admins may look), in list order. */
@@ -137,7 +137,7 @@ export async function removeMember(c: Caller, roomId: number, memberId: number) 
   const target = await activeMember(db, access.room.id, memberId);
   if (target.m.role === "owner") throw forbidden("The owner cannot be removed; transfer ownership first", "cannot_remove_owner");
   if (!self && !canManageRoom(access) && target.m.role !== "member") throw forbidden("Room admins can only remove plain members");
-  await deactivate(c, db, access, memberId, target.m.role);
+  await deactivate(c, db, access, memberId, target.m.role, self ? "left" : "removed");
 }
 
 /** Hands the room to another active member; the old owner becomes an admin. */

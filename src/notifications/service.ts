@@ -8,7 +8,7 @@ import { forbidden, notFound } from "../http/errors";
 import type { Caller } from "../messages/common";
 import { pokeHubs } from "../realtime/push";
 import { listNotifications, mine, setRead, type NotificationQuery, type NotificationResponse } from "./read";
-import { renderTemplate } from "./templates";
+import { renderTemplate } from "../notification-templates/service";
 
 type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export type Preferences = { mention: boolean; room_invite: boolean; system: boolean };

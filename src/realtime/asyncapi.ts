@@ -92,6 +92,7 @@ export function asyncApiDocument(version: string) {
         "The room socket (one per room: messages, typing, presence, reads, reactions, pins; resume with ?since=) and the user's own socket (notifications). " +
         "Frames are JSON text objects with a `type`. Actions are the server's: `send` is server → client. " +
         "Close codes: 4001 signed out (get a fresh token), 4003 removed/banned/account deleted, 4004 room deleted, 1008 policy, 1009 frame too large. " +
+        "Before a 4001, 4003 or 4004 the server sends a closing frame naming why (kind) and the code that follows: act on it at once, the close event may come seconds later. " +
         "REST: /api/v1/openapi.json.",
     },
     servers: {

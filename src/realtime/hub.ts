@@ -13,7 +13,8 @@ import { getDb } from "../db/client";
 import { autoPong, closeBack, safeClose, trySend } from "../http/ws";
 import { notifications, sessions, users } from "../db/schema";
 import { selectNotifications, toNotification } from "../notifications/read";
-import { UserClientFrame, type UserServerFrame } from "./protocol";
+import { closingFrame } from "../room/protocol";
+import { UserClientFrame, type HubClosing, type UserServerFrame } from "./protocol";
 
 /** Header on upgrade requests the worker forwards: the admitted identity (never from the client). */
 export const HUB_ADMISSION_HEADER = "X-Edge-Chat-Hub-Admission";
@@ -61,10 +62,10 @@ export class UserHub extends DurableObject<Env> {
     return sockets.length;
   }
 
-  /** Closes every socket of the user: 4001 when their tokens were revoked, 4003 for a deleted account. */
-  kick(code: 4001 | 4003, reason: string): number {
+  /** Closes every socket of the user after a closing frame: session_ended (4001) when their tokens were revoked, account_deleted (4003). */
+  kick(kind: HubClosing, reason?: string): number {
     const sockets = this.ctx.getWebSockets();
-    for (const ws of sockets) safeClose(ws, code, reason);
+    for (const ws of sockets) closeFor(ws, kind, reason);
     return sockets.length;
   }
 
@@ -74,7 +75,7 @@ export class UserHub extends DurableObject<Env> {
     let closed = 0;
     for (const ws of this.ctx.getWebSockets())
       if (attachmentOf(ws)?.sid === sessionId) {
-        safeClose(ws, 4001, reason);
+        closeFor(ws, "session_ended", reason);
         closed++;
       }
     return closed;
@@ -117,7 +118,7 @@ export class UserHub extends DurableObject<Env> {
   }
 
   async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    if (expired(ws, Date.now())) return safeClose(ws, 4001, "token expired");
+    if (expired(ws, Date.now())) return closeFor(ws, "session_ended", "token expired");
     let json: unknown;
     try {
       json = typeof data === "string" ? JSON.parse(data) : undefined;
@@ -161,7 +162,7 @@ export class UserHub extends DurableObject<Env> {
     const db = getDb(this.env.DB);
     // A socket whose token or session expired gets nothing more: it is closed instead (4001).
     const now = Date.now();
-    for (const ws of this.open()) if (expired(ws, now)) safeClose(ws, 4001, "token expired");
+    for (const ws of this.open()) if (expired(ws, now)) closeFor(ws, "session_ended", "token expired");
     const sockets = this.open().filter((ws) => !expired(ws, now));
     let sent = await this.ctx.storage.get<number>(SENT);
     if (sent === undefined || !sockets.length) {
@@ -223,4 +224,11 @@ export class UserHub extends DurableObject<Env> {
 
 function send(ws: WebSocket, frame: HubFrame) {
   trySend(ws, JSON.stringify(frame));
+}
+
+/** The closing frame naming why, then the close it announces (a client acts on the frame at once). */
+function closeFor(ws: WebSocket, kind: HubClosing, reason?: string) {
+  const frame = closingFrame(kind, reason);
+  send(ws, frame);
+  safeClose(ws, frame.code, frame.reason);
 }

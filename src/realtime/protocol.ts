@@ -3,7 +3,7 @@
 // Plain zod and nothing from the server, so the client package can import it.
 import { z } from "zod";
 import { Notification } from "../notifications/schema";
-import { ChatMessage } from "../room/protocol";
+import { ChatMessage, ClosingFrame, type ClosingKind } from "../room/protocol";
 
 const Id = () => z.number().int().min(0);
 
@@ -30,6 +30,7 @@ export const UserServerFrames = {
   replay_done: z.object({ type: z.literal("replay_done"), last_notification_id: Id() }).describe("The ?since= replay is complete; what follows is live"),
   pong: z.object({ type: z.literal("pong") }).describe("The answer to ping"),
   error: z.object({ type: z.literal("error"), code: z.string(), message: z.string() }).describe("A frame was refused; the socket stays open"),
+  closing: ClosingFrame.describe("The hub closes this socket now: session_ended (then 4001) or account_deleted (then 4003)"),
 } as const;
 
 export const UserServerFrame = z.discriminatedUnion("type", [
@@ -40,8 +41,12 @@ export const UserServerFrame = z.discriminatedUnion("type", [
   UserServerFrames.replay_done,
   UserServerFrames.pong,
   UserServerFrames.error,
+  UserServerFrames.closing,
 ]);
 export type UserServerFrame = z.infer<typeof UserServerFrame>;
+
+/** What the hub closes a socket for (and what a kick of every socket of a user says): the session or token ended, or the account went. */
+export type HubClosing = Extract<ClosingKind, "session_ended" | "account_deleted">;
 
 /** What a client may send: only pings (this socket carries nothing upstream). */
 export const UserClientFrames = {

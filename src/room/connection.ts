@@ -3,11 +3,21 @@
 // expired tokens, abuse, the room's deletion), and the presence frames that go with it.
 import type { Fanout } from "./fanout";
 import { closeBack, safeClose } from "../http/ws";
+import { closingFrame, type ClosingKind } from "./protocol";
 import { ref } from "./render";
 import { attachment, type SocketInfo, type Sockets } from "./sockets";
 import type { RoomStorage } from "./storage";
 import type { Summary } from "./summary";
 import type { Typing } from "./typing";
+
+/** What a kick can say (a room's deletion closes every socket: closeAll). */
+export type UserClosing = Exclude<ClosingKind, "room_deleted">;
+
+/** A socket the server is closing: it no longer counts, whenever its close event comes. */
+function markLeft(ws: WebSocket) {
+  const a = attachment(ws);
+  if (a) ws.serializeAttachment({ ...a, left: true });
+}
 
 export class Connections {
   /** Sessions ended while this instance is awake (kickSession), against an upgrade racing the end. */
@@ -26,18 +36,20 @@ export class Connections {
     return this.sockets.users().map((s) => ({ id: s.id, username: s.username, display_name: s.display_name }));
   }
 
-  /** Closes a user's sockets: 4003 when they left the room, 4001 when their tokens were revoked. */
-  kick(userId: number, code: 4001 | 4003, reason: string): number {
+  /**
+   * Closes a user's sockets, each after a closing frame naming why: 4003 when they lost the room
+   * (removed, left, banned, account deleted), 4001 when their tokens were revoked (session_ended).
+   */
+  kick(userId: number, kind: UserClosing, reason?: string): number {
     if (this.s.destroyed) return 0;
     // Remembered, so an upgrade the worker admitted just before the removal is refused here.
     this.s.set(`revoked:${userId}`, String(Date.now()));
     const gone = this.sockets.removeUser(userId);
     const sockets = this.ctx.getWebSockets(`u:${userId}`);
     for (const ws of sockets) {
-      const a = attachment(ws);
       // Marked as gone so their close handlers do no second round of presence bookkeeping.
-      if (a) ws.serializeAttachment({ ...a, left: true });
-      safeClose(ws, code, reason);
+      markLeft(ws);
+      this.sayClosing(ws, kind, reason);
     }
     if (gone) this.userLeft(gone.info);
     this.fanout.flush();
@@ -58,7 +70,7 @@ export class Connections {
     for (const ws of this.ctx.getWebSockets(`u:${userId}`)) {
       const a = attachment(ws);
       if (!a || a.left || a.sid !== sessionId) continue;
-      this.close(ws, 4001, reason);
+      this.closeFor(ws, "session_ended", reason);
       closed++;
     }
     this.fanout.flush();
@@ -67,15 +79,14 @@ export class Connections {
 
   /** Closes the sockets whose token or session has expired (they stopped receiving at expiry: fanout.ts). */
   closeExpired(now = Date.now()) {
-    for (const [ws, info] of [...this.sockets.entries()]) if (info.exp !== undefined && info.exp <= now) this.close(ws, 4001, "token expired");
+    for (const [ws, info] of [...this.sockets.entries()]) if (info.exp !== undefined && info.exp <= now) this.closeFor(ws, "session_ended", "token expired");
   }
 
-  /** The room was deleted: every socket closes (4004) and is forgotten. */
+  /** The room was deleted: every socket hears so and closes (4004), and is forgotten. */
   closeAll() {
     for (const ws of this.ctx.getWebSockets()) {
-      const a = attachment(ws);
-      if (a) ws.serializeAttachment({ ...a, left: true });
-      safeClose(ws, 4004, "room deleted");
+      markLeft(ws);
+      this.sayClosing(ws, "room_deleted");
     }
     this.sockets.clear();
     this.fanout.clear();
@@ -83,10 +94,26 @@ export class Connections {
 
   /** Server-side close: the socket stops counting at once, not when the client answers. */
   close(ws: WebSocket, code: number, reason: string) {
-    const a = attachment(ws);
-    if (a) ws.serializeAttachment({ ...a, left: true });
+    markLeft(ws);
     safeClose(ws, code, reason);
     this.gone(ws);
+  }
+
+  /** Server-side close a user should hear of: the closing frame, then its close code. */
+  closeFor(ws: WebSocket, kind: ClosingKind, reason?: string) {
+    markLeft(ws);
+    this.sayClosing(ws, kind, reason);
+    this.gone(ws);
+  }
+
+  /**
+   * The closing frame (after what is queued for the room, rendered for the socket's shape), then
+   * the close it names: a client acts on the frame at once, the close event may come seconds later.
+   */
+  private sayClosing(ws: WebSocket, kind: ClosingKind, reason?: string) {
+    const frame = closingFrame(kind, reason);
+    this.fanout.send(ws, frame);
+    safeClose(ws, frame.code, frame.reason);
   }
 
   /** The client closed (webSocketClose), or the socket failed (webSocketError: no close to answer). */

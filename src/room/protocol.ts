@@ -126,7 +126,7 @@ const Id = () => z.number().int().min(0);
 export const ReactionCount = z.object({ emoji: z.string(), count: int(), me: z.boolean().optional() });
 export type ReactionCount = z.infer<typeof ReactionCount>;
 /** What a reply shows of the message it answers (null when that one was pruned). */
-export const ReplyPreview = z.object({ id: Id(), sender_id: int(), sender_name: z.string(), preview: z.string().nullable(), deleted: z.boolean() });
+export const ReplyPreview = z.object({ id: Id(), sender_id: int(), sender_name: z.string(), preview: z.string().nullable(), deleted: z.boolean(), sent_at: z.string() });
 export type ReplyPreview = z.infer<typeof ReplyPreview>;
 
 /** A message as REST and the sockets show it (the REST schema is this one, named ChatMessageResponse). */
@@ -180,6 +180,44 @@ export const MessageVersion = z.object({
 export type MessageVersion = z.infer<typeof MessageVersion>;
 
 /**
+ * Why the server is about to close a socket for good (or, for session_ended, until a fresh token),
+ * with the close code that follows and a sentence for people. One table, so the room, the hub, the
+ * protocol union and the client agree on every kind.
+ */
+export const CLOSING_KINDS = {
+  removed: { code: 4003, reason: "removed from the room" },
+  left: { code: 4003, reason: "you left the room" },
+  banned: { code: 4003, reason: "banned from the room" },
+  account_deleted: { code: 4003, reason: "account deleted" },
+  room_deleted: { code: 4004, reason: "room deleted" },
+  session_ended: { code: 4001, reason: "signed out" },
+} as const;
+export type ClosingKind = keyof typeof CLOSING_KINDS;
+export const ClosingKind = z.enum(Object.keys(CLOSING_KINDS) as [ClosingKind, ...ClosingKind[]]);
+
+/**
+ * The last frame before a server-side close a user should hear of: sent, then the socket closes
+ * with `code`. A client acts on it at once; the close event may come much later (locally ~10 s).
+ */
+export const ClosingFrame = z
+  .object({
+    type: z.literal("closing"),
+    kind: ClosingKind.describe("Why, for programs: removed, left, banned, account_deleted (close 4003), room_deleted (4004), session_ended (4001)"),
+    code: z.union([z.literal(4001), z.literal(4003), z.literal(4004)]).describe("The close code that follows"),
+    reason: z.string().describe("Why, for people (the close's reason)"),
+  })
+  .describe("The server closes this socket now, for the reason named; treat it as the close itself (no reconnect, except after session_ended with a fresh token)");
+export type ClosingFrame = z.infer<typeof ClosingFrame>;
+
+/** The closing frame of a kind, with its close code; `reason` overrides the kind's sentence. */
+export const closingFrame = (kind: ClosingKind, reason: string = CLOSING_KINDS[kind].reason): ClosingFrame => ({
+  type: "closing",
+  kind,
+  code: CLOSING_KINDS[kind].code,
+  reason,
+});
+
+/**
  * What the room sends, one schema per frame type. The room builds frames typed by these, the
  * AsyncAPI document (src/realtime/asyncapi.ts) is generated from them, and the client
  * (client/src) validates what it receives with them.
@@ -220,6 +258,7 @@ export const RoomServerFrames = {
   error: z
     .object({ type: z.literal("error"), message: z.string(), code: z.string(), retry_after: z.number().optional() })
     .describe("A frame was refused; the socket stays open"),
+  closing: ClosingFrame,
 } as const;
 
 export const ServerFrame = z.discriminatedUnion("type", [
@@ -238,6 +277,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
   RoomServerFrames.replay_done,
   RoomServerFrames.pong,
   RoomServerFrames.error,
+  RoomServerFrames.closing,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 

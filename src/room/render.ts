@@ -94,7 +94,7 @@ export class Renderer {
       media_removed: r.mediaRemoved,
       location: r.location && !deleted ? (JSON.parse(r.location) as Location) : null,
       reply_to_id: r.replyToId,
-      reply_to: q ? { id: q.id, sender_id: q.senderId, sender_name: q.senderName, preview: q.deletedAt ? null : preview(q), deleted: q.deletedAt !== null } : null,
+      reply_to: q ? { id: q.id, sender_id: q.senderId, sender_name: q.senderName, preview: q.deletedAt ? null : preview(q), deleted: q.deletedAt !== null, sent_at: q.sentAt } : null,
       reply_count: extra.replyCount,
       reactions: extra.reactions,
       client_id: r.clientId,

@@ -9,7 +9,7 @@ import { DurableObject } from "cloudflare:workers";
 import { autoPong } from "../http/ws";
 import { admit } from "./admission";
 import { Alarm } from "./alarm";
-import { Connections } from "./connection";
+import { Connections, type UserClosing } from "./connection";
 import { EditHistory, type VersionQuery } from "./edits";
 import { Fanout } from "./fanout";
 import { Flags } from "./flags";
@@ -224,9 +224,9 @@ export class Room extends DurableObject<Env> {
     return { ok: true, at: Date.now() };
   }
 
-  /** Closes a user's sockets: 4003 when they left the room, 4001 when their tokens were revoked. */
-  kick(userId: number, code: 4001 | 4003 = 4003, reason = "removed from room"): number {
-    return this.connections.kick(userId, code, reason);
+  /** Closes a user's sockets after a closing frame naming `kind` (its close code: protocol.ts CLOSING_KINDS). */
+  kick(userId: number, kind: UserClosing = "removed", reason?: string): number {
+    return this.connections.kick(userId, kind, reason);
   }
 
   /** A session ended (logout, revoked, refresh reuse): close the user's sockets opened in it with 4001. */
@@ -234,7 +234,7 @@ export class Room extends DurableObject<Env> {
     return this.connections.kickSession(userId, sessionId, reason);
   }
 
-  /** The room was deleted: close every socket (4004) and forget everything, alarm included. */
+  /** The room was deleted: close every socket (a room_deleted closing frame, then 4004) and forget everything, alarm included. */
   async destroy(): Promise<void> {
     this.s.destroyed = true;
     this.connections.closeAll();

@@ -75,5 +75,9 @@ export const userRoutes = router()
       request: { params: UserIdParam },
       responses: { 200: json(PublicUser), ...pick(400, 401, 404) },
     }),
-    async (c) => c.json(await userProfile(c, c.req.valid("param").user_id), 200),
+    async (c) => {
+      // The core's public profile never carries contact fields (GET /users/me does, for yourself).
+      const { contact: _, ...profile } = await userProfile(c, c.req.valid("param").user_id);
+      return c.json(profile, 200);
+    },
   );

@@ -5,7 +5,8 @@ import type { z } from "@hono/zod-openapi";
 import { and, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import { countFailure, passwordKeys, refuseIfLocked } from "../auth/guesses";
 import { assertPasswordPolicy, hashPassword, verifyPassword } from "../auth/password";
-import { activeRooms, closeSockets, reissueAccessToken } from "../auth/sessions";
+import { activeRooms, closeSockets } from "../auth/service";
+import { reissueAccessToken } from "../auth/sessions";
 import { dropReplaced } from "../avatars/service";
 import { hasBlocked } from "../blocks/queries";
 import { getDb, type Db } from "../db/client";
@@ -16,6 +17,7 @@ import { ApiError, badRequest, conflict, notFound } from "../http/errors";
 import { deleteObjects } from "../media/files";
 import type { Caller } from "../messages/common";
 import { retryOnce, roomStub } from "../room/client";
+import { contactFor } from "./privacy";
 import { loadSelf, updateUser, userIdByUsername } from "./queries";
 import { toPublicUser, toUserResponse, type ChangePassword, type PublicProfile, type UpdateMe, type UserView } from "./schemas";
 
@@ -86,7 +88,7 @@ export async function changePassword(c: Caller, { old_password, new_password }: 
   // Sockets opened with the old tokens close (4001) in every room; the client reconnects with
   // the new token. The password has changed whatever happens to these calls: failures are logged.
   const memberships = await activeRooms(db, me.id).all();
-  const closed = await Promise.allSettled(closeSockets(c.env, me.id, memberships.map((m) => m.roomId), 4001, "signed out: the password changed"));
+  const closed = await Promise.allSettled(closeSockets(c.env, me.id, memberships.map((m) => m.roomId), "session_ended", "signed out: the password changed"));
   for (const r of closed) if (r.status === "rejected") console.error("password change: a room's sockets were not closed", r.reason);
   return reissueAccessToken(c.env, row, c.var.user);
 }
@@ -122,7 +124,7 @@ export async function deleteAccount(c: Caller, password: string): Promise<void> 
   // The account is gone: its sockets close everywhere, and rooms deleted with it are emptied.
   const destroyed = new Set(deletedRooms.map((r) => r.id));
   await Promise.all([
-    ...closeSockets(c.env, me.id, memberships.map((m) => m.roomId).filter((id) => !destroyed.has(id)), 4003, "account deleted"),
+    ...closeSockets(c.env, me.id, memberships.map((m) => m.roomId).filter((id) => !destroyed.has(id)), "account_deleted", "account deleted"),
     ...deletedRooms.map((r) => retryOnce(() => roomStub(c.env, r.id).destroy())),
   ]);
   // Bytes last: the rows are gone, so a failure here only leaves unreachable objects behind.
@@ -145,8 +147,11 @@ export async function searchUsers(c: Caller, { q, limit, offset }: { q: string; 
   return rows.map(toPublicUser);
 }
 
-/** A user's public profile, with follow counts and the caller's relationship to them. */
-export async function userProfile(c: Caller, userId: number): Promise<Required<PublicProfile>> {
+/**
+ * A user's public profile, with follow counts and the caller's relationship to them; `contact`
+ * is their e-mail and phone as the caller may see them (owner and system admins only).
+ */
+export async function userProfile(c: Caller, userId: number): Promise<Required<PublicProfile> & { contact: { email: string | null; phone: string | null } }> {
   const me = c.var.user.id;
   // drizzle writes columns of a single-table select unqualified ("id"), which inside these
   // subqueries would mean follows.id; nesting keeps the outer column qualified ("users"."id").
@@ -173,5 +178,6 @@ export async function userProfile(c: Caller, userId: number): Promise<Required<P
     follows_you: !!row.followsYou,
     is_friend: !!row.isFriend,
     blocked: !!row.blocked,
+    contact: contactFor(c.var.user, userId, row.user),
   };
 }

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
-import { eventually, launchBrowser, person, register, startServer, type Person, type Server } from "./harness.ts";
+import { createRoom, eventually, joinRoom, launchBrowser, person, register, startServer, type Person, type Server } from "./harness.ts";
 
 const run = Date.now().toString(36);
 let server: Server;
@@ -38,15 +38,9 @@ describe("web app", () => {
     await register(alice, `alice_${run}`);
     await register(bob, `bob_${run}`);
 
-    await alice.page.getByRole("button", { name: "New room" }).click();
-    await alice.page.getByLabel("Room name").fill(roomName);
-    await alice.page.getByRole("button", { name: "Create room" }).click();
-    await alice.page.getByRole("heading", { name: roomName }).waitFor();
+    await createRoom(alice, roomName);
 
-    await bob.page.getByRole("button", { name: "Browse" }).click();
-    await bob.page.getByLabel("Search rooms").fill(roomName);
-    await bob.page.getByRole("button", { name: `Join ${roomName}` }).click();
-    await bob.page.getByRole("heading", { name: roomName }).waitFor();
+    await joinRoom(bob, roomName);
 
     await say(alice.page, "hello bob");
     await sees(bob.page, "hello bob");

@@ -99,6 +99,22 @@ export async function register(p: Person, username: string, password = "correct 
 }
 
 /** Polls until fn returns true (what the person sees settles), or fails with the message. */
+/** Creates a group room from the sidebar and waits until it is open. */
+export async function createRoom(p: Person, name: string) {
+  await p.page.getByRole("button", { name: "New room" }).click();
+  await p.page.getByLabel("Room name").fill(name);
+  await p.page.getByRole("button", { name: "Create room" }).click();
+  await p.page.getByRole("heading", { name }).waitFor();
+}
+
+/** Finds a room under Browse, joins it and waits until it is open. */
+export async function joinRoom(p: Person, name: string) {
+  await p.page.getByRole("button", { name: "Browse" }).click();
+  await p.page.getByLabel("Search rooms").fill(name);
+  await p.page.getByRole("button", { name: `Join ${name}` }).click();
+  await p.page.getByRole("heading", { name }).waitFor();
+}
+
 export async function eventually(fn: () => Promise<boolean>, message: string, timeout = 15_000) {
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {

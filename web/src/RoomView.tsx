@@ -7,14 +7,27 @@ import { api, ApiError, type JoinRequest } from "./api";
 import { ConnectionBadge } from "./ConnectionBadge";
 import { EditHistory } from "./EditHistory";
 import { Icon } from "./Icon";
+import { Members } from "./Members";
 import { newClientId } from "./format";
 import { MessageItem, type Pending } from "./MessageItem";
 import { PinsPanel } from "./PinsPanel";
-import { RoomConnection, type ConnState, type RoomFrame } from "./realtime";
+import { RoomConnection, type Closed, type ConnState, type RoomFrame } from "./realtime";
 import type { ChatMessage, Pin, Room, User, UserRef } from "./types";
 
 const PAGE = 50;
 const nameOf = (u: UserRef) => u.display_name || u.username;
+
+/** What the room said when it closed for good, for people (the kind from its closing frame, else the close code). */
+const CLOSED_SAYS: Record<string, string> = {
+  removed: "You were removed from this room.",
+  left: "You left this room.",
+  banned: "You were banned from this room.",
+  account_deleted: "Your account was deleted.",
+  room_deleted: "This room was deleted.",
+  session_ended: "You were signed out.",
+};
+const closedMessage = (c: Closed) =>
+  (c.kind && CLOSED_SAYS[c.kind]) || (c.code === 4004 ? CLOSED_SAYS.room_deleted : c.code === 4001 ? CLOSED_SAYS.session_ended : "You are no longer a member of this room.");
 
 export function RoomView({
   roomId,
@@ -22,6 +35,7 @@ export function RoomView({
   me,
   onBack,
   onActivity,
+  onGone,
 }: {
   roomId: number;
   /** What the conversation list calls it (a direct chat: the other person). */
@@ -30,6 +44,8 @@ export function RoomView({
   onBack: () => void;
   /** A message arrived live (the conversation list shows it as the last one). */
   onActivity: (m: ChatMessage) => void;
+  /** The room is no longer ours (removed, banned, left, deleted): the list drops it at once. */
+  onGone: (roomId: number) => void;
 }) {
   const [room, setRoom] = useState<Room | null>(null);
   const [byId, setById] = useState<Map<number, ChatMessage>>(new Map());
@@ -172,8 +188,10 @@ export function RoomView({
             setPending((p) => p.filter((x) => x.client_id !== client_id));
             if (err) setError(err instanceof Error ? `Not sent: ${err.message}` : "A message could not be sent.");
           },
-          closed: (c) =>
-            setFatal(c.code === 4004 ? "This room was deleted." : c.code === 4001 ? "You were signed out." : "You are no longer a member of this room."),
+          closed: (c) => {
+            setFatal(closedMessage(c));
+            if (c.code !== 4001) onGone(roomId);
+          },
         });
         for (const msg of early.current.splice(0)) conn.current.send(msg);
       } catch (e) {
@@ -307,6 +325,7 @@ export function RoomView({
         <button class="icon" aria-label={`Pinned messages (${pins.length})`} aria-expanded={showPins} onClick={() => setShowPins(!showPins)}>
           <Icon name="pin" /> <span class="count">{pins.length}</span>
         </button>
+        {room && !fatal && room.kind !== "direct" && <Members roomId={roomId} role={room.my_role} meId={me.id} />}
         <ConnectionBadge state={state} label="Room connection" />
       </header>
       {showPins && <PinsPanel pins={pins} canPin={canPin} onUnpin={(id) => act(() => setPinned(id, false))} onClose={() => setShowPins(false)} />}

@@ -2,7 +2,7 @@
 // from the OpenAPI document), and so do the sockets (realtime.ts). The components never build a
 // URL or read a response themselves; they get the data, or an ApiError with the server's text.
 import { ApiError, createChatClient, ok } from "../../client/src/index";
-import type { ChatMessage, InboxItem, MessageVersion, Notification, Pin, Room, User } from "./types";
+import type { ChatMessage, InboxItem, Member, MessageVersion, Notification, Pin, Room, User } from "./types";
 
 /**
  * Where the API lives. Same origin by default; a deployment can point the app elsewhere at build
@@ -129,6 +129,10 @@ export const api = {
   joinRequests: (id: number) => call<JoinRequest[]>(rest.GET("/api/v1/chat-rooms/{room_id}/join-requests", room_id(id))),
   processJoinRequest: (requestId: number, status: "approved" | "rejected") =>
     call<unknown>(rest.POST("/api/v1/chat-rooms/join-requests/{request_id}/process", { params: { path: { request_id: requestId } }, body: { status } })),
+  members: (id: number) => call<Member[]>(rest.GET("/api/v1/chat-rooms/{room_id}/members", { params: { path: { room_id: id }, query: { limit: 100 } } })),
+  /** Removes a member (owner and admins; the room closes their sockets, saying why). */
+  removeMember: (id: number, member_id: number) =>
+    call<unknown>(rest.DELETE("/api/v1/chat-rooms/{room_id}/members/{member_id}", { params: { path: { room_id: id, member_id } } })),
   direct: (userId: number) => call<Room>(rest.POST("/api/v1/conversations/direct", { body: { user_id: userId } })),
 
   history: (id: number, opts: { before?: number; after?: number; limit?: number }) =>

@@ -190,7 +190,7 @@ function Shell({ user, onUser, onLogout }: { user: User; onUser: (u: User) => vo
               seen.current.set(m.room_id, { id: m.id, sender: m.sender_name, content: m.content_text ?? m.file_name ?? m.message_type });
               setInbox((items) => withSeen(items));
               refreshInbox();
-            }} />}
+            }} onGone={(id) => (setInbox((items) => items.filter((i) => i.id !== id)), refreshInbox())} />}
         {view.kind === "browse" && <BrowseRooms onOpen={(id) => (refreshInbox(), go({ kind: "room", id }))} onBack={() => go({ kind: "home" })} />}
         {view.kind === "create" && <CreateRoom onCreated={(id) => (refreshInbox(), go({ kind: "room", id }))} onBack={() => go({ kind: "home" })} />}
         {view.kind === "direct" && <NewDirect me={user} onOpen={(id) => (refreshInbox(), go({ kind: "room", id }))} onBack={() => go({ kind: "home" })} />}

@@ -21,7 +21,8 @@ export type RoomFrame =
   | { type: "gap"; from_id: number; to_id: number; kind: string }
   | { type: "error"; message: string; code: string; retry_after?: number };
 
-type Closed = { code: number; reason: string };
+/** `kind`: why, as the server's closing frame named it (removed, banned, room_deleted, ...). */
+export type Closed = { code: number; reason: string; kind?: string };
 const CLOSE_CODE = { removed: 4003, gone: 4004, unauthorized: 4001 } as const;
 const ROOM_EVENTS = ["connection_established", "chat_message", "message_updated", "message_deleted", "typing", "user_join", "user_leave", "read", "reaction", "message_pinned", "message_unpinned", "gap", "error"] as const;
 
@@ -102,7 +103,7 @@ export class RoomConnection extends Revivable<KitRoom> {
     const conn = kit.room(this.roomId, { since: previous?.cursor ?? this.since });
     for (const type of ROOM_EVENTS) conn.on(type, ((f: RoomFrame) => this.conn === conn && this.on.frame(f)) as never);
     conn.on("closed", (info) => {
-      if (this.conn === conn && info.cause !== "closed") this.on.closed({ code: CLOSE_CODE[info.cause], reason: info.reason });
+      if (this.conn === conn && info.cause !== "closed") this.on.closed({ code: CLOSE_CODE[info.cause], reason: info.reason, kind: info.kind });
     });
     // The outbox moves over with the same client_ids: the server stores each one once.
     for (const p of previous?.pending() ?? []) {
@@ -155,7 +156,7 @@ export class UserConnection extends Revivable<KitUser> {
       this.opened = true;
     });
     conn.on("closed", (info) => {
-      if (this.conn === conn && info.cause !== "closed") this.on.closed({ code: CLOSE_CODE[info.cause], reason: info.reason });
+      if (this.conn === conn && info.cause !== "closed") this.on.closed({ code: CLOSE_CODE[info.cause], reason: info.reason, kind: info.kind });
     });
     return conn;
   }

@@ -8,6 +8,7 @@ export type UserRef = { id: number; username: string; display_name?: string | nu
 export type ChatMessage = Schemas["ChatMessageResponse"];
 export type Reaction = ChatMessage["reactions"][number];
 export type Room = Schemas["ChatRoomResponse"];
+export type Member = Schemas["ChatRoomMemberResponse"];
 export type InboxItem = Schemas["ConversationSummary"];
 export type Notification = Schemas["Notification"];
 export type Pin = Schemas["Pin"];

@@ -31,6 +31,10 @@ export function render001(frame: ServerFrame, roomId: number): object | null {
       return { type: frame.type, user: frame.user };
     case "error":
       return { type: "error", message: frame.message, code: frame.code, ...(frame.retry_after && { retry_after: frame.retry_after }) };
+    // 001's one frame for trouble is {"type":"error","message"}: the closing frame is that, with
+    // the kind as its code, so a 001 client shows it as it shows any error before the close.
+    case "closing":
+      return { type: "error", message: frame.reason, code: frame.kind };
     case "pong":
       return frame;
     case "replay_done":

@@ -10,7 +10,8 @@ import { NewBroadcast } from "../../broadcasts/schemas";
 import { sendBroadcast } from "../../broadcasts/service";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { openDirect, updateSettings } from "../../conversations/service";
+import { clearHistory, isHiddenForMe, openDirect } from "../../conversations/service";
+import { notFound } from "../../http/errors";
 import { router, type AppEnv } from "../../http/app-env";
 import { idList, PageQuery } from "../../http/schemas";
 import { CodeCreate } from "../../invitations/schemas";
@@ -25,7 +26,8 @@ import { RoomUpdate } from "../../rooms/schemas";
 import { deleteRoom, listRooms, readRoom, updateRoom } from "../../rooms/service";
 import { chatStats, roomStats } from "../../stats/service";
 import { toPublicUser } from "../../users/schemas";
-import { body003, coreInput, coreJson, coreQuery, pathId, route003, withType } from "./common";
+import { body003, coreInput, coreJson, coreQuery, pathId, route003, toMember003, withType } from "./common";
+import type { Conversation } from "./models";
 
 const Conv = z.object({ conversation_id: pathId("conversation_id") });
 const ConvUser = Conv.extend({ user_id: pathId("user_id") });
@@ -39,19 +41,33 @@ const RoleBody = z.object({ role: z.enum(["member", "admin"]) });
 const StatusQuery = z.object({ ids: idList(100, "user ids") });
 const statusOf = (c: Context<AppEnv>, ids: number[]) => presenceOf(c, coreInput(StatusQuery, { ids: ids.join(",") }, "query").ids);
 
-/** Adding members {user_ids}, under either of 003's prefixes. */
-const addMembers003 = async (c: Context<AppEnv>) => {
-  const { conversation_id } = Conv.parse(c.req.param());
+/** Adds members {user_ids}: the core's bulk add, its members in 003's words. */
+const addMembers003 = async (c: Context<AppEnv>, id: number) => {
   const { user_ids } = (await coreJson(c, BulkAdd))!;
-  return c.json(await addMembers(c, conversation_id, user_ids), 200);
+  const { added, already_members } = await addMembers(c, id, user_ids);
+  return { added: added.map(toMember003), already_members };
 };
 
-/** DELETE of a member, under either of 003's prefixes. */
-const removeMember003 = async (c: Context<AppEnv>) => {
-  const p = ConvUser.parse(c.req.param());
-  await removeMember(c, p.conversation_id, p.user_id);
-  return c.body(null, 204);
-};
+/**
+ * Removes a member; the conversation afterwards, as the caller sees it. Removing yourself leaves
+ * you unable to read it, so then it is the one read before, less you.
+ */
+async function removeMember003(c: Context<AppEnv>, id: number, userId: number): Promise<Conversation> {
+  if (userId !== c.var.user.id) {
+    await removeMember(c, id, userId);
+    return withType(await readRoom(c, id));
+  }
+  const before = await readRoom(c, id);
+  await removeMember(c, id, userId);
+  return withType({ ...before, members_count: before.members_count - 1, my_role: null });
+}
+
+/** A conversation the caller may see and has not deleted (hidden, with no message since): else 404. */
+async function readConversation(c: Context<AppEnv>, id: number): Promise<Conversation> {
+  const room = await readRoom(c, id);
+  if (await isHiddenForMe(c, id)) throw notFound("Conversation", "room_not_found");
+  return withType(room);
+}
 
 /** A download: a signed URL for this file (?exp=&sig=), or else a signed-in user, as the core's route takes it. */
 async function download003(c: Context<AppEnv>, fileId: number) {
@@ -114,34 +130,40 @@ export const aliasRoutes003 = (): OpenAPIHono<AppEnv> => {
         },
       )
       .openapi(route003("get", "/conversations/{conversation_id}", "A conversation (core GET /chat-rooms/{id}), with type", { params: Conv }), async (c) => {
-        return c.json(withType(await readRoom(c, c.req.valid("param").conversation_id)), 200);
+        return c.json(await readConversation(c, c.req.valid("param").conversation_id), 200);
       })
       .openapi(route003("put", "/conversations/{conversation_id}", "Update a group conversation (core PUT /chat-rooms/{id})", { params: Conv }), async (c) => {
         const id = c.req.valid("param").conversation_id;
-        return c.json(await updateRoom(c, id, (await coreJson(c, RoomUpdate))!), 200);
+        return c.json(withType(await updateRoom(c, id, (await coreJson(c, RoomUpdate))!)), 200);
       })
       .openapi(
-        route003("delete", "/conversations/{conversation_id}", "Delete a group (owner; core DELETE /chat-rooms/{id}); a single conversation is hidden for you instead (core PUT /chat-rooms/{id}/settings)", { params: Conv }, 204),
+        route003("delete", "/conversations/{conversation_id}", "Delete a group (owner; core DELETE /chat-rooms/{id}); a single conversation is deleted for you alone: your history of it cleared and it hidden until a new message (core clear-history and settings {hidden})", { params: Conv }, 204),
         async (c) => {
           const id = c.req.valid("param").conversation_id;
-          const room = await readRoom(c, id);
-          if (room.kind === "direct") await updateSettings(c, id, { hidden: true });
+          const room = await readConversation(c, id);
+          if (room.type === "single") await clearHistory(c, id, { hide: true });
           else await deleteRoom(c, id);
           return c.body(null, 204);
         },
       )
       .openapi(route003("get", "/conversations/{conversation_id}/members", "Members (core GET /chat-rooms/{id}/members)", { params: Conv }), async (c) => {
         const rows = await listMembers(c, c.req.valid("param").conversation_id, coreQuery(c, PageQuery));
-        return c.json(rows.map(toMemberResponse(c.var.user)), 200);
+        return c.json(rows.map((r) => toMember003(toMemberResponse(c.var.user)(r))), 200);
       })
-      .openapi(route003("post", "/conversations/{conversation_id}/members", "Add members {user_ids} (core POST /chat-rooms/{id}/members)", { params: Conv }), addMembers003)
-      .openapi(route003("delete", "/conversations/{conversation_id}/members/{user_id}", "Remove a member (core DELETE /chat-rooms/{id}/members/{id})", { params: ConvUser }, 204), removeMember003)
+      .openapi(route003("post", "/conversations/{conversation_id}/members", "Add members {user_ids} (core POST /chat-rooms/{id}/members)", { params: Conv }), async (c) =>
+        c.json(await addMembers003(c, c.req.valid("param").conversation_id), 200),
+      )
+      .openapi(route003("delete", "/conversations/{conversation_id}/members/{user_id}", "Remove a member (core DELETE /chat-rooms/{id}/members/{id})", { params: ConvUser }, 204), async (c) => {
+        const p = c.req.valid("param");
+        await removeMember003(c, p.conversation_id, p.user_id);
+        return c.body(null, 204);
+      })
       .openapi(
         route003("put", "/conversations/{conversation_id}/members/{user_id}", "Change a member's role {role: admin|member} (core PUT /chat-rooms/{id}/members/{id}/set-role)", { params: ConvUser }),
         async (c) => {
           const p = c.req.valid("param");
           const { role } = (await coreJson(c, RoleBody))!;
-          return c.json(await setRole(c, p.conversation_id, p.user_id, role), 200);
+          return c.json(toMember003(await setRole(c, p.conversation_id, p.user_id, role)), 200);
         },
       )
       // ------------------------------------------------------------------ files
@@ -153,8 +175,15 @@ export const aliasRoutes003 = (): OpenAPIHono<AppEnv> => {
       .openapi(route003("get", "/files/download-info/{file_id}", "A file's metadata with a signed download `url` (core GET /files/{id}/info)", { params: FileId }), fileInfo003)
       .openapi(route003("get", "/files/list", "Your uploads, newest first (core GET /files)"), async (c) => c.json(await listMyFiles(c, coreQuery(c, PageQuery)), 200))
       // ------------------------------------------------------------------ groups
-      .openapi(route003("post", "/groups/{conversation_id}/members", "Add members {user_ids} (core POST /chat-rooms/{id}/members)", { params: Conv }), addMembers003)
-      .openapi(route003("delete", "/groups/{conversation_id}/members/{user_id}", "Remove a member (core DELETE /chat-rooms/{id}/members/{id})", { params: ConvUser }, 204), removeMember003)
+      .openapi(route003("post", "/groups/{conversation_id}/members", "Add members {user_ids} (core POST /chat-rooms/{id}/members): the conversation afterwards", { params: Conv }), async (c) => {
+        const id = c.req.valid("param").conversation_id;
+        await addMembers003(c, id);
+        return c.json(withType(await readRoom(c, id)), 200);
+      })
+      .openapi(route003("delete", "/groups/{conversation_id}/members/{user_id}", "Remove a member (core DELETE /chat-rooms/{id}/members/{id}): the conversation afterwards", { params: ConvUser }), async (c) => {
+        const p = c.req.valid("param");
+        return c.json(await removeMember003(c, p.conversation_id, p.user_id), 200);
+      })
       .openapi(route003("post", "/groups/{conversation_id}/invite-code", "Create an invite code (core POST /chat-rooms/{id}/invite-codes)", { params: Conv }), async (c) => {
         const id = c.req.valid("param").conversation_id;
         // As the core's: an empty POST (no body) means all defaults.

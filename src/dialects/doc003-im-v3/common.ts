@@ -8,7 +8,9 @@ import { validator } from "hono/validator";
 import { validationError, type AppEnv } from "../../http/app-env";
 import { errors } from "../../http/schemas";
 import { toGlobalMessageId } from "../../messages/global-id";
+import type { MemberResponse } from "../../members/schemas";
 import type { ChatMessage } from "../../room/protocol";
+import type { Conversation, ConversationMember, Message } from "./models";
 
 export const TAG = "doc 003: IM API V3 (/api/v1)";
 
@@ -46,24 +48,41 @@ export const pathId = (name: string) =>
     .transform(Number)
     .openapi({ param: { name, in: "path" }, type: "integer" });
 
+/** A message's place in 003's MessageType: the core's voice note is `audio`, a location is `text`. */
+const type003 = (t: ChatMessage["message_type"]): Message["message_type"] => (t === "voice" ? "audio" : t === "location" ? "text" : t);
+
+/** A location's text for a client that shows only `content`: its name and address, else its coordinates. */
+const placeText = (l: NonNullable<ChatMessage["location"]>) => [l.name, l.address].filter(Boolean).join(", ") || `${l.latitude}, ${l.longitude}`;
+
 /**
  * A core message in 003's words, as a union: every core field stays, `id` becomes the global id
  * (the core's per-room id stays as `room_message_id`), and 003's names are added:
- * conversation_id, content, created_at, and message_type `audio` for a voice note.
+ * conversation_id, content, created_at; message_type in 003's enum (the location itself stays in
+ * `location`); reply ids are global too.
  */
-export const toMessage003 = (m: ChatMessage) => ({
+export const toMessage003 = (m: ChatMessage): Message => ({
   ...m,
   id: toGlobalMessageId(m.room_id, m.id),
   room_message_id: m.id,
   conversation_id: m.room_id,
-  content: m.content_text,
+  content: m.content_text ?? (m.location ? placeText(m.location) : null),
   created_at: m.sent_at,
-  message_type: m.message_type === "voice" ? "audio" : m.message_type,
+  message_type: type003(m.message_type),
   reply_to_id: m.reply_to_id === null ? null : toGlobalMessageId(m.room_id, m.reply_to_id),
+  reply_to: m.reply_to && { ...m.reply_to, id: toGlobalMessageId(m.room_id, m.reply_to.id) },
 });
 
 /** A conversation (a core room) with 003's ConversationType added: single for a direct chat. */
-export const withType = <T extends { kind?: string }>(room: T) => ({ ...room, type: room.kind === "direct" ? "single" : "group" });
+export const withType = <T extends { kind: "direct" | "group"; id: number; name: string }>(room: T): T & Conversation => ({
+  ...room,
+  type: room.kind === "direct" ? "single" : "group",
+});
+
+/**
+ * A core member in 003's words: `id` and `user_id` are the user's id, the one its paths take
+ * (/members/{user_id}); the core's membership row id stays as `membership_id`.
+ */
+export const toMember003 = (m: z.infer<typeof MemberResponse>): ConversationMember => ({ ...m, membership_id: m.id, id: m.member_id, user_id: m.member_id });
 
 /**
  * A request part checked against the core route's own schema, before a service is called with it:

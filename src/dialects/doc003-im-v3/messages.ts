@@ -5,10 +5,10 @@
 import { z } from "@hono/zod-openapi";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { router, type AppEnv } from "../../http/app-env";
-import { badRequest } from "../../http/errors";
 import type { Context } from "hono";
 import { intQuery } from "../../http/schemas";
-import { requireGlobalMessageId } from "../../messages/global-id";
+import { ApiError, badRequest } from "../../http/errors";
+import { parseGlobalMessageId, requireGlobalMessageId, type MessageRef } from "../../messages/global-id";
 import { unreadCounts } from "../../conversations/service";
 import {
   editMessage,
@@ -23,10 +23,33 @@ import {
 } from "../../messages/service";
 import { LocationInput, MAX_CONTENT, messageInput } from "../../room/protocol";
 import { body003, coreInput, pathId, route003, toMessage003 } from "./common";
+import type { Message, ReadReceipts, UnreadCount } from "./models";
 
 const conversation_id = z.number().int().positive();
 const notThisConversation = () => badRequest("invalid_message_id", "This message id is not a message of that conversation");
-const MessageIdParam = z.object({ message_id: pathId("message_id") });
+/**
+ * A message id in a path: any digits. One the server never issued (it names no room's message, or
+ * a room that does not exist) is unknown, 404 message_not_found, not malformed.
+ */
+const MessageIdParam = z.object({
+  message_id: z
+    .string()
+    .regex(/^[0-9]{1,32}$/, "must be a positive integer")
+    .openapi({ param: { name: "message_id", in: "path" }, type: "integer" }),
+});
+const messageNotFound = () => new ApiError(404, "message_not_found", "Message not found");
+
+/** Runs `f` on the message a path id names, or answers 404 for an id that names none. */
+async function atMessage<T>(id: string, f: (ref: MessageRef) => Promise<T>): Promise<T> {
+  const ref = parseGlobalMessageId(id);
+  if (!ref) throw messageNotFound();
+  try {
+    return await f(ref);
+  } catch (e) {
+    if (e instanceof ApiError && e.code === "room_not_found") throw messageNotFound();
+    throw e;
+  }
+}
 /** 003's MessageType: `audio` is the core's voice note. */
 const kind003 = z.enum(["text", "file", "image", "audio", "voice", "video"]).transform((t) => (t === "audio" ? "voice" : t));
 
@@ -34,7 +57,7 @@ const kind003 = z.enum(["text", "file", "image", "audio", "voice", "video"]).tra
 const EditBody = z.object({ content_text: z.string().max(MAX_CONTENT) });
 
 export const messageRoutes003 = (): OpenAPIHono<AppEnv> => {
-  const send = async (c: Context<AppEnv>, roomId: number, draft: MessageDraft) => toMessage003(await sendMessage(c, roomId, draft, new URL(c.req.url).origin));
+  const send = async (c: Context<AppEnv>, roomId: number, draft: MessageDraft): Promise<Message> => toMessage003(await sendMessage(c, roomId, draft, new URL(c.req.url).origin));
   /** A reply target given as a global id must be a message of the same conversation. */
   const replyTo = (roomId: number, id: number | undefined | null) => {
     if (id === undefined || id === null) return undefined;
@@ -97,10 +120,9 @@ export const messageRoutes003 = (): OpenAPIHono<AppEnv> => {
         return c.json(page.messages.map(toMessage003), 200);
       },
     )
-    .openapi(route003("get", "/messages/single/{message_id}", "One message by its global id (core GET /chat-rooms/{id}/messages/{id})", { params: MessageIdParam }), async (c) => {
-      const ref = requireGlobalMessageId(c.req.valid("param").message_id);
-      return c.json(toMessage003(await readMessage(c, ref.roomId, ref.messageId)), 200);
-    })
+    .openapi(route003("get", "/messages/single/{message_id}", "One message by its global id (core GET /chat-rooms/{id}/messages/{id})", { params: MessageIdParam }), async (c) =>
+      c.json(await atMessage(c.req.valid("param").message_id, async (ref) => toMessage003(await readMessage(c, ref.roomId, ref.messageId))), 200),
+    )
     .openapi(
       route003(
         "post",
@@ -123,7 +145,8 @@ export const messageRoutes003 = (): OpenAPIHono<AppEnv> => {
     )
     .openapi(route003("get", "/messages/unread/count", "Your unread messages over all conversations: unread_count (core GET /conversations/unread)"), async (c) => {
       const totals = await unreadCounts(c);
-      return c.json({ unread_count: totals.unread_messages, ...totals }, 200);
+      const count: z.infer<typeof UnreadCount> = { unread_count: totals.unread_messages, ...totals };
+      return c.json(count, 200);
     })
     .openapi(
       route003("put", "/messages/{message_id}", "Edit your message (core PATCH /chat-rooms/{id}/messages/{id})", {
@@ -131,16 +154,15 @@ export const messageRoutes003 = (): OpenAPIHono<AppEnv> => {
         ...body003(z.object({ content: z.string() })),
       }),
       async (c) => {
-        const ref = requireGlobalMessageId(c.req.valid("param").message_id);
         const { content_text } = coreInput(EditBody, { content_text: c.req.valid("json").content });
-        return c.json(toMessage003(await editMessage(c, ref.roomId, ref.messageId, content_text)), 200);
+        const edited = await atMessage(c.req.valid("param").message_id, (ref) => editMessage(c, ref.roomId, ref.messageId, content_text));
+        return c.json(toMessage003(edited), 200);
       },
     )
     .openapi(
       route003("post", "/messages/{message_id}/recall", "Recall your message within RECALL_WINDOW_SECONDS of sending it (core POST /chat-rooms/{id}/messages/{id}/recall)", { params: MessageIdParam }, 204),
       async (c) => {
-        const ref = requireGlobalMessageId(c.req.valid("param").message_id);
-        await recallMessage(c, ref.roomId, ref.messageId);
+        await atMessage(c.req.valid("param").message_id, (ref) => recallMessage(c, ref.roomId, ref.messageId));
         return c.body(null, 204);
       },
     )
@@ -148,9 +170,9 @@ export const messageRoutes003 = (): OpenAPIHono<AppEnv> => {
       route003("get", "/messages/{message_id}/read-receipts", "Who has read this message (core GET /chat-rooms/{id}/messages/{id}/read-by)", { params: MessageIdParam }),
       async (c) => {
         const id = c.req.valid("param").message_id;
-        const ref = requireGlobalMessageId(id);
-        const readers = await readReceipts(c, ref.roomId, ref.messageId);
-        return c.json({ message_id: id, read_count: readers.length, read_by: readers }, 200);
+        const readers = await atMessage(id, (ref) => readReceipts(c, ref.roomId, ref.messageId));
+        const receipts: ReadReceipts = { message_id: Number(id), read_count: readers.length, read_by: readers };
+        return c.json(receipts, 200);
       },
     )
     .openapi(

@@ -4,11 +4,17 @@
 import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { eq } from "drizzle-orm";
 import { userFromToken } from "../../auth/middleware";
+import { readToken } from "../../auth/tokens";
+import { getDb } from "../../db/client";
+import { users } from "../../db/schema";
 import { avatarBytes } from "../../avatars/service";
 import type { AppEnv } from "../../http/app-env";
 import { inboxPage } from "../../conversations/service";
 import { fail, as004 } from "./envelope";
+import type { Doc004Code } from "./codes";
+import { Failure, succeeded, type Model } from "./models";
 
 export const TAG = "doc 004: Django IM (/user)";
 
@@ -20,24 +26,43 @@ export function tokenOf(c: Context<AppEnv>): string | null {
   return m ? m[1] : /^\S+$/.test(header) ? header : null;
 }
 
-/** "需要登录": a valid token for a live account, else code 1. */
-export const signedIn = createMiddleware<AppEnv>(async (c, next) => {
-  const token = tokenOf(c);
-  const user = token ? await userFromToken(c.env, token, (p) => c.executionCtx.waitUntil(p)) : null;
-  if (!user) throw fail(1);
-  c.set("user", user);
-  await next();
-});
+/**
+ * "需要登录": a valid token for a live account, else code 1; or `gone` where the endpoint's table
+ * gives a code for a user who does not exist (31): a token still signed but whose account was
+ * deleted. Only its holder learns that, and only on the way to a refusal.
+ */
+export function signedInAs(gone?: Doc004Code) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const token = tokenOf(c);
+    const user = token ? await userFromToken(c.env, token, (p) => c.executionCtx.waitUntil(p)) : null;
+    if (!user) {
+      const claims = gone !== undefined && token ? await readToken(c.env, token) : null;
+      if (claims && !(await getDb(c.env.DB).select({ id: users.id }).from(users).where(eq(users.id, claims.userId)).get())) throw fail(gone!);
+      throw fail(1);
+    }
+    c.set("user", user);
+    await next();
+  });
+}
+export const signedIn = signedInAs();
 
 /** The document writes ids as numbers or as numeric strings ("friend_id": "2"); both are read. */
 export const id004 = z
   .union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^[1-9][0-9]{0,15}$/).transform(Number)])
   .openapi({ type: "integer", example: 1 });
 
-const Envelope = z.object({ code: z.number().int(), info: z.string() }).passthrough().openapi("Doc004Envelope");
-
-/** A route of the document: one tag, its envelope as the answer, the bare-JWT header as security. */
-export function route004<R extends RouteConfig["request"] = undefined>(method: "get" | "post" | "put", path: string, summary: string, request?: R, open = false) {
+/**
+ * A route of the document: one tag, its model (models.ts) as the 200 answer inside the envelope,
+ * {code, info} for the error tables, the bare-JWT header as security.
+ */
+export function route004<M extends Model, R extends RouteConfig["request"] = undefined>(
+  method: "get" | "post" | "put",
+  path: string,
+  summary: string,
+  model: M,
+  request?: R,
+  open = false,
+) {
   return createRoute({
     method,
     path,
@@ -46,8 +71,8 @@ export function route004<R extends RouteConfig["request"] = undefined>(method: "
     request: request as R,
     security: open ? [] : [{ Doc004Jwt: [] }],
     responses: {
-      200: { content: { "application/json": { schema: Envelope } }, description: '{"code": 0, "info": "Succeed", ...data}' },
-      400: { content: { "application/json": { schema: Envelope } }, description: "{code, info} from the document's error tables" },
+      200: { content: { "application/json": { schema: succeeded(model) } }, description: '{"code": 0, "info": "Succeed", ...data}' },
+      400: { content: { "application/json": { schema: Failure } }, description: "{code, info} from the document's error tables, with their HTTP status" },
     },
   });
 }

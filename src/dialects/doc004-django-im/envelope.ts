@@ -5,7 +5,9 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError, normalizeError } from "../../http/errors";
+import type { z } from "@hono/zod-openapi";
 import { COMMON, DOC004_ERRORS, type CodeMap, type Doc004Code } from "./codes";
+import type { Empty, Model, Succeeded } from "./models";
 
 export const DOC004_PREFIX = "/user";
 
@@ -50,7 +52,13 @@ export async function settleAll<T extends readonly unknown[]>(work: { [K in keyo
   return done.map((d) => (d as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
-export const ok = (c: Context<AppEnv>, data: Record<string, unknown> = {}) => c.json({ code: 0, info: "Succeed", ...data }, 200);
+/** A success: "//" (nothing beside the envelope), or the data of the endpoint's model (models.ts), typed by it. */
+export function ok(c: Context<AppEnv>): ReturnType<typeof reply<typeof Empty>>;
+export function ok<M extends Model>(c: Context<AppEnv>, model: M, data: z.infer<M>): ReturnType<typeof reply<M>>;
+export function ok<M extends Model>(c: Context<AppEnv>, _model?: M, data?: z.infer<M>) {
+  return reply<M>(c, (data ?? {}) as z.infer<M>);
+}
+const reply = <M extends Model>(c: Context<AppEnv>, data: z.infer<M>) => c.json({ code: 0, info: "Succeed", ...data } as Succeeded<M>, 200);
 
 /** The document's error body for any error (the dialect router's onError): no core {detail} shape leaks through. */
 export function envelope004(e: ApiError): Record<string, unknown> {

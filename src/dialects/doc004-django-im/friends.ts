@@ -6,6 +6,7 @@ import { listFriends, listRequests, removeFriend, respondToRequest, sendRequest,
 import { router } from "../../http/app-env";
 import { body004, docTime, id004, route004, signedIn } from "./common";
 import { as004, fail, ok } from "./envelope";
+import { Empty, FriendRequestsReply, FriendsReply } from "./models";
 
 /** The document answers a request with "accept" / "reject"; its status reads the same way. */
 const STATUS = { pending: "pending", accepted: "accept", rejected: "reject" } as const satisfies Record<FriendRequest["status"], string>;
@@ -17,7 +18,7 @@ export const friendRoutes = () => {
     r.use(p, signedIn);
   return r
     .openapi(
-      route004("post", "/send_friend_request", "Ask a user to be friends (core POST /friends/requests)", body004(z.object({ friend_id: id004 }))),
+      route004("post", "/send_friend_request", "Ask a user to be friends (core POST /friends/requests)", Empty, body004(z.object({ friend_id: id004 }))),
       async (c) => {
         // The core's request shape: an id past 2^53 is invalid there (3), not a missing user.
         const request = FriendRequestCreate.safeParse({ user_id: c.req.valid("json").friend_id });
@@ -26,13 +27,13 @@ export const friendRoutes = () => {
         return ok(c);
       },
     )
-    .openapi(route004("get", "/friend_requests", "Requests you received (requests) and sent (sent_requests), newest first, 100 of each"), async (c) => {
+    .openapi(route004("get", "/friend_requests", "Requests you received (requests) and sent (sent_requests), newest first, 100 of each", FriendRequestsReply), async (c) => {
       const lists = await as004(listRequests(c, { limit: PAGE, offset: 0 }));
-      return ok(c, {
+      return ok(c, FriendRequestsReply, {
         requests: lists.received.map((x) => ({
           request_id: x.id,
           sender_id: x.from_id,
-          sender_name: x.from_name,
+          sender_name: x.from_name ?? "",
           sender_avatar: x.from_avatar_url ?? "",
           status: STATUS[x.status],
           sent_time: docTime(x.created_at),
@@ -40,7 +41,7 @@ export const friendRoutes = () => {
         sent_requests: lists.sent.map((x) => ({
           request_id: x.id,
           receiver_id: x.to_id,
-          receiver_name: x.to_name,
+          receiver_name: x.to_name ?? "",
           receiver_avatar: x.to_avatar_url ?? "",
           status: STATUS[x.status],
           sent_time: docTime(x.created_at),
@@ -52,6 +53,7 @@ export const friendRoutes = () => {
         "post",
         "/respond_friend_request",
         "Accept or reject a request sent to you (core POST /friends/requests/{id}/respond)",
+        Empty,
         body004(z.object({ request_id: id004, response: z.enum(["accept", "reject"]) })),
       ),
       async (c) => {
@@ -62,13 +64,13 @@ export const friendRoutes = () => {
       },
     )
     .openapi(
-      route004("post", "/delete_friend", "Remove a friend, for both of you: 22 no such user, 26 not friends (core DELETE /friends/{id})", body004(z.object({ friend_id: id004 }))),
+      route004("post", "/delete_friend", "Remove a friend, for both of you: 22 no such user, 26 not friends (core DELETE /friends/{id})", Empty, body004(z.object({ friend_id: id004 }))),
       async (c) => {
         await as004(removeFriend(c, c.req.valid("json").friend_id), { user_not_found: 22, not_friends: 26, cannot_target_self: 26 });
         return ok(c);
       },
     )
-    .openapi(route004("get", "/get_friends", "Your friends, by username (core GET /friends)"), async (c) => {
+    .openapi(route004("get", "/get_friends", "Your friends, by username (core GET /friends)", FriendsReply), async (c) => {
       // Paged through to the end: the document has no paging.
       const friends: Friend[] = [];
       for (let offset = 0; ; offset += PAGE) {
@@ -76,7 +78,7 @@ export const friendRoutes = () => {
         friends.push(...page);
         if (page.length < PAGE) break;
       }
-      return ok(c, {
+      return ok(c, FriendsReply, {
         friends: friends.map((f) => ({ friend_id: f.id, friend_name: f.username, friend_avatar: f.avatar_url ?? "", friend_group: f.group })),
       });
     })
@@ -85,6 +87,7 @@ export const friendRoutes = () => {
         "post",
         "/add_friend_to_friend_group",
         "Put a friend in one of your groups; a group is named by friend_group_id (core PUT /friends/{id}/group)",
+        Empty,
         body004(z.object({ friend_id: id004, friend_group_id: z.union([z.string(), z.number()]) })),
       ),
       async (c) => {
