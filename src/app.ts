@@ -32,6 +32,7 @@ import { invitationRoutes } from "./invitations/routes";
 import { joinRequestRoutes } from "./join-requests/routes";
 import { fileRoutes, isUploadRequest } from "./media/routes";
 import { memberRoutes } from "./members/routes";
+import { mentionRoutes } from "./mentions/routes";
 import { messageRoutes } from "./messages/routes";
 import { searchRoutes } from "./messages/search";
 import { healthRoutes } from "./ops/health";
@@ -96,6 +97,7 @@ export function buildApp() {
   app.use(`${API}/chat-rooms/*`, requireUser);
   app.use(`${API}/friends/*`, requireUser);
   // Order matters where paths overlap: /users/me/... before /users/{user_id}.
+  app.route(`${API}/users`, mentionRoutes);
   app.route(`${API}/users`, followRoutes);
   app.route(`${API}/users`, blockRoutes);
   app.route(`${API}/users`, presenceRoutes);

@@ -8,6 +8,7 @@ import { roomMembers, rooms, users } from "../db/schema";
 import { blockBetween } from "../blocks/queries";
 import { badRequest } from "../http/errors";
 import { activeCount } from "../members/queries";
+import { mentionCount } from "../mentions/queries";
 import { lastMessageOf } from "../rooms/queries";
 import { isMuted } from "./schemas";
 
@@ -43,6 +44,7 @@ export function selectInbox(db: Db, userId: number, opts: { limit: number; curso
       room: rooms,
       role: me.role,
       lastRead: me.lastReadMessageId,
+      mentions: mentionCount(rooms.id, { userId, lastRead: me.lastReadMessageId, cleared: me.clearedMessageId, joinedAt: me.joinedAt }),
       mutedUntil: me.mutedUntil,
       peer: { id: peer.id, username: peer.username, displayName: peer.displayName, avatarUrl: peer.avatarUrl },
       membersCount: sql<number>`${activeCount(rooms.id)}`,
@@ -91,6 +93,7 @@ export function toInboxItem(r: Row, now: string) {
     last_message_id: r.room.lastMessageId,
     last_activity_at: r.room.lastActivityAt,
     unread_count: Math.max(0, r.room.lastMessageId - r.lastRead),
+    mention_count: r.mentions,
     muted: isMuted(r.mutedUntil, now),
     muted_until: r.mutedUntil,
     my_role: r.role,

@@ -67,6 +67,7 @@ export const InboxItem = z
     last_message_id: z.number().int(),
     last_activity_at: z.string(),
     unread_count: z.number().int(),
+    mention_count: z.number().int().openapi({ description: "Your unread mentions in it (@you, @here while you were online, @all)" }),
     muted: z.boolean(),
     muted_until: z.string().nullable(),
     my_role: z.enum(["owner", "admin", "member"]),

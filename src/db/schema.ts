@@ -102,6 +102,8 @@ export const rooms = sqliteTable(
     archiveVersion: integer("archive_version").notNull().default(0),
     // The global room (rooms/global.ts): at most one, every signed-in user reads and posts there.
     isGlobal: integer("is_global", { mode: "boolean" }).notNull().default(false),
+    // May every member use @here / @all? null: by size (rooms of up to 50 members; mentions/rules.ts).
+    allowMassMentions: integer("allow_mass_mentions", { mode: "boolean" }),
   },
   (t) => [
     // Group names are globally unique (case-insensitive); direct chats are keyed by their two users.
@@ -385,6 +387,38 @@ export const notifications = sqliteTable(
     index("notifications_unread_idx").on(t.userId, t.type).where(sql`is_read = 0`),
     index("notifications_room_idx").on(t.roomId),
     index("notifications_actor_idx").on(t.actorId),
+  ],
+);
+
+/**
+ * Mentions, for the per-room mention counts and GET /users/me/mentions (docs/messages.md#mentions),
+ * written by the room's summary write: one row per @username (user_id set, the mentioned member),
+ * one row per @here / @all message (user_id null; @here keeps who was online in here_ids). A
+ * member's count is the rows after their read position, so reading clears it with no write here.
+ */
+export const mentions = sqliteTable(
+  "mentions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    roomId: integer("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    messageId: integer("message_id").notNull(),
+    userId: integer("user_id").references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["user", "here", "all"] }).notNull(),
+    // @here: JSON array of the user ids with a room socket open at the summary write.
+    hereIds: text("here_ids"),
+    // No foreign key: the sender may delete their account; the mention stays, like the message.
+    senderId: integer("sender_id").notNull(),
+    senderName: text("sender_name").notNull(),
+    preview: text("preview"),
+    // The message's sent_at: the list's order (rows arrive a second late, room by room).
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("mentions_room_message_user_unique").on(t.roomId, t.messageId, t.userId),
+    index("mentions_user_idx").on(t.userId, t.createdAt).where(sql`user_id IS NOT NULL`),
+    index("mentions_everyone_idx").on(t.roomId, t.createdAt).where(sql`user_id IS NULL`),
   ],
 );
 

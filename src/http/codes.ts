@@ -97,6 +97,7 @@ export const CODES = {
   system_message: 403,
   cannot_message: 403,
   not_your_message: 403,
+  mention_not_allowed: 403,
   recall_window_passed: 403,
   client_id_conflict: 409,
   too_many_reactions: 409,

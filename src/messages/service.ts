@@ -12,13 +12,15 @@ import { RULES, throttle } from "../http/throttle";
 import { detachFile, resolveAttachment, type ResolvedAttachment } from "../media/files";
 import { deleteFile } from "../media/service";
 import { receiveUpload, type UploadOptions } from "../media/upload";
+import { forgetMentionRows, refreshMentionRows } from "../mentions/queries";
 import { forgetMentions, refreshMentions } from "../notifications/produce";
 import { roomStub } from "../room/client";
+import { massMentionIn } from "../room/mentions";
 import { messageInput, type ChatMessage } from "../room/protocol";
 import { ADMISSION_HEADER, type Admission, type HistoryQuery } from "../room/room";
 import type { SearchQuery } from "../room/search-index";
 import type { WireShape } from "../room/shapes";
-import { canModerate, canPost, canView, requireActive } from "../rooms/access";
+import { canMentionEveryone, canModerate, canPost, canView, requireActive, type RoomAccess } from "../rooms/access";
 import { actorOf, assertNotBlocked, memberAccess, unwrap, type Caller } from "./common";
 import { readPositions, searchableRooms } from "./queries";
 
@@ -84,6 +86,8 @@ export async function sendMessage(c: Caller, roomId: number, draft: MessageDraft
       },
       checkedAt,
       access.room.archiveVersion,
+      // Only asked when the text uses @here / @all (the rule may count the members).
+      !!massMentionIn(draft.content_text ?? null) && (await canMentionEveryone(db, access)),
     )
     .catch((err: unknown) => ({ ok: false as const, err }));
   // Refused: a file attached for this message is detached again. A call that failed has an
@@ -112,8 +116,9 @@ export async function uploadMessage(
   const checkedAt = Date.now();
   const db = getDb(c.env.DB);
   let archiveVersion: number | undefined;
+  let access: RoomAccess | undefined;
   const authorize = async (roomId: number) => {
-    const access = await memberAccess(c, roomId, canPost);
+    access = await memberAccess(c, roomId, canPost);
     requireActive(access);
     await assertNotBlocked(db, access);
     archiveVersion = access.room.archiveVersion;
@@ -149,6 +154,7 @@ export async function uploadMessage(
           },
           checkedAt,
           archiveVersion,
+          !!massMentionIn(extra.data.content_text ?? null) && !!access && (await canMentionEveryone(db, access)),
         )
         .catch((err: unknown) => ({ ok: false as const, err }))
     : null;
@@ -179,7 +185,8 @@ export async function editMessage(c: Caller, roomId: number, messageId: number, 
   const access = await memberAccess(c, roomId, canPost);
   requireActive(access);
   const result = unwrap(await roomStub(c.env, roomId).edit(actorOf(c), messageId, contentText, access.room.archiveVersion));
-  await refreshMentions(getDb(c.env.DB), roomId, messageId, result.message.content_text);
+  const db = getDb(c.env.DB);
+  await db.batch([refreshMentions(db, roomId, messageId, result.message.content_text), refreshMentionRows(db, roomId, messageId, result.message.content_text)]);
   return result.message;
 }
 
@@ -191,7 +198,7 @@ export async function deleteMessage(c: Caller, roomId: number, messageId: number
   const access = await memberAccess(c, roomId, canView);
   const result = unwrap(await roomStub(c.env, roomId).remove(actorOf(c), messageId, canModerate(access)));
   const db = getDb(c.env.DB);
-  await forgetMentions(db, roomId, messageId);
+  await db.batch([forgetMentions(db, roomId, messageId), forgetMentionRows(db, roomId, messageId)]);
   if (result.orphaned_file_id) {
     const file = await db.select().from(files).where(and(eq(files.id, result.orphaned_file_id), eq(files.roomId, roomId))).get();
     if (file) await deleteFile(c.env, db, file);
@@ -234,6 +241,8 @@ export async function openSocket(c: Caller, roomId: number, opts: { since: numbe
     batch: opts.batch,
     cleared: access.cleared,
     ...(opts.shape && { shape: opts.shape }),
+    // Decided once for the socket's life: a role or setting changed later applies from its next upgrade.
+    mass_mentions: await canMentionEveryone(getDb(c.env.DB), access),
   };
   // A fresh request: only the worker's own headers reach the object, never the client's.
   return roomStub(c.env, roomId).fetch("https://room.internal/ws", {

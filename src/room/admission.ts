@@ -28,6 +28,8 @@ export type Admission = {
   batch: boolean;
   cleared?: number;
   shape?: WireShape;
+  /** May use @here / @all (rooms/access.ts canMentionEveryone), decided at the upgrade. */
+  mass_mentions?: boolean;
 };
 
 export type AdmissionDeps = {
@@ -84,6 +86,7 @@ export async function admit(d: AdmissionDeps, request: Request): Promise<Respons
     ...(admission.batch && !admission.shape && { batch: true }),
     ...(admission.shape && { shape: admission.shape }),
     ...(admission.cleared && { cleared: admission.cleared }),
+    ...(admission.mass_mentions && { mm: true as const }),
   };
   server.serializeAttachment(info);
   d.sockets.add(server, info);

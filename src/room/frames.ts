@@ -101,7 +101,7 @@ export class Frames {
       case "chat_message": {
         if (frame.file_id || frame.media_url || (frame.message_type !== "text" && frame.message_type !== "location"))
           return this.refused(ws, refuse(400, "use_rest", "Send media messages with POST /chat-rooms/{id}/messages"));
-        const result = this.d.log.store(actor, frame);
+        const result = this.d.log.store(actor, frame, !!me.mm);
         if (!result.ok) return this.refused(ws, result);
         // A retried client_id: the sender gets its original message again, nobody else hears of it.
         if (result.duplicate) fanout.send(ws, { type: "chat_message", message: result.message });

@@ -6,6 +6,7 @@ import { and, eq } from "drizzle-orm";
 import { placeholder } from "drizzle-orm/sql";
 import type { EditHistory } from "./edits";
 import type { Fanout } from "./fanout";
+import { massMentionIn } from "./mentions";
 import { roomArchived, type Flags } from "./flags";
 import { refuse, type Actor, type ChatMessage, type NewMessage, type Refusal } from "./protocol";
 import type { RateLimiter } from "./rate-limit";
@@ -65,8 +66,11 @@ export class MessageLog {
     };
   }
 
-  /** The shared path of REST and socket sends; the broadcast is queued (see Fanout). */
-  store(actor: Actor, input: NewMessage): Posted | Refusal {
+  /**
+   * The shared path of REST and socket sends; the broadcast is queued (see Fanout).
+   * `massMentions`: the worker allows this sender @here / @all (rooms/access.ts canMentionEveryone).
+   */
+  store(actor: Actor, input: NewMessage, massMentions = false): Posted | Refusal {
     if (this.s.destroyed) return roomDeleted();
     if (input.client_id) {
       const prior = this.q.byClientId.get({ sender: actor.id, client: input.client_id });
@@ -89,6 +93,8 @@ export class MessageLog {
     if (type !== "text" && type !== "location" && type !== "system" && !input.attachment) return refuse(400, "media_required", `A ${type} message needs a file`);
     if ((type === "text" || type === "location" || type === "system") && input.attachment)
       return refuse(400, "unexpected_media", `${type === "location" ? "Location" : "Text"} messages cannot carry media`);
+    if (type !== "system" && !massMentions && massMentionIn(content))
+      return refuse(403, "mention_not_allowed", "Only the room's owner and admins can use @here and @all here");
     const parent = input.reply_to_id ? this.s.byId.get({ id: input.reply_to_id }) : undefined;
     if (input.reply_to_id && !parent) return refuse(400, "invalid_reply_to", "reply_to_id is not a message of this room");
 

@@ -87,11 +87,12 @@ export class Room extends DurableObject<Env> {
    * Store, then broadcast, then acknowledge. A repeated client_id returns the original message.
    * `checkedAt`: when the worker checked the sender's membership in D1. A removal that reached
    * this room after that check (kick) wins: the send is refused, as the sender's sockets were closed.
+   * `massMentions`: the worker allows the sender @here / @all; without it they are refused (403).
    */
-  post(actor: Actor, input: NewMessage, checkedAt?: number, activeVersion?: number): Posted | Refusal {
+  post(actor: Actor, input: NewMessage, checkedAt?: number, activeVersion?: number, massMentions = false): Posted | Refusal {
     if (checkedAt !== undefined && this.connections.revokedAt(actor.id) >= checkedAt) return refuse(403, "not_a_member", "Only active members of this room can do this");
     this.flags.activeInD1(activeVersion);
-    const result = this.log.store(actor, input);
+    const result = this.log.store(actor, input, massMentions);
     this.fanout.flush();
     return result;
   }

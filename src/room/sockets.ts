@@ -16,6 +16,8 @@ export type SocketInfo = {
   sid?: string;
   exp?: number;
   shape?: WireShape;
+  /** May use @here / @all (the worker decided at the upgrade: role and the room's setting). */
+  mm?: true;
 };
 
 import type { WireShape } from "./shapes";

@@ -1,12 +1,13 @@
 // The room summary written behind to D1, at most once a second: the room row (last message,
 // activity, presence, the day's count), per-member presence, senders' read positions and the
-// mentions' notifications, in one batch; then the members' own sockets hear of the new messages.
+// mentions (their notifications and their rows for the mention counts), in one batch; then the members' own sockets hear of the new messages.
 import { and, asc, gt, gte, isNull } from "drizzle-orm";
 import { memberPresence, senderHasRead } from "../members/queries";
-import { mentionNotifications, type Mention } from "../notifications/queries";
+import { mentionRows, type MentionedMessage } from "../mentions/queries";
+import { mentionNotifications } from "../notifications/queries";
 import { deliverToUserSockets, pokeHubs, USER_SOCKET_MESSAGES_MAX } from "../realtime/push";
 import { writeRoomSummary } from "../rooms/queries";
-import { mentionsIn } from "./mentions";
+import { massMentionIn, mentionsIn } from "./mentions";
 import { PREVIEW_CHARS, preview, type Renderer } from "./render";
 import { messages } from "./schema";
 import type { Sockets } from "./sockets";
@@ -52,7 +53,7 @@ export class Summary {
     // One pass over the messages since the last write: a sender has read everything up to their
     // own latest message, and mentions become notifications (one statement for all of them).
     const fresh = db
-      .select({ id: messages.id, senderId: messages.senderId, senderName: messages.senderName, text: messages.contentText, type: messages.messageType, deletedAt: messages.deletedAt })
+      .select({ id: messages.id, senderId: messages.senderId, senderName: messages.senderName, text: messages.contentText, type: messages.messageType, sentAt: messages.sentAt, deletedAt: messages.deletedAt })
       .from(messages)
       .where(gt(messages.id, flushed))
       .orderBy(asc(messages.id))
@@ -60,11 +61,11 @@ export class Summary {
     const reads = new Map<number, number>();
     // An admin broadcast is not something its sender read in this room.
     for (const m of fresh) if (m.type !== "system") reads.set(m.senderId, m.id);
-    const mentions: Mention[] = fresh
+    const mentions: MentionedMessage[] = fresh
       // An admin broadcast reaches many rooms: its @names would notify once per room.
       .filter((m) => !m.deletedAt && m.type !== "system" && m.text?.includes("@"))
-      .map((m) => ({ message_id: m.id, sender_id: m.senderId, sender_name: m.senderName, preview: m.text!.slice(0, PREVIEW_CHARS), names: mentionsIn(m.text) }))
-      .filter((m) => m.names.length);
+      .map((m) => ({ message_id: m.id, sender_id: m.senderId, sender_name: m.senderName, preview: m.text!.slice(0, PREVIEW_CHARS), names: mentionsIn(m.text), everyone: massMentionIn(m.text), sent_at: m.sentAt }))
+      .filter((m) => m.names.length || m.everyone);
     const now = new Date().toISOString();
     // Sorted, so the same set compares equal to the last one written whatever order sockets woke in.
     const online = JSON.stringify(this.sockets.users().map((u) => u.id).sort((x, y) => x - y));
@@ -73,7 +74,8 @@ export class Summary {
     // the day's count) is measured against the room row's own last_message_id, which only this
     // write moves, so the second time adds nothing. Mentions therefore go before the row's update.
     const stmts: D1PreparedStatement[] = [
-      ...(mentions.length ? [mentionNotifications(d1, roomId, mentions)] : []),
+      // @here counts who is online now, at this write (about a second after the send).
+      ...(mentions.length ? [mentionNotifications(d1, roomId, mentions), mentionRows(d1, roomId, mentions, online)] : []),
       writeRoomSummary(d1, roomId, {
         lastMessageId: last,
         sender: lastRow?.senderName ?? null,

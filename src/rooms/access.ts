@@ -1,11 +1,12 @@
 // Who may do what in a room. Every room route loads the room and the caller's membership in one
 // query, then asks these predicates; the room object never decides permissions itself.
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { roomMembers, rooms, type RoomRow } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
 import { badRequest, forbidden, notFound, type CodeWith } from "../http/errors";
 import { admitMember } from "../members/admit";
+import { activeCount } from "../members/queries";
 
 export type Role = "owner" | "admin" | "member";
 export type RoomAccess = {
@@ -78,4 +79,20 @@ export async function activeRole(db: Db, roomId: number, userId: number): Promis
     .where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId), eq(roomMembers.status, "active")))
     .get();
   return row?.role ?? null;
+}
+
+/** Rooms up to this size let every member use @here and @all unless the room says otherwise. */
+export const MASS_MENTIONS_DEFAULT_MAX_MEMBERS = 50;
+
+/**
+ * May the caller use @here / @all? The owner, room admins and system admins always; in a direct
+ * chat both people (it reaches one person); otherwise the room's allow_mass_mentions, and where it
+ * is unset (null), rooms of up to MASS_MENTIONS_DEFAULT_MAX_MEMBERS active members. The count is
+ * read only in that last case.
+ */
+export async function canMentionEveryone(db: Db, a: RoomAccess): Promise<boolean> {
+  if (canModerate(a) || a.room.kind === "direct") return true;
+  if (a.room.allowMassMentions !== null) return a.room.allowMassMentions;
+  const row = await db.select({ n: sql<number>`${activeCount(a.room.id)}` }).from(rooms).where(eq(rooms.id, a.room.id)).get();
+  return (row?.n ?? 0) <= MASS_MENTIONS_DEFAULT_MAX_MEMBERS;
 }

@@ -5,6 +5,7 @@ import { alias } from "drizzle-orm/sqlite-core";
 import type { Db, RowOf } from "../db/client";
 import { roomMembers, rooms, users, type RoomRow } from "../db/schema";
 import { activeCount } from "../members/queries";
+import { mentionCount } from "../mentions/queries";
 
 const me = alias(roomMembers, "me");
 
@@ -16,6 +17,7 @@ export function selectRooms(db: Db, viewerId: number) {
       membersCount: sql<number>`${activeCount(rooms.id)}`.as("members_count"),
       myRole: me.role,
       myLastRead: me.lastReadMessageId,
+      myMentions: mentionCount(rooms.id, { userId: viewerId, lastRead: me.lastReadMessageId, cleared: me.clearedMessageId, joinedAt: me.joinedAt }),
     })
     .from(rooms)
     .leftJoin(users, eq(users.id, rooms.creatorId))
@@ -49,8 +51,10 @@ export const toRoomResponse = (r: Row) => ({
   last_message_id: r.room.lastMessageId,
   last_activity_at: r.room.lastActivityAt,
   unread_messages_count: r.myRole ? Math.max(0, r.room.lastMessageId - (r.myLastRead ?? 0)) : 0,
+  mention_count: r.myRole ? (r.myMentions ?? 0) : 0,
   online_members_count: r.room.onlineCount,
   my_role: r.myRole ?? null,
+  allow_mass_mentions: r.room.allowMassMentions,
 });
 
 export async function getRoomResponse(db: Db, roomId: number, viewerId: number) {

@@ -27,6 +27,10 @@ export const RoomUpdate = z
   .object({
     ...fields,
     is_active: z.boolean().openapi({ description: "false archives the room (read-only: nobody posts, edits, reacts or joins); true reactivates it" }),
+    allow_mass_mentions: z
+      .boolean()
+      .nullable()
+      .openapi({ description: "true: every member may use @here / @all; false: only the owner and admins; null: by size (up to 50 members)" }),
   })
   .partial()
   .strict()
@@ -53,8 +57,10 @@ export const RoomResponse = z
     last_message_id: z.number().int(),
     last_activity_at: z.string(),
     unread_messages_count: z.number().int(),
+    mention_count: z.number().int().openapi({ description: "Your unread mentions here (@you, @here while you were online, @all): after your read position. Lags by up to a second" }),
     online_members_count: z.number().int(),
     my_role: z.enum(["owner", "admin", "member"]).nullable(),
+    allow_mass_mentions: z.boolean().nullable().openapi({ description: "May every member use @here / @all? null: yes in rooms of up to 50 members. The owner and admins always may" }),
   })
   .openapi("ChatRoomResponse");
 

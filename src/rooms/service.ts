@@ -103,6 +103,7 @@ export async function updateRoom(c: Caller, roomId: number, b: RoomPatch) {
     ...(b.visibility !== undefined && { visibility: b.visibility }),
     ...(b.require_approval !== undefined && { requireApproval: b.require_approval }),
     ...(b.max_members !== undefined && { maxMembers: b.max_members }),
+    ...(b.allow_mass_mentions !== undefined && { allowMassMentions: b.allow_mass_mentions }),
     // Archiving keeps the first archive time; each change of state moves the version.
     ...(b.is_active !== undefined &&
       b.is_active === (access.room.archivedAt !== null) && {

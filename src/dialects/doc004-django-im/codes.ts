@@ -68,7 +68,7 @@ export const CORE_CODES = {
   invite_code_expired: null, invite_code_used_up: null, request_pending: null, request_not_pending: null, banned: null,
   already_banned: null, cannot_ban_self: null, cannot_ban_owner: null, ban_not_found: null,
   message_not_found: null, invalid_message_id: null, invalid_reply_to: null, empty_message: null, system_message: null,
-  cannot_message: null, not_your_message: null, recall_window_passed: null, client_id_conflict: null, too_many_reactions: null,
+  cannot_message: null, not_your_message: null, mention_not_allowed: null, recall_window_passed: null, client_id_conflict: null, too_many_reactions: null,
   pin_limit_reached: null,
   location_required: null, unexpected_location: null, media_required: null, unexpected_media: null, media_type_mismatch: null,
   use_upload: null, use_rest: null, invalid_since: null, binary_not_supported: null, invalid_json: null, invalid_frame: null,
