@@ -3,12 +3,13 @@
 // unread count and cleared by reading; who may use @here / @all (owner and admins, or everyone
 // where the room allows it: by default rooms of up to 50 members), the refusal that stores
 // nothing, and GET /users/me/mentions across rooms, paged.
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { createChatClient, type Mention } from "../client/src/index";
 import { roomStub } from "../src/room/client";
 import type { Room } from "../src/room/room";
-import { api, bulkUsers, createRoom, expectError, flushRoom, join, registerUser, roomCast, type TestUser } from "./helpers";
+import { api, BASE, bulkUsers, createRoom, expectError, flushRoom, join, registerUser, roomCast, type TestUser } from "./helpers";
 import { connect } from "./ws";
 
 const say = async (u: TestUser, roomId: number, content_text: string) => {
@@ -207,5 +208,22 @@ describe("GET /users/me/mentions", () => {
     expectError(await api("GET", "/users/me/mentions?limit=0", { token: bob.token }), 400);
     expectError(await api("GET", "/users/me/mentions?before=x", { token: bob.token }), 400);
     expectError(await api("GET", "/users/me/mentions"), 401);
+  });
+});
+
+describe("the typed client", () => {
+  it("reads mention_count and /users/me/mentions through its typed REST", async () => {
+    const [alice, bob] = await Promise.all(["al", "bo"].map((p) => registerUser(p)));
+    const room = await createRoom(alice, { require_approval: false });
+    await join(room, alice, bob);
+    const m = await say(alice, room.id, `look @${bob.username}`);
+    await flushRoom(room.id);
+    const client = createChatClient({ baseUrl: BASE.replace("/api/v1", ""), fetch: (req) => exports.default.fetch(req) });
+    client.setToken(bob.token);
+    const { data } = await client.rest.GET("/api/v1/users/me/mentions", { params: { query: { limit: 10 } } });
+    const mentions: Mention[] = data!;
+    expect(mentions.map((x) => x.message_id)).toEqual([m.id]);
+    const rooms = await client.rest.GET("/api/v1/chat-rooms/", { params: { query: { current_user_only: true } } });
+    expect(rooms.data!.find((r) => r.id === room.id)?.mention_count).toBe(1);
   });
 });

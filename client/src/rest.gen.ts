@@ -174,6 +174,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/mentions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your recent mentions across your rooms, newest first: @you, @here while you had a room socket open, @all. Page with `before`. Lags the rooms by up to a second (written behind) */
+        get: operations["getUsersMeMentions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me/following": {
         parameters: {
             query?: never;
@@ -3191,6 +3208,31 @@ export interface components {
             /** @description Seconds (30); good for one socket */
             expires_in: number;
         };
+        Mention: {
+            /** @description The mention's own id: the paging cursor (not the message id) */
+            id: number;
+            room: {
+                id: number;
+                /** @enum {string} */
+                kind: "group" | "direct";
+                name: string;
+            };
+            message_id: number;
+            /**
+             * @description user: @you by name; here: @here while you were online; all: @all
+             * @enum {string}
+             */
+            kind: "user" | "here" | "all";
+            sender: {
+                id: number;
+                username: string;
+            };
+            /** @description The message's text (first 200 characters), as edited */
+            preview: string | null;
+            created_at: string;
+            /** @description At or before your read position in that room */
+            read: boolean;
+        };
         UserFollowResponse: {
             id: number;
             follower_id: number;
@@ -3456,9 +3498,13 @@ export interface components {
             last_message_id: number;
             last_activity_at: string;
             unread_messages_count: number;
+            /** @description Your unread mentions here (@you, @here while you were online, @all): after your read position. Lags by up to a second */
+            mention_count: number;
             online_members_count: number;
             /** @enum {string|null} */
             my_role: "owner" | "admin" | "member" | null;
+            /** @description May every member use @here / @all? null: yes in rooms of up to 50 members. The owner and admins always may */
+            allow_mass_mentions: boolean | null;
         };
         ChatRoomCreate: {
             name: string;
@@ -3481,6 +3527,8 @@ export interface components {
             max_members?: number | null;
             /** @description false archives the room (read-only: nobody posts, edits, reacts or joins); true reactivates it */
             is_active?: boolean;
+            /** @description true: every member may use @here / @all; false: only the owner and admins; null: by size (up to 50 members) */
+            allow_mass_mentions?: boolean | null;
         };
         NotificationTemplate: {
             id: number;
@@ -3699,6 +3747,8 @@ export interface components {
             last_message_id: number;
             last_activity_at: string;
             unread_count: number;
+            /** @description Your unread mentions in it (@you, @here while you were online, @all) */
+            mention_count: number;
             muted: boolean;
             muted_until: string | null;
             /** @enum {string} */
@@ -4388,6 +4438,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SocketTicket"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getUsersMeMentions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The next page: the last id you got */
+                before?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mention"][];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or invalid token */

@@ -4,11 +4,14 @@ import type { z } from "zod";
 import type { ChatMessage as ChatMessageSchema, ClosingFrame as ClosingFrameSchema, MessageVersion as MessageVersionSchema, Pin as PinSchema, ServerFrame, RoomClientFrames } from "../../src/room/protocol";
 import type { UserServerFrame } from "../../src/realtime/protocol";
 import type { Notification as NotificationSchema } from "../../src/notifications/schema";
+import type { components } from "./rest.gen";
 
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 export type Notification = z.infer<typeof NotificationSchema>;
 /** A pinned message (GET /pins, and the message_pinned frame). */
 export type Pin = z.infer<typeof PinSchema>;
+/** One of your mentions (GET /users/me/mentions): REST only, so typed from the OpenAPI document. */
+export type Mention = components["schemas"]["Mention"];
 /** One version of a message's text (GET /messages/{id}/edits). */
 export type MessageVersion = z.infer<typeof MessageVersionSchema>;
 /** Every frame a room socket sends (batch frames are unwrapped before you see them). */
