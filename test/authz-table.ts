@@ -34,6 +34,7 @@ export const MATRIX: Record<string, Record<Caller, number>> = {
   "get /auth/sessions":                                                  row(401, 200, 200, 200, 200, 200, 200, 200),
   "delete /auth/sessions/{session_id}":                                  row(401, 404, 204, 404, 404, 404, 404, 404),
   "post /auth/socket-ticket":                                            row(401, 200, 200, 200, 200, 200, 200, 200),
+  "get /users/me/mentions":                                              row(401, 200, 200, 200, 200, 200, 200, 200),
   "get /users/me/following":                                             row(401, 200, 200, 200, 200, 200, 200, 200),
   "get /users/me/followers":                                             row(401, 200, 200, 200, 200, 200, 200, 200),
   "post /users/{user_id}/follow":                                        row(401, 200, 400, 200, 200, 200, 200, 403),
