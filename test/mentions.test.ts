@@ -223,7 +223,7 @@ describe("the typed client", () => {
     const { data } = await client.rest.GET("/api/v1/users/me/mentions", { params: { query: { limit: 10 } } });
     const mentions: Mention[] = data!;
     expect(mentions.map((x) => x.message_id)).toEqual([m.id]);
-    const rooms = await client.rest.GET("/api/v1/chat-rooms/", { params: { query: { current_user_only: true } } });
+    const rooms = await client.rest.GET("/api/v1/chat-rooms", { params: { query: { current_user_only: "true" } } });
     expect(rooms.data!.find((r) => r.id === room.id)?.mention_count).toBe(1);
   });
 });

@@ -162,6 +162,24 @@ describe("web app", () => {
     await bob.page.getByRole("button", { name: "Pinned messages (0)" }).waitFor();
     await pins.getByText("Nothing is pinned yet.").waitFor();
   });
+
+  test("8. a mention of bob shows a mention badge in his list, which clears once he reads the room", async () => {
+    const other = `mentions-${run}`;
+    await createRoom(alice, other);
+    await joinRoom(bob, other);
+    // Bob goes back to the first room; alice mentions him in the other one.
+    await bob.page.getByRole("link", { name: new RegExp(roomName) }).click();
+    await bob.page.getByRole("heading", { name: roomName }).waitFor();
+    await say(alice.page, `@bob_${run} have a look`);
+    const badge = bob.page.getByRole("link", { name: new RegExp(other) }).locator(".mention-badge");
+    await eventually(async () => (await badge.count()) === 1 && (await badge.innerText()) === "@1", "bob sees @1 beside the other room");
+    // Opening the room reads it: back in the first room, the badge is gone.
+    await bob.page.getByRole("link", { name: new RegExp(other) }).click();
+    await sees(bob.page, "have a look");
+    await bob.page.getByRole("link", { name: new RegExp(roomName) }).click();
+    await bob.page.getByRole("heading", { name: roomName }).waitFor();
+    await eventually(async () => (await badge.count()) === 0, "the mention badge cleared on read", 20_000);
+  });
 });
 
 // A 2×2 RGB PNG (the server sniffs the bytes, so it must be a real one).

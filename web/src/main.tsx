@@ -168,13 +168,23 @@ function Shell({ user, onUser, onLogout }: { user: User; onUser: (u: User) => vo
                 href={`/rooms/${item.id}`}
                 class={`inbox-item ${item.id === roomId ? "active" : ""}`}
                 aria-current={item.id === roomId ? "page" : undefined}
-                onClick={(e) => (e.preventDefault(), go({ kind: "room", id: item.id }))}
+                onClick={(e) => {
+                  e.preventDefault();
+                  // Opening a room reads it (RoomView): its badges clear now, not at the next refresh.
+                  setInbox((items) => items.map((i) => (i.id === item.id ? { ...i, unread_count: 0, mention_count: 0 } : i)));
+                  go({ kind: "room", id: item.id });
+                }}
               >
                 <Avatar name={item.name} url={item.avatar_url} />
                 <span class="inbox-text">
                   <span class="inbox-name">{item.name}</span>
                   <span class="inbox-last">{item.last_message ? `${item.last_message.sender}: ${item.last_message.content}` : "No messages yet"}</span>
                 </span>
+                {item.mention_count > 0 && item.id !== roomId && (
+                  <span class="badge mention-badge" aria-label={`${item.mention_count} mentions`}>
+                    @{item.mention_count}
+                  </span>
+                )}
                 {item.unread_count > 0 && item.id !== roomId && (
                   <span class="badge" aria-label={`${item.unread_count} unread`}>
                     {item.unread_count}
