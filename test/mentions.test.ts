@@ -147,9 +147,12 @@ describe("who may use @here and @all", () => {
       .run();
     const on = await api("PUT", `/chat-rooms/${room.id}`, { token: owner.token, body: { allow_mass_mentions: true } });
     expect(on.json.allow_mass_mentions).toBe(true);
-    await say(member, room.id, "@all big room, allowed");
+    const big = await say(member, room.id, "@all big room, allowed");
     expectError(await api("PUT", `/chat-rooms/${room.id}`, { token: owner.token, body: { allow_mass_mentions: "yes" } }), 400);
     await flushRoom(room.id);
+    // One row for the @all of a room of 63 members: a send writes nothing per member.
+    const rows = await env.DB.prepare("SELECT user_id, kind FROM mentions WHERE room_id = ? AND message_id = ?").bind(room.id, big.id).all();
+    expect(rows.results).toEqual([{ user_id: null, kind: "all" }]);
     // The owner: the small-room @all, then (after the admin's @here, sent while nobody was online) the big-room one.
     expect((await counts(owner, room.id)).mentions).toBe(2);
   });
