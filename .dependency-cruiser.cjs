@@ -30,6 +30,15 @@ module.exports = {
       to: { path: "^src/dialects/[^/]+/", pathNot: "^src/dialects/$1/" },
     },
     {
+      name: "dialect-imports-no-database",
+      severity: "error",
+      comment:
+        "A dialect reaches D1 only through a feature's service: it imports neither the D1 client (src/db/client.ts), " +
+        "nor the table definitions (src/db/schema), nor drizzle-orm, so every query has one home and one rule.",
+      from: { path: "^src/dialects/" },
+      to: { path: ["^src/db/client\\.ts$", "^src/db/schema", "(^|/)node_modules/drizzle-orm/"] },
+    },
+    {
       name: "room-object-only-from-services",
       severity: "error",
       comment:

@@ -5,17 +5,15 @@
 // envelope of the document the content type names, and both fields when none does.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { sql } from "drizzle-orm";
-import { getDb } from "../db/client";
-import { roomMembers, users } from "../db/schema";
 import { ApiError, fieldErrors, invalidRequest } from "../http/errors";
 import { json } from "../http/schemas";
 import { applyToJoin } from "../join-requests/service";
-import { leaveRoom } from "../members/service";
+import { leaveRoom, memberIdsOf } from "../members/service";
 import type { Caller } from "../messages/common";
 import { globalRoomId } from "../rooms/global";
 import { RoomCreate } from "../rooms/schemas";
 import { createRoom, listRooms, readRoom } from "../rooms/service";
+import { idsOfUsernames } from "../users/service";
 import { Room001, room001, settingsOf } from "./doc001-django-chat/shapes";
 import { TAG001 } from "./doc001-django-chat/routes";
 import { room002, TAG002 } from "./doc002-fastapi-chat/routes";
@@ -67,35 +65,12 @@ const Create001 = z.object({
 /** 002's form. */
 const Create002 = z.object({ room_name: RoomCreate.shape.name, description: z.string().max(1000).optional() });
 
-/** Up to 100 member ids per room (by join order), for the rooms among `roomIds`: one query. */
-async function memberIds(env: Env, roomIds: number[]) {
-  if (!roomIds.length) return new Map<number, number[]>();
-  const rows = await getDb(env.DB).all<{ room_id: number; user_id: number }>(sql`
-    SELECT room_id, user_id FROM (
-      SELECT ${roomMembers.roomId} AS room_id, ${roomMembers.userId} AS user_id,
-        row_number() OVER (PARTITION BY ${roomMembers.roomId} ORDER BY ${roomMembers.id}) AS n
-      FROM ${roomMembers}
-      WHERE ${roomMembers.roomId} IN (SELECT value FROM json_each(${JSON.stringify(roomIds)})) AND ${roomMembers.status} = 'active')
-    WHERE n <= 100`);
-  const out = new Map<number, number[]>();
-  for (const r of rows) out.set(r.room_id, [...(out.get(r.room_id) ?? []), r.user_id]);
-  return out;
-}
-
 /** Rooms in both documents' shapes. Outsiders see neither a room's members nor its last message. */
 async function roomsBoth(c: Caller, list: Awaited<ReturnType<typeof listRooms>>) {
   const mine = list.filter((r) => r.my_role !== null || c.var.user.isAdmin);
-  const [names, members] = await Promise.all([people(c.env, list.map((r) => r.creator_id)), memberIds(c.env, mine.map((r) => r.id))]);
+  const [names, members] = await Promise.all([people(c.env, list.map((r) => r.creator_id)), memberIdsOf(c, mine.map((r) => r.id))]);
   // The summary keeps the last sender's name: their id is looked up by it (usernames are unique).
-  const senders = [...new Set(mine.flatMap((r) => (r.last_message ? [r.last_message.sender.toLowerCase()] : [])))];
-  const ids = senders.length
-    ? await getDb(c.env.DB)
-        .select({ id: users.id, username: users.username })
-        .from(users)
-        .where(sql`lower(${users.username}) IN (SELECT value FROM json_each(${JSON.stringify(senders)}))`)
-        .all()
-    : [];
-  const idOf = new Map(ids.map((u) => [u.username.toLowerCase(), u.id]));
+  const idOf = await idsOfUsernames(c, mine.flatMap((r) => (r.last_message ? [r.last_message.sender] : [])));
   return list.map((r) => {
     const visible = r.my_role !== null || c.var.user.isAdmin;
     const base = room001(r, names);

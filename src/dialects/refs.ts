@@ -1,9 +1,8 @@
 // Translations every dialect needs: global message ids (messages/global-id.ts) checked against the
 // room they are used in, and the names of the users a page mentions, in one query.
-import { getDb, inIds } from "../db/client";
-import { users } from "../db/schema";
 import { parseGlobalMessageId, toGlobalMessageId } from "../messages/global-id";
 import { ApiError } from "../http/errors";
+import { peopleByIds, type Person } from "../users/service";
 
 export { toGlobalMessageId };
 
@@ -21,16 +20,7 @@ export function messageAt(global: number | string): { roomId: number; messageId:
   return ref;
 }
 
-export type Person = { id: number; username: string; display_name: string | null };
+export type { Person };
 
 /** The users behind `ids` (display names for senders and creators): one query whatever the page size. */
-export async function people(env: Env, ids: Iterable<number>): Promise<Map<number, Person>> {
-  const list = [...new Set(ids)];
-  if (!list.length) return new Map();
-  const rows = await getDb(env.DB)
-    .select({ id: users.id, username: users.username, display_name: users.displayName })
-    .from(users)
-    .where(inIds(users.id, list))
-    .all();
-  return new Map(rows.map((r) => [r.id, r]));
-}
+export const people = (env: Env, ids: Iterable<number>): Promise<Map<number, Person>> => peopleByIds({ env }, ids);

@@ -6,7 +6,7 @@ import type { z } from "@hono/zod-openapi";
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { blockBetween, pairEitherWay, type UserRef } from "../blocks/queries";
-import { batchRun, type Db, type RowOf } from "../db/client";
+import { batchRun, inIds, type Db, type RowOf } from "../db/client";
 import { friendRequests, friendships, users } from "../db/schema";
 import type { FriendRequestResponse, FriendResponse } from "./schemas";
 
@@ -100,3 +100,11 @@ export const settlePending = (db: Db, a: number, b: number, now: string) =>
     .set({ status: "accepted", respondedAt: now })
     .where(and(requestPending(), pairEitherWay(friendRequests.fromId, friendRequests.toId, a, b), friendsBetween(a, b)))
     .returning({ id: friendRequests.id });
+
+/** Those of `ids` that are accounts, each with whether `me` is their friend: one query (a missing id is no row). */
+export const friendFlags = (db: Db, me: number, ids: number[]) =>
+  db
+    .select({ id: users.id, friend: sql<number>`${friendsBetween(me, users.id)}` })
+    .from(users)
+    .where(inIds(users.id, ids))
+    .all();

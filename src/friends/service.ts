@@ -11,6 +11,7 @@ import { badRequest, conflict, forbidden, notFound } from "../http/errors";
 import type { Caller } from "../messages/common";
 import {
   befriend,
+  friendFlags,
   friendsBetween,
   pendingFrom,
   readRequest,
@@ -183,4 +184,15 @@ export async function setFriendGroup(c: Caller, them: number, group: string | nu
   // Removed between the two statements: report it as not friends rather than a 500.
   if (!friend) await notFriends(db, them);
   return friend!;
+}
+
+/**
+ * User id -> "is the caller's friend", for those of `ids` that exist (a missing id is no account):
+ * document 004 makes private chats and groups between friends only, and tells a missing account
+ * from a stranger. One query.
+ */
+export async function friendshipWith(c: Caller, ids: number[]): Promise<Map<number, boolean>> {
+  if (!ids.length) return new Map();
+  const rows = await friendFlags(getDb(c.env.DB), c.var.user.id, ids);
+  return new Map(rows.map((r) => [r.id, !!r.friend]));
 }

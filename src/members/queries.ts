@@ -95,3 +95,16 @@ export const upgradeCheck = (d1: D1Database, roomId: number, userId: number, ses
     )
     .bind(roomId, userId, sessionId)
     .first<UpgradeCheck>();
+
+/**
+ * Up to 100 active member ids per room (by join order) for the rooms among `roomIds`: one
+ * query whatever the number of rooms (a window per room), ids bound as one JSON parameter.
+ */
+export const firstMemberIds = (db: Db, roomIds: number[]) =>
+  db.all<{ room_id: number; user_id: number }>(sql`
+    SELECT room_id, user_id FROM (
+      SELECT ${roomMembers.roomId} AS room_id, ${roomMembers.userId} AS user_id,
+        row_number() OVER (PARTITION BY ${roomMembers.roomId} ORDER BY ${roomMembers.id}) AS n
+      FROM ${roomMembers}
+      WHERE ${roomMembers.roomId} IN (SELECT value FROM json_each(${JSON.stringify(roomIds)})) AND ${roomMembers.status} = 'active')
+    WHERE n <= 100`);

@@ -10,9 +10,9 @@ import type { BackgroundCaller, Caller } from "../messages/common";
 import { addedToRoom } from "../notifications/produce";
 import { pokeHubs } from "../realtime/push";
 import { retryOnce, roomStub } from "../room/client";
-import { canManageRoom, canModerate, canView, isOwner, loadRoom, require, requireActive, type RoomAccess } from "../rooms/access";
+import { activeRole, canManageRoom, canModerate, canView, isOwner, loadRoom, require, requireActive, type Role, type RoomAccess } from "../rooms/access";
 import { admitMember } from "./admit";
-import { activeMember, bulkFacts, memberPage, selectMembers } from "./queries";
+import { activeMember, bulkFacts, firstMemberIds, memberPage, selectMembers } from "./queries";
 import { toMemberResponse } from "./schemas";
 
 export const membershipChanged = () => conflict("membership_changed", "This membership changed meanwhile; reload and try again");
@@ -55,6 +55,21 @@ export async function listMembers(c: Caller, roomId: number, page: { limit: numb
   require(canView(access), "Only members can see the member list", "not_a_member");
   return memberPage(db, access.room.id, page).all();
 }
+
+/**
+ * Room id -> up to 100 active member ids (by join order), for rooms the caller may already see
+ * (documents 001 and 002 list them with each room): one query for the whole page, none for none.
+ */
+export async function memberIdsOf(c: { env: Env }, roomIds: number[]): Promise<Map<number, number[]>> {
+  if (!roomIds.length) return new Map();
+  const rows = await firstMemberIds(getDb(c.env.DB), roomIds);
+  const out = new Map<number, number[]>();
+  for (const r of rows) out.set(r.room_id, [...(out.get(r.room_id) ?? []), r.user_id]);
+  return out;
+}
+
+/** A user's role in a room while an active member, else null: doors that pick their own refusal by role ask it. */
+export const roleIn = (c: { env: Env }, roomId: number, userId: number): Promise<Role | null> => activeRole(getDb(c.env.DB), roomId, userId);
 
 /**
  * Adds up to 100 users at once (owner, room admins, system admins): all of them or none. Users

@@ -3,7 +3,7 @@
 // messages and media along and closes the room's sockets.
 import { desc, eq, or, sql } from "drizzle-orm";
 import { contains } from "../db/like";
-import { getDb } from "../db/client";
+import { getDb, inIds } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import { files, joinRequests, roomMembers, rooms } from "../db/schema";
 import { ApiError, conflict } from "../http/errors";
@@ -78,6 +78,34 @@ export async function listRooms(c: Caller, { visibility_filter, current_user_onl
     .all();
   return rows.map(toRoomResponse);
 }
+
+/**
+ * The rooms among `roomIds` as the caller's room list shows them (no visibility check: the caller
+ * names rooms they were already told about, e.g. by a notification). One query; none for no ids.
+ */
+export async function roomsByIds(c: Caller, roomIds: number[]) {
+  if (!roomIds.length) return [];
+  const rows = await selectRooms(getDb(c.env.DB), c.var.user.id).where(inIds(rooms.id, roomIds)).all();
+  return rows.map(toRoomResponse);
+}
+
+/**
+ * A room's id and name, or 404 room_not_found: the reference to a room that document 001 embeds
+ * in its messages. It reveals only the name, so it does no membership check of its own: callers
+ * check access before they show it.
+ */
+export async function roomName(c: { env: Env }, roomId: number): Promise<{ id: number; name: string }> {
+  const row = await getDb(c.env.DB).select({ id: rooms.id, name: rooms.name }).from(rooms).where(eq(rooms.id, roomId)).get();
+  if (!row) throw new ApiError(404, "room_not_found", "Room not found");
+  return row;
+}
+
+/**
+ * A room's kind and direct key ("a:b", the two user ids, for a direct chat), or undefined when no
+ * such room: document 004's friends-only rule finds the other side of a direct chat by it.
+ */
+export const roomKind = (c: { env: Env }, roomId: number) =>
+  getDb(c.env.DB).select({ kind: rooms.kind, key: rooms.directKey }).from(rooms).where(eq(rooms.id, roomId)).get();
 
 /** One room (group or direct) for its owner, active members and system admins: ChatRoomResponse. */
 export async function readRoom(c: Caller, roomId: number) {

@@ -1,8 +1,9 @@
 // User lookups and writes other doors and features need: a username to its account id
 // (case-insensitive, as logins match), one's own row, and the profile update that also reads the
-// picture it replaces.
+// picture it replaces; and the batch lookups the reference documents' doors need (names, ids by
+// username, pictures, whether an account still exists), one query each whatever the page size.
 import { eq, sql } from "drizzle-orm";
-import type { Db } from "../db/client";
+import { inIds, type Db } from "../db/client";
 import { users } from "../db/schema";
 import { notFound } from "../http/errors";
 
@@ -37,4 +38,24 @@ export async function updateUser(db: Db, userId: number, set: Partial<typeof use
       .returning(),
   ]);
   return { replaced: before?.fileId ?? null, user: after };
+}
+
+/** Names of the users behind `ids`: one query; ids bound as one JSON parameter (D1's 100-parameter cap). */
+export const namesByIds = (db: Db, ids: number[]) =>
+  db.select({ id: users.id, username: users.username, display_name: users.displayName }).from(users).where(inIds(users.id, ids)).all();
+
+/** Ids of the accounts whose usernames (lower-cased) are among `lowerNames`: one query, matched as logins match. */
+export const idsByUsernames = (db: Db, lowerNames: string[]) =>
+  db
+    .select({ id: users.id, username: users.username })
+    .from(users)
+    .where(sql`lower(${users.username}) IN (SELECT value FROM json_each(${JSON.stringify(lowerNames)}))`)
+    .all();
+
+/** Picture URLs of the users behind `ids`: one query. */
+export const avatarUrlsByIds = (db: Db, ids: number[]) => db.select({ id: users.id, avatar: users.avatarUrl }).from(users).where(inIds(users.id, ids)).all();
+
+/** Whether an account with this id exists (a signed token may outlive its account). */
+export async function userExists(db: Db, id: number): Promise<boolean> {
+  return !!(await db.select({ id: users.id }).from(users).where(eq(users.id, id)).get());
 }

@@ -18,7 +18,7 @@ import { deleteObjects } from "../media/files";
 import type { Caller } from "../messages/common";
 import { retryOnce, roomStub } from "../room/client";
 import { contactFor } from "./privacy";
-import { loadSelf, updateUser, userIdByUsername } from "./queries";
+import { avatarUrlsByIds, idsByUsernames, loadSelf, namesByIds, updateUser, userExists, userIdByUsername } from "./queries";
 import { toPublicUser, toUserResponse, type ChangePassword, type PublicProfile, type UpdateMe, type UserView } from "./schemas";
 
 const wrongPassword = () => new ApiError(403, "wrong_password", "Password is incorrect");
@@ -133,6 +133,41 @@ export async function deleteAccount(c: Caller, password: string): Promise<void> 
 
 /** The account a username names (case-insensitive, as logins match), or null. */
 export const findUserId = (c: { env: Env }, username: string) => userIdByUsername(getDb(c.env.DB), username);
+
+export type Person = { id: number; username: string; display_name: string | null };
+
+/**
+ * The users behind `ids` (display names for senders and creators on the reference documents'
+ * pages): one query whatever the page size, none for an empty page.
+ */
+export async function peopleByIds(c: { env: Env }, ids: Iterable<number>): Promise<Map<number, Person>> {
+  const list = [...new Set(ids)];
+  if (!list.length) return new Map();
+  const rows = await namesByIds(getDb(c.env.DB), list);
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/**
+ * Username (lower-cased) -> account id, for names a room summary keeps instead of ids: one query.
+ * Usernames are unique case-insensitively, so each name has at most one id.
+ */
+export async function idsOfUsernames(c: { env: Env }, names: Iterable<string>): Promise<Map<string, number>> {
+  const lower = [...new Set([...names].map((n) => n.toLowerCase()))];
+  if (!lower.length) return new Map();
+  const rows = await idsByUsernames(getDb(c.env.DB), lower);
+  return new Map(rows.map((u) => [u.username.toLowerCase(), u.id]));
+}
+
+/** User id -> picture URL ("" for none), for a page's senders: one query. */
+export async function avatarsByIds(c: { env: Env }, ids: Iterable<number>): Promise<Map<number, string>> {
+  const unique = [...new Set(ids)];
+  if (!unique.length) return new Map<number, string>();
+  const rows = await avatarUrlsByIds(getDb(c.env.DB), unique);
+  return new Map(rows.map((r) => [r.id, r.avatar ?? ""]));
+}
+
+/** Whether the account still exists: doors that name a deleted account's refusal (004's 31) ask it. */
+export const accountExists = (c: { env: Env }, userId: number) => userExists(getDb(c.env.DB), userId);
 
 /** Users with `q` in their username or display name, by username. */
 export async function searchUsers(c: Caller, { q, limit, offset }: { q: string; limit: number; offset: number }): Promise<PublicProfile[]> {

@@ -13,7 +13,17 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "node_modules/.bin");
 
-const SYSTEM_CHROMIUM = process.env.CHROMIUM_PATH ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
+// @sparticuz/chromium is a Linux x64 build: on macOS and Windows the installed Chrome is found in
+// its usual place (or named by CHROMIUM_PATH).
+const KNOWN_BROWSERS = [
+  "/usr/bin/chromium",
+  "/usr/bin/chromium-browser",
+  "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+  "/Applications/Chromium.app/Contents/MacOS/Chromium",
+  "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe",
+  "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe",
+];
+const SYSTEM_CHROMIUM = process.env.CHROMIUM_PATH ?? KNOWN_BROWSERS.find(existsSync);
 
 /** The browser binary: a configured or system one first (faster to start), else the packaged one. */
 async function chromiumPath(): Promise<string> {

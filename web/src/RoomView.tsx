@@ -4,30 +4,21 @@
 // "sending" until their own chat_message comes back.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError, type JoinRequest } from "./api";
+import { closedMessage } from "./closed";
+import { Composer } from "./Composer";
 import { ConnectionBadge } from "./ConnectionBadge";
 import { EditHistory } from "./EditHistory";
 import { Icon } from "./Icon";
+import { JoinRequests } from "./JoinRequests";
 import { Members } from "./Members";
 import { newClientId } from "./format";
 import { MessageItem, type Pending } from "./MessageItem";
 import { PinsPanel } from "./PinsPanel";
-import { RoomConnection, type Closed, type ConnState, type RoomFrame } from "./realtime";
+import { RoomConnection, type ConnState, type RoomFrame } from "./realtime";
 import type { ChatMessage, Pin, Room, User, UserRef } from "./types";
 
 const PAGE = 50;
 const nameOf = (u: UserRef) => u.display_name || u.username;
-
-/** What the room said when it closed for good, for people (the kind from its closing frame, else the close code). */
-const CLOSED_SAYS: Record<string, string> = {
-  removed: "You were removed from this room.",
-  left: "You left this room.",
-  banned: "You were banned from this room.",
-  account_deleted: "Your account was deleted.",
-  room_deleted: "This room was deleted.",
-  session_ended: "You were signed out.",
-};
-const closedMessage = (c: Closed) =>
-  (c.kind && CLOSED_SAYS[c.kind]) || (c.code === 4004 ? CLOSED_SAYS.room_deleted : c.code === 4001 ? CLOSED_SAYS.session_ended : "You are no longer a member of this room.");
 
 export function RoomView({
   roomId,
@@ -330,23 +321,7 @@ export function RoomView({
       </header>
       {showPins && <PinsPanel pins={pins} canPin={canPin} onUnpin={(id) => act(() => setPinned(id, false))} onClose={() => setShowPins(false)} />}
       {historyOf !== null && <EditHistory key={historyOf} roomId={roomId} messageId={historyOf} onClose={() => setHistoryOf(null)} />}
-      {requests.length > 0 && (
-        <div class="requests" aria-label="Join requests">
-          {requests.map((r) => (
-            <p key={r.id}>
-              <strong>{r.applicant_name ?? `user ${r.applicant_id}`}</strong> asks to join{" "}
-              {(["approved", "rejected"] as const).map((s) => (
-                <button
-                  key={s}
-                  onClick={() => api.processJoinRequest(r.id, s).then(() => setRequests(requests.filter((x) => x.id !== r.id)), (e) => setError(e.message))}
-                >
-                  {s === "approved" ? "Approve" : "Reject"}
-                </button>
-              ))}
-            </p>
-          ))}
-        </div>
-      )}
+      <JoinRequests requests={requests} onDone={(id) => setRequests(requests.filter((x) => x.id !== id))} onError={setError} />
       {fatal ? (
         <p class="error pad" role="alert">
           {fatal}
@@ -401,101 +376,5 @@ export function RoomView({
         />
       )}
     </section>
-  );
-}
-
-function Composer({
-  replyTo,
-  onCancelReply,
-  onSend,
-  onTyping,
-  onFile,
-}: {
-  replyTo: ChatMessage | null;
-  onCancelReply: () => void;
-  onSend: (text: string) => void;
-  onTyping: (on: boolean) => void;
-  onFile: (f: File) => void;
-}) {
-  const [text, setText] = useState("");
-  const typingSent = useRef(0);
-  const input = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => {
-    if (replyTo) input.current?.focus();
-  }, [replyTo]);
-
-  function submit() {
-    const body = text.trim();
-    if (!body) return;
-    onSend(body);
-    setText("");
-    typingSent.current = 0;
-    onTyping(false);
-  }
-  return (
-    <form
-      class="composer"
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-    >
-      {replyTo && (
-        <div class="replying">
-          <span class="grow">
-            Replying to <strong>{replyTo.sender_name}</strong>: <span class="muted">{(replyTo.content_text ?? replyTo.file_name ?? "").slice(0, 80)}</span>
-          </span>
-          <button type="button" class="icon" aria-label="Cancel reply" onClick={onCancelReply}>
-            ✕
-          </button>
-        </div>
-      )}
-      <div class="composer-row">
-        <label class="file-button icon" title="Attach an image or file">
-          <Icon name="clip" size={22} />
-          <span class="sr-only">Attach a file</span>
-          <input
-            type="file"
-            onChange={(e) => {
-              const f = e.currentTarget.files?.[0];
-              e.currentTarget.value = "";
-              if (f) onFile(f);
-            }}
-          />
-        </label>
-        <label class="sr-only" for="composer-text">
-          Message
-        </label>
-        <textarea
-          id="composer-text"
-          ref={input}
-          rows={1}
-          maxLength={4000}
-          placeholder="Write a message (Enter sends, Shift+Enter for a new line)"
-          value={text}
-          onInput={(e) => {
-            const v = e.currentTarget.value;
-            setText(v);
-            // At most one "typing" frame every 3 s while typing; the room expires it after 5 s.
-            if (v && Date.now() - typingSent.current > 3000) {
-              typingSent.current = Date.now();
-              onTyping(true);
-            } else if (!v && typingSent.current) {
-              typingSent.current = 0;
-              onTyping(false);
-            }
-          }}
-          onKeyDown={(e) => {
-            if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
-              e.preventDefault();
-              submit();
-            }
-          }}
-        />
-        <button type="submit" class="primary">
-          Send
-        </button>
-      </div>
-    </form>
   );
 }

@@ -3,17 +3,13 @@
 // result into 001's shapes; errors are {"error": "..."}. The room list, creation, join and leave
 // are shared with document 002 (../api-chat-rooms.ts); the socket is ./socket.ts.
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
-import { getDb, inIds } from "../../db/client";
-import { rooms } from "../../db/schema";
 import { ApiError, requireUpgrade } from "../../http/errors";
 import { id, intQuery, json, PageQuery, RoomIdParam } from "../../http/schemas";
 import { listMembers } from "../../members/service";
 import { deleteMessage, markRead, openSocket, readHistory, sendMessage } from "../../messages/service";
-import { listNotifications, setRead } from "../../notifications/read";
+import { markOne, myNotifications } from "../../notifications/service";
 import { MAX_CONTENT } from "../../room/protocol";
-import { selectRooms, toRoomResponse } from "../../rooms/queries";
-import { readRoom } from "../../rooms/service";
+import { readRoom, roomName, roomsByIds } from "../../rooms/service";
 import { authed, dialectRouter } from "../envelope";
 import { messageAt, messageIn, people } from "../refs";
 import { Member001, member001, Message001, message001, Notification001, notification001, Room001, room001, User001, user001 } from "./shapes";
@@ -46,11 +42,7 @@ const MessageCreate001 = z
   })
   .openapi("Doc001MessageCreate");
 
-async function roomRef(env: Env, roomId: number) {
-  const row = await getDb(env.DB).select({ id: rooms.id, name: rooms.name }).from(rooms).where(eq(rooms.id, roomId)).get();
-  if (!row) throw new ApiError(404, "room_not_found", "Room not found");
-  return row;
-}
+const roomRef = (env: Env, roomId: number) => roomName({ env }, roomId);
 
 export const doc001Routes = dialectRouter(envelope001)
   .openapi(
@@ -194,11 +186,9 @@ export const doc001Routes = dialectRouter(envelope001)
       responses: { 200: json(z.array(Notification001)), ...errors001 },
     }),
     async (c) => {
-      const db = getDb(c.env.DB);
-      const list = await listNotifications(db, c.var.user.id, { unread_only: false, limit: 50 });
+      const list = await myNotifications(c, { unread_only: false, limit: 50 });
       const roomIds = [...new Set(list.flatMap((n) => (n.room && n.room.kind === "group" ? [n.room.id] : [])))];
-      const rows = roomIds.length ? await selectRooms(db, c.var.user.id).where(inIds(rooms.id, roomIds)).all() : [];
-      const roomList = rows.map(toRoomResponse);
+      const roomList = await roomsByIds(c, roomIds);
       const names = await people(c.env, roomList.map((r) => r.creator_id));
       const byId = new Map(roomList.map((r) => [r.id, room001(r, names)]));
       return c.json(
@@ -218,7 +208,7 @@ export const doc001Routes = dialectRouter(envelope001)
       responses: { 200: ok("通知已标记为已读"), ...errors001 },
     }),
     async (c) => {
-      await setRead(getDb(c.env.DB), c.var.user.id, c.req.valid("param").notification_id, true);
+      await markOne(c, c.req.valid("param").notification_id, true);
       return c.json({ message: "通知已标记为已读" }, 200);
     },
   );

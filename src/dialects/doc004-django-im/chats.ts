@@ -5,14 +5,13 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { clearHistory, openDirect } from "../../conversations/service";
-import { getDb, inIds } from "../../db/client";
-import { users } from "../../db/schema";
 import { router, type AppEnv } from "../../http/app-env";
 import { listMembers } from "../../members/service";
 import { parseGlobalMessageId, toGlobalMessageId } from "../../messages/global-id";
 import { deleteMessage, markRead, readHistory, searchRoom, sendMessage } from "../../messages/service";
 import { messageInput, type ChatMessage } from "../../room/protocol";
 import { readRoom } from "../../rooms/service";
+import { avatarsByIds } from "../../users/service";
 import { body004, wholeInbox, id004, route004, signedIn, signedInAs } from "./common";
 import { fail, ok, as004, settleAll, type CodeMap } from "./envelope";
 import { friendship, requireFriendInDirect } from "./friendship";
@@ -257,9 +256,4 @@ export const chatRoutes = () => {
 };
 
 /** Senders' pictures (public URLs), one query for all of them. */
-async function avatarsOf(c: Context<AppEnv>, ids: number[]) {
-  const unique = [...new Set(ids)];
-  if (!unique.length) return new Map<number, string>();
-  const rows = await getDb(c.env.DB).select({ id: users.id, avatar: users.avatarUrl }).from(users).where(inIds(users.id, unique)).all();
-  return new Map(rows.map((r) => [r.id, r.avatar ?? ""]));
-}
+const avatarsOf = (c: Context<AppEnv>, ids: number[]) => avatarsByIds(c, ids);

@@ -4,14 +4,12 @@
 import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { eq } from "drizzle-orm";
 import { userFromToken } from "../../auth/middleware";
 import { readToken } from "../../auth/tokens";
-import { getDb } from "../../db/client";
-import { users } from "../../db/schema";
 import { avatarBytes } from "../../avatars/service";
 import type { AppEnv } from "../../http/app-env";
 import { inboxPage } from "../../conversations/service";
+import { accountExists } from "../../users/service";
 import { fail, as004 } from "./envelope";
 import type { Doc004Code } from "./codes";
 import { Failure, succeeded, type Model } from "./models";
@@ -37,7 +35,7 @@ export function signedInAs(gone?: Doc004Code) {
     const user = token ? await userFromToken(c.env, token, (p) => c.executionCtx.waitUntil(p)) : null;
     if (!user) {
       const claims = gone !== undefined && token ? await readToken(c.env, token) : null;
-      if (claims && !(await getDb(c.env.DB).select({ id: users.id }).from(users).where(eq(users.id, claims.userId)).get())) throw fail(gone!);
+      if (claims && !(await accountExists(c, claims.userId))) throw fail(gone!);
       throw fail(1);
     }
     c.set("user", user);

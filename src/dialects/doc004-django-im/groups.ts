@@ -5,12 +5,10 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { createGroupConversation } from "../../conversations/service";
-import { getDb } from "../../db/client";
 import { router, type AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
 import { invite, listInvitations, processInvitation } from "../../invitations/service";
-import { leaveRoom, removeMember, setRole, transferOwnership } from "../../members/service";
-import { activeRole } from "../../rooms/access";
+import { leaveRoom, removeMember, roleIn, setRole, transferOwnership } from "../../members/service";
 import { deleteRoom } from "../../rooms/service";
 import { body004, wholeInbox, id004, route004, signedIn, signedInAs } from "./common";
 import { fail, ok, as004, type CodeMap } from "./envelope";
@@ -45,7 +43,7 @@ export const groupRoutes = () => {
   ])
     r.use(p, signedIn);
 
-  const role = (c: Context<AppEnv>, groupId: number, userId: number) => activeRole(getDb(c.env.DB), groupId, userId);
+  const role = (c: Context<AppEnv>, groupId: number, userId: number) => roleIn(c, groupId, userId);
 
   return r
     .openapi(
