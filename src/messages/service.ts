@@ -13,7 +13,7 @@ import { detachFile, resolveAttachment, type ResolvedAttachment } from "../media
 import { deleteFile } from "../media/service";
 import { receiveUpload, type UploadOptions } from "../media/upload";
 import { forgetMentions, refreshMentions } from "../notifications/produce";
-import { roomStub } from "../room/client";
+import { openRoomSocket, roomStub } from "../room/client";
 import { messageInput, type ChatMessage } from "../room/protocol";
 import { ADMISSION_HEADER, type Admission, type HistoryQuery } from "../room/room";
 import type { SearchQuery } from "../room/search-index";
@@ -236,7 +236,7 @@ export async function openSocket(c: Caller, roomId: number, opts: { since: numbe
     ...(opts.shape && { shape: opts.shape }),
   };
   // A fresh request: only the worker's own headers reach the object, never the client's.
-  return roomStub(c.env, roomId).fetch("https://room.internal/ws", {
+  return openRoomSocket(c.env, roomId, admission.user.id, {
     headers: { Upgrade: "websocket", [ADMISSION_HEADER]: JSON.stringify(admission) },
   });
 }

@@ -14,7 +14,7 @@ import type { Typing } from "./typing";
 export type UserClosing = Exclude<ClosingKind, "room_deleted">;
 
 /** A socket the server is closing: it no longer counts, whenever its close event comes. */
-function markLeft(ws: WebSocket) {
+export function markLeft(ws: WebSocket) {
   const a = attachment(ws);
   if (a) ws.serializeAttachment({ ...a, left: true });
 }

@@ -16,6 +16,8 @@ export type SocketInfo = {
   sid?: string;
   exp?: number;
   shape?: WireShape;
+  /** On a relay: the socket's name, by which the room counts its refused frames. */
+  key?: string;
 };
 
 import type { WireShape } from "./shapes";
@@ -113,6 +115,11 @@ export class Sockets {
   /** One entry per online user. */
   users(): SocketInfo[] {
     return [...this.i.byUser.values()].map((e) => e.info);
+  }
+
+  /** Open sockets. */
+  get size() {
+    return this.i.bySocket.size;
   }
 
   get userCount() {
