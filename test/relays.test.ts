@@ -189,6 +189,19 @@ describe("relay restarts", () => {
     for (const c of clients) c.close();
   });
 
+  it("a room evicted between messages still reaches its relays' sockets once each", async () => {
+    const { room, members, clients } = await giantRoom();
+    const a = await send(room.id, members[6].token, "before");
+    for (const c of clients) await c.next("chat_message", (f) => f.message.id === a.json.id);
+    // The room forgets what it sent each relay: it sends from its head, and the relays carry on.
+    await evictDurableObject(roomStub(env, room.id));
+    clients[6].send({ type: "chat_message", content_text: "after", client_id: "after-evict" });
+    const b = await clients[6].next("chat_message", (f) => f.message.client_id === "after-evict");
+    for (const c of clients) await c.next("chat_message", (f) => f.message.id === b.message.id);
+    for (const c of clients) expect(ids(c)).toEqual([a.json.id, b.message.id]);
+    for (const c of clients) c.close();
+  });
+
   it("kill test: a relay restarted mid-stream closes its sockets; each resumes with ?since= and loses nothing", async () => {
     const { room, members, clients } = await giantRoom();
     const at = await relayOf(room.id, 3);
