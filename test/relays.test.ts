@@ -2,13 +2,13 @@
 // vitest.config.ts) a room places new sockets on relay objects, and every frame reaches them in
 // order, exactly once, resumable, with kicks and deletion, and a relay restart loses nothing.
 import { env } from "cloudflare:workers";
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { roomStub } from "../src/room/client";
 import { relayName } from "../src/room/relay/placement";
 import type { Relay } from "../src/room/relay/relay";
 import type { Room } from "../src/room/room";
-import { api, createRoom, join, registerUser, type TestUser } from "./helpers";
+import { api, createRoom, flushRoom, join, registerUser, type TestUser } from "./helpers";
 import { connect, type Client } from "./ws";
 
 const relayStub = (roomId: number, i: number) => env.RELAY.get(env.RELAY.idFromName(relayName(roomId, i)));
@@ -157,6 +157,30 @@ describe("the message path", () => {
     for (const c of clients) await c.next("chat_message", (f) => f.message.id === next.json.id);
     for (const c of onIt) expect(c.of("typing").filter((f) => f.user.id === 999_999)).toHaveLength(1);
     for (const c of clients) c.close();
+  });
+});
+
+describe("presence", () => {
+  it("relays report their users to the room (from an alarm); the room's online count and presence include them", async () => {
+    const { room, owner, members, clients } = await giantRoom();
+    const relays = [0, 1, 2].map((i) => relayStub(room.id, i));
+    const at = await relayOf(room.id, 3);
+    const used = [...new Set(at.values())];
+    // Each relay that took a socket has its report due (an alarm, not a timer).
+    for (const i of used) expect(await runDurableObjectAlarm(relays[i])).toBe(true);
+    await flushRoom(room.id);
+    const seen = async () => (await api("GET", `/chat-rooms/${room.id}`, { token: owner.token })).json.online_members_count;
+    expect(await seen()).toBe(7);
+    // A relay's socket goes: its next report takes the user out.
+    clients[6].close();
+    const index = at.get(members[6].id)!;
+    await runInDurableObject(relays[index], async (_r: Relay, state) => {
+      for (let t = 0; t < 100 && (await state.storage.getAlarm()) === null; t++) await new Promise((r) => setTimeout(r, 20));
+    });
+    expect(await runDurableObjectAlarm(relays[index])).toBe(true);
+    await flushRoom(room.id);
+    expect(await seen()).toBe(6);
+    for (const c of clients.slice(0, 6)) c.close();
   });
 });
 

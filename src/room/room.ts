@@ -69,7 +69,7 @@ export class Room extends DurableObject<Env> {
       this.fanout.flush();
     });
     this.typists = new Typing(s, this.fanout, this.flags, reschedule);
-    this.summary = new Summary(ctx, env, s, render, this.sockets, reschedule);
+    this.summary = new Summary(ctx, env, s, render, this.sockets, reschedule, () => link.users());
     this.retention = new Retention(env, s);
     this.index = new SearchIndex(ctx, s, render);
     this.reader = new HistoryReader(s, render);
@@ -236,6 +236,12 @@ export class Room extends DurableObject<Env> {
     const r = await admitRemote({ ctx, env, s, sockets, fanout, flags, history, connections, retention, alarm, link }, admission);
     if (r.ok) link.admitted(index, held);
     return r;
+  }
+
+  /** A relay's users online (at most once a second per relay): they count in the room's presence. */
+  relayPresence(index: number, sockets: number, users: number[]): void {
+    if (this.s.destroyed) return;
+    if (this.link.reported(index, sockets, users)) this.summary.schedule();
   }
 
   /** The stream after `after`, up to `upTo`, for a relay that missed it (null: no longer kept). */

@@ -22,6 +22,8 @@ export class Summary {
     private readonly render: Renderer,
     private readonly sockets: Sockets,
     private readonly reschedule: () => void,
+    /** Users online on the room's relays, as they last reported (relay/link.ts). */
+    private readonly relayUsers: () => number[] = () => [],
   ) {}
 
   /** Write-behind: at most one D1 summary write per room per SUMMARY_DELAY_MS. */
@@ -67,7 +69,8 @@ export class Summary {
       .filter((m) => m.names.length);
     const now = new Date().toISOString();
     // Sorted, so the same set compares equal to the last one written whatever order sockets woke in.
-    const online = JSON.stringify(this.sockets.users().map((u) => u.id).sort((x, y) => x - y));
+    const ids = [...new Set([...this.sockets.users().map((u) => u.id), ...this.relayUsers()])].sort((x, y) => x - y);
+    const online = JSON.stringify(ids);
     const d1 = this.env.DB;
     // A write whose reply was lost is written again with the same messages: what it adds (mentions,
     // the day's count) is measured against the room row's own last_message_id, which only this
@@ -79,7 +82,7 @@ export class Summary {
         sender: lastRow?.senderName ?? null,
         preview: lastRow ? preview(lastRow) : null,
         activityAt: lastRow?.sentAt ?? now,
-        onlineCount: this.sockets.userCount,
+        onlineCount: ids.length,
         onlineIds: online,
         day: now.slice(0, 10),
       }),

@@ -20,6 +20,8 @@ export class RelayConnections {
     private readonly sockets: Sockets,
     private readonly fanout: Fanout,
     private readonly stream: Stream,
+    /** Someone came or went (presence.ts reports it to the room). */
+    private readonly changed: () => Promise<void>,
   ) {}
 
   /** An upgrade the worker placed here (the room refused to hold it itself: placement.ts). */
@@ -41,6 +43,7 @@ export class RelayConnections {
       this.sockets.add(server, info);
       this.fanout.send(server, r.greeting);
       if (r.replay) this.fanout.sendAll(server, r.replay, admission.batch);
+      await this.changed();
       return new Response(null, { status: 101, webSocket: client });
     });
   }
@@ -60,9 +63,9 @@ export class RelayConnections {
   }
 
   /** The client closed, or the socket failed. */
-  closed(ws: WebSocket, close?: { code: number; reason: string }) {
+  async closed(ws: WebSocket, close?: { code: number; reason: string }) {
     if (close) closeBack(ws, close.code, close.reason);
-    this.sockets.remove(ws);
+    if (this.sockets.remove(ws)) await this.changed();
   }
 
   kick(userId: number, kind: UserClosing, reason?: string): Promise<number> {
@@ -85,6 +88,7 @@ export class RelayConnections {
       this.closeWhere(this.ctx.getWebSockets(), "room_deleted");
       this.sockets.clear();
       this.fanout.clear();
+      await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
     });
   }
@@ -117,5 +121,6 @@ export class RelayConnections {
     markLeft(ws);
     safeClose(ws, code, reason);
     this.sockets.remove(ws);
+    void this.changed();
   }
 }

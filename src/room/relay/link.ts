@@ -121,10 +121,32 @@ export class RelayLink {
       });
   }
 
+  /**
+   * A relay's report of its users (relay/presence.ts), kept in storage: they count in the room's
+   * presence and online count (summary.ts). Returns whether the set changed.
+   */
+  reported(index: number, sockets: number, users: number[]): boolean {
+    if (index >= this.relays) return false;
+    this.held.set(index, sockets);
+    const value = JSON.stringify(users);
+    if (this.s.get(`relay_users:${index}`) === value) return false;
+    if (users.length) this.s.set(`relay_users:${index}`, value);
+    else this.s.del(`relay_users:${index}`);
+    return true;
+  }
+
+  /** Users online on the relays, as they last reported. */
+  users(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.relays; i++) out.push(...(JSON.parse(this.s.get(`relay_users:${i}`) ?? "[]") as number[]));
+    return out;
+  }
+
   private heard(i: number, r: PushReply) {
     this.held.set(i, r.sockets);
     // Every relay empty and the room under its threshold again: back to a room like any other.
     if (r.sockets === 0 && [...Array(this.relays).keys()].every((j) => this.held.get(j) === 0)) {
+      for (let j = 0; j < this.relays; j++) this.s.del(`relay_users:${j}`);
       this.setRelays(0);
       this.held.clear();
       this.sent.clear();

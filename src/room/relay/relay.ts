@@ -11,12 +11,14 @@ import { Fanout } from "../fanout";
 import { Sockets } from "../sockets";
 import { RelayConnections } from "./connection";
 import { parseRelayName } from "./placement";
+import { Presence } from "./presence";
 import { Stream } from "./stream";
 import type { Push, PushReply } from "./wire";
 
 export class Relay extends DurableObject<Env> {
   private readonly stream: Stream;
   private readonly connections: RelayConnections;
+  private readonly presence: Presence;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -24,7 +26,8 @@ export class Relay extends DurableObject<Env> {
     const sockets = new Sockets(ctx);
     const fanout = new Fanout(sockets, () => roomId);
     this.stream = new Stream(ctx, env, roomId, sockets, fanout, () => this.connections.resumeAll());
-    this.connections = new RelayConnections(ctx, index, sockets, fanout, this.stream);
+    this.presence = new Presence(ctx, index, sockets, this.stream);
+    this.connections = new RelayConnections(ctx, index, sockets, fanout, this.stream, () => this.presence.changed());
     ctx.setWebSocketAutoResponse(autoPong());
   }
 
@@ -54,10 +57,14 @@ export class Relay extends DurableObject<Env> {
   }
 
   async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.connections.closed(ws, { code, reason });
+    await this.connections.closed(ws, { code, reason });
   }
 
   async webSocketError(ws: WebSocket): Promise<void> {
-    this.connections.closed(ws);
+    await this.connections.closed(ws);
+  }
+
+  async alarm(): Promise<void> {
+    await this.presence.report();
   }
 }
