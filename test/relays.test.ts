@@ -171,6 +171,8 @@ describe("presence", () => {
     await flushRoom(room.id);
     const seen = async () => (await api("GET", `/chat-rooms/${room.id}`, { token: owner.token })).json.online_members_count;
     expect(await seen()).toBe(7);
+    // Every socket, on the room or a relay, hears the count in one presence frame.
+    for (const c of clients) await c.next("presence", (f) => f.online === 7);
     // A relay's socket goes: its next report takes the user out.
     clients[6].close();
     const index = at.get(members[6].id)!;
@@ -180,6 +182,19 @@ describe("presence", () => {
     expect(await runDurableObjectAlarm(relays[index])).toBe(true);
     await flushRoom(room.id);
     expect(await seen()).toBe(6);
+    // In a giant room nobody's coming and going is its own frame.
+    const late = await registerUser("big");
+    await join(room, owner, late);
+    const lateSocket = await connect(room.id, late.token);
+    await send(room.id, owner.token, "after the late one");
+    for (const c of clients.slice(0, 6)) await c.next("chat_message", (f) => f.message.content_text === "after the late one");
+    for (const c of clients.slice(0, 6)) expect(c.of("user_join").filter((f) => f.user.id === late.id)).toHaveLength(0);
+    lateSocket.close();
+    // Nor a leave, from one of the room's own sockets.
+    clients[1].close();
+    await send(room.id, owner.token, "after a leave");
+    for (const c of [clients[0], clients[5]]) await c.next("chat_message", (f) => f.message.content_text === "after a leave");
+    for (const c of [clients[0], clients[5]]) expect(c.of("user_leave")).toHaveLength(0);
     for (const c of clients.slice(0, 6)) c.close();
   });
 });

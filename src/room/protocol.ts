@@ -228,6 +228,14 @@ export const RoomServerFrames = {
     .describe("Someone else started or stopped typing; it expires on its own"),
   user_join: z.object({ type: z.literal("user_join"), user: UserRef }).describe("A user's first socket opened"),
   user_leave: z.object({ type: z.literal("user_leave"), user: UserRef }).describe("A user's last socket closed"),
+  presence: z
+    .object({
+      type: z.literal("presence"),
+      online: int().describe("Users online in the room"),
+      typing: z.array(UserRef).describe("Up to 3 of the users typing"),
+      typing_count: int().describe("How many are typing"),
+    })
+    .describe("Giant rooms only (past RELAY_SOCKETS online), instead of user_join/user_leave: who is online, at most once a second when it changed"),
   read: z.object({ type: z.literal("read"), user: UserRef, message_id: Id() }).describe("Someone's read position moved"),
   reaction: z
     .object({ type: z.literal("reaction"), message_id: Id(), emoji: z.string(), user: UserRef, action: z.enum(["add", "remove"]), reactions: z.array(ReactionCount) })
@@ -251,6 +259,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
   RoomServerFrames.typing,
   RoomServerFrames.user_join,
   RoomServerFrames.user_leave,
+  RoomServerFrames.presence,
   RoomServerFrames.read,
   RoomServerFrames.reaction,
   RoomServerFrames.gap,

@@ -69,13 +69,18 @@ export class Room extends DurableObject<Env> {
       this.fanout.flush();
     });
     this.typists = new Typing(s, this.fanout, this.flags, reschedule);
-    this.summary = new Summary(ctx, env, s, render, this.sockets, reschedule, () => link.users());
+    this.summary = new Summary(ctx, env, s, render, this.sockets, reschedule, () => link.users(), (online) => {
+      // A giant room says who is online once a second at most, not per join and leave.
+      if (!link.relays) return;
+      const typing = this.typists.who(3);
+      this.fanout.broadcast({ type: "presence", online, typing: typing.users, typing_count: typing.count });
+    });
     this.retention = new Retention(env, s);
     this.index = new SearchIndex(ctx, s, render);
     this.reader = new HistoryReader(s, render);
     this.log = new MessageLog(s, render, this.fanout, this.flags, this.typists, this.summary, limiter);
     this.reactions = new Reactions(s, render, this.fanout, this.flags, limiter);
-    this.connections = new Connections(ctx, s, this.sockets, this.fanout, this.typists, this.summary);
+    this.connections = new Connections(ctx, s, this.sockets, this.fanout, this.typists, this.summary, () => link.relays > 0);
     this.frames = new Frames({ s, fanout: this.fanout, connections: this.connections, log: this.log, reactions: this.reactions, typing: this.typists, markRead: (a, upTo) => this.markRead(a, upTo), limiter });
     // Answered by the runtime without waking a hibernating object.
     ctx.setWebSocketAutoResponse(autoPong());
