@@ -10,36 +10,38 @@ mkdirSync("web/dist", { recursive: true });
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
-  return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            JWT_SECRET: "test-secret-not-for-production",
-            // Room tests send 100+ messages per sender in bursts; the rate-limit test exceeds this.
-            RATE_LIMIT_PER_SECOND: "100",
-            RATE_LIMIT_BURST: "150",
-            // Only the 100 000-message history test reaches it.
-            HISTORY_RETENTION_MESSAGES: "100000",
-            // A century: the time-based retention test back-dates messages past it.
-            HISTORY_RETENTION_DAYS: "36500",
-            // Broadcast tests cross several delivery pages with a handful of rooms.
-            BROADCAST_PAGE_ROOMS: "2",
-            // A list, so tests see allowed and refused origins (test/cors.test.ts covers "*" too).
-            ALLOWED_ORIGINS: "https://app.example.com, http://localhost:5173/",
-          },
-        },
-      }),
-    ],
+  const bindings = {
+    TEST_MIGRATIONS: migrations,
+    JWT_SECRET: "test-secret-not-for-production",
+    // Room tests send 100+ messages per sender in bursts; the rate-limit test exceeds this.
+    RATE_LIMIT_PER_SECOND: "100",
+    RATE_LIMIT_BURST: "150",
+    // Only the 100 000-message history test reaches it.
+    HISTORY_RETENTION_MESSAGES: "100000",
+    // A century: the time-based retention test back-dates messages past it.
+    HISTORY_RETENTION_DAYS: "36500",
+    // Broadcast tests cross several delivery pages with a handful of rooms.
+    BROADCAST_PAGE_ROOMS: "2",
+    // A list, so tests see allowed and refused origins (test/cors.test.ts covers "*" too).
+    ALLOWED_ORIGINS: "https://app.example.com, http://localhost:5173/",
+  };
+  // One project per set of bindings: the giant-room tests run where a room relays past 3 sockets.
+  const project = (name: string, include: string[], exclude: string[], extra: Record<string, string> = {}) => ({
+    plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { ...bindings, ...extra } } })],
     test: {
-      include: ["test/**/*.test.ts"],
+      name,
+      include,
+      exclude,
       setupFiles: ["./test/setup.ts"],
-      // The per-request JSON log lines (src/ops/request.ts) would drown the output.
-      onConsoleLog: (line: string) => !line.startsWith('{"level":"info","msg":"request"'),
       testTimeout: 30_000,
       hookTimeout: 30_000,
+    },
+  });
+  return {
+    test: {
+      projects: [project("workers", ["test/**/*.test.ts"], ["test/relays.test.ts"]), project("relays", ["test/relays.test.ts"], [], { RELAY_SOCKETS: "3" })],
+      // The per-request JSON log lines (src/ops/request.ts) would drown the output.
+      onConsoleLog: (line: string) => !line.startsWith('{"level":"info","msg":"request"'),
     },
   };
 });

@@ -10,6 +10,7 @@ import "./dialects/doc001-django-chat/socket";
 
 export { Broadcaster } from "./broadcasts/sender";
 export { Room } from "./room/room";
+export { Relay } from "./room/relay/relay";
 export { UserHub } from "./realtime/hub";
 
 const app = buildApp();

@@ -14,7 +14,7 @@ import { deleteFile } from "../media/service";
 import { receiveUpload, type UploadOptions } from "../media/upload";
 import { forgetMentionRows, refreshMentionRows } from "../mentions/queries";
 import { forgetMentions, refreshMentions } from "../notifications/produce";
-import { roomStub } from "../room/client";
+import { openRoomSocket, roomStub } from "../room/client";
 import { massMentionIn } from "../room/mentions";
 import { messageInput, type ChatMessage } from "../room/protocol";
 import { ADMISSION_HEADER, type Admission, type HistoryQuery } from "../room/room";
@@ -245,7 +245,7 @@ export async function openSocket(c: Caller, roomId: number, opts: { since: numbe
     mass_mentions: await canMentionEveryone(getDb(c.env.DB), access),
   };
   // A fresh request: only the worker's own headers reach the object, never the client's.
-  return roomStub(c.env, roomId).fetch("https://room.internal/ws", {
+  return openRoomSocket(c.env, roomId, admission.user.id, {
     headers: { Upgrade: "websocket", [ADMISSION_HEADER]: JSON.stringify(admission) },
   });
 }

@@ -7,7 +7,10 @@ import type { Connections } from "./connection";
 import type { Fanout } from "./fanout";
 import type { Flags } from "./flags";
 import type { HistoryReader } from "./history";
-import type { Actor } from "./protocol";
+import type { Actor, ServerFrame } from "./protocol";
+import type { RelayLink } from "./relay/link";
+import { relayedResponse } from "./relay/placement";
+import type { RemoteAdmission } from "./relay/wire";
 import { ref } from "./render";
 import type { Retention } from "./retention";
 import type { WireShape } from "./shapes";
@@ -43,6 +46,7 @@ export type AdmissionDeps = {
   connections: Connections;
   retention: Retention;
   alarm: Alarm;
+  link: RelayLink;
 };
 
 export async function admit(d: AdmissionDeps, request: Request): Promise<Response> {
@@ -50,6 +54,52 @@ export async function admit(d: AdmissionDeps, request: Request): Promise<Respons
   if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !raw) return new Response("WebSocket upgrades only", { status: 426 });
   const admission = JSON.parse(raw) as Admission;
   if (d.s.destroyed) return roomDeletedResponse();
+  // A giant room holds no more sockets itself: the worker takes this one to a relay, which asks
+  // the room to admit it (admitRemote). Until then, today's path, with no extra hop.
+  const placement = d.link.placement(d.sockets.size);
+  if (placement) return relayedResponse(placement);
+  const checked = await check(d, admission);
+  if (checked instanceof Response) return checked;
+  const { oldest, last } = checked;
+  const user = admission.user;
+  const wasOnline = d.sockets.has(user.id);
+
+  // Frames queued before this socket existed are not for it (replay covers their messages).
+  d.fanout.flush();
+  const [client, server] = Object.values(new WebSocketPair());
+  d.ctx.acceptWebSocket(server, [`u:${user.id}`]);
+  const info = socketInfo(admission);
+  server.serializeAttachment(info);
+  d.sockets.add(server, info);
+
+  d.fanout.send(server, greeting(d, admission, oldest, last));
+  // Everything below runs in this one turn: no live message can slip between replay and live.
+  const replay = replayFor(d, admission, oldest, last);
+  if (replay) d.fanout.sendAll(server, replay, admission.batch);
+  d.connections.joined(server, info, wasOnline);
+  await keepRetention(d);
+  return new Response(null, { status: 101, webSocket: client });
+}
+
+/**
+ * A relay admits a socket of this room: the same checks, and in the same turn the greeting, the
+ * replay and the stream position they are consistent with; the relay sends them, then forwards
+ * the stream after that position.
+ */
+export async function admitRemote(d: AdmissionDeps, admission: Admission): Promise<RemoteAdmission> {
+  if (d.s.destroyed) return refusal(roomDeletedResponse(), 404);
+  const checked = await check(d, admission);
+  if (checked instanceof Response) return refusal(checked, checked.status);
+  const { oldest, last } = checked;
+  const replay = replayFor(d, admission, oldest, last);
+  await keepRetention(d);
+  return { ok: true, seq: d.link.head(), greeting: greeting(d, admission, oldest, last), replay };
+}
+
+const refusal = async (res: Response, status: number): Promise<RemoteAdmission> => ({ ok: false, status, body: await res.json() });
+
+/** The D1 check once more, the races it guards, and the resume point; a Response is a refusal. */
+async function check(d: AdmissionDeps, admission: Admission): Promise<Response | { oldest: number; last: number }> {
   const user = admission.user;
   // Look again, and refuse if a kick for this user arrived while we looked. The same read also
   // brings a direct chat's block state with its version, so a block sync that was lost on the way
@@ -71,43 +121,38 @@ export async function admit(d: AdmissionDeps, request: Request): Promise<Respons
   // go on to take the ids up to it for ones already seen.
   if (admission.since !== null && admission.since > last)
     return Response.json({ detail: `since is after the room's last message (${last})`, code: "invalid_since" }, { status: 400 });
-  const wasOnline = d.sockets.has(user.id);
+  return { oldest, last };
+}
 
-  // Frames queued before this socket existed are not for it (replay covers their messages).
-  d.fanout.flush();
-  const [client, server] = Object.values(new WebSocketPair());
-  d.ctx.acceptWebSocket(server, [`u:${user.id}`]);
-  const info: SocketInfo = {
-    id: user.id,
-    username: user.username,
-    display_name: user.display_name,
-    sid: admission.session_id,
-    exp: admission.expires_at,
-    ...(admission.batch && !admission.shape && { batch: true }),
-    ...(admission.shape && { shape: admission.shape }),
-    ...(admission.cleared && { cleared: admission.cleared }),
-    ...(admission.mass_mentions && { mm: true as const }),
-  };
-  server.serializeAttachment(info);
-  d.sockets.add(server, info);
+export const socketInfo = (admission: Admission): SocketInfo => ({
+  id: admission.user.id,
+  username: admission.user.username,
+  display_name: admission.user.display_name,
+  sid: admission.session_id,
+  exp: admission.expires_at,
+  ...(admission.batch && !admission.shape && { batch: true }),
+  ...(admission.shape && { shape: admission.shape }),
+  ...(admission.cleared && { cleared: admission.cleared }),
+  ...(admission.mass_mentions && { mm: true as const }),
+});
 
-  d.fanout.send(server, {
-    type: "connection_established",
-    message: "connected",
-    room_id: d.s.roomId,
-    user: ref(user),
-    last_message_id: last,
-    oldest_message_id: Math.max(oldest, (admission.cleared ?? 0) + 1),
-    online: d.sockets.users().map(ref),
-  });
-  // Everything below runs in this one turn: no live message can slip between replay and live.
-  // A resume from before what this user cleared starts where their history now starts.
-  if (admission.since !== null)
-    d.fanout.sendAll(server, d.history.replay(Math.max(admission.since, admission.cleared ?? 0), oldest, last, user.id), admission.batch);
-  d.connections.joined(server, info, wasOnline);
-  // A room idle since before retention was switched on has no alarm: its first socket sets one.
+const greeting = (d: AdmissionDeps, admission: Admission, oldest: number, last: number): ServerFrame => ({
+  type: "connection_established",
+  message: "connected",
+  room_id: d.s.roomId,
+  user: ref(admission.user),
+  last_message_id: last,
+  oldest_message_id: Math.max(oldest, (admission.cleared ?? 0) + 1),
+  online: d.sockets.users().map(ref),
+});
+
+/** A resume from before what this user cleared starts where their history now starts. */
+const replayFor = (d: AdmissionDeps, admission: Admission, oldest: number, last: number): ServerFrame[] | null =>
+  admission.since === null ? null : d.history.replay(Math.max(admission.since, admission.cleared ?? 0), oldest, last, admission.user.id);
+
+/** A room idle since before retention was switched on has no alarm: its first socket sets one. */
+async function keepRetention(d: AdmissionDeps) {
   if (d.retention.days() && (await d.ctx.storage.getAlarm()) === null) d.alarm.reschedule();
-  return new Response(null, { status: 101, webSocket: client });
 }
 
 const roomDeletedResponse = () => Response.json({ detail: "This room was deleted", code: "room_not_found" }, { status: 404 });

@@ -1,5 +1,20 @@
 // How the worker reaches a room's Durable Object: one object per room id, named by the id.
+import { pickRelay, placementOf, relayName } from "./relay/placement";
+
 export const roomStub = (env: Env, roomId: number) => env.ROOM.get(env.ROOM.idFromName(`room:${roomId}`));
+
+/**
+ * A room socket's upgrade: to the room object, which holds it unless it is a giant room; then to
+ * the relay the room's placement picks for this user (relay/placement.ts). Small rooms: one hop.
+ */
+export async function openRoomSocket(env: Env, roomId: number, userId: number, init: RequestInit): Promise<Response> {
+  const url = "https://room.internal/ws";
+  const res = await roomStub(env, roomId).fetch(url, init);
+  const placement = placementOf(res);
+  if (!placement) return res;
+  const index = pickRelay(roomId, userId, placement);
+  return env.RELAY.get(env.RELAY.idFromName(relayName(roomId, index))).fetch(url, init);
+}
 
 /**
  * The room id an object was named for, read back inside the object (`ctx.id.name`, which the

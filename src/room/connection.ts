@@ -14,7 +14,7 @@ import type { Typing } from "./typing";
 export type UserClosing = Exclude<ClosingKind, "room_deleted">;
 
 /** A socket the server is closing: it no longer counts, whenever its close event comes. */
-function markLeft(ws: WebSocket) {
+export function markLeft(ws: WebSocket) {
   const a = attachment(ws);
   if (a) ws.serializeAttachment({ ...a, left: true });
 }
@@ -30,6 +30,8 @@ export class Connections {
     private readonly fanout: Fanout,
     private readonly typing: Typing,
     private readonly summary: Summary,
+    /** A giant room (relay/link.ts): presence frames replace user_join and user_leave. */
+    private readonly relayed: () => boolean = () => false,
   ) {}
 
   online(): { id: number; username: string; display_name: string | null }[] {
@@ -126,7 +128,7 @@ export class Connections {
   joined(ws: WebSocket, info: SocketInfo, wasOnline: boolean) {
     if (wasOnline) return;
     this.s.del(`left:${info.id}`);
-    this.fanout.broadcast({ type: "user_join", user: ref(info) }, ws);
+    if (!this.relayed()) this.fanout.broadcast({ type: "user_join", user: ref(info) }, ws);
     this.summary.schedule();
   }
 
@@ -145,7 +147,7 @@ export class Connections {
   /** The user's last socket went away (or they were kicked): tell the others once, not per tab. */
   private userLeft(user: SocketInfo) {
     this.typing.stop(user.id);
-    this.fanout.broadcast({ type: "user_leave", user: ref(user) });
+    if (!this.relayed()) this.fanout.broadcast({ type: "user_leave", user: ref(user) });
     this.summary.schedule();
   }
 }

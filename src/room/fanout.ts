@@ -26,11 +26,15 @@ export class Fanout {
   constructor(
     private readonly sockets: Sockets,
     private readonly roomId: () => number,
+    /** Sees every broadcast as it is made, in order (a giant room's relays: relay/link.ts). */
+    private readonly tap?: (text: string, exceptUser?: number) => void,
   ) {}
 
   /** A frame for every open socket but `except` (a socket, or all of one user's). */
   broadcast(frame: ServerFrame, except?: WebSocket | number) {
     const item: Queued = { text: JSON.stringify(frame), except };
+    // A socket of this object is not on a relay: only a user exception applies there.
+    this.tap?.(item.text, typeof except === "number" ? except : undefined);
     for (const shape of this.sockets.shapesInUse()) (item.shaped ??= {})[shape] = renderText(shape, frame, this.roomId());
     if (this.busy) {
       this.queue.push(item);

@@ -242,6 +242,14 @@ export const RoomServerFrames = {
     .describe("Someone else started or stopped typing; it expires on its own"),
   user_join: z.object({ type: z.literal("user_join"), user: UserRef }).describe("A user's first socket opened"),
   user_leave: z.object({ type: z.literal("user_leave"), user: UserRef }).describe("A user's last socket closed"),
+  presence: z
+    .object({
+      type: z.literal("presence"),
+      online: int().describe("Users online in the room"),
+      typing: z.array(UserRef).describe("Up to 3 of the users typing"),
+      typing_count: int().describe("How many are typing"),
+    })
+    .describe("Giant rooms only (past RELAY_SOCKETS online), instead of user_join/user_leave: who is online, at most once a second when it changed"),
   read: z.object({ type: z.literal("read"), user: UserRef, message_id: Id() }).describe("Someone's read position moved"),
   message_pinned: z.object({ type: z.literal("message_pinned"), pin: Pin }).describe("A message was pinned (newest pin first in GET /pins)"),
   message_unpinned: z
@@ -269,6 +277,7 @@ export const ServerFrame = z.discriminatedUnion("type", [
   RoomServerFrames.typing,
   RoomServerFrames.user_join,
   RoomServerFrames.user_leave,
+  RoomServerFrames.presence,
   RoomServerFrames.read,
   RoomServerFrames.reaction,
   RoomServerFrames.message_pinned,

@@ -7,7 +7,7 @@
 // and `fetch` only serves WebSocket upgrades the worker already admitted.
 import { DurableObject } from "cloudflare:workers";
 import { autoPong } from "../http/ws";
-import { admit } from "./admission";
+import { admit, admitRemote, type Admission } from "./admission";
 import { Alarm } from "./alarm";
 import { Connections, type UserClosing } from "./connection";
 import { EditHistory, type VersionQuery } from "./edits";
@@ -28,6 +28,10 @@ import { RoomStorage } from "./storage";
 import { Summary } from "./summary";
 import { Typing } from "./typing";
 import { Frames } from "./frames";
+import { closingFrame } from "./protocol";
+import { RelayLink } from "./relay/link";
+import type { Entry, RemoteAdmission, RemoteFrameReply } from "./relay/wire";
+import type { SocketInfo } from "./sockets";
 
 export { ADMISSION_HEADER, type Admission } from "./admission";
 export type { HistoryQuery };
@@ -50,6 +54,7 @@ export class Room extends DurableObject<Env> {
   private readonly frames: Frames;
   private readonly scheduler: Alarm;
   private readonly render: Renderer;
+  private readonly link: RelayLink;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -57,7 +62,8 @@ export class Room extends DurableObject<Env> {
     const s = (this.s = new RoomStorage(ctx));
     const render = (this.render = new Renderer(s, env));
     this.sockets = new Sockets(ctx);
-    this.fanout = new Fanout(this.sockets, () => s.roomId);
+    const link = (this.link = new RelayLink(env, s));
+    this.fanout = new Fanout(this.sockets, () => s.roomId, (text, except) => link.publish(text, except));
     // Messages, edits, deletions and reactions per sender (the configured rate).
     const limiter = new RateLimiter(Number(env.RATE_LIMIT_PER_SECOND) || 10, Number(env.RATE_LIMIT_BURST) || 20);
     this.scheduler = new Alarm(ctx, s, () => ({ connections: this.connections, typing: this.typists, summary: this.summary, retention: this.retention, index: this.index }));
@@ -67,7 +73,12 @@ export class Room extends DurableObject<Env> {
       this.fanout.flush();
     });
     this.typists = new Typing(s, this.fanout, this.flags, reschedule);
-    this.summary = new Summary(ctx, env, s, render, this.sockets, reschedule);
+    this.summary = new Summary(ctx, env, s, render, this.sockets, reschedule, () => link.users(), (online) => {
+      // A giant room says who is online once a second at most, not per join and leave.
+      if (!link.relays) return;
+      const typing = this.typists.who(3);
+      this.fanout.broadcast({ type: "presence", online, typing: typing.users, typing_count: typing.count });
+    });
     this.retention = new Retention(env, s);
     this.index = new SearchIndex(ctx, s, render);
     this.reader = new HistoryReader(s, render);
@@ -75,7 +86,7 @@ export class Room extends DurableObject<Env> {
     this.pins = new Pins(s, render, this.fanout, this.flags, limiter);
     this.log = new MessageLog(s, render, this.fanout, this.flags, this.typists, this.summary, limiter, { edits: this.edits, pins: this.pins });
     this.reactions = new Reactions(s, render, this.fanout, this.flags, limiter);
-    this.connections = new Connections(ctx, s, this.sockets, this.fanout, this.typists, this.summary);
+    this.connections = new Connections(ctx, s, this.sockets, this.fanout, this.typists, this.summary, () => link.relays > 0);
     this.frames = new Frames({ s, fanout: this.fanout, connections: this.connections, log: this.log, reactions: this.reactions, typing: this.typists, markRead: (a, upTo) => this.markRead(a, upTo), limiter });
     // Answered by the runtime without waking a hibernating object.
     ctx.setWebSocketAutoResponse(autoPong());
@@ -226,27 +237,67 @@ export class Room extends DurableObject<Env> {
   }
 
   /** Closes a user's sockets after a closing frame naming `kind` (its close code: protocol.ts CLOSING_KINDS). */
-  kick(userId: number, kind: UserClosing = "removed", reason?: string): number {
-    return this.connections.kick(userId, kind, reason);
+  kick(userId: number, kind: UserClosing = "removed", reason?: string): number | Promise<number> {
+    const here = this.connections.kick(userId, kind, reason);
+    // A giant room's relays close theirs too (a room without relays answers at once, as before).
+    return this.link.relays ? this.link.kick(userId, kind, reason).then((there) => here + there) : here;
   }
 
   /** A session ended (logout, revoked, refresh reuse): close the user's sockets opened in it with 4001. */
-  kickSession(userId: number, sessionId: string, reason = "signed out"): number {
-    return this.connections.kickSession(userId, sessionId, reason);
+  kickSession(userId: number, sessionId: string, reason = "signed out"): number | Promise<number> {
+    const here = this.connections.kickSession(userId, sessionId, reason);
+    return this.link.relays ? this.link.kickSession(userId, sessionId, reason).then((there) => here + there) : here;
   }
 
   /** The room was deleted: close every socket (a room_deleted closing frame, then 4004) and forget everything, alarm included. */
   async destroy(): Promise<void> {
     this.s.destroyed = true;
     this.connections.closeAll();
+    await this.link.destroy();
     await this.s.wipe();
+  }
+
+  // ---------------------------------------------------------------- RPC: relays (relay/)
+
+  /** A relay admits a socket the worker placed on it: checked and greeted here, as one of ours. */
+  async relayAdmit(index: number, admission: Admission, held: number): Promise<RemoteAdmission> {
+    const { ctx, env, s, sockets, fanout, flags, reader: history, connections, retention, scheduler: alarm, link } = this;
+    const r = await admitRemote({ ctx, env, s, sockets, fanout, flags, history, connections, retention, alarm, link }, admission);
+    if (r.ok) link.admitted(index, held);
+    return r;
+  }
+
+  /** A relay's users online (at most once a second per relay): they count in the room's presence. */
+  relayPresence(index: number, sockets: number, users: number[]): void {
+    if (this.s.destroyed) return;
+    if (this.link.reported(index, sockets, users)) this.summary.schedule();
+  }
+
+  /** The stream after `after`, up to `upTo`, for a relay that missed it (null: no longer kept). */
+  relayRange(after: number, upTo: number): Entry[] | null {
+    return this.link.range(after, upTo);
+  }
+
+  /** A frame from a relay's socket, handled as the room's own; the answers go back to that socket. */
+  async relayFrame(me: SocketInfo, data: string | ArrayBuffer): Promise<RemoteFrameReply> {
+    const reply: RemoteFrameReply = { seq: 0, replies: [] };
+    const close = (code: number, reason: string) => void (reply.close ??= { code, reason });
+    const expired = () => {
+      const frame = closingFrame("session_ended", "token expired");
+      reply.replies.push(frame);
+      close(frame.code, frame.reason);
+    };
+    await this.frames.handlePeer({ key: `relay:${me.key}`, me, send: (f) => reply.replies.push(f), close, expired }, data);
+    this.fanout.flush();
+    reply.seq = this.link.head();
+    return reply;
   }
 
   // ---------------------------------------------------------------- WebSocket and alarm
 
   async fetch(request: Request): Promise<Response> {
-    const { ctx, env, s, sockets, fanout, flags, reader: history, connections, retention, scheduler: alarm } = this;
-    return admit({ ctx, env, s, sockets, fanout, flags, history, connections, retention, alarm }, request);
+    const { ctx, env, s, sockets, fanout, flags, reader: history, connections, retention, scheduler: alarm, link } = this;
+    return admit({ ctx, env, s, sockets, fanout, flags, history, connections, retention, alarm, link }, request);
   }
 
   async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {

@@ -104,4 +104,16 @@ export const meta = sqliteTable("meta", {
   value: text("value").notNull(),
 });
 
+/**
+ * A relayed room's outgoing frames, in the order the room broadcast them (relay/link.ts): `seq` is
+ * the stream's order, which every push to a relay carries, and a relay that missed some asks for
+ * the range. Only written while the room has relays; the oldest are trimmed.
+ */
+export const relayLog = sqliteTable("relay_log", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  // The frame as JSON text (ServerFrame), and the user whose sockets do not get it.
+  frame: text("frame").notNull(),
+  exceptUser: integer("except_user"),
+});
+
 export type MessageRow = typeof messages.$inferSelect;

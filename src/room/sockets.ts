@@ -18,6 +18,8 @@ export type SocketInfo = {
   shape?: WireShape;
   /** May use @here / @all (the worker decided at the upgrade: role and the room's setting). */
   mm?: true;
+  /** On a relay: the socket's name, by which the room counts its refused frames. */
+  key?: string;
 };
 
 import type { WireShape } from "./shapes";
@@ -115,6 +117,11 @@ export class Sockets {
   /** One entry per online user. */
   users(): SocketInfo[] {
     return [...this.i.byUser.values()].map((e) => e.info);
+  }
+
+  /** Open sockets. */
+  get size() {
+    return this.i.bySocket.size;
   }
 
   get userCount() {

@@ -23,6 +23,10 @@ export class Summary {
     private readonly render: Renderer,
     private readonly sockets: Sockets,
     private readonly reschedule: () => void,
+    /** Users online on the room's relays, as they last reported (relay/link.ts). */
+    private readonly relayUsers: () => number[] = () => [],
+    /** The online set changed (written to D1 now): a giant room tells its sockets (room.ts). */
+    private readonly onlineChanged: (count: number) => void = () => {},
   ) {}
 
   /** Write-behind: at most one D1 summary write per room per SUMMARY_DELAY_MS. */
@@ -68,7 +72,8 @@ export class Summary {
       .filter((m) => m.names.length || m.everyone);
     const now = new Date().toISOString();
     // Sorted, so the same set compares equal to the last one written whatever order sockets woke in.
-    const online = JSON.stringify(this.sockets.users().map((u) => u.id).sort((x, y) => x - y));
+    const ids = [...new Set([...this.sockets.users().map((u) => u.id), ...this.relayUsers()])].sort((x, y) => x - y);
+    const online = JSON.stringify(ids);
     const d1 = this.env.DB;
     // A write whose reply was lost is written again with the same messages: what it adds (mentions,
     // the day's count) is measured against the room row's own last_message_id, which only this
@@ -81,7 +86,7 @@ export class Summary {
         sender: lastRow?.senderName ?? null,
         preview: lastRow ? preview(lastRow) : null,
         activityAt: lastRow?.sentAt ?? now,
-        onlineCount: this.sockets.userCount,
+        onlineCount: ids.length,
         onlineIds: online,
         day: now.slice(0, 10),
       }),
@@ -115,6 +120,7 @@ export class Summary {
       this.ctx.waitUntil(deliverToUserSockets(this.env, roomId, this.render.all(rows.slice(0, USER_SOCKET_MESSAGES_MAX))));
     }
     this.s.set("flushed_id", String(last));
+    if (online !== this.s.get("flushed_online")) this.onlineChanged(ids.length);
     this.s.set("flushed_online", online);
   }
 }

@@ -65,6 +65,12 @@ export class Typing {
     this.s.cache.typing = undefined;
   }
 
+  /** Up to `n` of the typists, and how many there are (a giant room's presence frame). */
+  who(n: number): { users: { id: number; username: string }[]; count: number } {
+    const users = this.s.db.select({ id: typing.userId, username: typing.username }).from(typing).orderBy(typing.expiresAt).limit(n).all();
+    return { users, count: this.count() };
+  }
+
   /** When the next indicator expires (Infinity: none). */
   due(): number {
     return this.s.db.select({ at: sql<number | null>`min(${typing.expiresAt})` }).from(typing).get()?.at ?? Infinity;
