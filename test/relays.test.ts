@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { roomStub } from "../src/room/client";
-import { relayName } from "../src/room/relay/placement";
+import { pickRelay, relayName } from "../src/room/relay/placement";
 import type { Relay } from "../src/room/relay/relay";
 import type { Room } from "../src/room/room";
 import { api, createRoom, flushRoom, join, registerUser, type TestUser } from "./helpers";
@@ -57,6 +57,22 @@ async function relayOf(roomId: number, n: number) {
 }
 
 describe("placement", () => {
+  it("rendezvous hashing: one more relay only draws users to itself; full relays get nobody new", () => {
+    const users = [...Array(2000).keys()].map((u) => u + 1);
+    const before = users.map((u) => pickRelay(7, u, { relays: 4, full: [] }));
+    const after = users.map((u) => pickRelay(7, u, { relays: 5, full: [] }));
+    const moved = users.filter((_u, k) => before[k] !== after[k]);
+    for (const k of users.keys()) if (before[k] !== after[k]) expect(after[k]).toBe(4);
+    // About a fifth move (to the new relay), and every relay takes a share.
+    expect(moved.length).toBeGreaterThan(300);
+    expect(moved.length).toBeLessThan(500);
+    for (let i = 0; i < 5; i++) expect(after.filter((r) => r === i).length).toBeGreaterThan(300);
+    const withFull = users.map((u) => pickRelay(7, u, { relays: 5, full: [2] }));
+    expect(withFull).not.toContain(2);
+    for (const k of users.keys()) if (after[k] !== 2) expect(withFull[k]).toBe(after[k]);
+  });
+
+
   it("a small room keeps its sockets itself, with no relay", async () => {
     const { room, members } = await roomWith(3);
     const clients = await Promise.all(members.map((u) => connect(room.id, u.token)));

@@ -100,25 +100,32 @@ export class RelayLink {
 
   private pump(i: number) {
     if (this.inFlight.has(i)) return;
-    const prev = this.sent.get(i) ?? this.head();
-    const entries = this.range(prev, this.head()) ?? this.range(this.head() - 1, this.head())!;
+    let prev = this.sent.get(i) ?? this.head();
+    let entries = this.range(prev, this.head());
+    // Further behind than the log keeps: the newest entry alone, whose `prev` the relay cannot
+    // fill, so it closes its sockets for their clients to resume (stream.ts).
+    if (!entries) [prev, entries] = [this.head() - 1, this.range(this.head() - 1, this.head()) ?? []];
     if (!entries.length) return;
+    const sentBefore = this.sent.get(i) ?? prev;
     this.inFlight.add(i);
     this.sent.set(i, entries[entries.length - 1].seq);
     this.stub(i)
       .push({ prev, entries })
       .then(
-        (r: PushReply) => this.heard(i, r),
+        (r: PushReply) => {
+          this.inFlight.delete(i);
+          this.heard(i, r);
+          // What was broadcast while this call was out goes in the next one.
+          if (this.held.get(i) !== 0) this.pump(i);
+        },
         (err: unknown) => {
-          // Sent again from here with the next broadcast; the relay drops what it already had.
-          this.sent.set(i, prev);
+          // Sent again with the next broadcast (not at once: a failing relay is not hammered);
+          // the relay drops what it already had.
+          this.inFlight.delete(i);
+          this.sent.set(i, sentBefore);
           this.s.logError("push to relay failed", err, { relay: i });
         },
-      )
-      .finally(() => {
-        this.inFlight.delete(i);
-        if (this.held.get(i) !== 0) this.pump(i);
-      });
+      );
   }
 
   /**
