@@ -249,6 +249,10 @@ describe("002 bad input: its envelope, a 4xx, nothing changed", () => {
       [await chat("GET", `/messages?room_id=${room.room_id}&before=${foreign.id}`, alice), 400],
       [await chat("DELETE", `/messages/${foreign.id}?room_id=${room.room_id}`, alice), 404],
       [await chat("DELETE", "/messages/abc", alice), 404],
+      // An id shaped like the document's own (a UUID): unknown, 404.
+      [await chat("DELETE", "/messages/550e8400-e29b-41d4-a716-446655440000", alice), 404],
+      // No room_id is room_id=global: a message of another room is not found there, and stays.
+      [await chat("DELETE", `/messages/${foreign.id}`, alice), 404],
       [await chat("GET", "/user-ip/abc", alice), 400],
       [await chat("POST", "/upload", alice, { raw: bigForm.body, headers: { "Content-Type": bigForm.contentType } }), 413],
       [await chat("POST", "/upload", alice, { raw: exe.body, headers: { "Content-Type": exe.contentType } }), 415],
@@ -258,6 +262,7 @@ describe("002 bad input: its envelope, a 4xx, nothing changed", () => {
     ];
     for (const [res, status] of cases) expect002Error(res, status);
     expect((await chat("GET", `/messages?room_id=${room.room_id}`, alice)).json.length).toBe(before);
+    expect(await chat("DELETE", `/messages/${foreign.id}?room_id=${other.room_id}`, alice)).toEqual({ status: 200, json: { message: "消息删除成功" } });
     const files = await env.DB.prepare("SELECT count(*) AS n FROM files WHERE uploader_id = ?").bind(alice.id).first<number>("n");
     expect(files).toBe(0);
     // A body neither JSON nor a form on the shared door: both envelopes.

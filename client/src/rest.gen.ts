@@ -2415,7 +2415,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Soft-delete a message (its sender, room admins, the owner, system admins); room_id, when given, must be the message's room */
+        /** Soft-delete a message (its sender, room admins, the owner, system admins) of room_id (default global): any other id is 404 */
         delete: operations["deleteApiChatMessagesByMessageId"];
         options?: never;
         head?: never;

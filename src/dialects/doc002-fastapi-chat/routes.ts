@@ -197,15 +197,16 @@ export const doc002Routes = dialectRouter(envelope002)
       method: "delete",
       path: "/messages/{message_id}",
       tags: [TAG002],
-      summary: "Soft-delete a message (its sender, room admins, the owner, system admins); room_id, when given, must be the message's room",
+      summary: "Soft-delete a message (its sender, room admins, the owner, system admins) of room_id (default global): any other id is 404",
       middleware: authed,
-      request: { params: z.object({ message_id: z.string().max(20).openapi({ param: { name: "message_id", in: "path" } }) }), query: RoomQuery },
+      // Any id a client holds (the document's own are UUIDs): one this server never issued is unknown, 404, not malformed.
+      request: { params: z.object({ message_id: z.string().max(200).openapi({ param: { name: "message_id", in: "path" } }) }), query: RoomQuery },
       responses: { 200: json(z.object({ message: z.string() })), ...errors002 },
     }),
     async (c) => {
       const { roomId, messageId } = messageAt(c.req.valid("param").message_id);
-      const given = c.req.valid("query").room_id;
-      if (given !== undefined && (await room002(c, given)) !== roomId) throw new ApiError(404, "message_not_found", "Message not found");
+      // room_id defaults to "global" as everywhere in 002: a message of another room is not found there.
+      if ((await room002(c, c.req.valid("query").room_id)) !== roomId) throw new ApiError(404, "message_not_found", "Message not found");
       await deleteMessage(c, roomId, messageId);
       return c.json({ message: "消息删除成功" }, 200);
     },
