@@ -177,7 +177,7 @@ describe("001 REST, replayed from the document", () => {
     expect(ownerLeaves.json.error).toEqual(expect.any(String));
   });
 
-  it("a private room takes an invitation (403, nothing created); a group room a request for the owner to approve (202 pending)", async () => {
+  it("a private room takes an invitation (403, nothing created); a group room is joined at once (200), up to max_members (400 when full)", async () => {
     const { alice, bob } = await twoUsers();
     const priv = (await chat("POST", "/rooms/", alice, { name: uniqName("p"), room_type: "private" })).json;
     // The core's rule holds at every door: a private room is never entered by its id alone.
@@ -187,10 +187,16 @@ describe("001 REST, replayed from the document", () => {
     expect(refused.json.error).toMatch(/invitation/);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM join_requests WHERE room_id = ?").bind(priv.id).first("n")).toBe(0);
     expect001Error(await chat("GET", `/rooms/${priv.id}/`, bob), 403);
-    const group = (await chat("POST", "/rooms/", alice, { name: uniqName("g"), room_type: "group" })).json;
-    const pending = await chat("POST", `/rooms/${group.id}/join/`, bob);
-    expect(pending.status).toBe(202);
-    expect(pending.json.status).toBe("pending");
+    // 001 has no way to approve: its group rooms are joined as its §1.4 prints (issue 24 changed the 202 pending this pinned).
+    const group = (await chat("POST", "/rooms/", alice, { name: uniqName("g"), room_type: "group", max_members: 2 })).json;
+    expect(group.room_type).toBe("group");
+    const joined = await chat("POST", `/rooms/${group.id}/join/`, bob);
+    expect(joined.status).toBe(200);
+    expect(joined.json.message).toBe("成功加入房间");
+    expect((await chat("GET", `/rooms/${group.id}/`, bob)).json).toMatchObject({ room_type: "group", member_count: 2 });
+    const carol = await registerUser("c1");
+    expect001Error(await chat("POST", `/rooms/${group.id}/join/`, carol, undefined, { "Content-Type": "application/json" }), 400);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM room_members WHERE room_id = ? AND status = 'active'").bind(group.id).first("n")).toBe(2);
   });
 
   it("message pages {messages, page, page_size, total}, read/, delete/ (soft: [消息已删除])", async () => {

@@ -190,7 +190,7 @@ describe("002 endpoints", () => {
     expect(after.find((m: any) => m.id === sent.id)).toMatchObject({ content: "[消息已删除]" });
   });
 
-  it("rooms: multipart create {room_id, message}, list with members and last_message (and 001's fields), join and leave", async () => {
+  it("rooms: multipart create {room_id, message}, list with string ids, members and last_message, join and leave", async () => {
     const [alice, bob] = await Promise.all([registerUser("a5"), registerUser("b5")]);
     const name = uniqName("聊天室");
     const created = await chat("POST", "/rooms", alice, { form: roomForm({ room_name: name, description: "desc" }) });
@@ -207,16 +207,18 @@ describe("002 endpoints", () => {
 
     const list = await chat("GET", "/rooms", bob);
     expect(list.status).toBe(200);
-    const mine = list.json.find((r: any) => r.id === created.json.id);
+    // §9: string ids, the ones creation gave (issue 24: 001's integer ids and fields rode along here before).
+    const mine = list.json.find((r: any) => r.id === created.json.room_id);
     expect(mine).toMatchObject({ name, description: "desc", members: [alice.id, bob.id] });
     expect(mine.created_at).toEqual(expect.any(String));
     expect(mine.last_message).toMatchObject({ sender_id: bob.id, sender_name: bob.username, content: "in the new room", message_type: "text" });
+    expect(mine.last_message.id).toBe(String(created.json.id * 1_000_000_000 + 1));
     expect(mine.last_message.timestamp).toEqual(expect.any(String));
-    // 001's fields ride along.
-    expect(mine).toMatchObject({ room_type: "public", member_count: 2 });
-    // The global room is listed.
+    expect(mine.room_type).toBeUndefined();
+    // The global room is listed, as "global".
     const gid = await globalRoom();
-    expect(list.json.find((r: any) => r.id === gid)).toMatchObject({ room_type: "public", members: expect.arrayContaining([bob.id]) });
+    expect(list.json.find((r: any) => r.id === "global")).toMatchObject({ members: expect.arrayContaining([bob.id]) });
+    expect(list.json.find((r: any) => r.id === String(gid))).toBeUndefined();
 
     expect(await chat("POST", `/rooms/${created.json.room_id}/leave`, bob)).toEqual({ status: 200, json: { message: "成功离开房间" } });
     const joinGlobal = await chat("POST", "/rooms/global/join", bob);

@@ -1,8 +1,10 @@
 // The paths documents 001 and 002 share under /api/chat/: the room list, room creation, join and
-// leave. One handler serves both: a request is told apart by its content type (002 creates rooms
-// with a multipart or url-encoded form `room_name`, 001 with JSON `name`), and every answer carries
-// the union of both documents' fields (each client ignores what it does not know). Errors take the
-// envelope of the document the content type names, and both fields when none does.
+// leave. One handler serves both. 001 writes every path with a trailing slash (`rooms/`), 002 none
+// (`rooms`): the room list answers each in its own shape (001: integer ids; 002: string ids, the
+// global room "global"), and a join answers each its own words. Creation is told apart by its
+// content type (002 sends a multipart or url-encoded form `room_name`, 001 JSON `name`) and answers
+// both documents' fields. Errors take the envelope of the document the content type names, and both
+// fields when none does.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { sql } from "drizzle-orm";
@@ -19,10 +21,13 @@ import { createRoom, listRooms, readRoom } from "../rooms/service";
 import { Room001, room001, settingsOf } from "./doc001-django-chat/shapes";
 import { TAG001 } from "./doc001-django-chat/routes";
 import { room002, TAG002 } from "./doc002-fastapi-chat/routes";
+import { ChatRoom002 } from "./doc002-fastapi-chat/models";
 import { authed, dialectRouter } from "./envelope";
-import { people } from "./refs";
+import { people, toGlobalMessageId } from "./refs";
 
 type Door = "001" | "002" | null;
+/** Which document a path speaks: 001 ends every path with a slash, 002 none. */
+const pathDoor = (c: Context): "001" | "002" => (new URL(c.req.url).pathname.endsWith("/") ? "001" : "002");
 /** Which document a request speaks, from its body's content type (none: either). */
 function doorOf(c: Context): Door {
   const type = (c.req.header("Content-Type") ?? "").toLowerCase();
@@ -82,9 +87,10 @@ async function memberIds(env: Env, roomIds: number[]) {
   return out;
 }
 
-/** Rooms in both documents' shapes. Outsiders see neither a room's members nor its last message. */
-async function roomsBoth(c: Caller, list: Awaited<ReturnType<typeof listRooms>>) {
-  const mine = list.filter((r) => r.my_role !== null || c.var.user.isAdmin);
+/** What both shapes need besides the rooms: creators' names, member ids, last senders' ids. Outsiders get neither members nor last message. */
+async function roomLinks(c: Caller, list: Awaited<ReturnType<typeof listRooms>>) {
+  const visible = (r: (typeof list)[number]) => r.my_role !== null || c.var.user.isAdmin;
+  const mine = list.filter(visible);
   const [names, members] = await Promise.all([people(c.env, list.map((r) => r.creator_id)), memberIds(c.env, mine.map((r) => r.id))]);
   // The summary keeps the last sender's name: their id is looked up by it (usernames are unique).
   const senders = [...new Set(mine.flatMap((r) => (r.last_message ? [r.last_message.sender.toLowerCase()] : [])))];
@@ -96,22 +102,59 @@ async function roomsBoth(c: Caller, list: Awaited<ReturnType<typeof listRooms>>)
         .all()
     : [];
   const idOf = new Map(ids.map((u) => [u.username.toLowerCase(), u.id]));
+  return { visible, names, members: (r: (typeof list)[number]) => (visible(r) ? (members.get(r.id) ?? []) : []), senderId: (name: string) => idOf.get(name.toLowerCase()) ?? null };
+}
+
+/** Rooms in both documents' shapes (creation's answer). */
+async function roomsBoth(c: Caller, list: Awaited<ReturnType<typeof listRooms>>) {
+  const links = await roomLinks(c, list);
   return list.map((r) => {
-    const visible = r.my_role !== null || c.var.user.isAdmin;
-    const base = room001(r, names);
+    const base = room001(r, links.names);
     return {
       ...base,
-      members: visible ? (members.get(r.id) ?? []) : [],
+      members: links.members(r),
       last_message:
-        visible && base.last_message
+        links.visible(r) && base.last_message
           ? {
               ...base.last_message,
-              sender_id: idOf.get(base.last_message.sender.toLowerCase()) ?? null,
+              sender_id: links.senderId(base.last_message.sender),
               sender_name: base.last_message.sender,
               message_type: "text",
               timestamp: base.last_message.created_at,
             }
           : null,
+    };
+  });
+}
+
+/** Rooms as 001 lists them (§1.1): its room, last message included for rooms you belong to. */
+async function rooms001(c: Caller, list: Awaited<ReturnType<typeof listRooms>>): Promise<z.input<typeof Room001>[]> {
+  const names = await people(c.env, list.map((r) => r.creator_id));
+  return list.map((r) => room001(r, names));
+}
+
+/** Rooms as 002 lists them (§9, ChatRoom): string ids, the global room "global". */
+async function rooms002(c: Caller, list: Awaited<ReturnType<typeof listRooms>>, globalId: number): Promise<z.input<typeof ChatRoom002>[]> {
+  const links = await roomLinks(c, list);
+  return list.map((r) => {
+    const last = links.visible(r) ? r.last_message : null;
+    return {
+      id: r.id === globalId ? "global" : String(r.id),
+      name: r.name,
+      ...(r.description !== null && { description: r.description }),
+      members: links.members(r),
+      created_at: r.created_at,
+      ...(last && {
+        last_message: {
+          id: String(toGlobalMessageId(r.id, r.last_message_id)),
+          sender_id: links.senderId(last.sender),
+          sender_name: last.sender,
+          // The summary keeps a preview, not the message: its text, typed as text.
+          message_type: "text" as const,
+          content: last.content,
+          timestamp: r.last_activity_at,
+        },
+      }),
     };
   });
 }
@@ -125,15 +168,17 @@ export const chatRoomRoutes = dialectRouter(envelope)
       method: "get",
       path: "/rooms",
       tags: [TAG001, TAG002],
-      summary: "Rooms you can see (public rooms, the global room, private rooms you belong to), most recently active first, up to 100: 001's and 002's fields",
+      summary:
+        "Rooms you can see (public rooms, the global room, private rooms you belong to), most recently active first, up to 100: `rooms/` (001) lists 001's rooms, `rooms` (002) 002's ChatRoom (string ids, the global room \"global\")",
       middleware: authed,
-      responses: { 200: json(z.array(ChatRoomBoth)), ...errors },
+      responses: { 200: json(z.union([z.array(Room001), z.array(ChatRoom002)])), ...errors },
     }),
     async (c) => {
       // The global room exists before anyone lists rooms, and the caller is in it (first touch admits).
-      await readRoomOrNull(c, await globalRoomId(c.env, c.var.user));
+      const globalId = await globalRoomId(c.env, c.var.user);
+      await readRoomOrNull(c, globalId);
       const list = await listRooms(c, { visibility_filter: "all", current_user_only: false, limit: 100, offset: 0 });
-      return c.json(await roomsBoth(c, list), 200);
+      return c.json(pathDoor(c) === "001" ? await rooms001(c, list) : await rooms002(c, list, globalId), 200);
     },
   )
   .openapi(
@@ -182,8 +227,7 @@ export const chatRoomRoutes = dialectRouter(envelope)
         });
         const b = Create001.safeParse(raw);
         if (!b.success) throw invalidRequest(fieldErrors(b.error.issues, "body"));
-        const { visibility, require_approval } = settingsOf(b.data.room_type);
-        created = await createRoom(c, { name: b.data.name, description: b.data.description ?? null, visibility, require_approval, max_members: b.data.max_members });
+        created = await createRoom(c, { name: b.data.name, description: b.data.description ?? null, ...settingsOf(b.data.room_type), max_members: b.data.max_members });
       } else if (door === "002") {
         const form = await c.req.parseBody().catch(() => {
           throw new ApiError(400, "malformed_form", "Malformed form body");
@@ -202,19 +246,24 @@ export const chatRoomRoutes = dialectRouter(envelope)
       path: "/rooms/{room_id}/join",
       tags: [TAG001, TAG002],
       summary:
-        "Join a room: at once where no approval is needed (and always the global room); a room that needs approval gets a request (202, status pending); a private room only by invitation (403)",
+        "Join a room: at once where no approval is needed (001's public and group rooms, 002's rooms, always the global room), up to max_members (400 when full); a room that needs approval (made elsewhere) gets a request (202, status pending); a private room only by invitation (403)",
       middleware: authed,
       request: { params: RoomParam },
       responses: { 200: json(z.object({ message: z.string(), status: z.string() })), 202: json(z.object({ message: z.string(), status: z.string() })), ...errors },
     }),
     async (c) => {
       const roomId = await room002(c, c.req.valid("param").room_id);
+      const joined = { message: pathDoor(c) === "001" ? "成功加入房间" : "成功加入聊天室", status: "approved" };
       const room = await readRoomOrNull(c, roomId);
       // Already in (the global room admits on first touch): joining again is a no-op answer.
-      if (room?.my_role) return c.json({ message: "成功加入房间", status: "approved" }, 200);
-      const request = await applyToJoin(c, roomId, null);
+      if (room?.my_role) return c.json(joined, 200);
+      const request = await applyToJoin(c, roomId, null).catch((e) => {
+        // Neither document's table has a 409: a full room is a refused request, 400.
+        if (e instanceof ApiError && e.code === "room_full") throw new ApiError(400, "room_full", e.detail);
+        throw e;
+      });
       if (request.status === "pending") return c.json({ message: "已申请加入，等待房主批准", status: "pending" }, 202);
-      return c.json({ message: "成功加入房间", status: "approved" }, 200);
+      return c.json(joined, 200);
     },
   )
   .openapi(

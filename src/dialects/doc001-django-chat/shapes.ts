@@ -18,12 +18,17 @@ export const User001 = z
 export const user001 = (p: Person) => ({ id: p.id, username: p.username, first_name: p.display_name ?? "", last_name: "" });
 const someone = (id: number, username: string | null, people: Map<number, Person>) => user001(people.get(id) ?? { id, username: username ?? "", display_name: null });
 
-/** 001's room_type from the core's settings: private rooms are private, public rooms are "group" when joining needs approval. */
-export const roomType = (r: Pick<CoreRoom, "visibility" | "require_approval">): "public" | "private" | "group" =>
-  r.visibility === "private" ? "private" : r.require_approval ? "group" : "public";
-/** The core's settings for a 001 room_type (the inverse of roomType). */
+/**
+ * 001's room_type: private rooms are private; otherwise the type a 001 client created it with, and
+ * for rooms made elsewhere "group" when joining needs approval, "public" when not.
+ */
+export const roomType = (r: Pick<CoreRoom, "visibility" | "require_approval" | "room_type">): "public" | "private" | "group" =>
+  r.visibility === "private" ? "private" : (r.room_type ?? (r.require_approval ? "group" : "public")) === "group" ? "group" : "public";
+/** The core's settings for a 001 room_type: public and group rooms are joined at once (up to max_members), private ones by invitation. */
 export const settingsOf = (type: "public" | "private" | "group") =>
-  type === "private" ? { visibility: "private" as const, require_approval: true } : { visibility: "public" as const, require_approval: type === "group" };
+  type === "private"
+    ? { visibility: "private" as const, require_approval: true, room_type: type }
+    : { visibility: "public" as const, require_approval: false, room_type: type };
 
 export const Room001 = z
   .object({
