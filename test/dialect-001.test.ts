@@ -267,6 +267,38 @@ describe("001 REST, replayed from the document", () => {
   });
 });
 
+describe("001 message notifications (§3.1's example), derived: nothing written per member", () => {
+  it("lists one message notification per room with unread messages from others; reading the room marks it read", async () => {
+    const { alice, bob } = await twoUsers();
+    const room = (await chat("POST", "/rooms/", alice, { name: uniqName("nm"), description: "d", room_type: "public" })).json;
+    await chat("POST", `/rooms/${room.id}/join/`, bob);
+    await chat("POST", `/rooms/${room.id}/messages/`, alice, { content: "第一条" });
+    const last = (await chat("POST", `/rooms/${room.id}/messages/`, alice, { content: "大家好！" })).json;
+    const { flushRoom } = await import("./helpers");
+    await flushRoom(room.id);
+    const list = (await chat("GET", "/notifications/", bob)).json;
+    const mine = list.filter((n: any) => n.notification_type === "message" && n.room?.id === room.id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
+      id: last.id,
+      title: `新消息来自 ${alice.username}`,
+      content: "大家好！",
+      room: { id: room.id, name: room.name, description: "d", room_type: "public", created_by: { id: alice.id } },
+      message: { id: last.id, content: "大家好！", message_type: "text" },
+      is_read: false,
+    });
+    // The sender has none for their own messages, and nothing was stored for bob.
+    expect((await chat("GET", "/notifications/", alice)).json.some((n: any) => n.room?.id === room.id && n.notification_type === "message")).toBe(false);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM notifications WHERE user_id = ?").bind(bob.id).first("n")).toBe(0);
+    // Another user cannot mark it; bob can, and it is gone (his read position reached the message).
+    const carol = await registerUser("c2");
+    expect001Error(await chat("POST", `/notifications/${last.id}/read/`, carol), 404);
+    expect(await chat("POST", `/notifications/${last.id}/read/`, bob)).toEqual({ status: 200, json: { message: "通知已标记为已读" } });
+    await flushRoom(room.id);
+    expect((await chat("GET", "/notifications/", bob)).json.some((n: any) => n.room?.id === room.id && n.notification_type === "message")).toBe(false);
+  });
+});
+
 describe("001 bad input: its envelope, a 4xx, nothing changed", () => {
   it("refuses and stores nothing", async () => {
     const { alice, bob } = await twoUsers();

@@ -11,12 +11,13 @@ import { id, intQuery, json, PageQuery, RoomIdParam } from "../../http/schemas";
 import { listMembers } from "../../members/service";
 import { deleteMessage, markRead, openSocket, readHistory, sendMessage } from "../../messages/service";
 import { listNotifications, setRead } from "../../notifications/read";
+import { unreadRoomRef, unreadRooms } from "../../notifications/unread-rooms";
 import { MAX_CONTENT } from "../../room/protocol";
 import { selectRooms, toRoomResponse } from "../../rooms/queries";
 import { readRoom } from "../../rooms/service";
 import { authed, dialectRouter } from "../envelope";
 import { messageAt, messageIn, people } from "../refs";
-import { Member001, member001, Message001, message001, Notification001, notification001, Room001, room001, User001, user001 } from "./shapes";
+import { Member001, member001, Message001, message001, Notification001, notification001, Room001, room001, unreadNotification001, User001, user001 } from "./shapes";
 
 export const TAG001 = "doc001: Django chat API (/api/chat/)";
 
@@ -189,22 +190,20 @@ export const doc001Routes = dialectRouter(envelope001)
       method: "get",
       path: "/notifications",
       tags: [TAG001],
-      summary: "Your 50 newest notifications (mentions, room invitations, system notices)",
+      summary:
+        "Your notifications, newest first: one \"message\" notification per room with unread messages from others (derived from the room and your read position, up to 50), then your 50 newest stored ones (mentions, room invitations, system notices)",
       middleware: authed,
       responses: { 200: json(z.array(Notification001)), ...errors001 },
     }),
     async (c) => {
       const db = getDb(c.env.DB);
-      const list = await listNotifications(db, c.var.user.id, { unread_only: false, limit: 50 });
+      const [unread, list] = await Promise.all([unreadRooms(db, c.var.user.id, 50), listNotifications(db, c.var.user.id, { unread_only: false, limit: 50 })]);
       const roomIds = [...new Set(list.flatMap((n) => (n.room && n.room.kind === "group" ? [n.room.id] : [])))];
       const rows = roomIds.length ? await selectRooms(db, c.var.user.id).where(inIds(rooms.id, roomIds)).all() : [];
-      const roomList = rows.map(toRoomResponse);
+      const roomList = [...rows.map(toRoomResponse), ...unread.map((u) => u.room)];
       const names = await people(c.env, roomList.map((r) => r.creator_id));
       const byId = new Map(roomList.map((r) => [r.id, room001(r, names)]));
-      return c.json(
-        list.map((n) => notification001(n, byId)),
-        200,
-      );
+      return c.json([...unread.map((u) => unreadNotification001(u, byId)), ...list.map((n) => notification001(n, byId))], 200);
     },
   )
   .openapi(
@@ -212,13 +211,20 @@ export const doc001Routes = dialectRouter(envelope001)
       method: "post",
       path: "/notifications/{notification_id}/read",
       tags: [TAG001],
-      summary: "Mark one of your notifications read",
+      summary: "Mark one of your notifications read; a \"message\" notification marks its room read up to the message it names",
       middleware: authed,
       request: { params: NotificationIdParam },
       responses: { 200: ok("通知已标记为已读"), ...errors001 },
     }),
     async (c) => {
-      await setRead(getDb(c.env.DB), c.var.user.id, c.req.valid("param").notification_id, true);
+      const id = c.req.valid("param").notification_id;
+      const derived = unreadRoomRef(id);
+      if (derived)
+        await markRead(c, derived.roomId, derived.messageId).catch((e) => {
+          // A room one is not in has no notification of theirs.
+          throw e instanceof ApiError && e.status === 403 ? new ApiError(404, "notification_not_found", "Notification not found") : e;
+        });
+      else await setRead(getDb(c.env.DB), c.var.user.id, id, true);
       return c.json({ message: "通知已标记为已读" }, 200);
     },
   );

@@ -3,6 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import type { memberPage } from "../../members/queries";
 import type { NotificationResponse } from "../../notifications/read";
+import type { UnreadRoom } from "../../notifications/unread-rooms";
 import type { ChatMessage } from "../../room/protocol";
 import type { RoomResponse } from "../../rooms/schemas";
 import { toGlobalMessageId, type Person } from "../refs";
@@ -162,4 +163,16 @@ export const notification001 = (n: NotificationResponse, rooms: Map<number, Retu
     n.room && n.message_id ? { id: toGlobalMessageId(n.room.id, n.message_id), content: n.content ?? "", message_type: "text", created_at: n.created_at } : null,
   is_read: n.is_read,
   created_at: n.created_at,
+});
+
+/** A derived "message" notification (notifications/unread-rooms.ts): the room's last unread message from someone else. */
+export const unreadNotification001 = (u: UnreadRoom, rooms: Map<number, ReturnType<typeof room001>>) => ({
+  id: u.id,
+  notification_type: "message" as const,
+  title: `新消息来自 ${u.sender}`,
+  content: u.preview,
+  room: rooms.get(u.room.id) ?? null,
+  message: { id: u.id, content: u.preview, message_type: "text", created_at: u.at },
+  is_read: false,
+  created_at: u.at,
 });
