@@ -181,9 +181,9 @@ describe("001 REST, replayed from the document", () => {
     const { alice, bob } = await twoUsers();
     const priv = (await chat("POST", "/rooms/", alice, { name: uniqName("p"), room_type: "private" })).json;
     // The core's rule holds at every door: a private room is never entered by its id alone.
-    // (The door 001 shares with 002 cannot tell them apart without a body: both envelopes' fields.)
+    // (The door 001 shares with 002 tells them apart by the trailing slash: 001's envelope.)
     const refused = await chat("POST", `/rooms/${priv.id}/join/`, bob);
-    expect(refused.status).toBe(403);
+    expect001Error(refused, 403);
     expect(refused.json.error).toMatch(/invitation/);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM join_requests WHERE room_id = ?").bind(priv.id).first("n")).toBe(0);
     expect001Error(await chat("GET", `/rooms/${priv.id}/`, bob), 403);
@@ -310,7 +310,8 @@ describe("001 bad input: its envelope, a 4xx, nothing changed", () => {
       [await chat("POST", "/rooms/", alice, { name: "x" }), 400], // room_type missing
       [await chat("POST", "/rooms/", alice, { name: "x", room_type: "secret" }), 400],
       [await chat("POST", "/rooms/", alice, "{nope"), 400],
-      [await chat("POST", "/rooms/", alice, { name: room.name, room_type: "public" }), 409],
+      // A taken name: 400 (001's table has no 409; issue 24).
+      [await chat("POST", "/rooms/", alice, { name: room.name, room_type: "public" }), 400],
       [await chat("GET", `/rooms/${room.id}/messages/?page=0`, alice), 400],
       [await chat("GET", `/rooms/${room.id}/messages/?page_size=10000`, alice), 400],
       [await chat("GET", "/rooms/abc/", alice), 400],
@@ -325,10 +326,10 @@ describe("001 bad input: its envelope, a 4xx, nothing changed", () => {
       [await chat("POST", `/rooms/${room.id}/messages/`, alice, "content=x", { "Content-Type": "text/plain" }), 415],
     ];
     for (const [res, status] of cases) expect001Error(res, status);
-    // A shared path (001 and 002) without a body says it in both envelopes.
+    // A shared path (001 and 002) without a body: 001's path (rooms/), 001's envelope alone (issue 24: no union).
     const shared = await chat("GET", "/rooms/", null);
     expect(shared.status).toBe(401);
-    expect(shared.json).toEqual({ error: expect.any(String), detail: expect.any(String) });
+    expect(shared.json).toEqual({ error: expect.any(String) });
     const page = await chat("GET", `/rooms/${room.id}/messages/`, alice);
     expect(page.json.total).toBe(0);
     const named = (await chat("GET", "/rooms/", alice)).json.filter((r: any) => r.name === "x");

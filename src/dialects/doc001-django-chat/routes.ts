@@ -17,13 +17,14 @@ import { selectRooms, toRoomResponse } from "../../rooms/queries";
 import { readRoom } from "../../rooms/service";
 import { authed, dialectRouter } from "../envelope";
 import { messageAt, messageIn, people } from "../refs";
-import { Member001, member001, Message001, message001, Notification001, notification001, Room001, room001, unreadNotification001, User001, user001 } from "./shapes";
+import { Error001, MessagePage001, RoomDetail001 } from "./models";
+import { Member001, member001, message001, Message001, Notification001, notification001, room001, unreadNotification001, user001 } from "./shapes";
+
 
 export const TAG001 = "doc001: Django chat API (/api/chat/)";
 
 /** 001's error body. */
 export const envelope001 = (e: ApiError) => ({ error: e.detail });
-export const Error001 = z.object({ error: z.string() }).openapi("Doc001Error");
 const err = (description: string) => ({ content: { "application/json": { schema: Error001 } }, description });
 export const errors001 = { 400: err("Invalid request"), 401: err("Not signed in"), 403: err("Not allowed"), 404: err("Not found") } as const;
 const ok = (message: string) => json(z.object({ message: z.string().openapi({ example: message }) }));
@@ -62,7 +63,7 @@ export const doc001Routes = dialectRouter(envelope001)
       summary: "A room with its members (the first 100; members/ pages through all)",
       middleware: authed,
       request: { params: RoomIdParam },
-      responses: { 200: json(Room001.extend({ members: z.array(User001) })), ...errors001 },
+      responses: { 200: json(RoomDetail001), ...errors001 },
     }),
     async (c) => {
       const roomId = c.req.valid("param").room_id;
@@ -104,7 +105,7 @@ export const doc001Routes = dialectRouter(envelope001)
       middleware: authed,
       request: { params: RoomIdParam, query: MessagePage },
       responses: {
-        200: json(z.object({ messages: z.array(Message001), page: z.number().int(), page_size: z.number().int(), total: z.number().int() })),
+        200: json(MessagePage001),
         ...errors001,
       },
     }),

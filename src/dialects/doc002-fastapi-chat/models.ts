@@ -67,8 +67,11 @@ export const ChatStats002 = z
   .strictObject({ online_users_count: z.number().int(), total_messages_today: z.number().int(), active_rooms: z.number().int() })
   .openapi("Doc002ChatStats");
 
-/** §6: {room_id, message}; the shared door also carries 001's room fields (docs/dialects.md), so not strict. */
-export const RoomCreated002 = z.looseObject({ room_id: z.string(), message: z.string() });
+/** §6: {room_id, message}, and (an addition) the new room as §9 lists it. */
+export const RoomCreated002 = ChatRoom002.extend({ room_id: z.string(), message: z.string() }).openapi("Doc002RoomCreated");
+
+/** §7 join: {"message"}, and `status` (an addition): "pending" only for a room made elsewhere that needs approval (202). */
+export const Joined002 = z.strictObject({ message: z.string(), status: z.enum(["approved", "pending"]) });
 
 /** §7, §8, §10: {"message": "..."}. */
 export const Done002 = z.strictObject({ message: z.string() });
