@@ -92,3 +92,5 @@ export const Notification001 = z
     created_at: isoTime,
   })
   .openapi("Doc001Notification");
+
+export type Room001Out = z.output<typeof Room001>;
