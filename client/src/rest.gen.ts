@@ -2155,10 +2155,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Rooms you can see (public rooms, the global room, private rooms you belong to), most recently active first, up to 100: 001's and 002's fields */
+        /** Rooms you can see (public rooms, the global room, private rooms you belong to), most recently active first, up to 100: `rooms/` (001) lists 001's rooms, `rooms` (002) 002's ChatRoom (string ids, the global room "global") */
         get: operations["getApiChatRooms"];
         put?: never;
-        /** Create a room. JSON {name, description?, room_type, max_members=50} (001) answers 201; a form {room_name, description?} (002) answers 200 and makes a public room anyone joins. Both get 001's room and 002's {room_id, message} */
+        /** Create a room. JSON {name, description?, room_type, max_members=50} (001) answers 201 with 001's room; a form {room_name, description?} (002) answers 200 {room_id, message} with the room as 002 lists it, a public room anyone joins */
         post: operations["postApiChatRooms"];
         delete?: never;
         options?: never;
@@ -2175,7 +2175,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Join a room: at once where no approval is needed (and always the global room); a room that needs approval gets a request (202, status pending); a private room only by invitation (403) */
+        /** Join a room: at once where no approval is needed (001's public and group rooms, 002's rooms, always the global room), up to max_members (400 when full); a room that needs approval (made elsewhere) gets a request (202, status pending); a private room only by invitation (403) */
         post: operations["postApiChatRoomsByRoomIdJoin"];
         delete?: never;
         options?: never;
@@ -2293,7 +2293,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your 50 newest notifications (mentions, room invitations, system notices) */
+        /** Your notifications, newest first: one "message" notification per room with unread messages from others (derived from the room and your read position, up to 50), then your 50 newest stored ones (mentions, room invitations, system notices) */
         get: operations["getApiChatNotifications"];
         put?: never;
         post?: never;
@@ -2312,7 +2312,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark one of your notifications read */
+        /** Mark one of your notifications read; a "message" notification marks its room read up to the message it names */
         post: operations["postApiChatNotificationsByNotificationIdRead"];
         delete?: never;
         options?: never;
@@ -3443,6 +3443,11 @@ export interface components {
             visibility: "public" | "private";
             require_approval: boolean;
             max_members: number | null;
+            /**
+             * @description The room type a document 001 client created it with (a label: visibility and require_approval rule); null for other rooms
+             * @enum {string|null}
+             */
+            room_type: "public" | "private" | "group" | null;
             /** @description false: archived, read-only */
             is_active: boolean;
             archived_at: string | null;
@@ -3850,26 +3855,6 @@ export interface components {
             width: number | null;
             height: number | null;
         };
-        DocChatRoom: components["schemas"]["Doc001Room"] & {
-            last_message?: {
-                id: number;
-                content: string;
-                sender: string;
-                created_at: string;
-                sender_id: number | null;
-                sender_name: string;
-                message_type: string;
-                timestamp: string;
-            } | null;
-            /** @description Ids of active members (up to 100), for rooms you belong to; [] for others */
-            members: number[];
-        };
-        Doc001User: {
-            id: number;
-            username: string;
-            first_name: string;
-            last_name: string;
-        };
         Doc001Room: {
             id: number;
             name: string;
@@ -3889,12 +3874,45 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
-        DocChatError: {
-            error?: string;
-            detail?: string;
+        Doc001User: {
+            id: number;
+            username: string;
+            first_name: string;
+            last_name: string;
         };
+        Doc002ChatRoom: {
+            /** @description "global" for the global room, the room id as a string otherwise */
+            id: string;
+            name: string;
+            description?: string;
+            /** @description Ids of active members (up to 100), for rooms you belong to; [] for others */
+            members: number[];
+            created_at: string;
+            last_message?: components["schemas"]["Doc002LastMessage"];
+        };
+        Doc002LastMessage: {
+            id: string;
+            sender_id: number | null;
+            sender_name: string;
+            /** @enum {string} */
+            message_type: "text" | "file" | "image" | "system";
+            content: string;
+            timestamp: string;
+        };
+        /** @description {error} for 001's paths (rooms/), {detail} for 002's (rooms) */
+        DocChatError: components["schemas"]["Doc001Error"] | components["schemas"]["Doc002Error"];
         Doc001Error: {
             error: string;
+        };
+        Doc002Error: {
+            detail: string;
+        };
+        Doc002RoomCreated: components["schemas"]["Doc002ChatRoom"] & {
+            room_id: string;
+            message: string;
+        };
+        Doc001RoomDetail: components["schemas"]["Doc001Room"] & {
+            members: components["schemas"]["Doc001User"][];
         };
         Doc001Member: {
             id: number;
@@ -3956,7 +3974,8 @@ export interface components {
             message: {
                 id: number;
                 content: string;
-                message_type: string;
+                /** @enum {string} */
+                message_type: "text" | "image" | "file" | "system";
                 created_at: string;
             } | null;
             is_read: boolean;
@@ -3975,9 +3994,6 @@ export interface components {
             file_size: number | null;
             timestamp: string;
             reply_to: string | null;
-        };
-        Doc002Error: {
-            detail: string;
         };
         Doc002Send: {
             /**
@@ -3999,6 +4015,20 @@ export interface components {
             /** @description Only for yourself and system admins; null otherwise */
             login_time: string | null;
             last_activity: string | null;
+        };
+        Doc002ChatStats: {
+            online_users_count: number;
+            total_messages_today: number;
+            active_rooms: number;
+        };
+        Doc002UserIp: {
+            user_id: number;
+            ip: string | null;
+        };
+        Doc002Heartbeat: {
+            /** @enum {string} */
+            status: "ok";
+            timestamp: string;
         };
         Doc004Failure: {
             code: number;
@@ -13020,10 +13050,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DocChatRoom"][];
+                    "application/json": components["schemas"]["Doc001Room"][] | components["schemas"]["Doc002ChatRoom"][];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request, a name taken, a room full */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13052,15 +13082,6 @@ export interface operations {
             };
             /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DocChatError"];
-                };
-            };
-            /** @description Name taken */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13100,10 +13121,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DocChatRoom"] & {
-                        room_id: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Doc002RoomCreated"];
                 };
             };
             /** @description OK */
@@ -13112,13 +13130,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DocChatRoom"] & {
-                        room_id: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Doc001Room"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request, a name taken, a room full */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13147,15 +13162,6 @@ export interface operations {
             };
             /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DocChatError"];
-                };
-            };
-            /** @description Name taken */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13193,7 +13199,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         message: string;
-                        status: string;
+                        /** @enum {string} */
+                        status: "approved" | "pending";
                     };
                 };
             };
@@ -13205,11 +13212,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         message: string;
-                        status: string;
+                        /** @enum {string} */
+                        status: "approved" | "pending";
                     };
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request, a name taken, a room full */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13238,15 +13246,6 @@ export interface operations {
             };
             /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DocChatError"];
-                };
-            };
-            /** @description Name taken */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13278,7 +13277,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request, a name taken, a room full */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13314,15 +13313,6 @@ export interface operations {
                     "application/json": components["schemas"]["DocChatError"];
                 };
             };
-            /** @description Name taken */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DocChatError"];
-                };
-            };
         };
     };
     getApiChatRoomsByRoomId: {
@@ -13342,9 +13332,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc001Room"] & {
-                        members: components["schemas"]["Doc001User"][];
-                    };
+                    "application/json": components["schemas"]["Doc001RoomDetail"];
                 };
             };
             /** @description Invalid request */
@@ -14093,11 +14081,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        online_users_count: number;
-                        total_messages_today: number;
-                        active_rooms: number;
-                    };
+                    "application/json": components["schemas"]["Doc002ChatStats"];
                 };
             };
             /** @description Invalid request */
@@ -14218,10 +14202,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        user_id: number;
-                        ip: string | null;
-                    };
+                    "application/json": components["schemas"]["Doc002UserIp"];
                 };
             };
             /** @description Invalid request */
@@ -14277,11 +14258,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ok";
-                        timestamp: string;
-                    };
+                    "application/json": components["schemas"]["Doc002Heartbeat"];
                 };
             };
             /** @description Invalid request */
