@@ -220,7 +220,8 @@ describe("002 endpoints", () => {
     expect(list.json.find((r: any) => r.id === "global")).toMatchObject({ members: expect.arrayContaining([bob.id]) });
     expect(list.json.find((r: any) => r.id === String(gid))).toBeUndefined();
 
-    expect(await chat("POST", `/rooms/${created.json.room_id}/leave`, bob)).toEqual({ status: 200, json: { message: "成功离开房间" } });
+    // §8's words (issue 24: 001's 成功离开房间 was pinned here).
+    expect(await chat("POST", `/rooms/${created.json.room_id}/leave`, bob)).toEqual({ status: 200, json: { message: "成功离开聊天室" } });
     const joinGlobal = await chat("POST", "/rooms/global/join", bob);
     expect(joinGlobal.status).toBe(200);
   });

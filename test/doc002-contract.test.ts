@@ -203,7 +203,7 @@ describe("002 contract: rooms", () => {
 
   it("8 POST /api/chat/rooms/{room_id}/leave: {message}; 401, 403 (the owner), 404 (not in it)", async () => {
     ok(await call("POST", `/rooms/${room}/join`, bob), M.Joined002);
-    ok(await call("POST", `/rooms/${room}/leave`, bob), M.Done002);
+    expect(ok(await call("POST", `/rooms/${room}/leave`, bob), M.Done002)).toEqual({ message: "成功离开聊天室" });
     fails(await call("POST", `/rooms/${room}/leave`, null), 401);
     fails(await call("POST", `/rooms/${room}/leave`, alice), 403);
     fails(await call("POST", `/rooms/${room}/leave`, bob), 404);

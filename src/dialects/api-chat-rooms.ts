@@ -240,7 +240,7 @@ export const chatRoomRoutes = dialectRouter(envelope)
     }),
     async (c) => {
       await leaveRoom(c, await room002(c, c.req.valid("param").room_id));
-      return c.json({ message: "成功离开房间" }, 200);
+      return c.json({ message: pathDoor(c) === "001" ? "成功离开房间" : "成功离开聊天室" }, 200);
     },
   );
 
