@@ -177,20 +177,26 @@ describe("001 REST, replayed from the document", () => {
     expect(ownerLeaves.json.error).toEqual(expect.any(String));
   });
 
-  it("a private room takes an invitation (403, nothing created); a group room a request for the owner to approve (202 pending)", async () => {
+  it("a private room takes an invitation (403, nothing created); a group room is joined at once (200), up to max_members (400 when full)", async () => {
     const { alice, bob } = await twoUsers();
     const priv = (await chat("POST", "/rooms/", alice, { name: uniqName("p"), room_type: "private" })).json;
     // The core's rule holds at every door: a private room is never entered by its id alone.
-    // (The door 001 shares with 002 cannot tell them apart without a body: both envelopes' fields.)
+    // (The door 001 shares with 002 tells them apart by the trailing slash: 001's envelope.)
     const refused = await chat("POST", `/rooms/${priv.id}/join/`, bob);
-    expect(refused.status).toBe(403);
+    expect001Error(refused, 403);
     expect(refused.json.error).toMatch(/invitation/);
     expect(await env.DB.prepare("SELECT count(*) AS n FROM join_requests WHERE room_id = ?").bind(priv.id).first("n")).toBe(0);
     expect001Error(await chat("GET", `/rooms/${priv.id}/`, bob), 403);
-    const group = (await chat("POST", "/rooms/", alice, { name: uniqName("g"), room_type: "group" })).json;
-    const pending = await chat("POST", `/rooms/${group.id}/join/`, bob);
-    expect(pending.status).toBe(202);
-    expect(pending.json.status).toBe("pending");
+    // 001 has no way to approve: its group rooms are joined as its §1.4 prints (issue 24 changed the 202 pending this pinned).
+    const group = (await chat("POST", "/rooms/", alice, { name: uniqName("g"), room_type: "group", max_members: 2 })).json;
+    expect(group.room_type).toBe("group");
+    const joined = await chat("POST", `/rooms/${group.id}/join/`, bob);
+    expect(joined.status).toBe(200);
+    expect(joined.json.message).toBe("成功加入房间");
+    expect((await chat("GET", `/rooms/${group.id}/`, bob)).json).toMatchObject({ room_type: "group", member_count: 2 });
+    const carol = await registerUser("c1");
+    expect001Error(await chat("POST", `/rooms/${group.id}/join/`, carol, undefined, { "Content-Type": "application/json" }), 400);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM room_members WHERE room_id = ? AND status = 'active'").bind(group.id).first("n")).toBe(2);
   });
 
   it("message pages {messages, page, page_size, total}, read/, delete/ (soft: [消息已删除])", async () => {
@@ -261,6 +267,38 @@ describe("001 REST, replayed from the document", () => {
   });
 });
 
+describe("001 message notifications (§3.1's example), derived: nothing written per member", () => {
+  it("lists one message notification per room with unread messages from others; reading the room marks it read", async () => {
+    const { alice, bob } = await twoUsers();
+    const room = (await chat("POST", "/rooms/", alice, { name: uniqName("nm"), description: "d", room_type: "public" })).json;
+    await chat("POST", `/rooms/${room.id}/join/`, bob);
+    await chat("POST", `/rooms/${room.id}/messages/`, alice, { content: "第一条" });
+    const last = (await chat("POST", `/rooms/${room.id}/messages/`, alice, { content: "大家好！" })).json;
+    const { flushRoom } = await import("./helpers");
+    await flushRoom(room.id);
+    const list = (await chat("GET", "/notifications/", bob)).json;
+    const mine = list.filter((n: any) => n.notification_type === "message" && n.room?.id === room.id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
+      id: last.id,
+      title: `新消息来自 ${alice.username}`,
+      content: "大家好！",
+      room: { id: room.id, name: room.name, description: "d", room_type: "public", created_by: { id: alice.id } },
+      message: { id: last.id, content: "大家好！", message_type: "text" },
+      is_read: false,
+    });
+    // The sender has none for their own messages, and nothing was stored for bob.
+    expect((await chat("GET", "/notifications/", alice)).json.some((n: any) => n.room?.id === room.id && n.notification_type === "message")).toBe(false);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM notifications WHERE user_id = ?").bind(bob.id).first("n")).toBe(0);
+    // Another user cannot mark it; bob can, and it is gone (his read position reached the message).
+    const carol = await registerUser("c2");
+    expect001Error(await chat("POST", `/notifications/${last.id}/read/`, carol), 404);
+    expect(await chat("POST", `/notifications/${last.id}/read/`, bob)).toEqual({ status: 200, json: { message: "通知已标记为已读" } });
+    await flushRoom(room.id);
+    expect((await chat("GET", "/notifications/", bob)).json.some((n: any) => n.room?.id === room.id && n.notification_type === "message")).toBe(false);
+  });
+});
+
 describe("001 bad input: its envelope, a 4xx, nothing changed", () => {
   it("refuses and stores nothing", async () => {
     const { alice, bob } = await twoUsers();
@@ -272,7 +310,8 @@ describe("001 bad input: its envelope, a 4xx, nothing changed", () => {
       [await chat("POST", "/rooms/", alice, { name: "x" }), 400], // room_type missing
       [await chat("POST", "/rooms/", alice, { name: "x", room_type: "secret" }), 400],
       [await chat("POST", "/rooms/", alice, "{nope"), 400],
-      [await chat("POST", "/rooms/", alice, { name: room.name, room_type: "public" }), 409],
+      // A taken name: 400 (001's table has no 409; issue 24).
+      [await chat("POST", "/rooms/", alice, { name: room.name, room_type: "public" }), 400],
       [await chat("GET", `/rooms/${room.id}/messages/?page=0`, alice), 400],
       [await chat("GET", `/rooms/${room.id}/messages/?page_size=10000`, alice), 400],
       [await chat("GET", "/rooms/abc/", alice), 400],
@@ -287,10 +326,10 @@ describe("001 bad input: its envelope, a 4xx, nothing changed", () => {
       [await chat("POST", `/rooms/${room.id}/messages/`, alice, "content=x", { "Content-Type": "text/plain" }), 415],
     ];
     for (const [res, status] of cases) expect001Error(res, status);
-    // A shared path (001 and 002) without a body says it in both envelopes.
+    // A shared path (001 and 002) without a body: 001's path (rooms/), 001's envelope alone (issue 24: no union).
     const shared = await chat("GET", "/rooms/", null);
     expect(shared.status).toBe(401);
-    expect(shared.json).toEqual({ error: expect.any(String), detail: expect.any(String) });
+    expect(shared.json).toEqual({ error: expect.any(String) });
     const page = await chat("GET", `/rooms/${room.id}/messages/`, alice);
     expect(page.json.total).toBe(0);
     const named = (await chat("GET", "/rooms/", alice)).json.filter((r: any) => r.name === "x");

@@ -190,7 +190,7 @@ describe("002 endpoints", () => {
     expect(after.find((m: any) => m.id === sent.id)).toMatchObject({ content: "[消息已删除]" });
   });
 
-  it("rooms: multipart create {room_id, message}, list with members and last_message (and 001's fields), join and leave", async () => {
+  it("rooms: multipart create {room_id, message}, list with string ids, members and last_message, join and leave", async () => {
     const [alice, bob] = await Promise.all([registerUser("a5"), registerUser("b5")]);
     const name = uniqName("聊天室");
     const created = await chat("POST", "/rooms", alice, { form: roomForm({ room_name: name, description: "desc" }) });
@@ -207,18 +207,21 @@ describe("002 endpoints", () => {
 
     const list = await chat("GET", "/rooms", bob);
     expect(list.status).toBe(200);
-    const mine = list.json.find((r: any) => r.id === created.json.id);
+    // §9: string ids, the ones creation gave (issue 24: 001's integer ids and fields rode along here before).
+    const mine = list.json.find((r: any) => r.id === created.json.room_id);
     expect(mine).toMatchObject({ name, description: "desc", members: [alice.id, bob.id] });
     expect(mine.created_at).toEqual(expect.any(String));
     expect(mine.last_message).toMatchObject({ sender_id: bob.id, sender_name: bob.username, content: "in the new room", message_type: "text" });
+    expect(mine.last_message.id).toBe(String(created.json.id * 1_000_000_000 + 1));
     expect(mine.last_message.timestamp).toEqual(expect.any(String));
-    // 001's fields ride along.
-    expect(mine).toMatchObject({ room_type: "public", member_count: 2 });
-    // The global room is listed.
+    expect(mine.room_type).toBeUndefined();
+    // The global room is listed, as "global".
     const gid = await globalRoom();
-    expect(list.json.find((r: any) => r.id === gid)).toMatchObject({ room_type: "public", members: expect.arrayContaining([bob.id]) });
+    expect(list.json.find((r: any) => r.id === "global")).toMatchObject({ members: expect.arrayContaining([bob.id]) });
+    expect(list.json.find((r: any) => r.id === String(gid))).toBeUndefined();
 
-    expect(await chat("POST", `/rooms/${created.json.room_id}/leave`, bob)).toEqual({ status: 200, json: { message: "成功离开房间" } });
+    // §8's words (issue 24: 001's 成功离开房间 was pinned here).
+    expect(await chat("POST", `/rooms/${created.json.room_id}/leave`, bob)).toEqual({ status: 200, json: { message: "成功离开聊天室" } });
     const joinGlobal = await chat("POST", "/rooms/global/join", bob);
     expect(joinGlobal.status).toBe(200);
   });
@@ -249,21 +252,27 @@ describe("002 bad input: its envelope, a 4xx, nothing changed", () => {
       [await chat("GET", `/messages?room_id=${room.room_id}&before=${foreign.id}`, alice), 400],
       [await chat("DELETE", `/messages/${foreign.id}?room_id=${room.room_id}`, alice), 404],
       [await chat("DELETE", "/messages/abc", alice), 404],
+      // An id shaped like the document's own (a UUID): unknown, 404.
+      [await chat("DELETE", "/messages/550e8400-e29b-41d4-a716-446655440000", alice), 404],
+      // No room_id is room_id=global: a message of another room is not found there, and stays.
+      [await chat("DELETE", `/messages/${foreign.id}`, alice), 404],
       [await chat("GET", "/user-ip/abc", alice), 400],
       [await chat("POST", "/upload", alice, { raw: bigForm.body, headers: { "Content-Type": bigForm.contentType } }), 413],
       [await chat("POST", "/upload", alice, { raw: exe.body, headers: { "Content-Type": exe.contentType } }), 415],
       [await chat("POST", "/upload", alice, { json: { file: "x" } }), 415],
       [await chat("POST", "/rooms", alice, { form: roomForm({ description: "no name" }) }), 400],
-      [await chat("POST", "/rooms", alice, { form: roomForm({ room_name: room.name }) }), 409],
+      // A taken name: 400 (002's table has no 409; issue 24).
+      [await chat("POST", "/rooms", alice, { form: roomForm({ room_name: room.name }) }), 400],
     ];
     for (const [res, status] of cases) expect002Error(res, status);
     expect((await chat("GET", `/messages?room_id=${room.room_id}`, alice)).json.length).toBe(before);
+    expect(await chat("DELETE", `/messages/${foreign.id}?room_id=${other.room_id}`, alice)).toEqual({ status: 200, json: { message: "消息删除成功" } });
     const files = await env.DB.prepare("SELECT count(*) AS n FROM files WHERE uploader_id = ?").bind(alice.id).first<number>("n");
     expect(files).toBe(0);
-    // A body neither JSON nor a form on the shared door: both envelopes.
+    // A body neither JSON nor a form on the shared door: 002's path (rooms), 002's envelope alone (issue 24: no union).
     const neither = await chat("POST", "/rooms", alice, { raw: "room_name=x", headers: { "Content-Type": "text/plain" } });
     expect(neither.status).toBe(415);
-    expect(neither.json).toEqual({ error: expect.any(String), detail: expect.any(String) });
+    expect(neither.json).toEqual({ detail: expect.any(String) });
     const rooms = (await chat("GET", "/rooms", alice)).json.filter((r: any) => r.description === "no name");
     expect(rooms).toEqual([]);
   });

@@ -2172,10 +2172,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Rooms you can see (public rooms, the global room, private rooms you belong to), most recently active first, up to 100: 001's and 002's fields */
+        /** Rooms you can see (public rooms, the global room, private rooms you belong to), most recently active first, up to 100: `rooms/` (001) lists 001's rooms, `rooms` (002) 002's ChatRoom (string ids, the global room "global") */
         get: operations["getApiChatRooms"];
         put?: never;
-        /** Create a room. JSON {name, description?, room_type, max_members=50} (001) answers 201; a form {room_name, description?} (002) answers 200 and makes a public room anyone joins. Both get 001's room and 002's {room_id, message} */
+        /** Create a room. JSON {name, description?, room_type, max_members=50} (001) answers 201 with 001's room; a form {room_name, description?} (002) answers 200 {room_id, message} with the room as 002 lists it, a public room anyone joins */
         post: operations["postApiChatRooms"];
         delete?: never;
         options?: never;
@@ -2192,7 +2192,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Join a room: at once where no approval is needed (and always the global room); a room that needs approval gets a request (202, status pending); a private room only by invitation (403) */
+        /** Join a room: at once where no approval is needed (001's public and group rooms, 002's rooms, always the global room), up to max_members (400 when full); a room that needs approval (made elsewhere) gets a request (202, status pending); a private room only by invitation (403) */
         post: operations["postApiChatRoomsByRoomIdJoin"];
         delete?: never;
         options?: never;
@@ -2310,7 +2310,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your 50 newest notifications (mentions, room invitations, system notices) */
+        /** Your notifications, newest first: one "message" notification per room with unread messages from others (derived from the room and your read position, up to 50), then your 50 newest stored ones (mentions, room invitations, system notices) */
         get: operations["getApiChatNotifications"];
         put?: never;
         post?: never;
@@ -2329,7 +2329,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark one of your notifications read */
+        /** Mark one of your notifications read; a "message" notification marks its room read up to the message it names */
         post: operations["postApiChatNotificationsByNotificationIdRead"];
         delete?: never;
         options?: never;
@@ -2432,7 +2432,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Soft-delete a message (its sender, room admins, the owner, system admins); room_id, when given, must be the message's room */
+        /** Soft-delete a message (its sender, room admins, the owner, system admins) of room_id (default global): any other id is 404 */
         delete: operations["deleteApiChatMessagesByMessageId"];
         options?: never;
         head?: never;
@@ -3485,6 +3485,11 @@ export interface components {
             visibility: "public" | "private";
             require_approval: boolean;
             max_members: number | null;
+            /**
+             * @description The room type a document 001 client created it with (a label: visibility and require_approval rule); null for other rooms
+             * @enum {string|null}
+             */
+            room_type: "public" | "private" | "group" | null;
             /** @description false: archived, read-only */
             is_active: boolean;
             archived_at: string | null;
@@ -3900,26 +3905,6 @@ export interface components {
             width: number | null;
             height: number | null;
         };
-        DocChatRoom: components["schemas"]["Doc001Room"] & {
-            last_message?: {
-                id: number;
-                content: string;
-                sender: string;
-                created_at: string;
-                sender_id: number | null;
-                sender_name: string;
-                message_type: string;
-                timestamp: string;
-            } | null;
-            /** @description Ids of active members (up to 100), for rooms you belong to; [] for others */
-            members: number[];
-        };
-        Doc001User: {
-            id: number;
-            username: string;
-            first_name: string;
-            last_name: string;
-        };
         Doc001Room: {
             id: number;
             name: string;
@@ -3939,12 +3924,45 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
-        DocChatError: {
-            error?: string;
-            detail?: string;
+        Doc001User: {
+            id: number;
+            username: string;
+            first_name: string;
+            last_name: string;
         };
+        Doc002ChatRoom: {
+            /** @description "global" for the global room, the room id as a string otherwise */
+            id: string;
+            name: string;
+            description?: string;
+            /** @description Ids of active members (up to 100), for rooms you belong to; [] for others */
+            members: number[];
+            created_at: string;
+            last_message?: components["schemas"]["Doc002LastMessage"];
+        };
+        Doc002LastMessage: {
+            id: string;
+            sender_id: number | null;
+            sender_name: string;
+            /** @enum {string} */
+            message_type: "text" | "file" | "image" | "system";
+            content: string;
+            timestamp: string;
+        };
+        /** @description {error} for 001's paths (rooms/), {detail} for 002's (rooms) */
+        DocChatError: components["schemas"]["Doc001Error"] | components["schemas"]["Doc002Error"];
         Doc001Error: {
             error: string;
+        };
+        Doc002Error: {
+            detail: string;
+        };
+        Doc002RoomCreated: components["schemas"]["Doc002ChatRoom"] & {
+            room_id: string;
+            message: string;
+        };
+        Doc001RoomDetail: components["schemas"]["Doc001Room"] & {
+            members: components["schemas"]["Doc001User"][];
         };
         Doc001Member: {
             id: number;
@@ -4006,7 +4024,8 @@ export interface components {
             message: {
                 id: number;
                 content: string;
-                message_type: string;
+                /** @enum {string} */
+                message_type: "text" | "image" | "file" | "system";
                 created_at: string;
             } | null;
             is_read: boolean;
@@ -4025,9 +4044,6 @@ export interface components {
             file_size: number | null;
             timestamp: string;
             reply_to: string | null;
-        };
-        Doc002Error: {
-            detail: string;
         };
         Doc002Send: {
             /**
@@ -4049,6 +4065,20 @@ export interface components {
             /** @description Only for yourself and system admins; null otherwise */
             login_time: string | null;
             last_activity: string | null;
+        };
+        Doc002ChatStats: {
+            online_users_count: number;
+            total_messages_today: number;
+            active_rooms: number;
+        };
+        Doc002UserIp: {
+            user_id: number;
+            ip: string | null;
+        };
+        Doc002Heartbeat: {
+            /** @enum {string} */
+            status: "ok";
+            timestamp: string;
         };
         Doc004Failure: {
             code: number;
@@ -13112,10 +13142,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DocChatRoom"][];
+                    "application/json": components["schemas"]["Doc001Room"][] | components["schemas"]["Doc002ChatRoom"][];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request, a name taken, a room full */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13144,15 +13174,6 @@ export interface operations {
             };
             /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DocChatError"];
-                };
-            };
-            /** @description Name taken */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13192,10 +13213,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DocChatRoom"] & {
-                        room_id: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Doc002RoomCreated"];
                 };
             };
             /** @description OK */
@@ -13204,13 +13222,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DocChatRoom"] & {
-                        room_id: string;
-                        message: string;
-                    };
+                    "application/json": components["schemas"]["Doc001Room"];
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request, a name taken, a room full */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13239,15 +13254,6 @@ export interface operations {
             };
             /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DocChatError"];
-                };
-            };
-            /** @description Name taken */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13285,7 +13291,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         message: string;
-                        status: string;
+                        /** @enum {string} */
+                        status: "approved" | "pending";
                     };
                 };
             };
@@ -13297,11 +13304,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         message: string;
-                        status: string;
+                        /** @enum {string} */
+                        status: "approved" | "pending";
                     };
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request, a name taken, a room full */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13330,15 +13338,6 @@ export interface operations {
             };
             /** @description Not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DocChatError"];
-                };
-            };
-            /** @description Name taken */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13370,7 +13369,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Invalid request */
+            /** @description Invalid request, a name taken, a room full */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13406,15 +13405,6 @@ export interface operations {
                     "application/json": components["schemas"]["DocChatError"];
                 };
             };
-            /** @description Name taken */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DocChatError"];
-                };
-            };
         };
     };
     getApiChatRoomsByRoomId: {
@@ -13434,9 +13424,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Doc001Room"] & {
-                        members: components["schemas"]["Doc001User"][];
-                    };
+                    "application/json": components["schemas"]["Doc001RoomDetail"];
                 };
             };
             /** @description Invalid request */
@@ -14185,11 +14173,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        online_users_count: number;
-                        total_messages_today: number;
-                        active_rooms: number;
-                    };
+                    "application/json": components["schemas"]["Doc002ChatStats"];
                 };
             };
             /** @description Invalid request */
@@ -14310,10 +14294,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        user_id: number;
-                        ip: string | null;
-                    };
+                    "application/json": components["schemas"]["Doc002UserIp"];
                 };
             };
             /** @description Invalid request */
@@ -14369,11 +14350,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "ok";
-                        timestamp: string;
-                    };
+                    "application/json": components["schemas"]["Doc002Heartbeat"];
                 };
             };
             /** @description Invalid request */

@@ -35,6 +35,9 @@ const unsupported = () =>
     "Unsupported file type: allowed are JPEG, PNG, GIF, WebP, PDF, plain text (UTF-8 without control characters), DOC, DOCX, XLS, XLSX, WebM/Ogg/MP3/M4A/AAC/WAV audio and MP4/MOV/3GP/WebM video",
   );
 
+const baseType = (t: string) => t.split(";")[0]!.trim().toLowerCase();
+const onlyTypes = (types: readonly string[]) => new ApiError(415, "unsupported_media_type", `Unsupported file type: allowed are ${types.join(", ")}`);
+
 export type UploadOptions = {
   /** Room to attach the file to, already authorized by the caller (otherwise a `room_id` field is honoured). */
   roomId?: number;
@@ -42,6 +45,12 @@ export type UploadOptions = {
   fields?: readonly string[];
   /** Only these kinds of file (avatars: images); anything else is 415 and stores nothing. */
   kinds?: readonly Sniffed["kind"][];
+  /**
+   * Only these content types (no parameters): the sniffed one, and the one the file's part declares
+   * unless it declares none or application/octet-stream (a page sent as text/html is not a text
+   * file, whatever its bytes). Anything else is 415 and stores nothing.
+   */
+  types?: readonly string[];
   /**
    * Where the room comes from when `roomId` is not given: the `room_id` field's value (null when
    * the form has none) turned into an authorized room id, or a thrown ApiError. Without it, a
@@ -102,6 +111,8 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
       if (part.name === "file") {
         if (pending) throw badRequest("too_many_files", "Send one file per upload");
         await checkRoom(); // room_id came first: refuse before storing anything
+        if (opts.types && part.contentType && !["", "application/octet-stream"].includes(baseType(part.contentType)) && !opts.types.includes(baseType(part.contentType)))
+          throw onlyTypes(opts.types);
         name = sanitizeName(part.filename);
         pending = await streamFile(env, form, { max, length });
         continue;
@@ -124,6 +135,7 @@ export async function receiveUpload(env: Env, db: Db, req: Request, user: AuthUs
     if (used + pending.size > quota) throw quotaExceeded(used, quota);
     if (opts.kinds && !opts.kinds.includes(pending.sniffed.kind))
       throw new ApiError(415, "unsupported_media_type", `Only ${opts.kinds.join(", ")} files are accepted here`);
+    if (opts.types && !opts.types.includes(baseType(pending.sniffed.contentType))) throw onlyTypes(opts.types);
     const etag = (await pending.writer.commit()).etag;
     const file = await db
       .insert(files)

@@ -112,6 +112,7 @@ export async function uploadMessage(
   c: Caller,
   req: Request,
   target: { roomId: number } | { roomField: NonNullable<UploadOptions["roomField"]> },
+  accept: Pick<UploadOptions, "types"> = {},
 ): Promise<ChatMessage> {
   const checkedAt = Date.now();
   const db = getDb(c.env.DB);
@@ -135,6 +136,7 @@ export async function uploadMessage(
           },
         }),
     fields: ["content_text", "client_id", "reply_to_id"],
+    ...accept,
   });
   const roomId = file.roomId!;
   // The upload's small fields get the same rules as a JSON message body.

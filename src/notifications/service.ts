@@ -9,6 +9,9 @@ import type { Caller } from "../messages/common";
 import { pokeHubs } from "../realtime/push";
 import { listNotifications, mine, setRead, type NotificationQuery, type NotificationResponse } from "./read";
 import { renderTemplate } from "../notification-templates/service";
+import { unreadRooms } from "./unread-rooms";
+
+export { unreadRoomRef, type UnreadRoom } from "./unread-rooms";
 
 type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export type Preferences = { mention: boolean; room_invite: boolean; system: boolean };
@@ -26,6 +29,9 @@ const toPreferences = (u: { notifyMention: boolean; notifyRoomInvite: boolean; n
 
 /** The caller's notifications, newest first. */
 export const myNotifications = (c: Caller, q: NotificationQuery) => listNotifications(getDb(c.env.DB), c.var.user.id, q);
+
+/** The caller's group rooms with unread messages from others, as derived "message" notifications (./unread-rooms.ts). */
+export const myUnreadRooms = (c: Caller, limit: number) => unreadRooms(getDb(c.env.DB), c.var.user.id, limit);
 
 /** How many of the caller's notifications are unread, in all and by type. */
 export async function unreadCounts(c: Caller) {

@@ -21,6 +21,11 @@ const shareRoom = (a: UserRef, b: UserRef) =>
 export const HEARTBEAT_WINDOW_MS = 60_000;
 const heartbeatCutoff = () => new Date(Date.now() - HEARTBEAT_WINDOW_MS).toISOString();
 
+/** SQL: the ids of every user online now (a room socket, their own socket, a recent heartbeat), each once. */
+export const onlineUserIds = () =>
+  sql`SELECT ${roomMembers.userId} FROM ${roomMembers} WHERE ${roomMembers.online} = 1
+    UNION SELECT ${users.id} FROM ${users} WHERE ${users.realtimeOnline} = 1 OR ${users.heartbeatAt} > ${heartbeatCutoff()}`;
+
 /** SQL condition: `u` has a socket open in some room (room_members_online_idx). */
 const inARoom = (u: SQLWrapper) => sql`EXISTS (SELECT 1 FROM ${roomMembers} o WHERE o.user_id = ${u} AND o.online = 1 AND o.status = 'active')`;
 /** SQL condition on the users row: their own socket is open, or they sent a heartbeat lately. */
@@ -54,19 +59,23 @@ export async function presenceOf(c: Caller, ids: number[]) {
 /**
  * Users who share an active room with `me` and are online now (no block either way), by username:
  * a socket in a room or of their own, or a heartbeat within HEARTBEAT_WINDOW_MS. Full user rows:
- * callers show only what the viewer may see (toPublicUser; connectionVisible).
+ * callers show only what the viewer may see (toPublicUser; connectionVisible). `includeSelf`: the
+ * caller too, when online (document 002's list of who is online has everyone, its reader included).
  */
-export async function onlineRoommates(c: Caller, { limit, offset }: { limit: number; offset: number }) {
+export async function onlineRoommates(c: Caller, { limit, offset, includeSelf = false }: { limit: number; offset: number; includeSelf?: boolean }) {
   const me = c.var.user.id;
   // Two ways in: roommates with a room socket (from my rooms, room_members_online_idx), and
   // users online elsewhere (their own socket or a heartbeat: the users indexes) who share a room with me.
   const inMyRooms = sql`SELECT t.user_id FROM ${roomMembers} m JOIN ${roomMembers} t ON t.room_id = m.room_id AND t.status = 'active' AND t.online = 1 AND t.user_id <> ${me}
     WHERE m.user_id = ${me} AND m.status = 'active'`;
   const elsewhere = sql`SELECT e.id FROM ${users} e WHERE (e.realtime_online = 1 OR e.heartbeat_at > ${heartbeatCutoff()}) AND e.id <> ${me} AND ${shareRoom(me, sql`e.id`)}`;
+  const self = includeSelf
+    ? sql` UNION SELECT s.id FROM ${users} s WHERE s.id = ${me} AND (s.realtime_online = 1 OR s.heartbeat_at > ${heartbeatCutoff()} OR ${inARoom(sql`s.id`)})`
+    : sql``;
   const rows = await getDb(c.env.DB)
     .select()
     .from(users)
-    .where(and(sql`${users.id} IN (${inMyRooms} UNION ${elsewhere})`, sql`NOT ${blockBetween(me, users.id)}`))
+    .where(and(sql`${users.id} IN (${inMyRooms} UNION ${elsewhere}${self})`, sql`NOT ${blockBetween(me, users.id)}`))
     .orderBy(asc(sql`lower(${users.username})`), asc(users.id))
     .limit(limit)
     .offset(offset)

@@ -41,6 +41,7 @@ export const toRoomResponse = (r: Row) => ({
   visibility: r.room.visibility,
   require_approval: r.room.requireApproval,
   max_members: r.room.maxMembers,
+  room_type: r.room.roomType,
   is_active: r.room.archivedAt === null,
   archived_at: r.room.archivedAt,
   created_at: r.room.createdAt,

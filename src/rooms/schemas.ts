@@ -48,6 +48,10 @@ export const RoomResponse = z
     visibility: z.enum(["public", "private"]),
     require_approval: z.boolean(),
     max_members: z.number().int().nullable(),
+    room_type: z
+      .enum(["public", "private", "group"])
+      .nullable()
+      .openapi({ description: "The room type a document 001 client created it with (a label: visibility and require_approval rule); null for other rooms" }),
     is_active: z.boolean().openapi({ description: "false: archived, read-only" }),
     archived_at: z.string().nullable(),
     created_at: z.string(),

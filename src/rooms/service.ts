@@ -19,7 +19,8 @@ import type { RoomCreate, RoomListQuery, RoomUpdate } from "./schemas";
 export const nameTaken = () => conflict("room_name_taken", "A room with this name already exists");
 
 /** A validated ChatRoomCreate body (defaults applied). */
-export type RoomDraft = z.output<typeof RoomCreate>;
+/** The core's create body; `room_type` is the label a document 001 client gives (rooms.room_type). */
+export type RoomDraft = z.output<typeof RoomCreate> & { room_type?: "public" | "private" | "group" };
 
 /**
  * Creates a group room; the caller becomes its owner and first active member (one batch).
@@ -38,6 +39,7 @@ export async function createRoom(c: Caller, b: RoomDraft) {
           visibility: b.visibility,
           requireApproval: b.require_approval,
           maxMembers: b.max_members ?? null,
+          roomType: b.room_type ?? null,
           creatorId: me.id,
         })
         .returning(),

@@ -5,15 +5,16 @@ import { and, eq, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
 import { roomMembers, rooms } from "../db/schema";
 import type { Caller } from "../messages/common";
+import { onlineUserIds } from "../presence/service";
 import { canView, loadRoom, require } from "../rooms/access";
 
-/** Service-wide: users with a socket in a room, messages and active rooms today (UTC), from the summaries. */
+/** Service-wide: users online (presence/service.ts: a socket or a heartbeat), messages and active rooms today (UTC), from the summaries. */
 export async function chatStats(c: { env: Env }) {
   const db = getDb(c.env.DB);
   const day = new Date().toISOString().slice(0, 10);
-  // Two index reads: the online rows of room_members, today's rows of rooms.
+  // Index reads: the online rows of room_members and users, today's rows of rooms.
   const [online, today] = await db.batch([
-    db.select({ n: sql<number>`count(DISTINCT ${roomMembers.userId})` }).from(roomMembers).where(sql`${roomMembers.online} = 1`),
+    db.select({ n: sql<number>`count(*)` }).from(sql`(${onlineUserIds()})`),
     db
       .select({ messages: sql<number>`coalesce(sum(${rooms.dayMessages}), 0)`, rooms: sql<number>`count(*)` })
       .from(rooms)

@@ -18,6 +18,9 @@ export const rooms = sqliteTable(
     visibility: text("visibility", { enum: ["public", "private"] }).notNull().default("public"),
     requireApproval: integer("require_approval", { mode: "boolean" }).notNull().default(true),
     maxMembers: integer("max_members"),
+    // The room type a document 001 client created it with (public, private, group): shown back to
+    // it as room_type. A label only: visibility and require_approval carry the rules. Null elsewhere.
+    roomType: text("room_type", { enum: ["public", "private", "group"] }),
     // A group's picture (PUT /chat-rooms/{id}/avatar): /api/v1/avatars/{file id}, served publicly.
     avatarUrl: text("avatar_url"),
     avatarFileId: integer("avatar_file_id"),

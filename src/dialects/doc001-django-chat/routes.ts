@@ -7,18 +7,19 @@ import { ApiError, requireUpgrade } from "../../http/errors";
 import { id, intQuery, json, PageQuery, RoomIdParam } from "../../http/schemas";
 import { listMembers } from "../../members/service";
 import { deleteMessage, markRead, openSocket, readHistory, sendMessage } from "../../messages/service";
-import { markOne, myNotifications } from "../../notifications/service";
+import { markOne, myNotifications, myUnreadRooms, unreadRoomRef } from "../../notifications/service";
 import { MAX_CONTENT } from "../../room/protocol";
 import { readRoom, roomName, roomsByIds } from "../../rooms/service";
 import { authed, dialectRouter } from "../envelope";
 import { messageAt, messageIn, people } from "../refs";
-import { Member001, member001, Message001, message001, Notification001, notification001, Room001, room001, User001, user001 } from "./shapes";
+import { Error001, MessagePage001, RoomDetail001 } from "./models";
+import { Member001, member001, message001, Message001, Notification001, notification001, room001, unreadNotification001, user001 } from "./shapes";
+
 
 export const TAG001 = "doc001: Django chat API (/api/chat/)";
 
 /** 001's error body. */
 export const envelope001 = (e: ApiError) => ({ error: e.detail });
-export const Error001 = z.object({ error: z.string() }).openapi("Doc001Error");
 const err = (description: string) => ({ content: { "application/json": { schema: Error001 } }, description });
 export const errors001 = { 400: err("Invalid request"), 401: err("Not signed in"), 403: err("Not allowed"), 404: err("Not found") } as const;
 const ok = (message: string) => json(z.object({ message: z.string().openapi({ example: message }) }));
@@ -53,7 +54,7 @@ export const doc001Routes = dialectRouter(envelope001)
       summary: "A room with its members (the first 100; members/ pages through all)",
       middleware: authed,
       request: { params: RoomIdParam },
-      responses: { 200: json(Room001.extend({ members: z.array(User001) })), ...errors001 },
+      responses: { 200: json(RoomDetail001), ...errors001 },
     }),
     async (c) => {
       const roomId = c.req.valid("param").room_id;
@@ -95,7 +96,7 @@ export const doc001Routes = dialectRouter(envelope001)
       middleware: authed,
       request: { params: RoomIdParam, query: MessagePage },
       responses: {
-        200: json(z.object({ messages: z.array(Message001), page: z.number().int(), page_size: z.number().int(), total: z.number().int() })),
+        200: json(MessagePage001),
         ...errors001,
       },
     }),
@@ -181,20 +182,18 @@ export const doc001Routes = dialectRouter(envelope001)
       method: "get",
       path: "/notifications",
       tags: [TAG001],
-      summary: "Your 50 newest notifications (mentions, room invitations, system notices)",
+      summary:
+        "Your notifications, newest first: one \"message\" notification per room with unread messages from others (derived from the room and your read position, up to 50), then your 50 newest stored ones (mentions, room invitations, system notices)",
       middleware: authed,
       responses: { 200: json(z.array(Notification001)), ...errors001 },
     }),
     async (c) => {
-      const list = await myNotifications(c, { unread_only: false, limit: 50 });
+      const [unread, list] = await Promise.all([myUnreadRooms(c, 50), myNotifications(c, { unread_only: false, limit: 50 })]);
       const roomIds = [...new Set(list.flatMap((n) => (n.room && n.room.kind === "group" ? [n.room.id] : [])))];
-      const roomList = await roomsByIds(c, roomIds);
+      const roomList = [...(await roomsByIds(c, roomIds)), ...unread.map((u) => u.room)];
       const names = await people(c.env, roomList.map((r) => r.creator_id));
       const byId = new Map(roomList.map((r) => [r.id, room001(r, names)]));
-      return c.json(
-        list.map((n) => notification001(n, byId)),
-        200,
-      );
+      return c.json([...unread.map((u) => unreadNotification001(u, byId)), ...list.map((n) => notification001(n, byId))], 200);
     },
   )
   .openapi(
@@ -202,13 +201,20 @@ export const doc001Routes = dialectRouter(envelope001)
       method: "post",
       path: "/notifications/{notification_id}/read",
       tags: [TAG001],
-      summary: "Mark one of your notifications read",
+      summary: "Mark one of your notifications read; a \"message\" notification marks its room read up to the message it names",
       middleware: authed,
       request: { params: NotificationIdParam },
       responses: { 200: ok("通知已标记为已读"), ...errors001 },
     }),
     async (c) => {
-      await markOne(c, c.req.valid("param").notification_id, true);
+      const id = c.req.valid("param").notification_id;
+      const derived = unreadRoomRef(id);
+      if (derived)
+        await markRead(c, derived.roomId, derived.messageId).catch((e) => {
+          // A room one is not in has no notification of theirs.
+          throw e instanceof ApiError && e.status === 403 ? new ApiError(404, "notification_not_found", "Notification not found") : e;
+        });
+      else await markOne(c, id, true);
       return c.json({ message: "通知已标记为已读" }, 200);
     },
   );

@@ -1,47 +1,37 @@
 // Document 001 (the Django chat API) as JSON: its users, rooms, members, messages and
 // notifications made from the core's responses. Pure functions: no rule lives here.
-import { z } from "@hono/zod-openapi";
+import type { z } from "@hono/zod-openapi";
 import type { memberPage } from "../../members/queries";
 import type { NotificationResponse } from "../../notifications/read";
+import type { UnreadRoom } from "../../notifications/unread-rooms";
 import type { ChatMessage } from "../../room/protocol";
 import type { RoomResponse } from "../../rooms/schemas";
 import { toGlobalMessageId, type Person } from "../refs";
 import { DELETED_TEXT } from "../deleted-text";
+import { Member001, Message001, Notification001, Room001, User001 } from "./models";
+
+export { Member001, Message001, Notification001, Room001, User001 };
 
 export type CoreRoom = z.infer<typeof RoomResponse>;
 type MemberRow = Awaited<ReturnType<ReturnType<typeof memberPage>["all"]>>[number];
 
-export const User001 = z
-  .object({ id: z.number().int(), username: z.string(), first_name: z.string(), last_name: z.string() })
-  .openapi("Doc001User");
 /** 001 has first and last names; the core has one display name: it is the first name, the last is "". */
-export const user001 = (p: Person) => ({ id: p.id, username: p.username, first_name: p.display_name ?? "", last_name: "" });
+export const user001 = (p: Person): z.input<typeof User001> => ({ id: p.id, username: p.username, first_name: p.display_name ?? "", last_name: "" });
 const someone = (id: number, username: string | null, people: Map<number, Person>) => user001(people.get(id) ?? { id, username: username ?? "", display_name: null });
 
-/** 001's room_type from the core's settings: private rooms are private, public rooms are "group" when joining needs approval. */
-export const roomType = (r: Pick<CoreRoom, "visibility" | "require_approval">): "public" | "private" | "group" =>
-  r.visibility === "private" ? "private" : r.require_approval ? "group" : "public";
-/** The core's settings for a 001 room_type (the inverse of roomType). */
+/**
+ * 001's room_type: private rooms are private; otherwise the type a 001 client created it with, and
+ * for rooms made elsewhere "group" when joining needs approval, "public" when not.
+ */
+export const roomType = (r: Pick<CoreRoom, "visibility" | "require_approval" | "room_type">): "public" | "private" | "group" =>
+  r.visibility === "private" ? "private" : (r.room_type ?? (r.require_approval ? "group" : "public")) === "group" ? "group" : "public";
+/** The core's settings for a 001 room_type: public and group rooms are joined at once (up to max_members), private ones by invitation. */
 export const settingsOf = (type: "public" | "private" | "group") =>
-  type === "private" ? { visibility: "private" as const, require_approval: true } : { visibility: "public" as const, require_approval: type === "group" };
+  type === "private"
+    ? { visibility: "private" as const, require_approval: true, room_type: type }
+    : { visibility: "public" as const, require_approval: false, room_type: type };
 
-export const Room001 = z
-  .object({
-    id: z.number().int(),
-    name: z.string(),
-    description: z.string(),
-    room_type: z.enum(["public", "private", "group"]),
-    created_by: User001,
-    member_count: z.number().int(),
-    last_message: z.object({ id: z.number().int(), content: z.string(), sender: z.string(), created_at: z.string() }).nullable(),
-    is_active: z.boolean(),
-    max_members: z.number().int().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .openapi("Doc001Room");
-
-export const room001 = (r: CoreRoom, people: Map<number, Person>) => ({
+export const room001 = (r: CoreRoom, people: Map<number, Person>): z.input<typeof Room001> => ({
   id: r.id,
   name: r.name,
   description: r.description ?? "",
@@ -57,21 +47,8 @@ export const room001 = (r: CoreRoom, people: Map<number, Person>) => ({
   updated_at: r.updated_at,
 });
 
-export const Member001 = z
-  .object({
-    id: z.number().int(),
-    room: z.object({ id: z.number().int(), name: z.string() }),
-    user: User001,
-    role: z.enum(["owner", "admin", "member"]),
-    joined_at: z.string(),
-    last_read_at: z.string().nullable(),
-    is_muted: z.boolean(),
-    is_banned: z.boolean(),
-  })
-  .openapi("Doc001Member");
-
 /** `last_read_at`: the core keeps a read position, not a time; this is the member's last read or send. */
-export const member001 = (m: MemberRow, room: { id: number; name: string }, now = new Date().toISOString()) => ({
+export const member001 = (m: MemberRow, room: { id: number; name: string }, now = new Date().toISOString()): z.input<typeof Member001> => ({
   id: m.m.id,
   room,
   user: user001({ id: m.m.userId, username: m.name ?? "", display_name: m.displayName }),
@@ -86,28 +63,10 @@ export const member001 = (m: MemberRow, room: { id: number; name: string }, now 
 /** 001 knows text, image, file and system: voice and video are files, a location is text. */
 const type001 = (t: ChatMessage["message_type"]) => (t === "voice" || t === "video" ? "file" : t === "location" ? "text" : t);
 
-export const Message001 = z
-  .object({
-    id: z.number().int().openapi({ description: "Global message id: room_id × 10^9 + the message's id in its room" }),
-    room: z.object({ id: z.number().int(), name: z.string() }),
-    sender: User001,
-    message_type: z.enum(["text", "image", "file", "system"]),
-    content: z.string(),
-    file_url: z.string().nullable(),
-    file_name: z.string().nullable(),
-    file_size: z.number().int().nullable(),
-    is_edited: z.boolean(),
-    is_deleted: z.boolean(),
-    reply_to: z.number().int().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .openapi("Doc001Message");
-
 export const content001 = (m: ChatMessage) =>
   m.deleted ? DELETED_TEXT : (m.content_text ?? (m.location ? (m.location.name ?? `${m.location.latitude},${m.location.longitude}`) : ""));
 
-export const message001 = (m: ChatMessage, room: { id: number; name: string }, people: Map<number, Person>) => ({
+export const message001 = (m: ChatMessage, room: { id: number; name: string }, people: Map<number, Person>): z.input<typeof Message001> => ({
   id: toGlobalMessageId(m.room_id, m.id),
   room,
   sender: someone(m.sender_id, m.sender_name, people),
@@ -134,20 +93,7 @@ export const socketMessage001 = (m: ChatMessage) => ({
   reply_to: m.reply_to_id ? toGlobalMessageId(m.room_id, m.reply_to_id) : null,
 });
 
-export const Notification001 = z
-  .object({
-    id: z.number().int(),
-    notification_type: z.enum(["message", "mention", "room_invite", "system"]),
-    title: z.string(),
-    content: z.string(),
-    room: Room001.nullable(),
-    message: z.object({ id: z.number().int(), content: z.string(), message_type: z.string(), created_at: z.string() }).nullable(),
-    is_read: z.boolean(),
-    created_at: z.string(),
-  })
-  .openapi("Doc001Notification");
-
-export const notification001 = (n: NotificationResponse, rooms: Map<number, ReturnType<typeof room001>>) => ({
+export const notification001 = (n: NotificationResponse, rooms: Map<number, ReturnType<typeof room001>>): z.input<typeof Notification001> => ({
   id: n.id,
   notification_type: n.notification_type,
   title: n.title,
@@ -157,4 +103,16 @@ export const notification001 = (n: NotificationResponse, rooms: Map<number, Retu
     n.room && n.message_id ? { id: toGlobalMessageId(n.room.id, n.message_id), content: n.content ?? "", message_type: "text", created_at: n.created_at } : null,
   is_read: n.is_read,
   created_at: n.created_at,
+});
+
+/** A derived "message" notification (notifications/unread-rooms.ts): the room's last unread message from someone else. */
+export const unreadNotification001 = (u: UnreadRoom, rooms: Map<number, ReturnType<typeof room001>>): z.input<typeof Notification001> => ({
+  id: u.id,
+  notification_type: "message",
+  title: `新消息来自 ${u.sender}`,
+  content: u.preview,
+  room: rooms.get(u.room.id) ?? null,
+  message: { id: u.id, content: u.preview, message_type: "text", created_at: u.at },
+  is_read: false,
+  created_at: u.at,
 });

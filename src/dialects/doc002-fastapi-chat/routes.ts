@@ -15,11 +15,11 @@ import { authed, dialectRouter } from "../envelope";
 import type { Caller } from "../../messages/common";
 import { messageAt, messageIn, toGlobalMessageId } from "../refs";
 import { DELETED_TEXT } from "../deleted-text";
+import { ChatStats002, Done002, Error002, Heartbeat002, Message002, OnlineUser002, UPLOAD_TYPES002, UserIp002 } from "./models";
 
 export const TAG002 = "doc002: FastAPI chat API (/api/chat/)";
 
 export const envelope002 = (e: ApiError) => ({ detail: e.detail });
-export const Error002 = z.object({ detail: z.string() }).openapi("Doc002Error");
 const err = (description: string) => ({ content: { "application/json": { schema: Error002 } }, description });
 export const errors002 = { 400: err("Invalid request"), 401: err("Not signed in"), 403: err("Not allowed"), 404: err("Not found") } as const;
 
@@ -33,22 +33,7 @@ export async function room002(c: Caller, raw: string | null | undefined): Promis
 
 const RoomQuery = z.object({ room_id: z.string().max(32).optional().openapi({ description: '"global" (default) or a room id' }) });
 
-export const Message002 = z
-  .object({
-    id: z.string().openapi({ description: "Global message id (room_id × 10^9 + the message's id in its room), as a string" }),
-    sender_id: z.number().int(),
-    sender_name: z.string(),
-    message_type: z.enum(["text", "file", "image", "system"]),
-    content: z.string(),
-    file_url: z.string().nullable(),
-    file_name: z.string().nullable(),
-    file_size: z.number().int().nullable(),
-    timestamp: z.string(),
-    reply_to: z.string().nullable(),
-  })
-  .openapi("Doc002Message");
-
-export const message002 = (m: ChatMessage) => ({
+export const message002 = (m: ChatMessage): z.input<typeof Message002> => ({
   id: String(toGlobalMessageId(m.room_id, m.id)),
   sender_id: m.sender_id,
   sender_name: m.sender_name,
@@ -70,17 +55,6 @@ const Send002 = z
     reply_to: z.union([z.string().max(20), z.number().int()]).nullish().openapi({ description: "Global id of a message of the same room" }),
   })
   .openapi("Doc002Send");
-
-const OnlineUser002 = z
-  .object({
-    user_id: z.number().int(),
-    username: z.string(),
-    ip: z.string().nullable().openapi({ description: "Only for yourself and system admins; null otherwise" }),
-    user_agent: z.string().nullable().openapi({ description: "Only for yourself and system admins; null otherwise" }),
-    login_time: z.string().nullable().openapi({ description: "Only for yourself and system admins; null otherwise" }),
-    last_activity: z.string().nullable(),
-  })
-  .openapi("Doc002OnlineUser");
 
 export const doc002Routes = dialectRouter(envelope002)
   .openapi(
@@ -122,7 +96,7 @@ export const doc002Routes = dialectRouter(envelope002)
       },
       responses: { 200: json(Message002), ...errors002, 413: err("File too large"), 415: err("Unsupported file type") },
     }),
-    async (c) => c.json(message002(await uploadMessage(c, c.req.raw, { roomField: (raw) => room002(c, raw) })), 200),
+    async (c) => c.json(message002(await uploadMessage(c, c.req.raw, { roomField: (raw) => room002(c, raw) }, { types: UPLOAD_TYPES002 })), 200),
   )
   .openapi(
     createRoute({
@@ -158,9 +132,9 @@ export const doc002Routes = dialectRouter(envelope002)
     }),
     async (c) => {
       const me = c.var.user;
-      const rows = await onlineRoommates(c, { limit: 100, offset: 0 });
+      const rows = await onlineRoommates(c, { limit: 100, offset: 0, includeSelf: true });
       return c.json(
-        rows.map((u) => {
+        rows.map((u): z.input<typeof OnlineUser002> => {
           const visible = connectionVisible(me, u.id);
           return {
             user_id: u.id,
@@ -183,7 +157,7 @@ export const doc002Routes = dialectRouter(envelope002)
       summary: "Users online, messages today and rooms active today (UTC)",
       middleware: authed,
       responses: {
-        200: json(z.object({ online_users_count: z.number().int(), total_messages_today: z.number().int(), active_rooms: z.number().int() })),
+        200: json(ChatStats002),
         ...errors002,
       },
     }),
@@ -197,15 +171,16 @@ export const doc002Routes = dialectRouter(envelope002)
       method: "delete",
       path: "/messages/{message_id}",
       tags: [TAG002],
-      summary: "Soft-delete a message (its sender, room admins, the owner, system admins); room_id, when given, must be the message's room",
+      summary: "Soft-delete a message (its sender, room admins, the owner, system admins) of room_id (default global): any other id is 404",
       middleware: authed,
-      request: { params: z.object({ message_id: z.string().max(20).openapi({ param: { name: "message_id", in: "path" } }) }), query: RoomQuery },
-      responses: { 200: json(z.object({ message: z.string() })), ...errors002 },
+      // Any id a client holds (the document's own are UUIDs): one this server never issued is unknown, 404, not malformed.
+      request: { params: z.object({ message_id: z.string().max(200).openapi({ param: { name: "message_id", in: "path" } }) }), query: RoomQuery },
+      responses: { 200: json(Done002), ...errors002 },
     }),
     async (c) => {
       const { roomId, messageId } = messageAt(c.req.valid("param").message_id);
-      const given = c.req.valid("query").room_id;
-      if (given !== undefined && (await room002(c, given)) !== roomId) throw new ApiError(404, "message_not_found", "Message not found");
+      // room_id defaults to "global" as everywhere in 002: a message of another room is not found there.
+      if ((await room002(c, c.req.valid("query").room_id)) !== roomId) throw new ApiError(404, "message_not_found", "Message not found");
       await deleteMessage(c, roomId, messageId);
       return c.json({ message: "消息删除成功" }, 200);
     },
@@ -218,7 +193,7 @@ export const doc002Routes = dialectRouter(envelope002)
       summary: "The address of a user's last login: your own, or anyone's for system admins (403 otherwise)",
       middleware: authed,
       request: { params: z.object({ user_id: id("user_id") }) },
-      responses: { 200: json(z.object({ user_id: z.number().int(), ip: z.string().nullable() })), ...errors002 },
+      responses: { 200: json(UserIp002), ...errors002 },
     }),
     async (c) => {
       const { user_id, ip } = await readConnection(c, c.req.valid("param").user_id);
@@ -232,7 +207,7 @@ export const doc002Routes = dialectRouter(envelope002)
       tags: [TAG002],
       summary: "Stay online without a socket: you count as online for 60 s after each (send one every 30 s)",
       middleware: authed,
-      responses: { 200: json(z.object({ status: z.literal("ok"), timestamp: z.string() })), ...errors002 },
+      responses: { 200: json(Heartbeat002), ...errors002 },
     }),
     async (c) => c.json(await heartbeat(c), 200),
   );
