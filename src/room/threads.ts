@@ -209,8 +209,8 @@ export class Threads {
 
   /**
    * For the summary write: the followers of the threads with replies after `flushed` who were not
-   * notified since they last read (marked notified here, one statement), and everyone whose total
-   * may have changed.
+   * notified since they last read (marked by notified() once the write succeeded), and everyone
+   * whose total may have changed.
    */
   pending(flushed: number): { notify: { user_id: number; root_id: number; message_id: number; sender_name: string; preview: string }[]; touched: number[] } {
     const db = this.s.db;
@@ -242,11 +242,16 @@ export class Threads {
         const m = byRoot.get(f.rootId)!;
         return { user_id: f.userId, root_id: f.rootId, message_id: m.id, sender_name: m.senderName, preview: (m.contentText ?? `[${m.messageType}]`).slice(0, 200) };
       });
-    if (notify.length)
-      db.update(threadReads)
-        .set({ notified: true })
-        .where(sql`(${threadReads.rootId}, ${threadReads.userId}) IN (SELECT value->>'root_id', value->>'user_id' FROM json_each(${JSON.stringify(notify)}))`)
-        .run();
     return { notify, touched: [...new Set(followers.map((f) => f.userId))] };
+  }
+
+  /** The summary write that carried these notifications succeeded: none again for those threads until read. */
+  notified(notify: { user_id: number; root_id: number }[]) {
+    if (!notify.length) return;
+    this.s.db
+      .update(threadReads)
+      .set({ notified: true })
+      .where(sql`(${threadReads.rootId}, ${threadReads.userId}) IN (SELECT value->>'root_id', value->>'user_id' FROM json_each(${JSON.stringify(notify)}))`)
+      .run();
   }
 }
