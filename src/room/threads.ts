@@ -14,7 +14,6 @@ export type ThreadItem = { root: ChatMessage; unread_count: number; following: b
 export type ThreadList = { threads: ThreadItem[]; next_cursor: number | null };
 export type ThreadQuery = { limit: number; before?: number; after?: number; cleared?: number };
 export type ThreadPage = { root: ChatMessage; messages: ChatMessage[]; last_id: number };
-export type ThreadRead = { ok: true; root_id: number; last_read_id: number; unread_count: number; thread_unread_count: number };
 
 /** A message in no thread's own timeline but its thread's: what the main history and unread count leave out. */
 export const threadOnly = sql`(${messages.threadId} IS NOT NULL AND ${messages.alsoToRoom} = 0)`;
