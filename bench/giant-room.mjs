@@ -8,12 +8,25 @@
 //
 //   flock /tmp/test.lock env BENCH_SCRIPT=bench/giant-room.mjs bench/run.sh --clients 2000 --rate 10 --seconds 30
 //
-// BENCH_URL (default http://127.0.0.1:8787) points it at any deployment. Every loop is bounded.
-import { call as api, parseArgs, TICKS_PER_S, workerdTicks } from "./lib.mjs";
+// BENCH_URL (default http://127.0.0.1:8787) points it at any deployment. BENCH_DIRECT=1 opens the
+// sockets on the local workerd's own port instead of wrangler dev's proxy (REST still goes through
+// the proxy), found from /proc. Every loop is bounded.
+import { call as api, parseArgs, TICKS_PER_S, workerdPorts, workerdTicks } from "./lib.mjs";
 
 const args = parseArgs();
 const BASE = (process.env.BENCH_URL ?? "http://127.0.0.1:8787").replace(/\/$/, "");
-const WS_BASE = (process.env.BENCH_WS_URL ?? BASE).replace(/\/$/, "").replace(/^http/, "ws");
+const WS_BASE = (process.env.BENCH_DIRECT === "1" ? await directBase() : BASE).replace(/^http/, "ws");
+
+/** The workerd port, other than the proxy's, that answers the health check. */
+async function directBase() {
+  const proxy = Number(new URL(BASE).port);
+  for (const port of workerdPorts().filter((p) => p !== proxy)) {
+    const url = `http://127.0.0.1:${port}`;
+    const ok = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    if (ok) return url;
+  }
+  throw new Error("BENCH_DIRECT: no workerd port answers /api/v1/health");
+}
 const N = Number(args.clients ?? 2000);
 const RATE = Number(args.rate ?? 10);
 const SECONDS = Number(args.seconds ?? 30);
@@ -153,6 +166,7 @@ const delivered = clients.reduce((a, c) => a + c.delivered - c.dupes, 0);
 const lost = clients.reduce((a, c) => a + Math.max(0, total - (c.delivered - c.dupes)), 0);
 const result = {
   clients: N,
+  sockets_via: WS_BASE,
   connected: clients.length,
   connect_failed: failed + (N - clients.length - failed),
   connect_all_ms: ms(connectAll),

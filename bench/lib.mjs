@@ -63,3 +63,33 @@ export function workerdTicks() {
   return out;
 }
 export const TICKS_PER_S = 100;
+
+/** TCP ports the local workerd processes listen on (from /proc: their socket fds, /proc/net/tcp*). */
+export function workerdPorts() {
+  const inodes = new Set();
+  for (const pid of workerdTicks().keys()) {
+    try {
+      for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+        const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]);
+      }
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  const ports = new Set();
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let lines = [];
+    try {
+      lines = fs.readFileSync(file, "utf8").split("\n").slice(1);
+    } catch {
+      continue;
+    }
+    for (const line of lines) {
+      const f = line.trim().split(/\s+/);
+      // f[1] local address:port (hex), f[3] state (0A: LISTEN), f[9] inode.
+      if (f[3] === "0A" && inodes.has(f[9])) ports.add(parseInt(f[1].split(":").at(-1), 16));
+    }
+  }
+  return [...ports];
+}
