@@ -137,7 +137,7 @@ describe("the message path", () => {
     await clients[1].next("pong");
     await flushRoom(room.id);
     for (const c of clients) await c.until(() => c.of("presence").at(-1)?.typing_count === 2, "two typing");
-    expect(clients[0].of("presence").at(-1).typing.map((u: { id: number }) => u.id)).toEqual([members[1].id, members[5].id].sort((a, b) => a - b));
+    expect(clients[0].of("presence").at(-1)!.typing.map((u: { id: number }) => u.id)).toEqual([members[1].id, members[5].id].sort((a, b) => a - b));
     typist.send({ type: "typing", is_typing: false });
     clients[1].send({ type: "typing", is_typing: false });
     typist.send({ type: "ping" });
