@@ -25,7 +25,8 @@ export default defineConfig(async () => {
     // A list, so tests see allowed and refused origins (test/cors.test.ts covers "*" too).
     ALLOWED_ORIGINS: "https://app.example.com, http://localhost:5173/",
   };
-  // One project per set of bindings: the giant-room tests run where a room relays past 3 sockets.
+  // One project per set of bindings: the giant-room tests run where a room relays past 3 sockets
+  // and users' own sockets share 2 gateways.
   const project = (name: string, include: string[], exclude: string[], extra: Record<string, string> = {}) => ({
     plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { ...bindings, ...extra } } })],
     test: {
@@ -37,9 +38,10 @@ export default defineConfig(async () => {
       hookTimeout: 30_000,
     },
   });
+  const giant = ["test/relays.test.ts", "test/gateways.test.ts"];
   return {
     test: {
-      projects: [project("workers", ["test/**/*.test.ts"], ["test/relays.test.ts"]), project("relays", ["test/relays.test.ts"], [], { RELAY_SOCKETS: "3" })],
+      projects: [project("workers", ["test/**/*.test.ts"], giant), project("relays", giant, [], { RELAY_SOCKETS: "3", USER_GATEWAYS: "2" })],
       // The per-request JSON log lines (src/ops/request.ts) would drown the output.
       onConsoleLog: (line: string) => !line.startsWith('{"level":"info","msg":"request"'),
     },

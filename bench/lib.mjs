@@ -1,4 +1,5 @@
-// Shared by the bench scripts: `--name value` arguments and JSON calls to the API.
+// Shared by the bench scripts: `--name value` arguments, JSON calls to the API, workerd CPU.
+import fs from "node:fs";
 
 /** `--clients 1,10 --rate 50` -> { clients: "1,10", rate: "50" }. */
 export const parseArgs = (argv = process.argv.slice(2)) =>
@@ -34,4 +35,61 @@ export async function call(base, method, path, token, body) {
   const json = await res.json().catch(() => null);
   if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(json)}`);
   return json;
+}
+
+/**
+ * CPU ticks (user + system) of every local workerd process, by pid: the server's share of the cores
+ * next to the generator's own. Empty where /proc is not there (another OS, a remote BENCH_URL).
+ */
+export function workerdTicks() {
+  const out = new Map();
+  let pids = [];
+  try {
+    pids = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      if (stat.slice(stat.indexOf("(") + 1, close) !== "workerd") continue;
+      const f = stat.slice(close + 2).split(" ");
+      out.set(pid, Number(f[11]) + Number(f[12]));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return out;
+}
+export const TICKS_PER_S = 100;
+
+/** TCP ports the local workerd processes listen on (from /proc: their socket fds, /proc/net/tcp*). */
+export function workerdPorts() {
+  const inodes = new Set();
+  for (const pid of workerdTicks().keys()) {
+    try {
+      for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+        const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]);
+      }
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  const ports = new Set();
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let lines = [];
+    try {
+      lines = fs.readFileSync(file, "utf8").split("\n").slice(1);
+    } catch {
+      continue;
+    }
+    for (const line of lines) {
+      const f = line.trim().split(/\s+/);
+      // f[1] local address:port (hex), f[3] state (0A: LISTEN), f[9] inode.
+      if (f[3] === "0A" && inodes.has(f[9])) ports.add(parseInt(f[1].split(":").at(-1), 16));
+    }
+  }
+  return [...ports];
 }

@@ -9,8 +9,7 @@
 //
 // BENCH_URL (default http://127.0.0.1:8787) points it at any deployment. Every loop is bounded.
 
-import fs from "node:fs";
-import { call as api, parseArgs } from "./lib.mjs";
+import { call as api, parseArgs, TICKS_PER_S, workerdTicks } from "./lib.mjs";
 
 const args = parseArgs();
 const BASE = (process.env.BENCH_URL ?? "http://127.0.0.1:8787").replace(/\/$/, "");
@@ -32,32 +31,6 @@ const openSocket = (url) => new WS(url, { perMessageDeflate: process.env.BENCH_D
 
 const call = (method, path, token, body) => api(BASE, method, path, token, body);
 
-/**
- * CPU ticks (user + system) of every local workerd process, by pid: the server's share of the cores
- * next to the generator's own. Empty where /proc is not there (another OS, a remote BENCH_URL).
- */
-function workerdTicks() {
-  const out = new Map();
-  let pids = [];
-  try {
-    pids = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
-  } catch {
-    return out;
-  }
-  for (const pid of pids) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      if (stat.slice(stat.indexOf("(") + 1, close) !== "workerd") continue;
-      const f = stat.slice(close + 2).split(" ");
-      out.set(pid, Number(f[11]) + Number(f[12]));
-    } catch {
-      // Gone between the listing and the read.
-    }
-  }
-  return out;
-}
-const TICKS_PER_S = 100;
 
 async function pool(n, fn) {
   const out = new Array(n);

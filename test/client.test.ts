@@ -268,7 +268,7 @@ describe("client against the worker", () => {
     // Dropped by the server; more arrive meanwhile; the resume brings them once.
     network.offline = true;
     await runInDurableObject(hubStub(env, me.id), (_h, state) => {
-      for (const ws of state.getWebSockets()) ws.close(1012, "restart");
+      for (const ws of state.getWebSockets(`u:${me.id}`)) ws.close(1012, "restart");
     });
     await until(() => user.state === "reconnecting", "reconnecting");
     await notice("two");

@@ -8,7 +8,7 @@ import { roomStub } from "../src/room/client";
 import { pickRelay, relayName } from "../src/room/relay/placement";
 import type { Relay } from "../src/room/relay/relay";
 import type { Room } from "../src/room/room";
-import { api, createRoom, flushRoom, join, registerUser, type TestUser } from "./helpers";
+import { api, createRoom, expectError, flushRoom, join, registerUser, type TestUser } from "./helpers";
 import { connect, type Client } from "./ws";
 
 const relayStub = (roomId: number, i: number) => env.RELAY.get(env.RELAY.idFromName(relayName(roomId, i)));
@@ -121,11 +121,35 @@ describe("the message path", () => {
     for (const c of clients) c.close();
   });
 
-  it("a relay's socket's frames are the room's: typing to the others, refusals to the sender", async () => {
+  it("a relay's socket's frames are the room's: typing counted in the presence frame, refusals to the sender", async () => {
     const { room, members, clients } = await giantRoom();
     const typist = clients[5];
     typist.send({ type: "typing", is_typing: true });
-    for (const c of clients.filter((c) => c !== typist)) await c.next("typing", (f) => f.user.id === members[5].id && f.is_typing);
+    typist.send({ type: "ping" });
+    await typist.next("pong");
+    // Within a second (the summary write, run now): one presence frame naming the typist, to every
+    // socket on the room and the relays; no typing frame of its own.
+    await flushRoom(room.id);
+    for (const c of clients) await c.next("presence", (f) => f.typing_count === 1 && f.typing[0]?.id === members[5].id);
+    // A second typist, and a refresh of the first, make one more frame with both counted.
+    clients[1].send({ type: "typing", is_typing: true });
+    clients[1].send({ type: "ping" });
+    await clients[1].next("pong");
+    await flushRoom(room.id);
+    for (const c of clients) await c.until(() => c.of("presence").at(-1)?.typing_count === 2, "two typing");
+    expect(clients[0].of("presence").at(-1)!.typing.map((u: { id: number }) => u.id)).toEqual([members[1].id, members[5].id].sort((a, b) => a - b));
+    typist.send({ type: "typing", is_typing: false });
+    clients[1].send({ type: "typing", is_typing: false });
+    typist.send({ type: "ping" });
+    clients[1].send({ type: "ping" });
+    await typist.next("pong", (_f) => typist.of("pong").length === 2);
+    await clients[1].next("pong", (_f) => clients[1].of("pong").length === 2);
+    await flushRoom(room.id);
+    for (const c of clients) await c.until(() => c.of("presence").at(-1)?.typing_count === 0, "nobody typing");
+    // No flush without a change: nothing more is said.
+    const said = clients[0].of("presence").length;
+    await flushRoom(room.id);
+    for (const c of clients) expect(c.of("typing")).toHaveLength(0);
     typist.send("not json");
     const err = await typist.next("error");
     expect(err.code).toBe("invalid_json");
@@ -135,7 +159,7 @@ describe("the message path", () => {
     expect((await typist.next("error", (f) => f.code !== "invalid_json")).code).toBe("message_not_found");
     await send(room.id, members[0].token, "after typing");
     await clients[0].next("chat_message", (f) => f.message.content_text === "after typing");
-    expect(typist.of("typing")).toHaveLength(0);
+    expect(clients[0].of("presence")).toHaveLength(said);
     for (const c of clients) c.close();
   });
 
@@ -212,6 +236,32 @@ describe("presence", () => {
     for (const c of [clients[0], clients[5]]) await c.next("chat_message", (f) => f.message.content_text === "after a leave");
     for (const c of [clients[0], clients[5]]) expect(c.of("user_leave")).toHaveLength(0);
     for (const c of clients.slice(0, 6)) c.close();
+  });
+});
+
+describe("the online list over REST", () => {
+  it("pages by user id (limit, X-Next-Cursor) and includes the relays' users; a bad limit or cursor is 400", async () => {
+    const { room, owner, members, clients } = await giantRoom();
+    const relays = [...new Set((await relayOf(room.id, 3)).values())];
+    for (const i of relays) await runDurableObjectAlarm(relayStub(room.id, i));
+    const seen: number[] = [];
+    let cursor: string | null = "";
+    for (let pages = 0; cursor !== null && pages < 10; pages++) {
+      const res = await api("GET", `/chat-rooms/${room.id}/online?limit=3${cursor ? `&cursor=${cursor}` : ""}`, { token: owner.token });
+      expect(res.status).toBe(200);
+      expect(res.json.length).toBeLessThanOrEqual(3);
+      for (const u of res.json) expect(u).toEqual({ id: expect.any(Number), username: members.find((m) => m.id === u.id)!.username, display_name: null });
+      seen.push(...res.json.map((u: { id: number }) => u.id));
+      cursor = res.headers.get("X-Next-Cursor");
+    }
+    // Every member once, in id order, across 3 pages (3 + 3 + 1): the room's 3 and the relays' 4.
+    expect(seen).toEqual(members.map((u) => u.id).sort((a, b) => a - b));
+    // The default page holds them all, with no cursor.
+    const all = await api("GET", `/chat-rooms/${room.id}/online`, { token: owner.token });
+    expect(all.json).toHaveLength(7);
+    expect(all.headers.get("X-Next-Cursor")).toBeNull();
+    for (const bad of ["limit=0", "limit=1001", "limit=x", "cursor=-1"]) expectError(await api("GET", `/chat-rooms/${room.id}/online?${bad}`, { token: owner.token }), 400);
+    for (const c of clients) c.close();
   });
 });
 

@@ -733,7 +733,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Users with at least one open socket in the room */
+        /** Users with at least one open socket in the room (in a giant room, its relays' users as they last reported, a second or two behind), by user id. Paged: `limit` 1-1000 (default 100); when there is more, X-Next-Cursor carries the `cursor` for the next page */
         get: operations["getChatRoomsByRoomIdOnline"];
         put?: never;
         post?: never;
@@ -6953,7 +6953,11 @@ export interface operations {
     };
     getChatRoomsByRoomIdOnline: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description X-Next-Cursor of the previous page (the last user id it listed) */
+                cursor?: number;
+            };
             header?: never;
             path: {
                 room_id: number;

@@ -139,7 +139,7 @@ export const activeRooms = (db: Db, userId: number) =>
  */
 export const closeSockets = (env: Env, userId: number, roomIds: number[], kind: HubClosing, reason: string, sid?: string) => [
   ...roomIds.map((roomId) => retryOnce(() => (sid ? roomStub(env, roomId).kickSession(userId, sid, reason) : roomStub(env, roomId).kick(userId, kind, reason)))),
-  retryOnce(() => (sid ? hubStub(env, userId).kickSession(sid, reason) : hubStub(env, userId).kick(kind, reason))),
+  retryOnce(() => (sid ? hubStub(env, userId).kickSession(userId, sid, reason) : hubStub(env, userId).kick(userId, kind, reason))),
 ];
 
 /**

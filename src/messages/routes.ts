@@ -5,13 +5,13 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { router } from "../http/app-env";
 import { requireUpgrade } from "../http/errors";
 import { boolQuery, errors, intQuery, json, jsonBody, noContent, pick, RoomIdParam, upgraded } from "../http/schemas";
+import { ONLINE_PAGE_MAX, onlineInRoom } from "../presence/service";
 import { messageInput, MAX_CONTENT } from "../room/protocol";
 import { ChatMessage, instant, MessageParams, SearchText } from "./common";
 import {
   deleteMessage,
   editMessage,
   markRead,
-  onlineMembers,
   openSocket,
   readHistory,
   readMessage,
@@ -259,11 +259,22 @@ export const messageRoutes = router()
       method: "get",
       path: "/{room_id}/online",
       tags: ["messages"],
-      summary: "Users with at least one open socket in the room",
-      request: { params: RoomIdParam },
+      summary:
+        "Users with at least one open socket in the room (in a giant room, its relays' users as they last reported, a second or two behind), by user id. Paged: `limit` 1-1000 (default 100); when there is more, X-Next-Cursor carries the `cursor` for the next page",
+      request: {
+        params: RoomIdParam,
+        query: z.object({
+          limit: intQuery(1, ONLINE_PAGE_MAX).optional(),
+          cursor: intQuery(0, Number.MAX_SAFE_INTEGER).optional().openapi({ description: "X-Next-Cursor of the previous page (the last user id it listed)" }),
+        }),
+      },
       responses: { 200: json(z.array(z.object({ id: z.number().int(), username: z.string(), display_name: z.string().nullable() }))), ...pick(400, 401, 403, 404) },
     }),
-    async (c) => c.json(await onlineMembers(c, c.req.valid("param").room_id), 200),
+    async (c) => {
+      const { items, next } = await onlineInRoom(c, c.req.valid("param").room_id, c.req.valid("query"));
+      if (next) c.header("X-Next-Cursor", next);
+      return c.json(items, 200);
+    },
   )
   .openapi(
     createRoute({

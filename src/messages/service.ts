@@ -311,8 +311,3 @@ export async function readReceipts(c: Caller, roomId: number, messageId: number)
   return rows.filter((r) => r.last_read_message_id >= messageId);
 }
 
-/** Users with at least one open socket in the room. */
-export async function onlineMembers(c: Caller, roomId: number) {
-  await memberAccess(c, roomId, canView);
-  return roomStub(c.env, roomId).online();
-}

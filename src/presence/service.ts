@@ -10,7 +10,9 @@ import { getDb, inIds } from "../db/client";
 import { roomMembers, users } from "../db/schema";
 import type { AuthUser } from "../http/app-env";
 import { forbidden, notFound } from "../http/errors";
-import type { Caller } from "../messages/common";
+import { memberAccess, type Caller } from "../messages/common";
+import { roomStub } from "../room/client";
+import { canView } from "../rooms/access";
 
 /** SQL condition: `a` and `b` are both active members of some room. */
 const shareRoom = (a: UserRef, b: UserRef) =>
@@ -81,6 +83,26 @@ export async function onlineRoommates(c: Caller, { limit, offset, includeSelf = 
     .offset(offset)
     .all();
   return rows;
+}
+
+/** A page of a room's online list: 1 to ONLINE_PAGE_MAX users, ONLINE_PAGE_DEFAULT unless asked. */
+export const ONLINE_PAGE_MAX = 1000;
+export const ONLINE_PAGE_DEFAULT = 100;
+
+/**
+ * Users with a socket open in the room (on the room object or, in a giant room, on its relays, as
+ * they last reported), by user id ascending, a page at a time: `cursor` is the last id of the
+ * previous page, `next` the one to pass for the page after (null: that was the last). The room
+ * hands out ids only; their names come from D1 in one query.
+ */
+export async function onlineInRoom(c: Caller, roomId: number, { limit = ONLINE_PAGE_DEFAULT, cursor = 0 }: { limit?: number; cursor?: number }) {
+  await memberAccess(c, roomId, canView);
+  const ids = await roomStub(c.env, roomId).onlineIds(cursor, limit + 1);
+  const page = ids.slice(0, limit);
+  const rows = page.length
+    ? await getDb(c.env.DB).select({ id: users.id, username: users.username, display_name: users.displayName }).from(users).where(inIds(users.id, page)).orderBy(asc(users.id)).all()
+    : [];
+  return { items: rows, next: ids.length > limit ? String(page[page.length - 1]) : null };
 }
 
 /** An address, client and login time are personal data: only for their owner and the service's admins. */

@@ -1,12 +1,15 @@
-// A user's own socket (the reference specs' `WS /realtime/ws`): one Durable Object per user that
-// pushes their notifications (mentions, room invites, system notices) the moment they exist, on
-// every tab they have open, and replays what a reconnecting tab missed (`?since=`). Rooms keep
-// their own sockets for messages; this one is for what happens to the user across rooms.
+// Users' own sockets (the reference specs' `WS /realtime/ws`): USER_GATEWAYS gateway objects, a
+// user's gateway being hash(user id) mod USER_GATEWAYS (push.ts), each holding the sockets of its
+// share of users (tagged `u:<id>`). It pushes their notifications (mentions, room invites, system
+// notices) the moment they exist, on every tab they have open, replays what a reconnecting tab
+// missed (`?since=`), and fans a room's new messages out to those of the room's members it holds
+// in one call per gateway, not one per member (docs/realtime.md, "User sockets").
 //
-// Producers write notifications to D1 and then poke the hubs of users with a socket open
-// (push.ts); a poke makes the hub read what it has not sent yet, by id, so a lost or repeated
-// poke loses or duplicates nothing: the next one catches up. Everything that reads and moves the
-// "sent" mark runs under blockConcurrencyWhile, so a connect and a poke never interleave.
+// Producers write notifications to D1 and then poke the gateways of users with a socket open
+// (push.ts); a poke makes the gateway read what it has not sent that user yet, by id, so a lost or
+// repeated poke loses or duplicates nothing: the next one catches up. Everything that reads and
+// moves a user's "sent" mark runs one at a time per user (serial), so a connect and a poke never
+// interleave; other users of the gateway are not held up by it.
 import { DurableObject } from "cloudflare:workers";
 import { and, asc, desc, eq, gt, sql } from "drizzle-orm";
 import { getDb } from "../db/client";
@@ -27,7 +30,9 @@ export type HubFrame = UserServerFrame;
 /** Notifications read per pass of the pump, and replayed at most on a resume. */
 const PAGE = 100;
 const REPLAY_MAX = 200;
-const SENT = "sent";
+/** Storage key of a user's mark: the last notification id every socket of theirs was given. */
+const sentKey = (userId: number) => `sent:${userId}`;
+const tag = (userId: number) => `u:${userId}`;
 
 /** `sid`, `exp`: the session the socket was opened in and when its token or session expires (ms). */
 type Attachment = { id: number; username: string; sid?: string; exp?: number };
@@ -43,37 +48,46 @@ export class UserHub extends DurableObject<Env> {
     ctx.setWebSocketAutoResponse(autoPong());
   }
 
-  /** Something new may be waiting for this user (the hub's own id): send it to their sockets. */
-  async poke(userId: number): Promise<void> {
-    await this.ctx.blockConcurrencyWhile(async () => {
-      await this.pump(userId);
-      // A stale "online" hint (sockets dropped without a close): stop being poked.
-      if (!this.open().length) await this.setOnline(false, userId, false);
-    });
+  /** Something new may be waiting for these users (all on this gateway): send it to their sockets. */
+  async poke(userIds: number[]): Promise<void> {
+    await Promise.all(
+      userIds.map((userId) =>
+        this.serial(userId, async () => {
+          await this.pump(userId);
+          // A stale "online" hint (sockets dropped without a close): stop being poked.
+          if (!this.open(userId).length) await this.setOnline(false, userId, false);
+        }),
+      ),
+    );
   }
 
   /**
-   * New messages of one of the user's conversations (already rendered frames, from the room via
-   * the worker's push.ts), to every open socket. Nothing is stored: the room's history is the record.
+   * New messages of one conversation (already rendered frames, from the room via the worker's
+   * push.ts), to every open socket of the given users (its online members on this gateway).
+   * Nothing is stored: the room's history is the record. Returns the sockets reached.
    */
-  deliver(frames: string[]): number {
-    const sockets = this.open();
-    for (const frame of frames) for (const ws of sockets) trySend(ws, frame);
-    return sockets.length;
+  deliver(userIds: number[], frames: string[]): number {
+    let reached = 0;
+    for (const userId of userIds) {
+      const sockets = this.open(userId);
+      for (const frame of frames) for (const ws of sockets) trySend(ws, frame);
+      reached += sockets.length;
+    }
+    return reached;
   }
 
   /** Closes every socket of the user after a closing frame: session_ended (4001) when their tokens were revoked, account_deleted (4003). */
-  kick(kind: HubClosing, reason?: string): number {
-    const sockets = this.ctx.getWebSockets();
+  kick(userId: number, kind: HubClosing, reason?: string): number {
+    const sockets = this.ctx.getWebSockets(tag(userId));
     for (const ws of sockets) closeFor(ws, kind, reason);
     return sockets.length;
   }
 
-  /** A session ended: close the sockets opened in it (4001). */
-  kickSession(sessionId: string, reason: string): number {
+  /** A session ended: close the user's sockets opened in it (4001). */
+  kickSession(userId: number, sessionId: string, reason: string): number {
     this.endedSessions.set(sessionId, Date.now());
     let closed = 0;
-    for (const ws of this.ctx.getWebSockets())
+    for (const ws of this.ctx.getWebSockets(tag(userId)))
       if (attachmentOf(ws)?.sid === sessionId) {
         closeFor(ws, "session_ended", reason);
         closed++;
@@ -83,12 +97,22 @@ export class UserHub extends DurableObject<Env> {
 
   /** Sessions ended while awake, against an upgrade racing the end. */
   private readonly endedSessions = new Map<string, number>();
+  /** Per user: the tail of their queue of work on the mark (in memory: it only orders work in flight). */
+  private readonly chains = new Map<number, Promise<unknown>>();
+
+  private serial<T>(userId: number, fn: () => Promise<T>): Promise<T> {
+    const run = (this.chains.get(userId) ?? Promise.resolve()).then(fn, fn);
+    const tail = run.catch(() => {});
+    this.chains.set(userId, tail);
+    void tail.then(() => this.chains.get(userId) === tail && this.chains.delete(userId));
+    return run;
+  }
 
   async fetch(request: Request): Promise<Response> {
     const raw = request.headers.get(HUB_ADMISSION_HEADER);
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !raw) return new Response("WebSocket upgrades only", { status: 426 });
     const admission = JSON.parse(raw) as HubAdmission;
-    return this.ctx.blockConcurrencyWhile(async () => {
+    return this.serial(admission.user.id, async () => {
       const startedAt = Date.now();
       const user = await getDb(this.env.DB)
         .select({ tokenVersion: users.tokenVersion, session: sql<number>`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.id} = ${admission.session_id} AND ${sessions.userId} = ${admission.user.id})` })
@@ -104,12 +128,12 @@ export class UserHub extends DurableObject<Env> {
       // Existing sockets first, so the mark below is what every socket has been given.
       const last = await this.pump(admission.user.id);
       if (admission.since !== null && admission.since > last) {
-        if (!this.open().length) await this.setOnline(false, admission.user.id, false);
+        if (!this.open(admission.user.id).length) await this.setOnline(false, admission.user.id, false);
         return Response.json({ detail: `since is after your last notification (${last})`, code: "invalid_since" }, { status: 400 });
       }
 
       const [client, server] = Object.values(new WebSocketPair());
-      this.ctx.acceptWebSocket(server);
+      this.ctx.acceptWebSocket(server, [tag(admission.user.id)]);
       server.serializeAttachment({ id: admission.user.id, username: admission.user.username, sid: admission.session_id, exp: admission.expires_at } satisfies Attachment);
       send(server, { type: "connection_established", user: admission.user, last_notification_id: last });
       if (admission.since !== null) await this.replay(server, admission.user.id, admission.since, last);
@@ -147,8 +171,8 @@ export class UserHub extends DurableObject<Env> {
   private async socketGone(ws: WebSocket) {
     const me = ws.deserializeAttachment() as Attachment | null;
     if (!me) return;
-    await this.ctx.blockConcurrencyWhile(async () => {
-      if (!this.open().filter((s) => s !== ws).length) await this.setOnline(false, me.id);
+    await this.serial(me.id, async () => {
+      if (!this.open(me.id).filter((s) => s !== ws).length) await this.setOnline(false, me.id);
     });
   }
 
@@ -162,13 +186,13 @@ export class UserHub extends DurableObject<Env> {
     const db = getDb(this.env.DB);
     // A socket whose token or session expired gets nothing more: it is closed instead (4001).
     const now = Date.now();
-    for (const ws of this.open()) if (expired(ws, now)) closeFor(ws, "session_ended", "token expired");
-    const sockets = this.open().filter((ws) => !expired(ws, now));
-    let sent = await this.ctx.storage.get<number>(SENT);
+    for (const ws of this.open(userId)) if (expired(ws, now)) closeFor(ws, "session_ended", "token expired");
+    const sockets = this.open(userId).filter((ws) => !expired(ws, now));
+    let sent = await this.ctx.storage.get<number>(sentKey(userId));
     if (sent === undefined || !sockets.length) {
       const row = await db.select({ last: sql<number | null>`max(${notifications.id})` }).from(notifications).where(eq(notifications.userId, userId)).get();
       sent = Math.max(sent ?? 0, row?.last ?? 0);
-      await this.ctx.storage.put(SENT, sent);
+      await this.ctx.storage.put(sentKey(userId), sent);
       return sent;
     }
     for (;;) {
@@ -183,7 +207,7 @@ export class UserHub extends DurableObject<Env> {
       }
       if (rows.length) {
         sent = rows[rows.length - 1].n.id;
-        await this.ctx.storage.put(SENT, sent);
+        await this.ctx.storage.put(sentKey(userId), sent);
       }
       if (rows.length < PAGE) break;
     }
@@ -217,8 +241,8 @@ export class UserHub extends DurableObject<Env> {
       .run();
   }
 
-  private open(): WebSocket[] {
-    return this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN);
+  private open(userId: number): WebSocket[] {
+    return this.ctx.getWebSockets(tag(userId)).filter((ws) => ws.readyState === WebSocket.OPEN);
   }
 }
 

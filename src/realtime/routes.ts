@@ -1,5 +1,5 @@
 // The user's own socket (mounted at /realtime; also /realtime/ws at the root): authorized here,
-// served by the user's hub object (hub.ts), which pushes their notifications (service.ts).
+// served by the user's gateway object (hub.ts), which pushes their notifications (service.ts).
 import { createRoute, z } from "@hono/zod-openapi";
 import { router } from "../http/app-env";
 import { requireUpgrade } from "../http/errors";

@@ -34,10 +34,6 @@ export class Connections {
     private readonly relayed: () => boolean = () => false,
   ) {}
 
-  online(): { id: number; username: string; display_name: string | null }[] {
-    return this.sockets.users().map((s) => ({ id: s.id, username: s.username, display_name: s.display_name }));
-  }
-
   /**
    * Closes a user's sockets, each after a closing frame naming why: 4003 when they lost the room
    * (removed, left, banned, account deleted), 4001 when their tokens were revoked (session_ended).

@@ -268,10 +268,12 @@ export const RoomServerFrames = {
     .object({
       type: z.literal("presence"),
       online: int().describe("Users online in the room"),
-      typing: z.array(UserRef).describe("Up to 3 of the users typing"),
+      typing: z.array(UserRef).describe("Up to 3 of the users typing (the lowest ids)"),
       typing_count: int().describe("How many are typing"),
     })
-    .describe("Giant rooms only (past RELAY_SOCKETS online), instead of user_join/user_leave: who is online, at most once a second when it changed"),
+    .describe(
+      "Giant rooms only (a room with relays: past RELAY_SOCKETS sockets online), instead of user_join/user_leave and typing frames: how many are online and who types (\"N online; A, B and 3 others typing\"), at most once a second, when it changed",
+    ),
   read: z.object({ type: z.literal("read"), user: UserRef, message_id: Id() }).describe("Someone's read position moved"),
   message_pinned: z.object({ type: z.literal("message_pinned"), pin: Pin }).describe("A message was pinned (newest pin first in GET /pins)"),
   message_unpinned: z

@@ -74,13 +74,18 @@ export class Room extends DurableObject<Env> {
       if (on) this.typists.stopAll();
       this.fanout.flush();
     });
-    this.typists = new Typing(s, this.fanout, this.flags, reschedule);
+    this.typists = new Typing(s, this.fanout, this.flags, reschedule, () => link.relays > 0, () => this.summary.schedule());
     const threads = (this.threads = new Threads(s, render));
     this.summary = new Summary(ctx, env, s, render, this.sockets, threads, reschedule, () => link.users(), (online) => {
-      // A giant room says who is online once a second at most, not per join and leave.
+      // A giant room says who is online and typing once a second at most, when that changed, not
+      // per join, leave and typist.
       if (!link.relays) return;
       const typing = this.typists.who(3);
-      this.fanout.broadcast({ type: "presence", online, typing: typing.users, typing_count: typing.count });
+      const frame = { type: "presence" as const, online, typing: typing.users, typing_count: typing.count };
+      const said = JSON.stringify(frame);
+      if (s.get("presence_sent") === said) return;
+      s.set("presence_sent", said);
+      this.fanout.broadcast(frame);
     });
     this.retention = new Retention(env, s);
     this.index = new SearchIndex(ctx, s, render);
@@ -235,8 +240,13 @@ export class Room extends DurableObject<Env> {
     return this.s.bounds().last;
   }
 
-  online(): { id: number; username: string; display_name: string | null }[] {
-    return this.connections.online();
+  /**
+   * Users online in the room above `after`, ascending, at most `limit`: its own sockets now, the
+   * relays' as they last reported (at most a second or two behind). Pages: presence/service.ts.
+   */
+  onlineIds(after: number, limit: number): number[] {
+    const ids = new Set([...this.sockets.users().map((u) => u.id), ...this.link.users()]);
+    return [...ids].filter((id) => id > after).sort((a, b) => a - b).slice(0, limit);
   }
 
   // ---------------------------------------------------------------- RPC: retention

@@ -28,8 +28,8 @@ export class Summary {
     private readonly reschedule: () => void,
     /** Users online on the room's relays, as they last reported (relay/link.ts). */
     private readonly relayUsers: () => number[] = () => [],
-    /** The online set changed (written to D1 now): a giant room tells its sockets (room.ts). */
-    private readonly onlineChanged: (count: number) => void = () => {},
+    /** Each write, with the online count: a giant room's presence frame, when it changed (room.ts). */
+    private readonly presence: (count: number) => void = () => {},
   ) {}
 
   /** Write-behind: at most one D1 summary write per room per SUMMARY_DELAY_MS. */
@@ -161,7 +161,7 @@ export class Summary {
       this.ctx.waitUntil(deliverToUserSockets(this.env, roomId, this.render.all(rows.slice(0, USER_SOCKET_MESSAGES_MAX))));
     }
     this.s.set("flushed_id", String(last));
-    if (online !== this.s.get("flushed_online")) this.onlineChanged(ids.length);
+    this.presence(ids.length);
     this.s.set("flushed_online", online);
   }
 }

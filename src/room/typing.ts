@@ -1,5 +1,7 @@
 // Who is typing: rows in the room's storage with their expiry, announced to everyone but the
 // typist. Keystroke-rate frames are folded, starts are rate limited, and the alarm expires them.
+// A giant room (one with relays) announces no typist on their own: its presence frame, at most
+// once a second, carries up to 3 of them and their count (room.ts, docs/realtime.md).
 import { eq, lte, sql } from "drizzle-orm";
 import type { Fanout } from "./fanout";
 import type { Flags } from "./flags";
@@ -27,7 +29,16 @@ export class Typing {
     private readonly flags: Flags,
     /** An expiry was added: the alarm may have to come sooner. */
     private readonly reschedule: () => void,
+    /** The room has relays: typists are counted, not announced one by one. */
+    private readonly giant: () => boolean = () => false,
+    /** Who types changed in a giant room: its next presence frame says so (room.ts). */
+    private readonly changed: () => void = () => {},
   ) {}
+
+  private announce(frame: { type: "typing"; user: { id: number; username: string }; is_typing: boolean; expires_in_ms?: number }) {
+    if (this.giant()) this.changed();
+    else this.fanout.broadcast(frame, frame.user.id);
+  }
 
   set(actor: Actor, isTyping: boolean) {
     if (isTyping && (this.flags.postingBlocked() || this.flags.archived())) return;
@@ -44,14 +55,16 @@ export class Typing {
     db.insert(typing).values({ userId: actor.id, username: actor.username, expiresAt }).onConflictDoUpdate({ target: typing.userId, set: { expiresAt } }).run();
     this.s.cache.typing = undefined;
     this.reschedule();
-    this.fanout.broadcast({ type: "typing", user: ref(actor), is_typing: true, expires_in_ms: TYPING_TTL_MS }, actor.id);
+    // A refresh of someone already typing changes nothing a presence frame shows.
+    if (current && this.giant()) return;
+    this.announce({ type: "typing", user: ref(actor), is_typing: true, expires_in_ms: TYPING_TTL_MS });
   }
 
   stop(userId: number) {
     if (this.count() === 0) return;
     const gone = this.s.db.delete(typing).where(eq(typing.userId, userId)).returning().get();
     if (gone) this.s.cache.typing = this.count() - 1;
-    if (gone) this.fanout.broadcast({ type: "typing", user: { id: gone.userId, username: gone.username }, is_typing: false }, userId);
+    if (gone) this.announce({ type: "typing", user: { id: gone.userId, username: gone.username }, is_typing: false });
   }
 
   stopAll() {
@@ -61,13 +74,13 @@ export class Typing {
   /** The alarm's job: indicators past their expiry stop. */
   expire(now: number) {
     for (const t of this.s.db.delete(typing).where(lte(typing.expiresAt, now)).returning().all())
-      this.fanout.broadcast({ type: "typing", user: { id: t.userId, username: t.username }, is_typing: false }, t.userId);
+      this.announce({ type: "typing", user: { id: t.userId, username: t.username }, is_typing: false });
     this.s.cache.typing = undefined;
   }
 
-  /** Up to `n` of the typists, and how many there are (a giant room's presence frame). */
+  /** Up to `n` of the typists (lowest ids: stable while they type), and how many there are (a giant room's presence frame). */
   who(n: number): { users: { id: number; username: string }[]; count: number } {
-    const users = this.s.db.select({ id: typing.userId, username: typing.username }).from(typing).orderBy(typing.expiresAt).limit(n).all();
+    const users = this.s.db.select({ id: typing.userId, username: typing.username }).from(typing).orderBy(typing.userId).limit(n).all();
     return { users, count: this.count() };
   }
 
