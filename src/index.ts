@@ -1,6 +1,6 @@
 // The worker entry: rewrites the reference spec's path spellings onto the canonical routes and
 // hands everything to the Hono app. Also exports the Durable Object classes (rooms, broadcasts,
-// user hubs).
+// user gateways, relays).
 import { API, buildApp } from "./app";
 
 import { resumeBroadcasts } from "./broadcasts/service";
