@@ -72,6 +72,19 @@ describe("threads over REST", () => {
     expect(list.next_cursor).toBeNull();
   });
 
+  it("names the first five repliers, in the order they first replied; a deleted reply counts no more", async () => {
+    const { room, alice } = await trio();
+    const repliers = await Promise.all(Array.from({ length: 6 }, () => registerUser("thp")));
+    for (const u of repliers) await join(room, alice, u);
+    const root = await send(alice, room.id, { content_text: "root" });
+    for (const u of [...repliers, repliers[0]]) await send(u, room.id, { content_text: "me too", thread_id: root.id });
+    const last = await send(repliers[5], room.id, { content_text: "last", thread_id: root.id });
+    const summary = () => thread(alice, room.id, root.id).then((r) => r.json.root.thread);
+    expect(await summary()).toEqual({ reply_count: 8, last_reply_at: last.sent_at, participant_ids: repliers.slice(0, 5).map((u) => u.id) });
+    expect((await api("DELETE", `/chat-rooms/${room.id}/messages/${last.id}`, { token: repliers[5].token })).status).toBeLessThan(300);
+    expect((await summary()).reply_count).toBe(7);
+  });
+
   it("lists threads newest activity first, paged by cursor", async () => {
     const { room, alice, bob } = await trio();
     const roots = [];

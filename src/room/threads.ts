@@ -48,16 +48,23 @@ export class Threads {
     return seq + 1;
   }
 
-  /** A reply was stored: its thread's summary and the sender's place, in the same write. */
+  /** A reply was stored: its thread's summary and the sender's place, in the same write (two statements). */
   replied(reply: MessageRow, root: MessageRow) {
     const db = this.s.db;
-    const t = db.select().from(threads).where(eq(threads.rootId, root.id)).get();
-    const ids = t ? (JSON.parse(t.participantIds) as number[]) : [];
-    if (ids.length < THREAD_PARTICIPANTS && !ids.includes(reply.senderId)) ids.push(reply.senderId);
-    const set = { replyCount: (t?.replyCount ?? 0) + 1, lastReplyId: reply.id, lastReplyAt: reply.sentAt, participantIds: JSON.stringify(ids) };
+    const sender = reply.senderId;
     db.insert(threads)
-      .values({ rootId: root.id, ...set })
-      .onConflictDoUpdate({ target: threads.rootId, set })
+      .values({ rootId: root.id, replyCount: 1, lastReplyId: reply.id, lastReplyAt: reply.sentAt, participantIds: JSON.stringify([sender]) })
+      .onConflictDoUpdate({
+        target: threads.rootId,
+        set: {
+          replyCount: sql`${threads.replyCount} + 1`,
+          lastReplyId: reply.id,
+          lastReplyAt: reply.sentAt,
+          participantIds: sql`CASE WHEN json_array_length(${threads.participantIds}) < ${THREAD_PARTICIPANTS}
+            AND NOT EXISTS (SELECT 1 FROM json_each(${threads.participantIds}) WHERE value = ${sender})
+            THEN json_insert(${threads.participantIds}, '$[#]', ${sender}) ELSE ${threads.participantIds} END`,
+        },
+      })
       .run();
     // Replying follows the thread and reads it up to the reply; the root's sender follows the
     // thread they started, unless they unfollowed it before.
