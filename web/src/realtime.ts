@@ -86,7 +86,8 @@ export type RoomHandlers = {
   settled: (client_id: string, error?: unknown) => void;
 };
 
-export type Outgoing = { client_id: string; content_text: string; reply_to_id: number | null };
+/** thread_id: a reply in that thread; also_to_room: shown in the room's timeline as well. */
+export type Outgoing = { client_id: string; content_text: string; reply_to_id: number | null; thread_id?: number | null; also_to_room?: boolean };
 
 /** A room's socket: every message once, in order, across reconnects; sends wait in the outbox. */
 export class RoomConnection extends Revivable<KitRoom> {
