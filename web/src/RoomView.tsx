@@ -18,13 +18,12 @@ import { RoomHeader, type RoomList } from "./RoomHeader";
 import { ThreadPane } from "./ThreadPane";
 import { ThreadsPanel } from "./ThreadsPanel";
 import { Timeline } from "./Timeline";
-import type { ChatMessage, Room, ThreadItem, User, UserRef } from "./types";
+import type { ChatMessage, Room, ThreadItem, User } from "./types";
 import { usePins } from "./usePins";
+import { usePresence } from "./usePresence";
 import { useThreads } from "./useThreads";
-import { useTyping } from "./useTyping";
 
 const PAGE = 50;
-const nameOf = (u: UserRef) => u.display_name || u.username;
 /** A reply that lives in its thread only, never in the timeline. */
 const threadOnly = (m: { thread_id?: number | null; also_to_room?: boolean }) => !!m.thread_id && !m.also_to_room;
 
@@ -53,9 +52,6 @@ export function RoomView({
   const [byId, setById] = useState<Map<number, ChatMessage>>(new Map());
   const [pending, setPending] = useState<Pending[]>([]);
   const [state, setState] = useState<ConnState>("connecting");
-  const [online, setOnline] = useState<UserRef[]>([]);
-  const [reads, setReads] = useState<Map<number, { name: string; id: number }>>(new Map());
-  const [mine, setMine] = useState<Set<string>>(new Set()); // "messageId emoji" I reacted with
   const [hasOlder, setHasOlder] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fatal, setFatal] = useState<string | null>(null);
@@ -74,7 +70,7 @@ export function RoomView({
   const subscribe = (fn: (f: RoomFrame) => void) => (listeners.current.add(fn), () => void listeners.current.delete(fn));
 
   const messages = useMemo(() => [...byId.values()].sort((a, b) => a.id - b.id), [byId]);
-  const typing = useTyping(roomId, me.id);
+  const presence = usePresence(roomId, me.id);
   const pins = usePins(roomId);
   // Each root in the timeline takes its summary from the server's threads list.
   const summaries = (items: ThreadItem[]) =>
@@ -87,10 +83,6 @@ export function RoomView({
     });
   const threads = useThreads(roomId, summaries, onThreadsRead);
 
-  function noteMine(list: ChatMessage[]) {
-    const myReactions = list.flatMap((m) => m.reactions.filter((r) => r.me).map((r) => `${m.id} ${r.emoji}`));
-    if (myReactions.length) setMine((s) => new Set([...s, ...myReactions]));
-  }
   function merge(all: ChatMessage[]) {
     const list = all.filter((m) => !threadOnly(m));
     if (!list.length) return;
@@ -99,21 +91,20 @@ export function RoomView({
       for (const m of list) next.set(m.id, m);
       return next;
     });
-    noteMine(list);
+    presence.noteMine(list);
   }
 
   function onFrame(f: RoomFrame) {
     for (const fn of listeners.current) fn(f);
     pins.onFrame(f);
+    presence.onFrame(f);
     switch (f.type) {
       case "connection_established":
-        setOnline(f.online);
         threads.refresh();
         return;
       case "chat_message":
         lastSeen.current = Math.max(lastSeen.current, f.message.id);
         if (f.message.client_id) setPending((p) => p.filter((x) => x.client_id !== f.message.client_id));
-        typing.set({ id: f.message.sender_id, username: f.message.sender_name }, false);
         if (f.message.thread_id !== null) {
           threads.refresh();
           onThreadsRead();
@@ -126,30 +117,11 @@ export function RoomView({
       case "message_deleted":
         merge([f.message]);
         return;
-      case "typing":
-        typing.set(f.user, f.is_typing);
-        return;
-      case "user_join":
-        setOnline((o) => (o.some((u) => u.id === f.user.id) ? o : [...o, f.user]));
-        return;
-      case "user_leave":
-        setOnline((o) => o.filter((u) => u.id !== f.user.id));
-        return;
-      case "read":
-        if (f.user.id !== me.id) setReads((r) => new Map(r).set(f.user.id, { name: nameOf(f.user), id: f.message_id }));
-        return;
       case "reaction":
         setById((prev) => {
           const m = prev.get(f.message_id);
           return m ? new Map(prev).set(m.id, { ...m, reactions: f.reactions }) : prev;
         });
-        if (f.user.id === me.id)
-          setMine((s) => {
-            const next = new Set(s);
-            if (f.action === "add") next.add(`${f.message_id} ${f.emoji}`);
-            else next.delete(`${f.message_id} ${f.emoji}`);
-            return next;
-          });
         return;
       case "gap":
         // Messages older than the replay window: fetch them over REST (pruned ones are gone).
@@ -266,8 +238,6 @@ export function RoomView({
   }
 
   const canPin = !!room && (room.kind === "direct" || room.my_role === "owner" || room.my_role === "admin" || me.is_admin);
-  const readers = new Map<number, string[]>();
-  for (const r of reads.values()) readers.set(r.id, [...(readers.get(r.id) ?? []), r.name]);
   const threadRoot = threadOf === null ? null : (byId.get(threadOf) ?? threads.threads.find((t) => t.root.id === threadOf)?.root ?? null);
   const openThread = (id: number) => (setThreadOf(id), setList(null));
   const react = (id: number, emoji: string, on: boolean) => conn.current?.react(id, emoji, on ? "add" : "remove");
@@ -278,7 +248,7 @@ export function RoomView({
         title={title ?? room?.name ?? "…"}
         room={room}
         me={me}
-        online={online}
+        online={presence.online}
         state={state}
         showMembers={!!room && !fatal && room.kind !== "direct"}
         pins={pins.pins.length}
@@ -310,8 +280,8 @@ export function RoomView({
                   key={m.id}
                   m={m}
                   mine={m.sender_id === me.id}
-                  myReactions={mine}
-                  readBy={readers.get(m.id)}
+                  myReactions={presence.mine}
+                  readBy={presence.readers.get(m.id)}
                   pinned={pins.ids.has(m.id)}
                   canPin={canPin}
                   onPin={(on) => act(() => pins.setPinned(m.id, on))}
@@ -328,7 +298,7 @@ export function RoomView({
             />
           )}
           <p class="typing muted small" aria-live="polite" data-testid="typing">
-            {typing.line}
+            {presence.typingLine}
           </p>
           {error && (
             <p class="error pad" role="alert">
@@ -348,13 +318,13 @@ export function RoomView({
             roomId={roomId}
             root={threadRoot}
             me={me}
-            myReactions={mine}
+            myReactions={presence.mine}
             pending={pending.filter((p) => p.thread_id === threadRoot.id)}
             following={threads.threads.find((t) => t.root.id === threadRoot.id)?.following}
             subscribe={subscribe}
             actions={{
               react,
-              loaded: noteMine,
+              loaded: presence.noteMine,
               edit: (id, text) => act(() => api.edit(roomId, id, text)),
               remove: (id) => act(() => api.remove(roomId, id)),
               send: (text, also_to_room) => send(text, { thread_id: threadRoot.id, also_to_room }),
