@@ -39,6 +39,7 @@ import { healthRoutes } from "./ops/health";
 import { requestContext } from "./ops/request";
 import { notificationRoutes } from "./notifications/routes";
 import { pinRoutes } from "./pins/routes";
+import { threadRoutes } from "./threads/routes";
 import { templateRoutes } from "./notification-templates/routes";
 import { presenceRoutes } from "./presence/routes";
 import { reactionRoutes } from "./reactions/routes";
@@ -108,6 +109,7 @@ export function buildApp() {
   app.route(`${API}/chat-rooms`, messageRoutes);
   app.route(`${API}/chat-rooms`, reactionRoutes);
   app.route(`${API}/chat-rooms`, pinRoutes);
+  app.route(`${API}/chat-rooms`, threadRoutes);
   app.route(`${API}/chat-rooms`, editRoutes);
   app.route(`${API}/chat-rooms`, roomAvatarRoutes);
   app.route(`${API}/chat-rooms`, roomStatsRoutes);

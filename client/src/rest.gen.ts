@@ -830,6 +830,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chat-rooms/{room_id}/threads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The room's threads, newest activity first: each root with its summary, your unread count in it and whether you follow it. Page with `cursor` (next_cursor). */
+        get: operations["getChatRoomsByRoomIdThreads"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat-rooms/{room_id}/threads/{root_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A thread: its root apart and a page of its replies, oldest first: the newest `limit` (or those before `before`), or with `after` (alias `since`) the ones after that id, oldest first, for pollers and resumes. */
+        get: operations["getChatRoomsByRoomIdThreadsByRootId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat-rooms/{room_id}/threads/{root_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set your read position in the thread (never back): to `message_id`, a reply of this thread, or by default its latest reply. Clears its unread count and lets the next reply notify you again. */
+        post: operations["postChatRoomsByRoomIdThreadsByRootIdRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chat-rooms/{room_id}/threads/{root_id}/follow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Follow the thread: a thread_reply notification for new replies (one until you read it), and its unread replies count in the room list's thread_unread_count. Idempotent. */
+        put: operations["putChatRoomsByRoomIdThreadsByRootIdFollow"];
+        post?: never;
+        /** Unfollow the thread (idempotent); replying in it again follows it again. */
+        delete: operations["deleteChatRoomsByRoomIdThreadsByRootIdFollow"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chat-rooms/{room_id}/messages/{message_id}/edits": {
         parameters: {
             query?: never;
@@ -3384,6 +3453,18 @@ export interface components {
             } | null;
             /** @description Replies to this message that are not deleted */
             reply_count: number;
+            /** @description The thread's root, for a reply in a thread (docs/threads.md) */
+            thread_id: number | null;
+            /** @description A thread reply also shown in the room's main timeline */
+            also_to_room: boolean;
+            /** @description On a thread's root: its summary (null: no thread) */
+            thread: {
+                /** @description Replies in the thread that are not deleted */
+                reply_count: number;
+                last_reply_at: string;
+                /** @description The first 5 repliers, in the order they first replied */
+                participant_ids: number[];
+            } | null;
             /** @description Tallies, first-reacted emoji first. `me` (whether you reacted) on reads made for you: history, one message, search, socket replay */
             reactions: {
                 emoji: string;
@@ -3412,6 +3493,10 @@ export interface components {
                 name?: string | null;
                 address?: string | null;
             } | null;
+            /** @description Reply in the thread of this root message (a message of this room that is not itself in a thread); see docs/threads.md */
+            thread_id?: number | null;
+            /** @description A thread reply that also appears in the room's main timeline (Slack's reply_broadcast) */
+            also_to_room?: boolean;
             /** @description Alias of content_text */
             content?: string | null;
             /** @description Alias of reply_to_id */
@@ -3443,6 +3528,41 @@ export interface components {
                 username: string;
             };
             pinned_at: string;
+        };
+        ThreadList: {
+            threads: components["schemas"]["ThreadItem"][];
+            /** @description Pass as `cursor` for the next page (null: no more) */
+            next_cursor: number | null;
+        };
+        ThreadItem: {
+            root: components["schemas"]["ChatMessageResponse"] & unknown;
+            /** @description Replies after your read position in this thread, not yours, not deleted */
+            unread_count: number;
+            following: boolean;
+            /** @description Your read position in the thread (0: none) */
+            last_read_id: number;
+        };
+        ThreadPage: {
+            root: components["schemas"]["ChatMessageResponse"];
+            /** @description Replies, oldest first (the root is apart, in `root`) */
+            messages: components["schemas"]["ChatMessageResponse"][];
+            /** @description The thread's latest reply id (0: none) */
+            last_id: number;
+        };
+        ThreadRead: {
+            root_id: number;
+            last_read_id: number;
+            /** @description Unread replies left in this thread */
+            unread_count: number;
+            /** @description Your unread replies over the threads you follow in this room (the room list's total) */
+            thread_unread_count: number;
+        };
+        ThreadReadRequest: {
+            message_id?: number;
+        };
+        ThreadFollow: {
+            root_id: number;
+            following: boolean;
         };
         MessageVersion: {
             version: number;
@@ -3505,6 +3625,8 @@ export interface components {
             unread_messages_count: number;
             /** @description Your unread mentions here (@you, @here while you were online, @all): after your read position. Lags by up to a second */
             mention_count: number;
+            /** @description Unread replies in the threads you follow here (not in unread_count: thread-only replies stay out of it). docs/threads.md */
+            thread_unread_count: number;
             online_members_count: number;
             /** @enum {string|null} */
             my_role: "owner" | "admin" | "member" | null;
@@ -3559,7 +3681,7 @@ export interface components {
         Notification: {
             id: number;
             /** @enum {string} */
-            notification_type: "mention" | "room_invite" | "system";
+            notification_type: "mention" | "room_invite" | "system" | "thread_reply";
             title: string;
             content: string | null;
             room: {
@@ -3583,6 +3705,7 @@ export interface components {
                 mention?: number;
                 room_invite?: number;
                 system?: number;
+                thread_reply?: number;
             };
         };
         NotificationsRead: {
@@ -3754,6 +3877,8 @@ export interface components {
             unread_count: number;
             /** @description Your unread mentions in it (@you, @here while you were online, @all) */
             mention_count: number;
+            /** @description Unread replies in the threads you follow here (not in unread_count: thread-only replies stay out of it). docs/threads.md */
+            thread_unread_count: number;
             muted: boolean;
             muted_until: string | null;
             /** @enum {string} */
@@ -6088,6 +6213,8 @@ export interface operations {
                 before?: number;
                 /** @description Only messages with a larger id, oldest first (for pollers) */
                 after?: number;
+                /** @description Include thread-only replies (by default the main timeline leaves them out: docs/threads.md) */
+                with_threads?: "0" | "1" | "true" | "false";
             };
             header?: never;
             path: {
@@ -7370,6 +7497,314 @@ export interface operations {
             };
         };
     };
+    getChatRoomsByRoomIdThreads: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The previous page's next_cursor */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                room_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadList"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getChatRoomsByRoomIdThreadsByRootId: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Only replies with a smaller id */
+                before?: number;
+                /** @description Only replies with a larger id, oldest first */
+                after?: number;
+                /** @description Alias of after (as the room socket's ?since=) */
+                since?: number;
+            };
+            header?: never;
+            path: {
+                room_id: number;
+                root_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadPage"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postChatRoomsByRoomIdThreadsByRootIdRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: number;
+                root_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ThreadReadRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadRead"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putChatRoomsByRoomIdThreadsByRootIdFollow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: number;
+                root_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThreadFollow"];
+                };
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteChatRoomsByRoomIdThreadsByRootIdFollow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: number;
+                root_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getChatRoomsByRoomIdMessagesByMessageIdEdits: {
         parameters: {
             query?: {
@@ -8214,7 +8649,7 @@ export interface operations {
         parameters: {
             query?: {
                 unread_only?: "0" | "1" | "true" | "false";
-                type?: "mention" | "room_invite" | "system";
+                type?: "mention" | "room_invite" | "system" | "thread_reply";
                 limit?: number;
                 /** @description The next page: the last id you got */
                 before?: number;

@@ -10,6 +10,7 @@ import { badRequest } from "../http/errors";
 import { activeCount } from "../members/queries";
 import { mentionCount } from "../mentions/queries";
 import { lastMessageOf } from "../rooms/queries";
+import { mainUnread, mainUnreadSql } from "../threads/queries";
 import { isMuted } from "./schemas";
 
 const me = alias(roomMembers, "me");
@@ -44,6 +45,8 @@ export function selectInbox(db: Db, userId: number, opts: { limit: number; curso
       room: rooms,
       role: me.role,
       lastRead: me.lastReadMessageId,
+      threadOnlyRead: me.threadOnlyRead,
+      threadUnread: me.threadUnreadCount,
       mentions: mentionCount(rooms.id, { userId, lastRead: me.lastReadMessageId, cleared: me.clearedMessageId, joinedAt: me.joinedAt }),
       mutedUntil: me.mutedUntil,
       peer: { id: peer.id, username: peer.username, displayName: peer.displayName, avatarUrl: peer.avatarUrl },
@@ -92,7 +95,8 @@ export function toInboxItem(r: Row, now: string) {
     last_message: lastMessageOf(r.room),
     last_message_id: r.room.lastMessageId,
     last_activity_at: r.room.lastActivityAt,
-    unread_count: Math.max(0, r.room.lastMessageId - r.lastRead),
+    unread_count: mainUnread(r.room, r),
+    thread_unread_count: r.threadUnread,
     mention_count: r.mentions,
     muted: isMuted(r.mutedUntil, now),
     muted_until: r.mutedUntil,
@@ -110,7 +114,7 @@ export function toInboxItem(r: Row, now: string) {
  * them out of the badge. A hidden conversation counts only once a message arrived after hiding it.
  */
 export async function unreadTotals(db: Db, userId: number, now = new Date().toISOString()) {
-  const unread = sql`max(0, ${rooms.lastMessageId} - ${roomMembers.lastReadMessageId})`;
+  const unread = mainUnreadSql(rooms, roomMembers);
   const muted = sql`(${roomMembers.mutedUntil} IS NOT NULL AND ${roomMembers.mutedUntil} > ${now})`;
   const row = await db
     .select({

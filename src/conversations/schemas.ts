@@ -68,6 +68,10 @@ export const InboxItem = z
     last_activity_at: z.string(),
     unread_count: z.number().int(),
     mention_count: z.number().int().openapi({ description: "Your unread mentions in it (@you, @here while you were online, @all)" }),
+    thread_unread_count: z
+      .number()
+      .int()
+      .openapi({ description: "Unread replies in the threads you follow here (not in unread_count: thread-only replies stay out of it). docs/threads.md" }),
     muted: z.boolean(),
     muted_until: z.string().nullable(),
     my_role: z.enum(["owner", "admin", "member"]),

@@ -198,6 +198,8 @@ export async function clearHistory(c: Caller, roomId: number, opts: { hide?: boo
     .update(roomMembers)
     .set({
       clearedMessageId: sql`max(${roomMembers.clearedMessageId}, ${last})`,
+      // The room row's count may lag the room by a second (docs/threads.md).
+      threadOnlyRead: sql`CASE WHEN ${last} > ${roomMembers.lastReadMessageId} THEN (SELECT ${rooms.threadOnlyCount} FROM ${rooms} WHERE ${rooms.id} = ${access.room.id}) ELSE ${roomMembers.threadOnlyRead} END`,
       lastReadMessageId: sql`max(${roomMembers.lastReadMessageId}, ${last})`,
       ...(opts.hide && { hidden: true, hiddenAtMessageId: hiddenAt(access.room.id, last) }),
     })

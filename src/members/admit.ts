@@ -12,8 +12,8 @@ import { activeCount } from "./queries";
 export function admitMember(db: Db, roomId: number, userId: number, guard: SQL = sql`1`) {
   // New members start with everything before their arrival counted as read.
   return batchRun(db, sql`
-    INSERT INTO ${roomMembers} (room_id, user_id, role, status, joined_at, last_read_message_id)
-    SELECT ${roomId}, ${userId}, 'member', 'active', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), r.last_message_id
+    INSERT INTO ${roomMembers} (room_id, user_id, role, status, joined_at, last_read_message_id, thread_only_read)
+    SELECT ${roomId}, ${userId}, 'member', 'active', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), r.last_message_id, r.thread_only_count
     FROM ${rooms} r
     WHERE r.id = ${roomId}
       AND r.archived_at IS NULL
@@ -22,7 +22,7 @@ export function admitMember(db: Db, roomId: number, userId: number, guard: SQL =
       AND ${guard}
     ON CONFLICT (room_id, user_id) DO UPDATE SET
       status = 'active', role = 'member', joined_at = excluded.joined_at,
-      last_read_message_id = excluded.last_read_message_id, last_active_at = NULL, hidden = 0
+      last_read_message_id = excluded.last_read_message_id, thread_only_read = excluded.thread_only_read, last_active_at = NULL, hidden = 0
     WHERE ${roomMembers}.status <> 'active'`);
 }
 

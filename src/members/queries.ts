@@ -50,20 +50,23 @@ export async function bulkFacts(db: Db, roomId: number, ids: number[], caller: n
 }
 
 /** Moves an active member's read position forward (never back); null when they are not one. */
-export const advanceReadPosition = (d1: D1Database, roomId: number, userId: number, messageId: number, at: string) =>
+export const advanceReadPosition = (d1: D1Database, roomId: number, userId: number, messageId: number, threadSeq: number, at: string) =>
   d1
     .prepare(
-      `UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2
-       WHERE room_id = ?3 AND user_id = ?4 AND status = 'active' RETURNING last_read_message_id AS position`,
+      `UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2, ${THREAD_ONLY_READ}
+       WHERE room_id = ?3 AND user_id = ?4 AND status = 'active' RETURNING last_read_message_id AS position, thread_only_read AS thread_seq`,
     )
-    .bind(messageId, at, roomId, userId)
-    .first<{ position: number }>();
+    .bind(messageId, at, roomId, userId, threadSeq)
+    .first<{ position: number; thread_seq: number }>();
 
 /** A sender has read everything up to their own latest message (the summary's batch). */
-export const senderHasRead = (d1: D1Database, roomId: number, userId: number, messageId: number, at: string) =>
+export const senderHasRead = (d1: D1Database, roomId: number, userId: number, messageId: number, threadSeq: number, at: string) =>
   d1
-    .prepare("UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2 WHERE room_id = ?3 AND user_id = ?4")
-    .bind(messageId, at, roomId, userId);
+    .prepare(`UPDATE room_members SET last_read_message_id = max(last_read_message_id, ?1), last_active_at = ?2, ${THREAD_ONLY_READ} WHERE room_id = ?3 AND user_id = ?4`)
+    .bind(messageId, at, roomId, userId, threadSeq);
+
+/** The thread-only replies at the read position move with it (?1: the new position, ?5: its thread_seq; threads/queries.ts). */
+const THREAD_ONLY_READ = "thread_only_read = CASE WHEN ?1 > last_read_message_id THEN ?5 ELSE thread_only_read END";
 
 /**
  * Per-member presence, for "who is online" across rooms: the online rows that went offline

@@ -38,6 +38,7 @@ const HistoryQuery = z.object({
   offset: intQuery(0, 1_000_000).default(0),
   before: cursor.optional().openapi({ description: "Only messages with a smaller id" }),
   after: cursor.optional().openapi({ description: "Only messages with a larger id, oldest first (for pollers)" }),
+  with_threads: boolQuery.optional().openapi({ description: "Include thread-only replies (by default the main timeline leaves them out: docs/threads.md)" }),
 });
 
 const SearchQuery = z
@@ -115,7 +116,8 @@ export const messageRoutes = router()
       responses: { 200: json(z.array(ChatMessage)), ...pick(400, 401, 403, 404) },
     }),
     async (c) => {
-      const page = await readHistory(c, c.req.valid("param").room_id, c.req.valid("query"));
+      const { with_threads, ...q } = c.req.valid("query");
+      const page = await readHistory(c, c.req.valid("param").room_id, { ...q, withThreads: with_threads ?? false });
       c.header("X-Last-Message-Id", String(page.last_id));
       c.header("X-Oldest-Message-Id", String(page.oldest_id));
       if (page.gap) c.header("X-History-Gap", `${page.gap.from_id}-${page.gap.to_id}`);

@@ -224,8 +224,8 @@ export async function recallMessage(c: Caller, roomId: number, messageId: number
 /** Moves the caller's read position forward (never back); without messageId, to the last message. */
 export async function markRead(c: Caller, roomId: number, messageId?: number) {
   await memberAccess(c, roomId, canPost);
-  const { position, last } = unwrap(await roomStub(c.env, roomId).markRead(actorOf(c), messageId));
-  return { room_id: roomId, last_read_message_id: position, unread_count: Math.max(0, last - position) };
+  const { position, unread } = unwrap(await roomStub(c.env, roomId).markRead(actorOf(c), messageId));
+  return { room_id: roomId, last_read_message_id: position, unread_count: unread };
 }
 
 /**

@@ -26,7 +26,7 @@ const MENTIONS_SQL = `INSERT INTO notifications (user_id, type, title, content, 
     AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = u.id AND b.blocked_id = json_extract(j.value, '$.sender_id'))
                                            OR (b.blocker_id = json_extract(j.value, '$.sender_id') AND b.blocked_id = u.id))
   -- Who to poke on their own socket (src/realtime).
-  RETURNING user_id`;
+  RETURNING user_id, message_id`;
 
 /** The mentions of a batch of messages as one statement; RETURNING the notified user ids. */
 export const mentionNotifications = (d1: D1Database, roomId: number, mentions: Mention[]) => d1.prepare(MENTIONS_SQL).bind(JSON.stringify(mentions), roomId);

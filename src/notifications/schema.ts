@@ -2,7 +2,7 @@
 // frames (realtime/protocol.ts), and through them the client package, are built from it.
 import { z } from "zod";
 
-export const NOTIFICATION_TYPES = ["mention", "room_invite", "system"] as const;
+export const NOTIFICATION_TYPES = ["mention", "room_invite", "system", "thread_reply"] as const;
 
 export const Notification = z
   .object({

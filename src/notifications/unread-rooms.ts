@@ -10,6 +10,7 @@ import type { Db } from "../db/client";
 import { rooms, users } from "../db/schema";
 import { parseGlobalMessageId, ROOM_STRIDE, toGlobalMessageId } from "../messages/global-id";
 import { selectRooms, toRoomResponse } from "../rooms/queries";
+import { mainUnreadSql } from "../threads/queries";
 
 export type UnreadRoom = {
   /** The global id of the room's last message: the notification's id. */
@@ -31,7 +32,7 @@ export async function unreadRooms(db: Db, userId: number, limit: number): Promis
       and(
         eq(rooms.kind, "group"),
         sql`me.id IS NOT NULL`,
-        gt(rooms.lastMessageId, sql`me.last_read_message_id`),
+        sql`${mainUnreadSql(rooms, { lastReadMessageId: sql`me.last_read_message_id`, threadOnlyRead: sql`me.thread_only_read` })} > 0`,
         // One's own last message notifies nobody (a send also moves the sender's read position).
         sql`lower(coalesce(${rooms.lastMessageSender}, '')) <> (SELECT lower(${users.username}) FROM ${users} WHERE ${users.id} = ${userId})`,
       ),

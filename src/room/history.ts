@@ -1,14 +1,16 @@
 // Reading the log: history pages (by offset, before or after an id), one message, and the
 // replay a resuming socket gets. Ids are dense (never reused, only the oldest pruned), so every
 // page is a primary-key range read of `limit` rows, whatever the room's size.
-import { and, asc, desc, gt, gte, lt, lte } from "drizzle-orm";
+import { and, asc, desc, gt, gte, lt, lte, not } from "drizzle-orm";
 import type { ChatMessage, ServerFrame } from "./protocol";
 import type { Renderer } from "./render";
 import { messages } from "./schema";
 import type { RoomStorage } from "./storage";
+import { threadOnly } from "./threads";
 
 /** `cleared`: the reader cleared their history up to this id; nothing at or below it is returned. */
-export type HistoryQuery = { limit: number; offset: number; before?: number; after?: number; cleared?: number };
+/** `withThreads`: thread-only replies too (by default the main timeline leaves them out: threads.ts). */
+export type HistoryQuery = { limit: number; offset: number; before?: number; after?: number; cleared?: number; withThreads?: boolean };
 export type History = { messages: ChatMessage[]; oldest_id: number; last_id: number; gap: { from_id: number; to_id: number } | null };
 
 const REPLAY_PAGE = 500;
@@ -37,17 +39,19 @@ export class HistoryReader {
   query(q: HistoryQuery, last = this.s.bounds().last) {
     const db = this.s.db;
     const floor = q.cleared ? gt(messages.id, q.cleared) : undefined;
+    // Thread-only replies skipped: still one range read (ids stay the cursor; offset counts ids).
+    const main = q.withThreads ? undefined : not(threadOnly);
     if (q.after !== undefined) {
       const from = Math.max(q.after, q.cleared ?? 0) + 1 + q.offset;
       return db
         .select()
         .from(messages)
-        .where(and(gte(messages.id, from), q.before !== undefined ? lt(messages.id, q.before) : undefined))
+        .where(and(gte(messages.id, from), q.before !== undefined ? lt(messages.id, q.before) : undefined, main))
         .orderBy(asc(messages.id))
         .limit(q.limit);
     }
     const top = q.before !== undefined ? q.before - 1 - q.offset : last - q.offset;
-    return db.select().from(messages).where(and(lte(messages.id, top), floor)).orderBy(desc(messages.id)).limit(q.limit);
+    return db.select().from(messages).where(and(lte(messages.id, top), floor, main)).orderBy(desc(messages.id)).limit(q.limit);
   }
 
   /** One message, as history renders it. */

@@ -15,6 +15,7 @@ import type { Renderer } from "./render";
 import { messages, reactions, type MessageRow } from "./schema";
 import { roomDeleted, type RoomStorage } from "./storage";
 import type { Summary } from "./summary";
+import type { Threads } from "./threads";
 import type { Typing } from "./typing";
 
 export type Posted = { ok: true; message: ChatMessage; duplicate: boolean };
@@ -34,6 +35,7 @@ export class MessageLog {
     private readonly limiter: RateLimiter,
     /** What hangs on a message and goes when it is deleted. */
     private readonly dependents: { edits: EditHistory; pins: Pins },
+    private readonly threads: Threads,
   ) {
     const db = s.db;
     this.q = {
@@ -59,6 +61,9 @@ export class MessageLog {
           clientId: placeholder("clientId"),
           fingerprint: placeholder("fingerprint"),
           location: placeholder("location"),
+          threadId: placeholder("threadId"),
+          alsoToRoom: placeholder("alsoToRoom"),
+          threadSeq: placeholder("threadSeq"),
           sentAt: placeholder("sentAt"),
         })
         .returning()
@@ -97,6 +102,11 @@ export class MessageLog {
       return refuse(403, "mention_not_allowed", "Only the room's owner and admins can use @here and @all here");
     const parent = input.reply_to_id ? this.s.byId.get({ id: input.reply_to_id }) : undefined;
     if (input.reply_to_id && !parent) return refuse(400, "invalid_reply_to", "reply_to_id is not a message of this room");
+    const thread = this.threads.check(input);
+    if ("ok" in thread) return thread;
+    // A thread reply without its own reply_to_id answers the root: a door that knows nothing of
+    // threads shows it as a plain reply.
+    const quoted = parent ?? thread.root;
 
     const a = input.attachment;
     const row = this.q.insert.get({
@@ -110,16 +120,21 @@ export class MessageLog {
       contentType: a?.content_type ?? null,
       width: a?.width ?? null,
       height: a?.height ?? null,
-      replyToId: input.reply_to_id ?? null,
+      replyToId: input.reply_to_id ?? thread.root?.id ?? null,
       clientId: input.client_id ?? null,
       fingerprint: input.client_id ? fingerprint(input) : null,
       location: locationText(input.location),
+      threadId: thread.root?.id ?? null,
+      alsoToRoom: !!(thread.root && input.also_to_room),
+      threadSeq: this.threads.nextSeq(input),
       sentAt: new Date().toISOString(),
     })!;
+    // The thread's summary goes in this same storage write (no await in between).
+    if (thread.root) this.threads.replied(row, thread.root);
     this.typing.stop(actor.id);
     this.summary.schedule();
     // New: nothing answers or reacts to it yet, so the page queries of render.all are not needed.
-    const message = this.render.one(row, { replyTo: parent, replyCount: 0, reactions: [] });
+    const message = this.render.one(row, { replyTo: quoted, replyCount: 0, reactions: [] });
     // Output gates hold these frames and the RPC reply until the insert above is durable.
     this.fanout.broadcast({ type: "chat_message", message });
     return { ok: true, message, duplicate: false };
@@ -168,6 +183,7 @@ export class MessageLog {
       .where(eq(messages.id, messageId))
       .returning()
       .get();
+    this.threads.removed(row);
     // Its reactions and earlier versions go with its content (replies keep pointing at it: the thread stays).
     db.delete(reactions).where(eq(reactions.messageId, messageId)).run();
     this.dependents.edits.forget(messageId);
@@ -206,6 +222,8 @@ function fingerprint(input: NewMessage): string {
     input.message_type,
     input.reply_to_id ?? null,
     locationText(input.location),
+    // Only when set, so the hashes of sends from before threads stay what they were.
+    ...(input.thread_id ? [input.thread_id, !!input.also_to_room] : []),
     a ? [a.file_name, a.file_size, a.content_type] : null,
   ]);
   let h1 = 0x811c9dc5;
@@ -232,7 +250,8 @@ const sameMessage = (row: MessageRow, input: NewMessage) => {
   return (
     (row.contentText ?? null) === (input.content_text?.trim() ? input.content_text : null) &&
     row.messageType === input.message_type &&
-    (row.replyToId ?? null) === (input.reply_to_id ?? null) &&
+    (row.replyToId ?? null) === (input.reply_to_id ?? input.thread_id ?? null) &&
+    (row.threadId ?? null) === (input.thread_id ?? null) &&
     (row.location ?? null) === locationText(input.location) &&
     sameMedia
   );

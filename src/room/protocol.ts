@@ -40,6 +40,14 @@ export const messageInput = {
   media_url: z.string().max(2048).nullish(),
   file_id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullish(),
   location: LocationInput.nullish(),
+  thread_id: z
+    .number()
+    .int()
+    .positive()
+    .max(Number.MAX_SAFE_INTEGER)
+    .nullish()
+    .describe("Reply in the thread of this root message (a message of this room that is not itself in a thread); see docs/threads.md"),
+  also_to_room: z.boolean().optional().describe("A thread reply that also appears in the room's main timeline (Slack's reply_broadcast)"),
 };
 
 /** `content` and `reply_to` are accepted as aliases of `content_text` and `reply_to_id`. */
@@ -105,6 +113,8 @@ export type NewMessage = {
   client_id?: string | null;
   attachment?: Attachment | null;
   location?: z.infer<typeof LocationInput> | null;
+  thread_id?: number | null;
+  also_to_room?: boolean;
 };
 
 /** Media resolved and authorized by the worker (or the room, for socket sends) before storing. */
@@ -128,6 +138,15 @@ export type ReactionCount = z.infer<typeof ReactionCount>;
 /** What a reply shows of the message it answers (null when that one was pruned). */
 export const ReplyPreview = z.object({ id: Id(), sender_id: int(), sender_name: z.string(), preview: z.string().nullable(), deleted: z.boolean(), sent_at: z.string() });
 export type ReplyPreview = z.infer<typeof ReplyPreview>;
+/** Participants a thread summary names (the first ones to reply). */
+export const THREAD_PARTICIPANTS = 5;
+/** What a thread's root shows of its thread. */
+export const ThreadSummary = z.object({
+  reply_count: int().describe("Replies in the thread that are not deleted"),
+  last_reply_at: z.string(),
+  participant_ids: z.array(int()).describe(`The first ${THREAD_PARTICIPANTS} repliers, in the order they first replied`),
+});
+export type ThreadSummary = z.infer<typeof ThreadSummary>;
 
 /** A message as REST and the sockets show it (the REST schema is this one, named ChatMessageResponse). */
 export const ChatMessage = z.object({
@@ -152,6 +171,9 @@ export const ChatMessage = z.object({
   reply_to_id: int().nullable(),
   reply_to: ReplyPreview.nullable().describe("What the message answers, for showing it above the reply (null when not a reply, or when that message was pruned)"),
   reply_count: int().describe("Replies to this message that are not deleted"),
+  thread_id: int().nullable().describe("The thread's root, for a reply in a thread (docs/threads.md)"),
+  also_to_room: z.boolean().describe("A thread reply also shown in the room's main timeline"),
+  thread: ThreadSummary.nullable().describe("On a thread's root: its summary (null: no thread)"),
   reactions: z
     .array(ReactionCount)
     .describe("Tallies, first-reacted emoji first. `me` (whether you reacted) on reads made for you: history, one message, search, socket replay"),

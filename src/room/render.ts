@@ -1,16 +1,16 @@
 // Messages as clients see them: a stored row with what it quotes, how many answer it and its
-// reaction tallies, the media URL signed. Three queries per page, whatever its size.
+// reaction tallies, its thread's summary, the media URL signed. Four queries per page, whatever its size.
 import { and, isNull, sql } from "drizzle-orm";
 import { signedFileUrl } from "../http/media-url";
-import type { ChatMessage, Location, ReactionCount } from "./protocol";
-import { messages, reactions, type MessageRow } from "./schema";
+import type { ChatMessage, Location, ReactionCount, ThreadSummary } from "./protocol";
+import { messages, reactions, threads, type MessageRow } from "./schema";
 import type { RoomStorage } from "./storage";
 
 export const PREVIEW_CHARS = 200;
 
 export const ref = (u: { id: number; username: string }) => ({ id: u.id, username: u.username });
 
-export type Extra = { replyTo: MessageRow | undefined; replyCount: number; reactions: ReactionCount[] };
+export type Extra = { replyTo: MessageRow | undefined; replyCount: number; reactions: ReactionCount[]; thread?: ThreadSummary | null };
 
 export class Renderer {
   constructor(
@@ -19,8 +19,8 @@ export class Renderer {
   ) {}
 
   /**
-   * A page of messages: three queries for the whole page (quoted messages, reply counts,
-   * reactions). The ids go in as one JSON parameter (the storage binds at most 100). `viewer`
+   * A page of messages: four queries for the whole page (quoted messages, reply counts,
+   * reactions, thread summaries). The ids go in as one JSON parameter (the storage binds at most 100). `viewer`
    * marks their reactions.
    */
   all(rows: MessageRow[], viewer?: number): ChatMessage[] {
@@ -38,12 +38,18 @@ export class Renderer {
       list.push({ emoji: t.emoji, count: t.count, ...(viewer !== undefined && { me: t.me === 1 }) });
       tallies.set(t.messageId, list);
     }
+    const summaries = new Map(q.threads.all().map((t) => [t.rootId, summaryOf(t)]));
     return rows.map((r) =>
-      this.one(r, { replyTo: r.replyToId ? quoted.get(r.replyToId) : undefined, replyCount: replies.get(r.id) ?? 0, reactions: tallies.get(r.id) ?? [] }),
+      this.one(r, {
+        replyTo: r.replyToId ? quoted.get(r.replyToId) : undefined,
+        replyCount: replies.get(r.id) ?? 0,
+        reactions: tallies.get(r.id) ?? [],
+        thread: summaries.get(r.id) ?? null,
+      }),
     );
   }
 
-  /** all()'s three statements (exposed for their query plans in tests). */
+  /** all()'s four statements (exposed for their query plans in tests). */
   pageQueries(ids: number[], quotedIds: number[], viewer?: number) {
     const db = this.s.db;
     const page = JSON.stringify(ids);
@@ -70,6 +76,10 @@ export class Renderer {
         .where(sql`${reactions.messageId} IN (SELECT value FROM json_each(${page}))`)
         .groupBy(reactions.messageId, reactions.emoji)
         .orderBy(reactions.messageId, sql`min(${reactions.id})`),
+      threads: db
+        .select()
+        .from(threads)
+        .where(sql`${threads.rootId} IN (SELECT value FROM json_each(${page}))`),
     };
   }
 
@@ -96,6 +106,9 @@ export class Renderer {
       reply_to_id: r.replyToId,
       reply_to: q ? { id: q.id, sender_id: q.senderId, sender_name: q.senderName, preview: q.deletedAt ? null : preview(q), deleted: q.deletedAt !== null, sent_at: q.sentAt } : null,
       reply_count: extra.replyCount,
+      thread_id: r.threadId,
+      also_to_room: r.alsoToRoom,
+      thread: extra.thread ?? null,
       reactions: extra.reactions,
       client_id: r.clientId,
       sent_at: r.sentAt,
@@ -104,6 +117,10 @@ export class Renderer {
     };
   }
 }
+
+/** A root's thread summary (null: no thread, or every reply deleted). */
+export const summaryOf = (t: typeof threads.$inferSelect | undefined): ThreadSummary | null =>
+  t && t.replyCount > 0 ? { reply_count: t.replyCount, last_reply_at: t.lastReplyAt, participant_ids: JSON.parse(t.participantIds) as number[] } : null;
 
 /** What a message shows where it is quoted or summarized. */
 export const preview = (r: MessageRow) => {

@@ -24,8 +24,9 @@ import { Renderer } from "./render";
 import { Retention } from "./retention";
 import { SearchIndex, type SearchQuery } from "./search-index";
 import { Sockets } from "./sockets";
-import { RoomStorage } from "./storage";
+import { roomDeleted, RoomStorage } from "./storage";
 import { Summary } from "./summary";
+import { Threads, type ThreadList, type ThreadPage, type ThreadQuery } from "./threads";
 import { Typing } from "./typing";
 import { Frames } from "./frames";
 import { closingFrame } from "./protocol";
@@ -50,6 +51,7 @@ export class Room extends DurableObject<Env> {
   private readonly reactions: Reactions;
   private readonly edits: EditHistory;
   private readonly pins: Pins;
+  private readonly threads: Threads;
   private readonly connections: Connections;
   private readonly frames: Frames;
   private readonly scheduler: Alarm;
@@ -73,7 +75,8 @@ export class Room extends DurableObject<Env> {
       this.fanout.flush();
     });
     this.typists = new Typing(s, this.fanout, this.flags, reschedule);
-    this.summary = new Summary(ctx, env, s, render, this.sockets, reschedule, () => link.users(), (online) => {
+    const threads = (this.threads = new Threads(s, render));
+    this.summary = new Summary(ctx, env, s, render, this.sockets, threads, reschedule, () => link.users(), (online) => {
       // A giant room says who is online once a second at most, not per join and leave.
       if (!link.relays) return;
       const typing = this.typists.who(3);
@@ -84,7 +87,7 @@ export class Room extends DurableObject<Env> {
     this.reader = new HistoryReader(s, render);
     this.edits = new EditHistory(s);
     this.pins = new Pins(s, render, this.fanout, this.flags, limiter);
-    this.log = new MessageLog(s, render, this.fanout, this.flags, this.typists, this.summary, limiter, { edits: this.edits, pins: this.pins });
+    this.log = new MessageLog(s, render, this.fanout, this.flags, this.typists, this.summary, limiter, { edits: this.edits, pins: this.pins }, this.threads);
     this.reactions = new Reactions(s, render, this.fanout, this.flags, limiter);
     this.connections = new Connections(ctx, s, this.sockets, this.fanout, this.typists, this.summary, () => link.relays > 0);
     this.frames = new Frames({ s, fanout: this.fanout, connections: this.connections, log: this.log, reactions: this.reactions, typing: this.typists, markRead: (a, upTo) => this.markRead(a, upTo), limiter });
@@ -186,6 +189,34 @@ export class Room extends DurableObject<Env> {
   /** Newest pin first; `viewer` marks their reactions. */
   pinned(viewer: number, cleared = 0): Pin[] {
     return this.pins.list(viewer, cleared);
+  }
+
+  // ---------------------------------------------------------------- RPC: threads (threads.ts)
+
+  /** The room's threads, newest activity first; `cursor`: the previous page's next_cursor. */
+  threadList(viewer: number, q: { limit: number; cursor?: number; cleared?: number }): ThreadList {
+    return this.threads.list(viewer, q);
+  }
+
+  threadPage(rootId: number, q: ThreadQuery, viewer?: number): ({ ok: true } & ThreadPage) | Refusal {
+    const page = this.threads.page(rootId, q, viewer);
+    return "ok" in page ? page : { ok: true, ...page };
+  }
+
+  /** Sets the caller's read position in a thread, then writes their room-list total to D1. */
+  async threadRead(user: Actor, rootId: number, upTo?: number) {
+    if (this.s.destroyed) return roomDeleted();
+    const r = this.threads.read(user.id, rootId, upTo);
+    if ("ok" in r) return r;
+    return { ok: true as const, ...r, thread_unread_count: await this.summary.threadTotals([user.id]).then((t) => t.get(user.id) ?? 0) };
+  }
+
+  async threadFollow(user: Actor, rootId: number, on: boolean) {
+    if (this.s.destroyed) return roomDeleted();
+    const r = this.threads.follow(user.id, rootId, on);
+    if ("ok" in r) return r;
+    await this.summary.threadTotals([user.id]);
+    return { ok: true as const, ...r };
   }
 
   // ---------------------------------------------------------------- RPC: reactions

@@ -25,6 +25,13 @@ export const messages = sqliteTable(
     // Location messages: JSON {latitude, longitude, name, address}.
     location: text("location"),
     replyToId: integer("reply_to_id"),
+    // A thread reply: the root it belongs to (threads.ts). Stays out of the main timeline unless
+    // also_to_room.
+    threadId: integer("thread_id"),
+    alsoToRoom: integer("also_to_room", { mode: "boolean" }).notNull().default(false),
+    // Thread-only replies (thread_id set, not also_to_room) at or before this message: what the
+    // main unread count subtracts (threads.ts, docs/threads.md).
+    threadSeq: integer("thread_seq").notNull().default(0),
     clientId: text("client_id"),
     // With a client_id: a hash of what was sent, so a retry compares with the original even after
     // the message was edited, deleted or lost its media (null for messages from before it existed).
@@ -44,6 +51,8 @@ export const messages = sqliteTable(
     index("messages_sent_at_idx").on(t.sentAt),
     // Reply counts of a page of messages (render).
     index("messages_reply_to_idx").on(t.replyToId),
+    // A thread's messages in order, and its unread counts (threads.ts).
+    index("messages_thread_idx").on(t.threadId, t.id).where(sql`thread_id IS NOT NULL`),
   ],
 );
 
@@ -91,6 +100,39 @@ export const messageEdits = sqliteTable(
     writtenAt: text("written_at").notNull(),
   },
   (t) => [uniqueIndex("message_edits_message_version_unique").on(t.messageId, t.version)],
+);
+
+/**
+ * A thread's summary, one row per root with at least one reply: kept by the send that adds the
+ * reply (the same storage write), so a page of roots reads it in one statement.
+ */
+export const threads = sqliteTable(
+  "threads",
+  {
+    rootId: integer("root_id").primaryKey(),
+    replyCount: integer("reply_count").notNull().default(0),
+    lastReplyId: integer("last_reply_id").notNull(),
+    lastReplyAt: text("last_reply_at").notNull(),
+    // JSON array of the first five repliers' ids, in the order they first replied.
+    participantIds: text("participant_ids").notNull().default("[]"),
+  },
+  (t) => [index("threads_activity_idx").on(t.lastReplyId)],
+);
+
+/**
+ * Each member's place in a thread: their read position (a message id in the thread, 0: nothing
+ * read), whether they follow it, and whether they were notified since they last read it.
+ */
+export const threadReads = sqliteTable(
+  "thread_reads",
+  {
+    rootId: integer("root_id").notNull(),
+    userId: integer("user_id").notNull(),
+    readId: integer("read_id").notNull().default(0),
+    following: integer("following", { mode: "boolean" }).notNull().default(false),
+    notified: integer("notified", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [uniqueIndex("thread_reads_root_user_unique").on(t.rootId, t.userId), index("thread_reads_user_idx").on(t.userId, t.rootId)],
 );
 
 export const typing = sqliteTable("typing", {

@@ -25,7 +25,7 @@ export class RoomStorage {
    */
   destroyed = false;
   /** Caches of values whose truth is in storage (meta, typing), read once per instance. */
-  cache: { summaryDue?: boolean; typing?: number; blocked?: boolean; archived?: boolean; relays?: number } = {};
+  cache: { summaryDue?: boolean; typing?: number; blocked?: boolean; archived?: boolean; relays?: number; threadSeq?: number } = {};
   /** A message by id: on the send path and most others, so built once per instance. */
   readonly byId;
 

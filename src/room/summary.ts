@@ -1,17 +1,19 @@
 // The room summary written behind to D1, at most once a second: the room row (last message,
 // activity, presence, the day's count), per-member presence, senders' read positions and the
 // mentions (their notifications and their rows for the mention counts), in one batch; then the members' own sockets hear of the new messages.
-import { and, asc, gt, gte, isNull } from "drizzle-orm";
+import { and, asc, desc, gt, gte, isNull, not } from "drizzle-orm";
 import { memberPresence, senderHasRead } from "../members/queries";
 import { mentionRows, type MentionedMessage } from "../mentions/queries";
 import { mentionNotifications } from "../notifications/queries";
 import { deliverToUserSockets, pokeHubs, USER_SOCKET_MESSAGES_MAX } from "../realtime/push";
 import { writeRoomSummary } from "../rooms/queries";
+import { threadNotifications, writeThreadTotals } from "../threads/queries";
 import { massMentionIn, mentionsIn } from "./mentions";
 import { PREVIEW_CHARS, preview, type Renderer } from "./render";
 import { messages } from "./schema";
 import type { Sockets } from "./sockets";
 import type { RoomStorage } from "./storage";
+import { threadOnly, type Threads } from "./threads";
 
 const SUMMARY_DELAY_MS = 1_000;
 
@@ -22,6 +24,7 @@ export class Summary {
     private readonly s: RoomStorage,
     private readonly render: Renderer,
     private readonly sockets: Sockets,
+    private readonly threads: Threads,
     private readonly reschedule: () => void,
     /** Users online on the room's relays, as they last reported (relay/link.ts). */
     private readonly relayUsers: () => number[] = () => [],
@@ -42,6 +45,13 @@ export class Summary {
     return Number(this.s.get("summary_due") ?? Infinity);
   }
 
+  /** Writes users' room-list thread totals to D1 now (a read or follow changed them); the totals. */
+  async threadTotals(userIds: number[]): Promise<Map<number, number>> {
+    const totals = this.threads.totals(userIds);
+    if (this.s.roomId) await writeThreadTotals(this.env.DB, this.s.roomId, totals).run();
+    return new Map(totals.map((t) => [t.user_id, t.n]));
+  }
+
   async flush() {
     const roomId = this.s.roomId;
     const db = this.s.db;
@@ -52,19 +62,33 @@ export class Summary {
       return;
     }
     const { last } = this.s.bounds();
-    const lastRow = last ? this.s.byId.get({ id: last }) : undefined;
+    const newest = last ? this.s.byId.get({ id: last }) : undefined;
+    // The room list previews the main timeline: a thread-only reply is not its last message.
+    const lastRow = newest && newest.threadId !== null && !newest.alsoToRoom ? db.select().from(messages).where(not(threadOnly)).orderBy(desc(messages.id)).limit(1).get() : newest;
     const flushed = Number(this.s.get("flushed_id") ?? 0);
     // One pass over the messages since the last write: a sender has read everything up to their
     // own latest message, and mentions become notifications (one statement for all of them).
     const fresh = db
-      .select({ id: messages.id, senderId: messages.senderId, senderName: messages.senderName, text: messages.contentText, type: messages.messageType, sentAt: messages.sentAt, deletedAt: messages.deletedAt })
+      .select({
+        id: messages.id,
+        senderId: messages.senderId,
+        senderName: messages.senderName,
+        text: messages.contentText,
+        type: messages.messageType,
+        sentAt: messages.sentAt,
+        deletedAt: messages.deletedAt,
+        threadId: messages.threadId,
+        threadSeq: messages.threadSeq,
+      })
       .from(messages)
       .where(gt(messages.id, flushed))
       .orderBy(asc(messages.id))
       .all();
-    const reads = new Map<number, number>();
+    const reads = new Map<number, { id: number; threadSeq: number }>();
     // An admin broadcast is not something its sender read in this room.
-    for (const m of fresh) if (m.type !== "system") reads.set(m.senderId, m.id);
+    for (const m of fresh) if (m.type !== "system") reads.set(m.senderId, m);
+    // Thread followers to notify (marked in this object's storage) and whose totals changed.
+    const thread = this.threads.pending(flushed);
     const mentions: MentionedMessage[] = fresh
       // An admin broadcast reaches many rooms: its @names would notify once per room.
       .filter((m) => !m.deletedAt && m.type !== "system" && m.text?.includes("@"))
@@ -81,8 +105,12 @@ export class Summary {
     const stmts: D1PreparedStatement[] = [
       // @here counts who is online now, at this write (about a second after the send).
       ...(mentions.length ? [mentionNotifications(d1, roomId, mentions), mentionRows(d1, roomId, mentions, online)] : []),
+      // Before the room row moves, like the mentions; the room's own mark keeps it once per thread until read.
+      ...(thread.notify.length ? [threadNotifications(d1, roomId, thread.notify)] : []),
+      ...(thread.touched.length ? [writeThreadTotals(d1, roomId, this.threads.totals(thread.touched))] : []),
       writeRoomSummary(d1, roomId, {
         lastMessageId: last,
+        threadOnlyCount: newest?.threadSeq ?? this.s.cache.threadSeq ?? 0,
         sender: lastRow?.senderName ?? null,
         preview: lastRow ? preview(lastRow) : null,
         activityAt: lastRow?.sentAt ?? now,
@@ -92,7 +120,7 @@ export class Summary {
       }),
       // Per-member presence, when it changed since the last write.
       ...(online === this.s.get("flushed_online") ? [] : memberPresence(d1, roomId, online)),
-      ...[...reads].map(([userId, messageId]) => senderHasRead(d1, roomId, userId, messageId, now)),
+      ...[...reads].map(([userId, m]) => senderHasRead(d1, roomId, userId, m.id, m.threadSeq, now)),
     ];
     // Marked done before the await, so messages arriving meanwhile schedule the next flush.
     this.s.del("summary_due");
@@ -106,10 +134,22 @@ export class Summary {
       this.schedule();
       throw err;
     }
-    // The mentioned users hear of it on their own sockets (the first statement's RETURNING).
-    if (mentions.length) {
-      const mentioned = [...new Set((results[0].results as { user_id: number }[]).map((r) => r.user_id))];
-      this.ctx.waitUntil(pokeHubs(this.env, mentioned));
+    // The mentioned and notified users hear of it on their own sockets (the statements' RETURNING).
+    const notified = [
+      ...(mentions.length ? (results[0].results as { user_id: number; message_id: number }[]) : []),
+      ...(thread.notify.length ? (results[mentions.length ? 2 : 0].results as { user_id: number }[]) : []),
+    ];
+    if (notified.length) this.ctx.waitUntil(pokeHubs(this.env, [...new Set(notified.map((r) => r.user_id))]));
+    // Mentioned in a thread: they follow it from now on (their total is written at the next change).
+    if (mentions.length && !this.s.destroyed) {
+      const inThread = new Map(fresh.filter((m) => m.threadId !== null).map((m) => [m.id, m.threadId!]));
+      const followed = new Set<number>();
+      for (const r of results[0].results as { user_id: number; message_id: number }[]) {
+        const root = inThread.get(r.message_id);
+        if (root) this.threads.mentioned(root, [r.user_id]);
+        if (root) followed.add(r.user_id);
+      }
+      if (followed.size) this.ctx.waitUntil(this.threadTotals([...followed]));
     }
     // Deleted while the write was out: its storage stays wiped.
     if (this.s.destroyed) return;

@@ -6,6 +6,7 @@ import type { Db, RowOf } from "../db/client";
 import { roomMembers, rooms, users, type RoomRow } from "../db/schema";
 import { activeCount } from "../members/queries";
 import { mentionCount } from "../mentions/queries";
+import { mainUnread } from "../threads/queries";
 
 const me = alias(roomMembers, "me");
 
@@ -17,6 +18,8 @@ export function selectRooms(db: Db, viewerId: number) {
       membersCount: sql<number>`${activeCount(rooms.id)}`.as("members_count"),
       myRole: me.role,
       myLastRead: me.lastReadMessageId,
+      myThreadOnlyRead: me.threadOnlyRead,
+      myThreadUnread: me.threadUnreadCount,
       myMentions: mentionCount(rooms.id, { userId: viewerId, lastRead: me.lastReadMessageId, cleared: me.clearedMessageId, joinedAt: me.joinedAt }),
     })
     .from(rooms)
@@ -51,7 +54,8 @@ export const toRoomResponse = (r: Row) => ({
   last_message: r.myRole ? lastMessageOf(r.room) : null,
   last_message_id: r.room.lastMessageId,
   last_activity_at: r.room.lastActivityAt,
-  unread_messages_count: r.myRole ? Math.max(0, r.room.lastMessageId - (r.myLastRead ?? 0)) : 0,
+  unread_messages_count: r.myRole ? mainUnread(r.room, { lastRead: r.myLastRead ?? 0, threadOnlyRead: r.myThreadOnlyRead ?? 0 }) : 0,
+  thread_unread_count: r.myRole ? (r.myThreadUnread ?? 0) : 0,
   mention_count: r.myRole ? (r.myMentions ?? 0) : 0,
   online_members_count: r.room.onlineCount,
   my_role: r.myRole ?? null,
@@ -77,6 +81,8 @@ export type RoomSummary = {
   onlineIds: string;
   /** Today, YYYY-MM-DD: the day day_messages counts. */
   day: string;
+  /** Thread-only replies so far (the last message's thread_seq). */
+  threadOnlyCount: number;
 };
 
 /**
@@ -86,10 +92,10 @@ export type RoomSummary = {
 export const writeRoomSummary = (d1: D1Database, roomId: number, s: RoomSummary) =>
   d1
     .prepare(
-      `UPDATE rooms SET last_message_id = max(last_message_id, ?1), last_message_sender = ?2, last_message_content = ?3,
+      `UPDATE rooms SET last_message_id = max(last_message_id, ?1), last_message_sender = ?2, last_message_content = ?3, thread_only_count = max(thread_only_count, ?9),
          last_activity_at = CASE WHEN ?1 > last_message_id THEN ?4 ELSE last_activity_at END, online_count = ?5,
          online_user_ids = CASE WHEN kind = 'direct' THEN ?7 ELSE NULL END,
          day_messages = CASE WHEN messages_day = ?8 THEN day_messages ELSE 0 END + max(0, ?1 - last_message_id), messages_day = ?8
        WHERE id = ?6`,
     )
-    .bind(s.lastMessageId, s.sender, s.preview, s.activityAt, s.onlineCount, roomId, s.onlineIds, s.day);
+    .bind(s.lastMessageId, s.sender, s.preview, s.activityAt, s.onlineCount, roomId, s.onlineIds, s.day, s.threadOnlyCount);

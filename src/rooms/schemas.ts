@@ -62,6 +62,10 @@ export const RoomResponse = z
     last_activity_at: z.string(),
     unread_messages_count: z.number().int(),
     mention_count: z.number().int().openapi({ description: "Your unread mentions here (@you, @here while you were online, @all): after your read position. Lags by up to a second" }),
+    thread_unread_count: z
+      .number()
+      .int()
+      .openapi({ description: "Unread replies in the threads you follow here (not in unread_count: thread-only replies stay out of it). docs/threads.md" }),
     online_members_count: z.number().int(),
     my_role: z.enum(["owner", "admin", "member"]).nullable(),
     allow_mass_mentions: z.boolean().nullable().openapi({ description: "May every member use @here / @all? null: yes in rooms of up to 50 members. The owner and admins always may" }),

@@ -25,6 +25,12 @@ export const roomMembers = sqliteTable(
     lastActiveAt: text("last_active_at"),
     // Highest message id this member has read (messages ids are per-room 1, 2, 3, ...).
     lastReadMessageId: integer("last_read_message_id").notNull().default(0),
+    // The room's thread-only replies at or below last_read_message_id: unread in the main timeline
+    // is (last_message_id - last_read_message_id) - (rooms.thread_only_count - this).
+    threadOnlyRead: integer("thread_only_read").notNull().default(0),
+    // Unread replies in the threads this member follows (the room list's thread_unread_count),
+    // written by the room object when they change (room/threads.ts).
+    threadUnreadCount: integer("thread_unread_count").notNull().default(0),
     // Per-member conversation settings: muted until a time (far future = forever), hidden from the inbox.
     mutedUntil: text("muted_until"),
     hidden: integer("hidden", { mode: "boolean" }).notNull().default(false),

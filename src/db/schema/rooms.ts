@@ -36,6 +36,9 @@ export const rooms = sqliteTable(
     lastMessageContent: text("last_message_content"),
     lastActivityAt: text("last_activity_at").notNull().default(now),
     onlineCount: integer("online_count").notNull().default(0),
+    // Thread-only replies (not also to the room) so far: the main unread count leaves them out
+    // (docs/threads.md). Written behind with last_message_id.
+    threadOnlyCount: integer("thread_only_count").notNull().default(0),
     // Direct chats only: JSON array of the user ids with an open socket (for the inbox's online dot).
     onlineUserIds: text("online_user_ids"),
     // Messages sent on `messages_day` (UTC date, YYYY-MM-DD), written behind with the summary.

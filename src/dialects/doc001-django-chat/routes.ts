@@ -103,7 +103,7 @@ export const doc001Routes = dialectRouter(envelope001)
     async (c) => {
       const roomId = c.req.valid("param").room_id;
       const { page, page_size } = c.req.valid("query");
-      const history = await readHistory(c, roomId, { limit: page_size, offset: (page - 1) * page_size });
+      const history = await readHistory(c, roomId, { limit: page_size, offset: (page - 1) * page_size, withThreads: true });
       const [room, names] = await Promise.all([roomRef(c.env, roomId), people(c.env, history.messages.map((m) => m.sender_id))]);
       return c.json(
         {

@@ -95,7 +95,8 @@ export const socketMessage001 = (m: ChatMessage) => ({
 
 export const notification001 = (n: NotificationResponse, rooms: Map<number, ReturnType<typeof room001>>): z.input<typeof Notification001> => ({
   id: n.id,
-  notification_type: n.notification_type,
+  // 001 knows nothing of threads: a reply in one is a new message for it.
+  notification_type: n.notification_type === "thread_reply" ? "message" : n.notification_type,
   title: n.title,
   content: n.content ?? "",
   room: n.room ? (rooms.get(n.room.id) ?? null) : null,

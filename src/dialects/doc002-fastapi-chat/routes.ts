@@ -117,7 +117,7 @@ export const doc002Routes = dialectRouter(envelope002)
       const q = c.req.valid("query");
       const roomId = await room002(c, q.room_id);
       const before = q.before ? messageIn(roomId, q.before, "before") : undefined;
-      const page = await readHistory(c, roomId, { limit: q.limit, offset: 0, before });
+      const page = await readHistory(c, roomId, { limit: q.limit, offset: 0, before, withThreads: true });
       return c.json(page.messages.map(message002), 200);
     },
   )

@@ -116,7 +116,7 @@ export const messageRoutes003 = (): OpenAPIHono<AppEnv> => {
       async (c) => {
         const { conversation_id: roomId } = c.req.valid("param");
         const { skip, limit } = c.req.valid("query");
-        const page = await readHistory(c, roomId, { offset: skip, limit });
+        const page = await readHistory(c, roomId, { offset: skip, limit, withThreads: true });
         return c.json(page.messages.map(toMessage003), 200);
       },
     )

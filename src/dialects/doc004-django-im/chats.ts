@@ -117,7 +117,7 @@ export const chatRoutes = () => {
         const filtered = q.start_time !== undefined || q.end_time !== undefined || q.member_id !== undefined;
         const f = filters(q);
         const [room, people, history] = await settleAll(
-          [readRoom(c, roomId), members(c, roomId), filtered ? Promise.resolve(null) : readHistory(c, roomId, { limit: PAGE, offset: 0 })] as const,
+          [readRoom(c, roomId), members(c, roomId), filtered ? Promise.resolve(null) : readHistory(c, roomId, { limit: PAGE, offset: 0, withThreads: true })] as const,
           CHAT,
         );
         const messages = (history ? history.messages : await matching(c, roomId, f, people)).filter((m) => !m.deleted);

@@ -69,7 +69,7 @@ export const CORE_CODES = {
   already_banned: null, cannot_ban_self: null, cannot_ban_owner: null, ban_not_found: null,
   message_not_found: null, invalid_message_id: null, invalid_reply_to: null, empty_message: null, system_message: null,
   cannot_message: null, not_your_message: null, mention_not_allowed: null, recall_window_passed: null, client_id_conflict: null, too_many_reactions: null,
-  pin_limit_reached: null,
+  pin_limit_reached: null, thread_not_found: null, invalid_thread_id: null, thread_in_thread: null,
   location_required: null, unexpected_location: null, media_required: null, unexpected_media: null, media_type_mismatch: null,
   use_upload: null, use_rest: null, invalid_since: null, binary_not_supported: null, invalid_json: null, invalid_frame: null,
   file_not_found: null, file_in_other_room: null, invalid_media_url: null, media_mismatch: null, length_required: null,
