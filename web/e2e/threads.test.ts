@@ -22,7 +22,7 @@ async function say(p: Page, label: string, text: string) {
   await p.getByLabel(label, { exact: true }).fill(text);
   await p.getByLabel(label, { exact: true }).press("Enter");
 }
-const badgeText = async (l: ReturnType<Page["locator"]>) => ((await l.count()) ? await l.innerText() : "");
+const badgeText = async (l: ReturnType<Page["locator"]>) => ((await l.count()) ? (await l.innerText()).trim() : "");
 
 describe("threads", () => {
   before(async () => {

@@ -157,7 +157,7 @@ export const api = {
 
   /** The room's threads, newest activity first, each with my unread count in it. */
   threads: (id: number) =>
-    call<{ threads: ThreadItem[] }>(rest.GET("/api/v1/chat-rooms/{room_id}/threads", { params: { path: { room_id: id }, query: { limit: 50 } } })).then((r) => r.threads),
+    call<{ threads: ThreadItem[]; next_cursor: number | null }>(rest.GET("/api/v1/chat-rooms/{room_id}/threads", { params: { path: { room_id: id }, query: { limit: 50 } } })).then((r) => r.threads),
   /** A thread's replies, oldest first (after: only those newer than that id). */
   thread: (id: number, root_id: number, opts: { after?: number; before?: number; limit?: number } = {}) =>
     call<{ root: ChatMessage; messages: ChatMessage[] }>(

@@ -5,14 +5,13 @@ import type { components } from "../../client/src/rest.gen";
 type Schemas = components["schemas"];
 export type User = Schemas["UserResponse"];
 export type UserRef = { id: number; username: string; display_name?: string | null };
-// TODO(threads): the server's schemas carry these once the threads branch is merged.
-export type ThreadSummary = { reply_count: number; last_reply_at: string | null; participant_ids: number[] };
-export type ChatMessage = Schemas["ChatMessageResponse"] & { thread_id: number | null; also_to_room: boolean; thread: ThreadSummary | null };
+export type ChatMessage = Schemas["ChatMessageResponse"];
 export type Reaction = ChatMessage["reactions"][number];
 export type Room = Schemas["ChatRoomResponse"];
 export type Member = Schemas["ChatRoomMemberResponse"];
-export type InboxItem = Schemas["ConversationSummary"] & { thread_unread_count: number };
+export type InboxItem = Schemas["ConversationSummary"];
 export type Notification = Schemas["Notification"];
 export type Pin = Schemas["Pin"];
 export type MessageVersion = Schemas["MessageVersion"];
-export type ThreadItem = { root: ChatMessage; unread_count: number; following: boolean; last_read_id: number };
+/** One of the room's threads: its root (with the summary), my unread count in it, whether I follow it. */
+export type ThreadItem = Schemas["ThreadItem"];
