@@ -13,7 +13,7 @@ import { JoinRequests } from "./JoinRequests";
 import { newClientId } from "./format";
 import { MessageItem, type Pending } from "./MessageItem";
 import { PinsPanel } from "./PinsPanel";
-import { RoomConnection, type ConnState, type Outgoing, type RoomFrame } from "./realtime";
+import { RoomConnection, withReaction, type ConnState, type Outgoing, type RoomFrame } from "./realtime";
 import { RoomHeader, type RoomList } from "./RoomHeader";
 import { ThreadPane } from "./ThreadPane";
 import { ThreadsPanel } from "./ThreadsPanel";
@@ -118,10 +118,7 @@ export function RoomView({
         merge([f.message]);
         return;
       case "reaction":
-        setById((prev) => {
-          const m = prev.get(f.message_id);
-          return m ? new Map(prev).set(m.id, { ...m, reactions: f.reactions }) : prev;
-        });
+        setById((prev) => withReaction(prev, f));
         return;
       case "gap":
         // Messages older than the replay window: fetch them over REST (pruned ones are gone).

@@ -6,7 +6,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/ho
 import { api, ApiError } from "./api";
 import { Composer } from "./Composer";
 import { MessageItem, type Pending } from "./MessageItem";
-import type { RoomFrame } from "./realtime";
+import { withReaction, type RoomFrame } from "./realtime";
 import type { ChatMessage, User } from "./types";
 
 export type ThreadActions = {
@@ -98,10 +98,7 @@ export function ThreadPane({
           merge([f.message]);
           return;
         case "reaction":
-          setById((prev) => {
-            const m = prev.get(f.message_id);
-            return m ? new Map(prev).set(m.id, { ...m, reactions: f.reactions }) : prev;
-          });
+          setById((prev) => withReaction(prev, f));
           return;
       }
     });
