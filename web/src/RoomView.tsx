@@ -115,6 +115,8 @@ export function RoomView({
         return;
       case "message_updated":
       case "message_deleted":
+        // A deleted reply counts no more: its root's summary comes from the list again.
+        if (f.message.thread_id !== null) threads.refresh();
         merge([f.message]);
         return;
       case "reaction":
