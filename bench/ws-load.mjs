@@ -4,6 +4,9 @@
 //   npm run dev -- --var RATE_LIMIT_PER_SECOND:100000 --var RATE_LIMIT_BURST:100000   (terminal 1)
 //   npm run bench -- --clients 1,10,100,500 --rate 50 --seconds 10 --burst 200        (terminal 2)
 //
+// --thread: every message is a reply in one thread (a root posted first), to compare thread
+// fan-out with plain sends (docs/threads.md).
+//
 // BENCH_URL (default http://127.0.0.1:8787) points it at any deployment. Every loop is bounded.
 
 import fs from "node:fs";
@@ -18,6 +21,7 @@ const BURST = Number(args.burst ?? 200);
 const CONCURRENCY = Number(args.concurrency ?? 16);
 /** Quiet time (no frame to any client) that ends the join storm before the steady phase. */
 const QUIET_MS = Number(args.quiet ?? 300);
+const THREAD = "thread" in args;
 let lastFrameAt = 0;
 const run = Date.now().toString(36);
 // Browsers offer permessage-deflate; BENCH_DEFLATE=1 makes the load generator offer it too.
@@ -77,6 +81,9 @@ async function scenario(n) {
   const owner = users[0];
   const room = await call("POST", "/chat-rooms/", owner.access_token, { name: `bench-${run}-${n}`, require_approval: false });
   await pool(n - 1, (i) => call("POST", `/chat-rooms/${room.id}/join-request`, users[i + 1].access_token, {}));
+  // Sent before the sockets open, so no client counts it as a measured message.
+  const root = THREAD ? await call("POST", `/chat-rooms/${room.id}/messages`, owner.access_token, { content_text: "bench thread root" }) : null;
+  const inThread = root ? { thread_id: root.id } : {};
 
   const wsBase = BASE.replace(/^http/, "ws");
   const total = Math.round(RATE * SECONDS);
@@ -139,7 +146,7 @@ async function scenario(n) {
     const due = start + i * interval;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    sender.send(JSON.stringify({ type: "chat_message", content_text: `steady:${i}:${performance.now()}`, client_id: `s${i}` }));
+    sender.send(JSON.stringify({ type: "chat_message", content_text: `steady:${i}:${performance.now()}`, client_id: `s${i}`, ...inThread }));
   }
   await settle(clients, (c) => countPhase(c, "steady") >= total, 15_000);
   const latencies = new Float64Array(clients.reduce((acc, c) => acc + c.measured, 0));
@@ -149,7 +156,7 @@ async function scenario(n) {
 
   // Burst: BURST messages as fast as the socket takes them.
   const burstStart = performance.now();
-  for (let i = 0; i < BURST; i++) sender.send(JSON.stringify({ type: "chat_message", content_text: `burst:${i}:0`, client_id: `b${i}` }));
+  for (let i = 0; i < BURST; i++) sender.send(JSON.stringify({ type: "chat_message", content_text: `burst:${i}:0`, client_id: `b${i}`, ...inThread }));
   await settle(clients, (c) => countPhase(c, "burst") >= BURST, 60_000);
   const burstEnd = Math.max(...clients.map((c) => c.lastAt ?? burstStart));
   const burstDelivered = clients.reduce((acc, c) => acc + countPhase(c, "burst"), 0);

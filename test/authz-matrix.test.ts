@@ -53,6 +53,8 @@ async function fixture(c: Cast): Promise<Fixture> {
     ids: {
       room_id: String(room.id),
       message_id: String(msg.json.id),
+      // The owner's message is a thread root (with no replies yet).
+      root_id: String(msg.json.id),
       member_id: String(c.member.id),
       user_id: String(c.member.id),
       request_id: String(pending.json.id),

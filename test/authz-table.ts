@@ -12,7 +12,7 @@
 //   member     a plain member                 banned    banned from the room
 //   admin      a room admin                   blocked   blocked by the owner and by the member
 // Calls carry the path ids of the room's real records (the member is {user_id}/{member_id}, the
-// owner's message, file and notification, the member's session, a pending join request, an
+// owner's message (also {root_id}, a thread root), file and notification, the member's session, a pending join request, an
 // invitation, an invite code) and an empty JSON body unless GET/DELETE, so most writes answer 400
 // once authorized. Callers share the room, so an earlier column's success shows in a later one
 // (the member leaves, then the admin's removal of the member is 404).
@@ -83,6 +83,11 @@ export const MATRIX: Record<string, Record<Caller, number>> = {
   "get /chat-rooms/{room_id}/pins":                                      row(401, 403, 200, 200, 200, 200, 403, 403),
   "put /chat-rooms/{room_id}/pins/{message_id}":                         row(401, 403, 403, 200, 200, 200, 403, 403),
   "delete /chat-rooms/{room_id}/pins/{message_id}":                      row(401, 403, 403, 204, 204, 204, 403, 403),
+  "get /chat-rooms/{room_id}/threads":                                   row(401, 403, 200, 200, 200, 200, 403, 403),
+  "get /chat-rooms/{room_id}/threads/{root_id}":                         row(401, 403, 200, 200, 200, 200, 403, 403),
+  "post /chat-rooms/{room_id}/threads/{root_id}/read":                   row(401, 403, 200, 200, 200, 403, 403, 403),
+  "put /chat-rooms/{room_id}/threads/{root_id}/follow":                  row(401, 403, 200, 200, 200, 403, 403, 403),
+  "delete /chat-rooms/{room_id}/threads/{root_id}/follow":               row(401, 403, 204, 204, 204, 403, 403, 403),
   "put /chat-rooms/{room_id}/avatar":                                    row(401, 403, 403, 403, 415, 415, 403, 403),
   "delete /chat-rooms/{room_id}/avatar":                                 row(401, 403, 403, 403, 200, 200, 403, 403),
   "get /chat-rooms/{room_id}/stats":                                     row(401, 403, 200, 200, 200, 200, 403, 403),

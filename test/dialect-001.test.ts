@@ -228,6 +228,14 @@ describe("001 REST, replayed from the document", () => {
     expect(gone).toMatchObject({ is_deleted: true, content: "[消息已删除]" });
     // Someone else's message: 403.
     expect001Error(await chat("DELETE", `/messages/${ids[0]}/delete/`, bob), 403);
+
+    // 001 knows nothing of threads: a thread-only reply is a plain reply in its list, no thread field.
+    const rootLocal = (await api("GET", `/chat-rooms/${room.id}/messages?limit=1&offset=4`, { token: alice.token })).json[0].id;
+    const inThread = await api("POST", `/chat-rooms/${room.id}/messages`, { token: bob.token, body: { content_text: "in a thread", thread_id: rootLocal } });
+    expect(inThread.status, JSON.stringify(inThread.json)).toBe(200);
+    const listed = (await chat("GET", `/rooms/${room.id}/messages/`, alice)).json.messages.find((x: any) => x.content === "in a thread");
+    expect(listed).toMatchObject({ reply_to: ids[0] });
+    expect(Object.keys(listed).filter((k) => k.includes("thread") || k === "also_to_room")).toEqual([]);
   });
 
   it("image and file messages take a file_url of this service; external URLs are refused", async () => {

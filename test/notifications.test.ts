@@ -179,7 +179,7 @@ describe("system notices and managing notifications", () => {
     expect(all.map((n) => n.title)).toEqual([`${admin.username} added you to ${room.name}`, "n4", "n3", "n2", "n1"]);
     expect((await list(u, "?type=system&limit=2")).map((n) => n.title)).toEqual(["n4", "n3"]);
     expect((await list(u, `?type=system&limit=2&before=${all[2].id}`)).map((n) => n.title)).toEqual(["n2", "n1"]);
-    expect((await api("GET", "/notifications/stats", { token: u.token })).json).toEqual({ unread: 5, unread_by_type: { mention: 0, room_invite: 1, system: 4 } });
+    expect((await api("GET", "/notifications/stats", { token: u.token })).json).toEqual({ unread: 5, unread_by_type: { mention: 0, room_invite: 1, system: 4, thread_reply: 0 } });
 
     const one = await api("POST", `/notifications/${all[1].id}/read`, { token: u.token });
     expect(one.json).toMatchObject({ id: all[1].id, is_read: true });

@@ -33,6 +33,9 @@ export type MessageDraft = {
   media_url?: string | null;
   file_id?: number | null;
   location?: { latitude: number; longitude: number; name?: string | null; address?: string | null } | null;
+  /** A reply in this root's thread (docs/threads.md); also_to_room shows it in the main timeline too. */
+  thread_id?: number | null;
+  also_to_room?: boolean;
 };
 
 /** What the room object stores of a resolved file. */
@@ -83,6 +86,8 @@ export async function sendMessage(c: Caller, roomId: number, draft: MessageDraft
         client_id: draft.client_id ?? null,
         attachment: attachment && pickAttachment(attachment),
         location: draft.location ?? null,
+        thread_id: draft.thread_id ?? null,
+        also_to_room: draft.also_to_room ?? false,
       },
       checkedAt,
       access.room.archiveVersion,

@@ -2,7 +2,7 @@
 // schemas the room and the hub use for their frames (room/protocol.ts, realtime/protocol.ts), so the
 // document cannot drift from the wire. Served at /api/v1/asyncapi.json.
 import { z } from "zod";
-import { BatchFrame, ChatMessage, Pin, ReactionCount, ReplyPreview, RoomClientFrames, RoomServerFrames, UserRef } from "../room/protocol";
+import { BatchFrame, ChatMessage, Pin, ReactionCount, ReplyPreview, RoomClientFrames, RoomServerFrames, ThreadSummary, UserRef } from "../room/protocol";
 import { Notification } from "../notifications/schema";
 import { UserClientFrames, UserServerFrames } from "./protocol";
 
@@ -25,6 +25,7 @@ function componentSchemas(): Record<string, unknown> {
     [Pin, "Pin"],
     [ReactionCount, "ReactionCount"],
     [ReplyPreview, "ReplyPreview"],
+    [ThreadSummary, "ThreadSummary"],
     [UserRef, "UserRef"],
     [Notification, "Notification"],
   ];

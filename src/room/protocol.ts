@@ -80,7 +80,7 @@ export const MAX_EMOJI_PER_USER = 10;
 export const RoomClientFrames = {
   chat_message: z
     .object({ type: z.literal("chat_message"), ...messageInput })
-    .describe("Send a message (text or location; media goes over REST). content and reply_to are accepted for content_text and reply_to_id. client_id makes it idempotent"),
+    .describe("Send a message (text or location; media goes over REST). content and reply_to are accepted for content_text and reply_to_id. client_id makes it idempotent. thread_id replies in that root's thread (also_to_room: in the main timeline too); every room socket gets thread replies as chat_message frames carrying their thread_id"),
   typing: z.object({ type: z.literal("typing"), is_typing: z.boolean() }).describe("Typing started or stopped"),
   ping: z.object({ type: z.literal("ping") }).describe("Answered with pong (by the runtime, without waking the room)"),
   read: z

@@ -153,6 +153,7 @@ export class Summary {
     }
     // Deleted while the write was out: its storage stays wiped.
     if (this.s.destroyed) return;
+    this.threads.notified(thread.notify);
     // Members with their own socket open (/realtime/ws) hear of the new messages there too.
     const delivered = fresh.filter((m) => !m.deletedAt).slice(-USER_SOCKET_MESSAGES_MAX);
     if (delivered.length) {

@@ -14,7 +14,6 @@ export type ThreadItem = { root: ChatMessage; unread_count: number; following: b
 export type ThreadList = { threads: ThreadItem[]; next_cursor: number | null };
 export type ThreadQuery = { limit: number; before?: number; after?: number; cleared?: number };
 export type ThreadPage = { root: ChatMessage; messages: ChatMessage[]; last_id: number };
-export type ThreadRead = { ok: true; root_id: number; last_read_id: number; unread_count: number; thread_unread_count: number };
 
 /** A message in no thread's own timeline but its thread's: what the main history and unread count leave out. */
 export const threadOnly = sql`(${messages.threadId} IS NOT NULL AND ${messages.alsoToRoom} = 0)`;
@@ -49,16 +48,23 @@ export class Threads {
     return seq + 1;
   }
 
-  /** A reply was stored: its thread's summary and the sender's place, in the same write. */
+  /** A reply was stored: its thread's summary and the sender's place, in the same write (two statements). */
   replied(reply: MessageRow, root: MessageRow) {
     const db = this.s.db;
-    const t = db.select().from(threads).where(eq(threads.rootId, root.id)).get();
-    const ids = t ? (JSON.parse(t.participantIds) as number[]) : [];
-    if (ids.length < THREAD_PARTICIPANTS && !ids.includes(reply.senderId)) ids.push(reply.senderId);
-    const set = { replyCount: (t?.replyCount ?? 0) + 1, lastReplyId: reply.id, lastReplyAt: reply.sentAt, participantIds: JSON.stringify(ids) };
+    const sender = reply.senderId;
     db.insert(threads)
-      .values({ rootId: root.id, ...set })
-      .onConflictDoUpdate({ target: threads.rootId, set })
+      .values({ rootId: root.id, replyCount: 1, lastReplyId: reply.id, lastReplyAt: reply.sentAt, participantIds: JSON.stringify([sender]) })
+      .onConflictDoUpdate({
+        target: threads.rootId,
+        set: {
+          replyCount: sql`${threads.replyCount} + 1`,
+          lastReplyId: reply.id,
+          lastReplyAt: reply.sentAt,
+          participantIds: sql`CASE WHEN json_array_length(${threads.participantIds}) < ${THREAD_PARTICIPANTS}
+            AND NOT EXISTS (SELECT 1 FROM json_each(${threads.participantIds}) WHERE value = ${sender})
+            THEN json_insert(${threads.participantIds}, '$[#]', ${sender}) ELSE ${threads.participantIds} END`,
+        },
+      })
       .run();
     // Replying follows the thread and reads it up to the reply; the root's sender follows the
     // thread they started, unless they unfollowed it before.
@@ -209,8 +215,8 @@ export class Threads {
 
   /**
    * For the summary write: the followers of the threads with replies after `flushed` who were not
-   * notified since they last read (marked notified here, one statement), and everyone whose total
-   * may have changed.
+   * notified since they last read (marked by notified() once the write succeeded), and everyone
+   * whose total may have changed.
    */
   pending(flushed: number): { notify: { user_id: number; root_id: number; message_id: number; sender_name: string; preview: string }[]; touched: number[] } {
     const db = this.s.db;
@@ -242,11 +248,16 @@ export class Threads {
         const m = byRoot.get(f.rootId)!;
         return { user_id: f.userId, root_id: f.rootId, message_id: m.id, sender_name: m.senderName, preview: (m.contentText ?? `[${m.messageType}]`).slice(0, 200) };
       });
-    if (notify.length)
-      db.update(threadReads)
-        .set({ notified: true })
-        .where(sql`(${threadReads.rootId}, ${threadReads.userId}) IN (SELECT value->>'root_id', value->>'user_id' FROM json_each(${JSON.stringify(notify)}))`)
-        .run();
     return { notify, touched: [...new Set(followers.map((f) => f.userId))] };
+  }
+
+  /** The summary write that carried these notifications succeeded: none again for those threads until read. */
+  notified(notify: { user_id: number; root_id: number }[]) {
+    if (!notify.length) return;
+    this.s.db
+      .update(threadReads)
+      .set({ notified: true })
+      .where(sql`(${threadReads.rootId}, ${threadReads.userId}) IN (SELECT value->>'root_id', value->>'user_id' FROM json_each(${JSON.stringify(notify)}))`)
+      .run();
   }
 }

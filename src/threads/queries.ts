@@ -40,6 +40,8 @@ export const threadNotifications = (d1: D1Database, roomId: number, notices: Thr
        JOIN users u ON u.id = json_extract(j.value, '$.user_id')
        JOIN room_members m ON m.room_id = r.id AND m.user_id = u.id AND m.status = 'active'
        WHERE u.notify_mention = 1
+         -- Runs before the summary moves the room's last_message_id: a repeated write notifies nobody twice.
+         AND json_extract(j.value, '$.message_id') > r.last_message_id
        RETURNING user_id`,
     )
     .bind(JSON.stringify(notices), roomId);
