@@ -99,7 +99,7 @@ describe("web app", () => {
     await say(alice.page, "quote me if you can");
     await sees(bob.page, "quote me if you can");
     const original = bob.page.locator("article.msg[data-id]", { hasText: "quote me if you can" }).last();
-    await original.getByRole("button", { name: "Reply" }).click();
+    await original.getByRole("button", { name: "Reply", exact: true }).click();
     await say(bob.page, "quoted you");
     const reply = alice.page.locator("article.msg[data-id]", { has: alice.page.getByText("quoted you", { exact: true }) });
     await reply.waitFor();

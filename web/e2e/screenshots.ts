@@ -108,7 +108,7 @@ try {
   await alice.page.locator("a.msg-file", { hasText: "notes.txt" }).waitFor();
   await say(alice, "@bob can you check the spacing on step 2?");
   const q = bob.page.locator("article.msg[data-id]", { hasText: "can you check the spacing" });
-  await q.getByRole("button", { name: "Reply" }).click();
+  await q.getByRole("button", { name: "Reply", exact: true }).click();
   await say(bob, "Yes, it is 4px off.\nFixing it in the next pass.");
   const reply = alice.page.locator("article.msg[data-id]", { hasText: "4px off" });
   await reply.getByRole("button", { name: "React", exact: true }).click();

@@ -1,5 +1,7 @@
 // The message composer: text (Enter sends), a file button, the reply being written, and typing
-// frames at most every 3 s.
+// frames at most every 3 s. The thread pane has one too: its own label, no file button, and its
+// "Also send to room" box as children.
+import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Icon } from "./Icon";
 import type { ChatMessage } from "./types";
@@ -10,18 +12,29 @@ export function Composer({
   onSend,
   onTyping,
   onFile,
+  id = "composer-text",
+  label = "Message",
+  placeholder = "Write a message (Enter sends, Shift+Enter for a new line)",
+  autoFocus = false,
+  children,
 }: {
   replyTo: ChatMessage | null;
   onCancelReply: () => void;
   onSend: (text: string) => void;
   onTyping: (on: boolean) => void;
-  onFile: (f: File) => void;
+  /** No file button without it. */
+  onFile?: (f: File) => void;
+  id?: string;
+  label?: string;
+  placeholder?: string;
+  autoFocus?: boolean;
+  children?: ComponentChildren;
 }) {
   const [text, setText] = useState("");
   const typingSent = useRef(0);
   const input = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
-    if (replyTo) input.current?.focus();
+    if (replyTo || autoFocus) input.current?.focus();
   }, [replyTo]);
 
   function submit() {
@@ -51,7 +64,7 @@ export function Composer({
         </div>
       )}
       <div class="composer-row">
-        <label class="file-button icon" title="Attach an image or file">
+        {onFile && <label class="file-button icon" title="Attach an image or file">
           <Icon name="clip" size={22} />
           <span class="sr-only">Attach a file</span>
           <input
@@ -62,16 +75,16 @@ export function Composer({
               if (f) onFile(f);
             }}
           />
-        </label>
-        <label class="sr-only" for="composer-text">
-          Message
+        </label>}
+        <label class="sr-only" for={id}>
+          {label}
         </label>
         <textarea
-          id="composer-text"
+          id={id}
           ref={input}
           rows={1}
           maxLength={4000}
-          placeholder="Write a message (Enter sends, Shift+Enter for a new line)"
+          placeholder={placeholder}
           value={text}
           onInput={(e) => {
             const v = e.currentTarget.value;
@@ -96,6 +109,7 @@ export function Composer({
           Send
         </button>
       </div>
+      {children}
     </form>
   );
 }

@@ -1,13 +1,22 @@
 // One message: sender, time in the viewer's locale, the quoted message it answers, its text (always
 // rendered as text, never as markup), image or file, reactions, and the actions on your own; its
-// "(edited)" mark opens the edit history, and those who may pin get a pin button.
+// "(edited)" mark opens the edit history, and those who may pin get a pin button. In the room's
+// timeline a message offers "Reply in thread", and a thread root shows "N replies" with my unread
+// count in that thread (both open the thread pane).
 import { useState } from "preact/hooks";
 import { assetUrl } from "./api";
 import { Icon } from "./Icon";
 import { formatSize, formatTime, fullTime } from "./format";
 import type { ChatMessage } from "./types";
 
-export type Pending = { client_id: string; content_text: string; reply_to_id: number | null; reply_to: ChatMessage | null };
+export type Pending = {
+  client_id: string;
+  content_text: string;
+  reply_to_id: number | null;
+  reply_to: ChatMessage | null;
+  thread_id?: number | null;
+  also_to_room?: boolean;
+};
 
 const QUICK = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
 
@@ -23,7 +32,12 @@ type Props =
       canPin?: boolean;
       onPin?: (on: boolean) => void;
       onHistory?: () => void;
-      onReply: () => void;
+      /** Opens this message's thread (absent inside the thread pane). */
+      onThread?: () => void;
+      /** My unread replies in the thread this message roots. */
+      threadUnread?: number;
+      /** No Reply button without it (inside the thread pane). */
+      onReply?: () => void;
       onReact: (emoji: string, on: boolean) => void;
       onEdit: (text: string) => void;
       onDelete: () => void;
@@ -109,6 +123,7 @@ export function MessageItem(props: Props) {
         </a>
       )}
       {m.media_removed && <p class="muted small">The file was removed.</p>}
+      {props.onThread && <ThreadLine m={m} unread={props.threadUnread ?? 0} onOpen={props.onThread} />}
       {!m.deleted && (
         <div class="msg-foot">
           {m.reactions.map((r) => {
@@ -129,9 +144,16 @@ export function MessageItem(props: Props) {
             <button class="icon" aria-label="React" aria-expanded={picking} onClick={() => setPicking(!picking)}>
               <Icon name="smile" />
             </button>
-            <button class="icon" aria-label="Reply" onClick={props.onReply}>
-              <Icon name="reply" />
-            </button>
+            {props.onReply && (
+              <button class="icon" aria-label="Reply" onClick={props.onReply}>
+                <Icon name="reply" />
+              </button>
+            )}
+            {props.onThread && (
+              <button class="icon" aria-label="Reply in thread" onClick={props.onThread}>
+                <Icon name="thread" />
+              </button>
+            )}
             {props.canPin && (
               <button class="icon" aria-label={props.pinned ? "Unpin" : "Pin"} aria-pressed={!!props.pinned} onClick={() => props.onPin?.(!props.pinned)}>
                 <Icon name="pin" />
@@ -177,5 +199,31 @@ function Quote({ name, text }: { name: string; text: string | null }) {
     <blockquote class="quote">
       <strong>{name}</strong> <span>{text ?? "(deleted)"}</span>
     </blockquote>
+  );
+}
+
+/** Under a thread root: its reply count and my unread there; under a reply also sent to the room: where it belongs. */
+function ThreadLine({ m, unread, onOpen }: { m: ChatMessage; unread: number; onOpen: () => void }) {
+  if (m.thread_id !== null)
+    return (
+      <p class="thread-line small">
+        <button class="link" onClick={onOpen}>
+          Replied in a thread
+        </button>
+      </p>
+    );
+  const n = m.thread?.reply_count ?? 0;
+  if (!n) return null;
+  return (
+    <p class="thread-line small">
+      <button class="link" onClick={onOpen}>
+        <Icon name="thread" size={14} /> {n === 1 ? "1 reply" : `${n} replies`}
+      </button>
+      {unread > 0 && (
+        <span class="badge thread-badge" aria-label={`${unread} unread in this thread`}>
+          {unread}
+        </span>
+      )}
+    </p>
   );
 }

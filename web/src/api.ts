@@ -2,7 +2,7 @@
 // from the OpenAPI document), and so do the sockets (realtime.ts). The components never build a
 // URL or read a response themselves; they get the data, or an ApiError with the server's text.
 import { ApiError, createChatClient, ok } from "../../client/src/index";
-import type { ChatMessage, InboxItem, Member, MessageVersion, Notification, Pin, Room, User } from "./types";
+import type { ChatMessage, InboxItem, Member, MessageVersion, Notification, Pin, Room, ThreadItem, User } from "./types";
 
 /**
  * Where the API lives. Same origin by default; a deployment can point the app elsewhere at build
@@ -154,6 +154,21 @@ export const api = {
   pins: (id: number) => call<Pin[]>(rest.GET("/api/v1/chat-rooms/{room_id}/pins", room_id(id))),
   pin: (id: number, message_id: number) => call<Pin>(rest.PUT("/api/v1/chat-rooms/{room_id}/pins/{message_id}", { params: { path: { room_id: id, message_id } } })),
   unpin: (id: number, message_id: number) => call<unknown>(rest.DELETE("/api/v1/chat-rooms/{room_id}/pins/{message_id}", { params: { path: { room_id: id, message_id } } })),
+
+  /** The room's threads, newest activity first, each with my unread count in it. */
+  threads: (id: number) =>
+    call<{ threads: ThreadItem[]; next_cursor: number | null }>(rest.GET("/api/v1/chat-rooms/{room_id}/threads", { params: { path: { room_id: id }, query: { limit: 50 } } })).then((r) => r.threads),
+  /** A thread's replies, oldest first (after: only those newer than that id). */
+  thread: (id: number, root_id: number, opts: { after?: number; before?: number; limit?: number } = {}) =>
+    call<{ root: ChatMessage; messages: ChatMessage[] }>(
+      rest.GET("/api/v1/chat-rooms/{room_id}/threads/{root_id}", { params: { path: { room_id: id, root_id }, query: { limit: opts.limit ?? 100, ...opts } } }),
+    ).then((r) => r.messages),
+  readThread: (id: number, root_id: number) => call<unknown>(rest.POST("/api/v1/chat-rooms/{room_id}/threads/{root_id}/read", { params: { path: { room_id: id, root_id } } })),
+  /** Follow (its replies count as unread for me) or stop following a thread. */
+  followThread: (id: number, root_id: number, on: boolean) => {
+    const at = { params: { path: { room_id: id, root_id } } };
+    return call<unknown>(on ? rest.PUT("/api/v1/chat-rooms/{room_id}/threads/{root_id}/follow", at) : rest.DELETE("/api/v1/chat-rooms/{room_id}/threads/{root_id}/follow", at));
+  },
 
   notifications: () => call<Notification[]>(rest.GET("/api/v1/notifications", { params: { query: { limit: 50 } } })),
   notificationStats: () => call<{ unread: number }>(rest.GET("/api/v1/notifications/stats")),

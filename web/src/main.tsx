@@ -185,6 +185,12 @@ function Shell({ user, onUser, onLogout }: { user: User; onUser: (u: User) => vo
                     @{item.mention_count}
                   </span>
                 )}
+                {/* Opening the room does not read its threads: this one stays until they are read. */}
+                {item.thread_unread_count > 0 && (
+                  <span class="badge thread-badge" aria-label={`${item.thread_unread_count} unread in threads`}>
+                    <Icon name="thread" size={12} /> {item.thread_unread_count}
+                  </span>
+                )}
                 {item.unread_count > 0 && item.id !== roomId && (
                   <span class="badge" aria-label={`${item.unread_count} unread`}>
                     {item.unread_count}
@@ -200,7 +206,7 @@ function Shell({ user, onUser, onLogout }: { user: User; onUser: (u: User) => vo
               seen.current.set(m.room_id, { id: m.id, sender: m.sender_name, content: m.content_text ?? m.file_name ?? m.message_type });
               setInbox((items) => withSeen(items));
               refreshInbox();
-            }} onGone={(id) => (setInbox((items) => items.filter((i) => i.id !== id)), refreshInbox())} />}
+            }} onGone={(id) => (setInbox((items) => items.filter((i) => i.id !== id)), refreshInbox())} onThreadsRead={refreshInbox} />}
         {view.kind === "browse" && <BrowseRooms onOpen={(id) => (refreshInbox(), go({ kind: "room", id }))} onBack={() => go({ kind: "home" })} />}
         {view.kind === "create" && <CreateRoom onCreated={(id) => (refreshInbox(), go({ kind: "room", id }))} onBack={() => go({ kind: "home" })} />}
         {view.kind === "direct" && <NewDirect me={user} onOpen={(id) => (refreshInbox(), go({ kind: "room", id }))} onBack={() => go({ kind: "home" })} />}

@@ -21,6 +21,12 @@ export type RoomFrame =
   | { type: "gap"; from_id: number; to_id: number; kind: string }
   | { type: "error"; message: string; code: string; retry_after?: number };
 
+/** Messages kept by id (the timeline, a thread pane) after a reaction frame: the message with its new tallies. */
+export function withReaction(byId: Map<number, ChatMessage>, f: Extract<RoomFrame, { type: "reaction" }>) {
+  const m = byId.get(f.message_id);
+  return m ? new Map(byId).set(m.id, { ...m, reactions: f.reactions }) : byId;
+}
+
 /** `kind`: why, as the server's closing frame named it (removed, banned, room_deleted, ...). */
 export type Closed = { code: number; reason: string; kind?: string };
 const CLOSE_CODE = { removed: 4003, gone: 4004, unauthorized: 4001 } as const;
@@ -86,7 +92,8 @@ export type RoomHandlers = {
   settled: (client_id: string, error?: unknown) => void;
 };
 
-export type Outgoing = { client_id: string; content_text: string; reply_to_id: number | null };
+/** thread_id: a reply in that thread; also_to_room: shown in the room's timeline as well. */
+export type Outgoing = { client_id: string; content_text: string; reply_to_id: number | null; thread_id?: number | null; also_to_room?: boolean };
 
 /** A room's socket: every message once, in order, across reconnects; sends wait in the outbox. */
 export class RoomConnection extends Revivable<KitRoom> {

@@ -13,3 +13,5 @@ export type InboxItem = Schemas["ConversationSummary"];
 export type Notification = Schemas["Notification"];
 export type Pin = Schemas["Pin"];
 export type MessageVersion = Schemas["MessageVersion"];
+/** One of the room's threads: its root (with the summary), my unread count in it, whether I follow it. */
+export type ThreadItem = Schemas["ThreadItem"];
