@@ -6,7 +6,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { deliverToUserSockets, gatewayOf, hubStub } from "../src/realtime/push";
 import { roomStub } from "../src/room/client";
-import { api, BASE, createRoom, flushRoom, join, registerUser, type TestUser } from "./helpers";
+import { api, BASE, createRoom, flushRoom, join, registerUser, roomWith, type TestUser } from "./helpers";
 import { Client } from "./ws";
 
 async function own(user: TestUser) {
@@ -17,21 +17,10 @@ async function own(user: TestUser) {
   return c;
 }
 
-async function roomOf(n: number) {
-  const owner = await registerUser("gw");
-  const room = await createRoom(owner, { require_approval: false });
-  const members: TestUser[] = [owner];
-  for (let i = 1; i < n; i++) {
-    const u = await registerUser("gw");
-    await join(room, owner, u);
-    members.push(u);
-  }
-  return { room, owner, members };
-}
 
 describe("user gateways", () => {
   it("a user's gateway is hash(id) mod USER_GATEWAYS; each gateway holds only its users' sockets", async () => {
-    const { members } = await roomOf(7);
+    const { members } = await roomWith(7);
     const sockets = await Promise.all(members.map(own));
     const gateways = new Set(members.map((u) => gatewayOf(env, u.id)));
     for (const g of gateways) expect(g).toBeLessThan(2);
@@ -44,7 +33,7 @@ describe("user gateways", () => {
   });
 
   it("a room's new messages reach 7 online members in one call per gateway (2), each socket once", async () => {
-    const { room, owner, members } = await roomOf(7);
+    const { room, owner, members } = await roomWith(7);
     const sockets = await Promise.all(members.map(own));
     const sent = await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: "to every gateway" } });
     // The summary write hands it on (waitUntil); every member's own socket hears it once.
@@ -68,7 +57,7 @@ describe("user gateways", () => {
   });
 
   it("a mention still reaches the mentioned user's own socket, and only theirs, with the summary write", async () => {
-    const { room, owner, members } = await roomOf(4);
+    const { room, owner, members } = await roomWith(4);
     const sockets = await Promise.all(members.map(own));
     const target = members[2];
     await api("POST", `/chat-rooms/${room.id}/messages`, { token: owner.token, body: { content_text: `hello @${target.username}` } });

@@ -2,6 +2,7 @@
 import { env, exports } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { roomStub } from "../src/room/client";
+import type { Room } from "../src/room/room";
 import { expect } from "vitest";
 
 export const BASE = "http://edge.test/api/v1";
@@ -89,6 +90,40 @@ export async function join(room: { id: number; visibility?: string }, owner: Tes
     });
     expect(done.status, JSON.stringify(done.json)).toBe(200);
   }
+}
+
+/** A room that admits at once, with `n` members in all (its owner first). */
+export async function roomWith(n: number, prefix = "mem") {
+  const owner = await registerUser(prefix);
+  const room = await createRoom(owner, { require_approval: false });
+  const members: TestUser[] = [owner];
+  for (let i = 1; i < n; i++) {
+    const u = await registerUser(prefix);
+    await join(room, owner, u);
+    members.push(u);
+  }
+  return { room, owner, members };
+}
+
+/**
+ * Runs `read` inside the room object and counts the SQL statements it makes: what "a constant
+ * number of storage queries" is checked with.
+ */
+export function countStatements<T>(roomId: number, read: (instance: Room) => T): Promise<{ result: T; statements: number }> {
+  return runInDurableObject(roomStub(env, roomId), (instance: Room, state) => {
+    const sqlStorage = state.storage.sql;
+    const exec = sqlStorage.exec;
+    let n = 0;
+    sqlStorage.exec = ((...args: Parameters<typeof exec>) => {
+      n++;
+      return exec.apply(sqlStorage, args);
+    }) as typeof exec;
+    try {
+      return { result: read(instance), statements: n };
+    } finally {
+      sqlStorage.exec = exec;
+    }
+  });
 }
 
 export type Cast = { owner: TestUser; admin: TestUser; member: TestUser; outsider: TestUser; sysadmin: TestUser };

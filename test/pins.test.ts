@@ -8,7 +8,7 @@ import { createChatClient } from "../client/src/index";
 import { roomStub } from "../src/room/client";
 import type { Room } from "../src/room/room";
 import { WorkerdWebSocket } from "./client-socket";
-import { api, BASE, expectError, matrix, registerUser, roomCast, type TestUser } from "./helpers";
+import { api, BASE, countStatements, expectError, matrix, registerUser, roomCast, type TestUser } from "./helpers";
 import { connect } from "./ws";
 
 const send = async (u: TestUser, roomId: number, content_text: string) => {
@@ -126,22 +126,10 @@ describe("pins over REST", () => {
       // A reply, so the one-pin list renders a quoted message as the fifty-pin one does.
       state.storage.sql.exec("INSERT INTO pins (message_id, pinned_by_id, pinned_by_name, pinned_at) VALUES (3, ?, 'x', '2026-01-01T00:00:00.000Z')", owner.id);
     });
-    const count = () =>
-      runInDurableObject(stub, (instance: Room, state) => {
-        const sqlStorage = state.storage.sql;
-        const exec = sqlStorage.exec;
-        let n = 0;
-        sqlStorage.exec = ((...args: Parameters<typeof exec>) => {
-          n++;
-          return exec.apply(sqlStorage, args);
-        }) as typeof exec;
-        try {
-          const list = instance.pinned(owner.id);
-          return { pins: list.length, statements: n };
-        } finally {
-          sqlStorage.exec = exec;
-        }
-      });
+    const count = async () => {
+      const { result, statements } = await countStatements(room.id, (instance) => instance.pinned(owner.id));
+      return { pins: result.length, statements };
+    };
     const one = await count();
     expect(one.pins).toBe(1);
     expect(one.statements).toBeGreaterThan(0);

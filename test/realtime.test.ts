@@ -5,20 +5,9 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { roomStub } from "../src/room/client";
 import { ADMISSION_HEADER, type Room } from "../src/room/room";
-import { api, createRoom, expectError, join, registerUser, type TestUser } from "./helpers";
+import { api, createRoom, expectError, join, registerUser, roomWith, type TestUser } from "./helpers";
 import { connect, upgrade, type Client } from "./ws";
 
-async function roomWith(n: number) {
-  const owner = await registerUser("own");
-  const room = await createRoom(owner, { require_approval: false });
-  const members: TestUser[] = [owner];
-  for (let i = 1; i < n; i++) {
-    const u = await registerUser("mem");
-    await join(room, owner, u);
-    members.push(u);
-  }
-  return { room, owner, members };
-}
 
 /** Appends `n` messages straight into the room's log, as if sent long ago. */
 const seedMessages = (roomId: number, n: number) =>
@@ -245,9 +234,9 @@ describe("batch frames (?batch=1)", () => {
     // In one turn of the object (as when frames are processed back to back): the batch client
     // starts typing, which everyone but the typist hears, then three messages arrive.
     await runInDurableObject(roomStub(env, room.id), (instance: Room) => {
-      (instance as any).typists.set({ id: members[1].id, username: members[1].username, display_name: null }, true);
+      (instance as any).p.typists.set({ id: members[1].id, username: members[1].username, display_name: null }, true);
       for (let i = 1; i <= 3; i++)
-        (instance as any).log.store({ id: sender.id, username: sender.username, display_name: null }, { content_text: `q${i}`, message_type: "text" });
+        (instance as any).p.log.store({ id: sender.id, username: sender.username, display_name: null }, { content_text: `q${i}`, message_type: "text" });
     });
     for (const c of [plain, batched]) await c.until((fs) => fs.filter((f) => f.type === "chat_message").length >= 3, "3 messages");
     expect(texts(plain)).toEqual(["q1", "q2", "q3"]);

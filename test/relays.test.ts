@@ -8,22 +8,11 @@ import { roomStub } from "../src/room/client";
 import { pickRelay, relayName } from "../src/room/relay/placement";
 import type { Relay } from "../src/room/relay/relay";
 import type { Room } from "../src/room/room";
-import { api, createRoom, expectError, flushRoom, join, registerUser, type TestUser } from "./helpers";
+import { api, createRoom, expectError, flushRoom, join, registerUser, roomWith, type TestUser } from "./helpers";
 import { connect, type Client } from "./ws";
 
 const relayStub = (roomId: number, i: number) => env.RELAY.get(env.RELAY.idFromName(relayName(roomId, i)));
 
-async function roomWith(n: number) {
-  const owner = await registerUser("big");
-  const room = await createRoom(owner, { require_approval: false });
-  const members: TestUser[] = [owner];
-  for (let i = 1; i < n; i++) {
-    const u = await registerUser("big");
-    await join(room, owner, u);
-    members.push(u);
-  }
-  return { room, owner, members };
-}
 
 /** The user ids whose sockets an object holds (open ones, not closing). */
 const heldBy = (stub: DurableObjectStub<Room> | DurableObjectStub<Relay>) =>

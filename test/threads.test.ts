@@ -3,12 +3,8 @@
 // per thread and the room list's total, following and one thread_reply notification until read,
 // sockets (tagged frames, ?since= resume, client_id exactly once), a deleted root as a tombstone,
 // the bad inputs, and a thread list whose storage statements do not grow with the threads.
-import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { roomStub } from "../src/room/client";
-import type { Room } from "../src/room/room";
-import { api, createRoom, expectError, flushRoom, join, registerUser, type TestUser } from "./helpers";
+import { api, countStatements, createRoom, expectError, flushRoom, join, registerUser, type TestUser } from "./helpers";
 import { connect } from "./ws";
 
 const send = async (u: TestUser, roomId: number, body: Record<string, unknown>) => {
@@ -257,25 +253,13 @@ describe("threads on sockets", () => {
 describe("thread list cost", () => {
   it("costs the same storage statements for 1 thread as for 40", async () => {
     const { room, alice, bob } = await trio();
-    const stub = roomStub(env, room.id);
     const roots = [];
     for (let i = 0; i < 40; i++) roots.push(await send(alice, room.id, { content_text: `root ${i}` }));
     await send(bob, room.id, { content_text: "re", thread_id: roots[0].id });
-    const count = () =>
-      runInDurableObject(stub, (instance: Room, state) => {
-        const sqlStorage = state.storage.sql;
-        const exec = sqlStorage.exec;
-        let n = 0;
-        sqlStorage.exec = ((...args: Parameters<typeof exec>) => {
-          n++;
-          return exec.apply(sqlStorage, args);
-        }) as typeof exec;
-        try {
-          return { threads: instance.threadList(alice.id, { limit: 50 }).threads.length, statements: n };
-        } finally {
-          sqlStorage.exec = exec;
-        }
-      });
+    const count = async () => {
+      const { result, statements } = await countStatements(room.id, (instance) => instance.threadList(alice.id, { limit: 50 }));
+      return { threads: result.threads.length, statements };
+    };
     const one = await count();
     expect(one.threads).toBe(1);
     expect(one.statements).toBeGreaterThan(0);

@@ -2,20 +2,13 @@
 // removal, a password change or a logout can land between the worker's check and here), then
 // accepted, greeted, replayed from the client's resume point, and announced.
 import { upgradeCheck } from "../members/queries";
-import type { Alarm } from "./alarm";
-import type { Connections } from "./connection";
-import type { Fanout } from "./fanout";
-import type { Flags } from "./flags";
-import type { HistoryReader } from "./history";
+import type { RoomParts } from "./parts";
 import type { Actor, ServerFrame } from "./protocol";
-import type { RelayLink } from "./relay/link";
 import { relayedResponse } from "./relay/placement";
 import type { RemoteAdmission } from "./relay/wire";
 import { ref } from "./render";
-import type { Retention } from "./retention";
 import type { WireShape } from "./shapes";
-import type { SocketInfo, Sockets } from "./sockets";
-import type { RoomStorage } from "./storage";
+import type { SocketInfo } from "./sockets";
 
 /** Header on upgrade requests the worker forwards: the admitted identity (never from the client). */
 export const ADMISSION_HEADER = "X-Edge-Chat-Admission";
@@ -35,19 +28,8 @@ export type Admission = {
   mass_mentions?: boolean;
 };
 
-export type AdmissionDeps = {
-  ctx: DurableObjectState;
-  env: Env;
-  s: RoomStorage;
-  sockets: Sockets;
-  fanout: Fanout;
-  flags: Flags;
-  history: HistoryReader;
-  connections: Connections;
-  retention: Retention;
-  alarm: Alarm;
-  link: RelayLink;
-};
+/** What admission uses of the room's parts (parts.ts). */
+export type AdmissionDeps = Pick<RoomParts, "ctx" | "env" | "s" | "sockets" | "fanout" | "flags" | "history" | "connections" | "retention" | "alarm" | "link">;
 
 export async function admit(d: AdmissionDeps, request: Request): Promise<Response> {
   const raw = request.headers.get(ADMISSION_HEADER);
